@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Entry of the `latent-liquid` command: runs the built CLI bundle (dist/cli.js), building it
+// first when this is a source checkout that was not built yet.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli.js');
+if (!existsSync(cli)) {
+  if (!existsSync(join(root, 'esbuild.config.mjs'))) {
+    console.error('latent-liquid: dist/cli.js is missing and this is not a source checkout; reinstall the package.');
+    process.exit(1);
+  }
+  execFileSync(process.execPath, [join(root, 'esbuild.config.mjs'), '--quiet'], { stdio: 'inherit', cwd: root });
+}
+await import(cli);

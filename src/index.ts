@@ -1,0 +1,21 @@
+/**
+ * latent-liquid: real-time 3D liquids on WebGPU with a learned latent-space pressure predictor.
+ * Engine-agnostic core; runs on any GPUDevice (browser or Node).
+ */
+export { LiquidSolver, cellCentredVelocity, checkDeviceLimits } from './solver/liquid-solver';
+export type { FrameMetrics, FieldName, LiquidSolverOptions } from './solver/liquid-solver';
+export { GridLayout } from './solver/grid-layout';
+export { LiquidFields } from './solver/liquid-fields';
+export { JacobiPressureStage } from './solver/jacobi-pressure-stage';
+export type { PressureStage, PressureStepContext, PressureStepResult, PressureMode } from './solver/pressure-stage';
+export type { ToleranceSolve, SolveReport, ConvergenceCriterion } from './solver/passes/pressure-jacobi-solver';
+export { toGpuShape, packShapes, shapeDistance, quaternionFromEulerDegrees } from './solver/shape-packing';
+export type { GpuShape } from './solver/shape-packing';
+export * from './scene/scene-description';
+export { validateScene, parseScene, SceneValidationError, SCENE_LIMITS, SCENE_DEFAULTS } from './scene/scene-validation';
+export { presetScene, rescaleScene, PRESET_NAMES, isPresetName, PRESET_DEFAULT_RESOLUTION } from './scene/presets';
+export type { PresetName } from './scene/presets';
+export { GpuTimer } from './gpu/gpu-timer';
+export type { PassTimes } from './gpu/gpu-timer';
+export { readbackCount, readFloat32 } from './gpu/readback';
+export { KernelFamily, ShaderCompileError } from './gpu/compute-kernel';

@@ -1,0 +1,82 @@
+import type { SceneDescription, SceneInput, Vec3 } from './scene-description';
+import { SceneValidationError, validateScene } from './scene-validation';
+
+/** Names of the built-in scenes. */
+export const PRESET_NAMES = ['rest', 'dam-break', 'drop', 'pour', 'slosh'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** Default resolution (cells per edge of the 1 m tank) of the presets. */
+export const PRESET_DEFAULT_RESOLUTION = 32;
+
+/** The presets in a 1 m cube tank, positions in metres; `cellSize` follows the resolution. */
+function presetInput(name: PresetName, n: number): SceneInput {
+  const base = { name, resolution: [n, n, n] as Vec3, cellSize: 1 / n };
+  switch (name) {
+    case 'rest':
+      // A still pool: the projection must hold it exactly at rest.
+      return { ...base, liquid: [{ type: 'box', min: [0, 0, 0], max: [1, 0.4, 1] }] };
+    case 'dam-break':
+      // A column of liquid against the x = 0 wall, released at t = 0.
+      return { ...base, liquid: [{ type: 'box', min: [0, 0, 0], max: [0.3, 0.65, 1] }] };
+    case 'drop':
+      // A ball of liquid falling into a pool.
+      return {
+        ...base,
+        liquid: [
+          { type: 'box', min: [0, 0, 0], max: [1, 0.3, 1] },
+          { type: 'sphere', center: [0.5, 0.68, 0.5], radius: 0.16 },
+        ],
+      };
+    case 'pour':
+      // An emitter above the tank fills it; a shallow layer wets the floor.
+      return {
+        ...base,
+        liquid: [{ type: 'box', min: [0, 0, 0], max: [1, 0.12, 1] }],
+        emitters: [{
+          shape: { type: 'sphere', center: [0.3, 0.8, 0.5], radius: 0.07 },
+          velocity: [0.6, -1.2, 0],
+          start: 0,
+          end: 4,
+        }],
+      };
+    case 'slosh':
+      // A pool whose gravity direction tilts back and forth about z.
+      return {
+        ...base,
+        liquid: [{ type: 'box', min: [0, 0, 0], max: [1, 0.35, 1] }],
+        gravityTilt: { axis: [0, 0, 1], amplitude: 18, period: 1.6 },
+      };
+  }
+}
+
+/** True when `name` is a built-in preset. */
+export function isPresetName(name: string): name is PresetName {
+  return (PRESET_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * A built-in scene at a resolution (cells per edge of the 1 m tank).
+ * @throws SceneValidationError for an unknown name or a bad resolution
+ */
+export function presetScene(name: string, resolution = PRESET_DEFAULT_RESOLUTION): SceneDescription {
+  if (!isPresetName(name)) {
+    throw new SceneValidationError([`preset must be one of ${PRESET_NAMES.join(', ')}`
+      + ` (got ${JSON.stringify(name)})`]);
+  }
+  return validateScene(presetInput(name, resolution));
+}
+
+/**
+ * Rescales a scene to `n` cells along its longest axis, keeping its physical size: positions
+ * stay in metres, the cell size changes.
+ */
+export function rescaleScene(scene: SceneDescription, n: number): SceneDescription {
+  if (!Number.isInteger(n) || n < 4 || n > 512) {
+    throw new SceneValidationError([`--res must be an integer in [4, 512] (got ${n})`]);
+  }
+  const longest = Math.max(...scene.resolution);
+  const size = longest * scene.cellSize;
+  const cellSize = size / n;
+  const resolution = scene.resolution.map((r) => Math.max(4, Math.round((r * scene.cellSize) / cellSize))) as Vec3;
+  return validateScene({ ...scene, resolution, cellSize });
+}

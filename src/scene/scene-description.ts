@@ -1,0 +1,107 @@
+/** A 3-vector [x, y, z]. */
+export type Vec3 = [number, number, number];
+
+/** An axis-aligned (optionally rotated) box in scene metres, from the domain's min corner. */
+export interface BoxShape {
+  type: 'box';
+  min: Vec3;
+  max: Vec3;
+  /** Euler angles in degrees (XYZ order), about the box centre. Default none. */
+  rotation?: Vec3;
+  /** Velocity (m/s): initial velocity of liquid, or the motion of an obstacle. Default 0. */
+  velocity?: Vec3;
+}
+
+/** A sphere in scene metres. */
+export interface SphereShape {
+  type: 'sphere';
+  center: Vec3;
+  radius: number;
+  velocity?: Vec3;
+}
+
+export type ShapeDescription = BoxShape | SphereShape;
+
+/** Adds liquid in its shape with a velocity, over a time window. */
+export interface EmitterDescription {
+  shape: ShapeDescription;
+  /** Velocity of the emitted liquid (m/s). */
+  velocity: Vec3;
+  /** Start time (s), default 0. */
+  start?: number;
+  /** End time (s), default forever. */
+  end?: number;
+}
+
+/** Removes liquid in its shape over a time window. */
+export interface SinkDescription {
+  shape: ShapeDescription;
+  start?: number;
+  end?: number;
+}
+
+/** Gravity that tilts over time: g(t) = rotate(gravity, axis, amplitude * sin(2 pi t / period)). */
+export interface GravityTilt {
+  axis: Vec3;
+  /** Degrees. */
+  amplitude: number;
+  /** Seconds. */
+  period: number;
+}
+
+/** Time stepping: one frame advances `frame` seconds in `substeps` steps ('auto': CFL-limited). */
+export interface TimeStepDescription {
+  frame: number;
+  substeps: number | 'auto';
+  /** Target CFL number for 'auto' substeps (cells per step). */
+  cfl: number;
+  /** Upper bound on substeps in 'auto' mode. */
+  maxSubsteps: number;
+}
+
+/** Pressure projection settings. */
+export interface PressureDescription {
+  /** Fixed Jacobi iteration count per step (real-time mode). */
+  iterations: number;
+  /** If set, iterate until the relative residual is below it (checked on the GPU). */
+  tolerance?: number;
+  /** Iteration cap in tolerance mode. */
+  maxIterations: number;
+  /** Iterations between GPU convergence checks in tolerance mode (even). */
+  checkInterval: number;
+  /** Weighted-Jacobi factor in (0, 1]. */
+  omega: number;
+}
+
+/** A validated scene, every default filled in. */
+export interface SceneDescription {
+  name: string;
+  resolution: Vec3;
+  cellSize: number;
+  gravity: Vec3;
+  gravityTilt?: GravityTilt;
+  density: number;
+  timeStep: TimeStepDescription;
+  pressure: PressureDescription;
+  /** Narrow band half-width of the level set, in cells. */
+  levelSetBand: number;
+  /** Layers of velocity extrapolation into air. */
+  extrapolationLayers: number;
+  liquid: ShapeDescription[];
+  obstacles: ShapeDescription[];
+  emitters: EmitterDescription[];
+  sinks: SinkDescription[];
+}
+
+/** What a scene file may contain: everything but `resolution`, `cellSize` and `liquid` is optional. */
+export type SceneInput = Partial<Omit<SceneDescription, 'timeStep' | 'pressure'>> & {
+  resolution: Vec3 | number;
+  cellSize: number;
+  timeStep?: Partial<TimeStepDescription>;
+  pressure?: Partial<PressureDescription>;
+};
+
+/** Physical extent of the domain (m). */
+export function domainSize(scene: Pick<SceneDescription, 'resolution' | 'cellSize'>): Vec3 {
+  return [scene.resolution[0] * scene.cellSize, scene.resolution[1] * scene.cellSize, scene.resolution[2] * scene.cellSize];
+}

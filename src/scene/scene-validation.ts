@@ -1,0 +1,250 @@
+import type {
+  EmitterDescription, PressureDescription, SceneDescription, ShapeDescription, SinkDescription,
+  TimeStepDescription, Vec3,
+} from './scene-description';
+
+/** Limits that scenes are checked against. */
+export const SCENE_LIMITS = {
+  minResolution: 4,
+  maxResolution: 512,
+  maxCells: 512 * 512 * 512,
+  maxCellSize: 100,
+  maxGravity: 1000,
+  maxShapes: 64,
+  maxIterations: 100_000,
+} as const;
+
+/** Raised for an invalid scene; `problems` lists every field that is wrong. */
+export class SceneValidationError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid scene:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'SceneValidationError';
+    this.problems = problems;
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+class Checker {
+  readonly problems: string[] = [];
+
+  fail(path: string, message: string, got?: unknown): void {
+    const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+    this.problems.push(`${path} ${message}${shown}`);
+  }
+
+  number(v: unknown, path: string, min: number, max: number, opts: { exclusiveMin?: boolean; integer?: boolean } = {}): number {
+    const range = `${opts.exclusiveMin ? '(' : '['}${min}, ${max}]`;
+    const what = opts.integer ? 'an integer' : 'a number';
+    if (typeof v !== 'number' || !Number.isFinite(v)) { this.fail(path, `must be ${what} in ${range}`, v); return NaN; }
+    if (opts.integer && !Number.isInteger(v)) { this.fail(path, `must be ${what} in ${range}`, v); return NaN; }
+    if (v < min || v > max || (opts.exclusiveMin && v === min)) { this.fail(path, `must be ${what} in ${range}`, v); return NaN; }
+    return v;
+  }
+
+  vec3(v: unknown, path: string, min = -1e6, max = 1e6): Vec3 {
+    if (!Array.isArray(v) || v.length !== 3) { this.fail(path, 'must be an array of 3 numbers [x, y, z]', v); return [NaN, NaN, NaN]; }
+    return [this.number(v[0], `${path}[0]`, min, max), this.number(v[1], `${path}[1]`, min, max), this.number(v[2], `${path}[2]`, min, max)];
+  }
+
+  object(v: unknown, path: string): Obj | null {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) { this.fail(path, 'must be an object', v); return null; }
+    return v as Obj;
+  }
+
+  array(v: unknown, path: string): unknown[] {
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) { this.fail(path, 'must be an array', v); return []; }
+    if (v.length > SCENE_LIMITS.maxShapes) this.fail(path, `may hold at most ${SCENE_LIMITS.maxShapes} entries`, v.length);
+    return v;
+  }
+
+  unknownKeys(o: Obj, path: string, allowed: string[]): void {
+    for (const k of Object.keys(o)) {
+      if (!allowed.includes(k)) this.fail(`${path}${path ? '.' : ''}${k}`, `is not a known field (known: ${allowed.join(', ')})`);
+    }
+  }
+
+  optionalTime(o: Obj, key: string, path: string): number | undefined {
+    if (o[key] === undefined) return undefined;
+    return this.number(o[key], `${path}.${key}`, 0, 1e6);
+  }
+
+  shape(v: unknown, path: string): ShapeDescription {
+    const o = this.object(v, path);
+    if (!o) return { type: 'sphere', center: [0, 0, 0], radius: 0 };
+    if (o.type === 'box') {
+      this.unknownKeys(o, path, ['type', 'min', 'max', 'rotation', 'velocity']);
+      const min = this.vec3(o.min, `${path}.min`);
+      const max = this.vec3(o.max, `${path}.max`);
+      for (let a = 0; a < 3; a++) {
+        if (Number.isFinite(min[a]) && Number.isFinite(max[a]) && !(max[a] > min[a])) {
+          this.fail(`${path}.max[${a}]`, `must be greater than ${path}.min[${a}] = ${min[a]}`, max[a]);
+        }
+      }
+      const box: ShapeDescription = { type: 'box', min, max };
+      if (o.rotation !== undefined) box.rotation = this.vec3(o.rotation, `${path}.rotation`, -360, 360);
+      if (o.velocity !== undefined) box.velocity = this.vec3(o.velocity, `${path}.velocity`, -1000, 1000);
+      return box;
+    }
+    if (o.type === 'sphere') {
+      this.unknownKeys(o, path, ['type', 'center', 'radius', 'velocity']);
+      const s: ShapeDescription = {
+        type: 'sphere',
+        center: this.vec3(o.center, `${path}.center`),
+        radius: this.number(o.radius, `${path}.radius`, 0, 1e6, { exclusiveMin: true }),
+      };
+      if (o.velocity !== undefined) s.velocity = this.vec3(o.velocity, `${path}.velocity`, -1000, 1000);
+      return s;
+    }
+    this.fail(`${path}.type`, `must be "box" or "sphere"`, o.type);
+    return { type: 'sphere', center: [0, 0, 0], radius: 0 };
+  }
+}
+
+/** Defaults for optional scene fields. */
+export const SCENE_DEFAULTS = {
+  gravity: [0, -9.81, 0] as Vec3,
+  density: 1000,
+  timeStep: { frame: 1 / 60, substeps: 1, cfl: 2, maxSubsteps: 8 } as TimeStepDescription,
+  pressure: { iterations: 100, maxIterations: 5000, checkInterval: 10, omega: 1 } as PressureDescription,
+  levelSetBand: 4,
+  extrapolationLayers: 4,
+};
+
+const TOP_LEVEL_KEYS = ['name', 'resolution', 'cellSize', 'gravity', 'gravityTilt', 'density', 'timeStep', 'pressure',
+  'levelSetBand', 'extrapolationLayers', 'liquid', 'obstacles', 'emitters', 'sinks', '$schema', 'description'];
+
+/**
+ * Validates a scene (parsed JSON or an object) and fills in defaults.
+ * @throws SceneValidationError naming every wrong field and its allowed range
+ */
+export function validateScene(input: unknown, opts: { maxCells?: number; maxDimension?: number } = {}): SceneDescription {
+  const c = new Checker();
+  const o = c.object(input, 'scene');
+  if (!o) throw new SceneValidationError(c.problems);
+  c.unknownKeys(o, '', TOP_LEVEL_KEYS);
+
+  const maxDim = Math.min(opts.maxDimension ?? SCENE_LIMITS.maxResolution, SCENE_LIMITS.maxResolution);
+  let resolution: Vec3 = [NaN, NaN, NaN];
+  if (typeof o.resolution === 'number') {
+    const n = c.number(o.resolution, 'resolution', SCENE_LIMITS.minResolution, maxDim, { integer: true });
+    resolution = [n, n, n];
+  } else if (o.resolution === undefined) {
+    c.fail('resolution', `is required: [nx, ny, nz], integers in [${SCENE_LIMITS.minResolution}, ${maxDim}]`);
+  } else if (Array.isArray(o.resolution) && o.resolution.length === 3) {
+    resolution = o.resolution.map((v, i) => c.number(v, `resolution[${i}]`, SCENE_LIMITS.minResolution, maxDim, { integer: true })) as Vec3;
+  } else {
+    c.fail('resolution', `must be [nx, ny, nz], integers in [${SCENE_LIMITS.minResolution}, ${maxDim}]`, o.resolution);
+  }
+  const maxCells = Math.min(opts.maxCells ?? SCENE_LIMITS.maxCells, SCENE_LIMITS.maxCells);
+  const cells = resolution[0] * resolution[1] * resolution[2];
+  if (Number.isFinite(cells) && cells > maxCells) {
+    c.fail('resolution', `has ${cells} cells; this device allows at most ${maxCells}`, resolution);
+  }
+
+  const cellSize = o.cellSize === undefined
+    ? (c.fail('cellSize', `is required: metres per cell in (0, ${SCENE_LIMITS.maxCellSize}]`), NaN)
+    : c.number(o.cellSize, 'cellSize', 0, SCENE_LIMITS.maxCellSize, { exclusiveMin: true });
+  const gravity = o.gravity === undefined ? SCENE_DEFAULTS.gravity : c.vec3(o.gravity, 'gravity', -SCENE_LIMITS.maxGravity, SCENE_LIMITS.maxGravity);
+  const density = o.density === undefined ? SCENE_DEFAULTS.density : c.number(o.density, 'density', 1, 1e5);
+
+  let gravityTilt: SceneDescription['gravityTilt'];
+  if (o.gravityTilt !== undefined) {
+    const g = c.object(o.gravityTilt, 'gravityTilt');
+    if (g) {
+      c.unknownKeys(g, 'gravityTilt', ['axis', 'amplitude', 'period']);
+      const axis = c.vec3(g.axis, 'gravityTilt.axis', -1e3, 1e3);
+      if (axis.every((v) => v === 0)) c.fail('gravityTilt.axis', 'must not be the zero vector', g.axis);
+      gravityTilt = {
+        axis,
+        amplitude: c.number(g.amplitude, 'gravityTilt.amplitude', 0, 180),
+        period: c.number(g.period, 'gravityTilt.period', 0, 1e6, { exclusiveMin: true }),
+      };
+    }
+  }
+
+  const timeStep: TimeStepDescription = { ...SCENE_DEFAULTS.timeStep };
+  if (o.timeStep !== undefined) {
+    const t = c.object(o.timeStep, 'timeStep');
+    if (t) {
+      c.unknownKeys(t, 'timeStep', ['frame', 'substeps', 'cfl', 'maxSubsteps']);
+      if (t.frame !== undefined) timeStep.frame = c.number(t.frame, 'timeStep.frame', 0, 1, { exclusiveMin: true });
+      if (t.substeps !== undefined) {
+        timeStep.substeps = t.substeps === 'auto' ? 'auto' : c.number(t.substeps, 'timeStep.substeps (or "auto")', 1, 64, { integer: true });
+      }
+      if (t.cfl !== undefined) timeStep.cfl = c.number(t.cfl, 'timeStep.cfl', 0, 10, { exclusiveMin: true });
+      if (t.maxSubsteps !== undefined) timeStep.maxSubsteps = c.number(t.maxSubsteps, 'timeStep.maxSubsteps', 1, 64, { integer: true });
+    }
+  }
+
+  const pressure: PressureDescription = { ...SCENE_DEFAULTS.pressure };
+  if (o.pressure !== undefined) {
+    const p = c.object(o.pressure, 'pressure');
+    if (p) {
+      c.unknownKeys(p, 'pressure', ['iterations', 'tolerance', 'maxIterations', 'checkInterval', 'omega']);
+      if (p.iterations !== undefined) pressure.iterations = c.number(p.iterations, 'pressure.iterations', 0, SCENE_LIMITS.maxIterations, { integer: true });
+      if (p.tolerance !== undefined) pressure.tolerance = c.number(p.tolerance, 'pressure.tolerance', 0, 1, { exclusiveMin: true });
+      if (p.maxIterations !== undefined) pressure.maxIterations = c.number(p.maxIterations, 'pressure.maxIterations', 1, SCENE_LIMITS.maxIterations, { integer: true });
+      if (p.checkInterval !== undefined) {
+        pressure.checkInterval = c.number(p.checkInterval, 'pressure.checkInterval', 2, 1000, { integer: true });
+        if (pressure.checkInterval % 2 !== 0) c.fail('pressure.checkInterval', 'must be even', p.checkInterval);
+      }
+      if (p.omega !== undefined) pressure.omega = c.number(p.omega, 'pressure.omega', 0, 1, { exclusiveMin: true });
+    }
+  }
+
+  const levelSetBand = o.levelSetBand === undefined ? SCENE_DEFAULTS.levelSetBand : c.number(o.levelSetBand, 'levelSetBand', 2, 16, { integer: true });
+  const extrapolationLayers = o.extrapolationLayers === undefined ? SCENE_DEFAULTS.extrapolationLayers : c.number(o.extrapolationLayers, 'extrapolationLayers', 1, 16, { integer: true });
+
+  const liquid = c.array(o.liquid, 'liquid').map((s, i) => c.shape(s, `liquid[${i}]`));
+  const obstacles = c.array(o.obstacles, 'obstacles').map((s, i) => c.shape(s, `obstacles[${i}]`));
+  const emitters: EmitterDescription[] = c.array(o.emitters, 'emitters').map((e, i) => {
+    const path = `emitters[${i}]`;
+    const eo = c.object(e, path) ?? {};
+    c.unknownKeys(eo, path, ['shape', 'velocity', 'start', 'end']);
+    const em: EmitterDescription = { shape: c.shape(eo.shape, `${path}.shape`), velocity: c.vec3(eo.velocity ?? [0, 0, 0], `${path}.velocity`, -1000, 1000) };
+    const start = c.optionalTime(eo, 'start', path);
+    const end = c.optionalTime(eo, 'end', path);
+    if (start !== undefined) em.start = start;
+    if (end !== undefined) em.end = end;
+    if (start !== undefined && end !== undefined && end < start) c.fail(`${path}.end`, `must not be before ${path}.start = ${start}`, end);
+    return em;
+  });
+  const sinks: SinkDescription[] = c.array(o.sinks, 'sinks').map((e, i) => {
+    const path = `sinks[${i}]`;
+    const so = c.object(e, path) ?? {};
+    c.unknownKeys(so, path, ['shape', 'start', 'end']);
+    const sk: SinkDescription = { shape: c.shape(so.shape, `${path}.shape`) };
+    const start = c.optionalTime(so, 'start', path);
+    const end = c.optionalTime(so, 'end', path);
+    if (start !== undefined) sk.start = start;
+    if (end !== undefined) sk.end = end;
+    return sk;
+  });
+  if (liquid.length === 0 && emitters.length === 0) {
+    c.fail('liquid', 'must hold at least one shape (or the scene must have an emitter)');
+  }
+  const totalShapes = liquid.length + obstacles.length + emitters.length + sinks.length;
+  if (totalShapes > SCENE_LIMITS.maxShapes) c.fail('scene', `has ${totalShapes} shapes; at most ${SCENE_LIMITS.maxShapes} in all`);
+
+  if (c.problems.length > 0) throw new SceneValidationError(c.problems);
+  return {
+    name: typeof o.name === 'string' ? o.name : 'scene',
+    resolution, cellSize, gravity, density, timeStep, pressure, levelSetBand, extrapolationLayers,
+    liquid, obstacles, emitters, sinks,
+    ...(gravityTilt ? { gravityTilt } : {}),
+  };
+}
+
+/** Parses JSON text and validates it; JSON syntax errors name the position. */
+export function parseScene(text: string, opts?: Parameters<typeof validateScene>[1]): SceneDescription {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new SceneValidationError([`scene JSON does not parse: ${(e as Error).message}`]);
+  }
+  return validateScene(parsed, opts);
+}

@@ -1,0 +1,493 @@
+import { GpuTimer, type PassTimes } from '../gpu/gpu-timer';
+import { countReadback, readBuffer, readFloat32 } from '../gpu/readback';
+import { domainSize, type SceneDescription, type Vec3 } from '../scene/scene-description';
+import { GridLayout } from './grid-layout';
+import { JacobiPressureStage } from './jacobi-pressure-stage';
+import { LiquidFields, STATS_COUNT } from './liquid-fields';
+import { AdvectionPass } from './passes/advection-pass';
+import { BoundaryPass } from './passes/boundary-pass';
+import { DiagnosticsPass } from './passes/diagnostics-pass';
+import { ForcesPass } from './passes/forces-pass';
+import { HydrostaticPass } from './passes/hydrostatic-pass';
+import { PressureJacobiSolver, type SolveReport } from './passes/pressure-jacobi-solver';
+import { ProjectionPass } from './passes/projection-pass';
+import { RedistancePass } from './passes/redistance-pass';
+import { SanitizePass } from './passes/sanitize-pass';
+import { SceneShapesPass } from './passes/scene-shapes-pass';
+import type { PressureMode, PressureStage, PressureStepResult } from './pressure-stage';
+import { extendThroughWalls, packShapes, rotateByQuaternion, toGpuShape, type GpuShape } from './shape-packing';
+import { packSimParams, SIM_PARAMS_BYTES } from './sim-params';
+
+/** Options of a solver beyond its scene. */
+export interface LiquidSolverOptions {
+  /** Time each pass with GPU timestamps (needs the device feature 'timestamp-query'). */
+  timing?: boolean;
+  /** Ghost-fluid interface fraction clamp (default 0.05). */
+  thetaMin?: number;
+  /** Room for obstacles/emitters/sinks added at run time beyond the scene's (default 16). */
+  extraShapeCapacity?: number;
+}
+
+/** Per-frame numbers, read back only when asked for. */
+export interface FrameMetrics {
+  frame: number;
+  /** Simulated time at the end of the frame (s). */
+  t: number;
+  /** Liquid volume (m^3), smoothed-Heaviside measure of the level set. */
+  volume: number;
+  /** Volume the liquid should have: initial plus emitted minus drained (m^3). */
+  targetVolume: number;
+  /** (volume - targetVolume) / targetVolume. */
+  volumeDrift: number;
+  /** Max speed in liquid cells (m/s). */
+  maxSpeed: number;
+  /** RMS divergence of the velocity over liquid cells after the projection (1/s). */
+  divergenceL2: number;
+  /** Max |divergence| over liquid cells after the projection (1/s). */
+  divergenceLinf: number;
+  /** Jacobi iterations of the frame (summed over its steps). */
+  pressureIterations: number;
+  /** 'solve' if any step of the frame solved, else 'predict'. */
+  mode: PressureMode;
+  /** Steps this frame took. */
+  substeps: number;
+  liquidCells: number;
+  kineticEnergy: number;
+  /** Non-finite values repaired so far (level set, velocity, pressure). */
+  repairedValues: number;
+  /** Time per pass (ms): GPU timestamps when `timing` is on and supported, else the frame's wall time as `frame`. */
+  ms: PassTimes;
+  /** 'gpu-timestamps' or 'wall-clock'. */
+  timingSource: 'gpu-timestamps' | 'wall-clock';
+  /** Extra numbers a pressure stage adds (latent runtime: residuals, fallbacks). */
+  extra?: Record<string, number | string | boolean>;
+}
+
+/** Per-step information that a frame collects. */
+interface StepRecord {
+  result: PressureStepResult;
+  solveReport?: Promise<SolveReport>;
+}
+
+/** Named cell-centred fields that can be read back. */
+export type FieldName = 'levelset' | 'pressure' | 'hydrostatic' | 'solid';
+
+/**
+ * A free-surface liquid on a plain GPUDevice: level set + MAC velocity, MacCormack advection,
+ * narrow-band redistancing with volume correction, gravity, solid walls and obstacles,
+ * ghost-fluid free-surface pressure solved by Jacobi iterations, velocity extrapolation.
+ * All state stays on the GPU; nothing is read back unless a caller asks.
+ */
+export class LiquidSolver {
+  readonly device: GPUDevice;
+  readonly scene: SceneDescription;
+  readonly grid: GridLayout;
+  readonly fields: LiquidFields;
+  readonly timer: GpuTimer;
+  readonly pressureSolver: PressureJacobiSolver;
+  /** The pressure stage of each step; the latent runtime replaces it. */
+  pressureStage: PressureStage;
+  /** Simulated time (s). */
+  time = 0;
+  /** Frames completed. */
+  frame = 0;
+  /** Steps completed. */
+  stepCount = 0;
+  /** Collect the state stats each frame so `readMetrics()` can return them. */
+  collectMetrics = false;
+  /** Why the device was lost, once it was; the solver then stops stepping. */
+  lostReason: string | null = null;
+
+  private readonly passes: {
+    shapes: SceneShapesPass; advection: AdvectionPass; redistance: RedistancePass; forces: ForcesPass;
+    boundary: BoundaryPass; hydrostatic: HydrostaticPass; projection: ProjectionPass; diagnostics: DiagnosticsPass;
+    sanitize: SanitizePass;
+  };
+  private readonly thetaMin: number;
+  private readonly paramsData = new ArrayBuffer(SIM_PARAMS_BYTES);
+  private obstacles: GpuShape[];
+  private obstaclesDirty = true;
+  private gravityOverride: Vec3 | null = null;
+  private lastFrame: { steps: StepRecord[]; metricsPending: boolean; timed: boolean; wallMs: number } | null = null;
+  private knownMaxSpeed = 0;
+  private speedProbe: { buffer: GPUBuffer; busy: boolean } | null = null;
+  private destroyed = false;
+
+  private constructor(device: GPUDevice, scene: SceneDescription, grid: GridLayout, fields: LiquidFields,
+    passes: LiquidSolver['passes'], pressureSolver: PressureJacobiSolver, options: LiquidSolverOptions) {
+    this.device = device;
+    this.scene = scene;
+    this.grid = grid;
+    this.fields = fields;
+    this.passes = passes;
+    this.pressureSolver = pressureSolver;
+    this.thetaMin = options.thetaMin ?? 0.05;
+    this.timer = new GpuTimer(device);
+    this.timer.enabled = options.timing ?? false;
+    this.pressureStage = new JacobiPressureStage(scene.pressure);
+    this.obstacles = scene.obstacles.map((s) => toGpuShape(s));
+    device.lost.then((info) => { this.lostReason = `${info.reason}: ${info.message}`; });
+  }
+
+  /**
+   * Builds the solver's buffers and pipelines and initializes the scene on the GPU.
+   * @throws Error naming the limit when the grid does not fit the device
+   */
+  static async create(device: GPUDevice, scene: SceneDescription, options: LiquidSolverOptions = {}): Promise<LiquidSolver> {
+    const grid = new GridLayout(scene.resolution, scene.cellSize);
+    checkDeviceLimits(device, grid);
+    const capacity = scene.obstacles.length + scene.emitters.length + scene.sinks.length + scene.liquid.length + (options.extraShapeCapacity ?? 16);
+    const fields = new LiquidFields(device, grid, capacity);
+    try {
+      const [shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, pressureSolver] = await Promise.all([
+        SceneShapesPass.create(device, grid, fields),
+        AdvectionPass.create(device, grid, fields),
+        RedistancePass.create(device, grid, fields, scene.levelSetBand),
+        ForcesPass.create(device, grid, fields),
+        BoundaryPass.create(device, grid, fields),
+        HydrostaticPass.create(device, grid, fields),
+        ProjectionPass.create(device, grid, fields, scene.extrapolationLayers),
+        DiagnosticsPass.create(device, grid, fields),
+        SanitizePass.create(device, grid, fields),
+        PressureJacobiSolver.create(device, grid, fields),
+      ]);
+      const solver = new LiquidSolver(device, scene, grid, fields,
+        { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize }, pressureSolver, options);
+      solver.initializeState();
+      return solver;
+    } catch (e) {
+      fields.destroy();
+      throw e;
+    }
+  }
+
+  /** Level-set narrow band half-width (m). */
+  get bandWidth(): number {
+    return this.scene.levelSetBand * this.scene.cellSize;
+  }
+
+  /** Gravity at the current time: the override if set, else the scene's (tilted) gravity. */
+  gravityAt(t: number): Vec3 {
+    if (this.gravityOverride) return this.gravityOverride;
+    const g = this.scene.gravity;
+    const tilt = this.scene.gravityTilt;
+    if (!tilt || tilt.amplitude === 0) return [...g];
+    const angle = ((tilt.amplitude * Math.PI) / 180) * Math.sin((2 * Math.PI * t) / tilt.period);
+    const len = Math.hypot(...tilt.axis);
+    const s = Math.sin(angle / 2) / len;
+    return rotateByQuaternion([tilt.axis[0] * s, tilt.axis[1] * s, tilt.axis[2] * s, Math.cos(angle / 2)], g);
+  }
+
+  /** Overrides gravity (m/s^2, grid frame) from now on; null returns to the scene's. */
+  setGravity(g: Vec3 | null): void {
+    this.gravityOverride = g ? [...g] : null;
+  }
+
+  /** Replaces the obstacles (grid-frame metres, with their rigid velocities); rasterized next step. */
+  setObstacles(shapes: GpuShape[]): void {
+    const room = this.fields.shapeCapacity - this.scene.emitters.length - this.scene.sinks.length - this.scene.liquid.length;
+    if (shapes.length > room) throw new RangeError(`obstacles: at most ${room} fit this solver (got ${shapes.length})`);
+    this.obstacles = shapes.map((s) => ({ ...s }));
+    this.obstaclesDirty = true;
+  }
+
+  /** Current obstacle shapes. */
+  getObstacles(): GpuShape[] {
+    return this.obstacles.map((s) => ({ ...s }));
+  }
+
+  private writeParams(dt: number, shapeCounts: { obstacles: number; emitters: number; sinks: number; liquid: number }): void {
+    const s = this.scene;
+    packSimParams({
+      dims: s.resolution, gravity: this.gravityAt(this.time), dt, cellSize: s.cellSize, density: s.density,
+      time: this.time, bandWidth: this.bandWidth, jacobiOmega: s.pressure.omega, thetaMin: this.thetaMin,
+      obstacleCount: shapeCounts.obstacles, emitterCount: shapeCounts.emitters, sinkCount: shapeCounts.sinks,
+      frame: this.frame, extrapolationLayers: s.extrapolationLayers, liquidShapeCount: shapeCounts.liquid,
+    }, this.paramsData);
+    this.device.queue.writeBuffer(this.fields.params, 0, this.paramsData);
+  }
+
+  /** Writes [obstacles | active emitters | active sinks | initial liquid] and returns the counts. */
+  private writeShapes(t: number, includeLiquid: boolean) {
+    const active = (w: { start?: number; end?: number }) => t >= (w.start ?? 0) && t < (w.end ?? Infinity);
+    const emitters = this.scene.emitters.filter(active).map((e) => toGpuShape(e.shape, e.velocity));
+    const sinks = this.scene.sinks.filter(active).map((e) => toGpuShape(e.shape));
+    const domain = domainSize(this.scene);
+    const liquid = includeLiquid ? this.scene.liquid.map((s) => extendThroughWalls(toGpuShape(s), domain, 2 * this.bandWidth)) : [];
+    const all = [...this.obstacles, ...emitters, ...sinks, ...liquid];
+    if (all.length > 0) this.device.queue.writeBuffer(this.fields.shapes, 0, packShapes(all));
+    return { obstacles: this.obstacles.length, emitters: emitters.length, sinks: sinks.length, liquid: liquid.length };
+  }
+
+  private initializeState(): void {
+    const counts = this.writeShapes(0, true);
+    this.writeParams(this.scene.timeStep.frame, counts);
+    const enc = this.device.createCommandEncoder({ label: 'liquid.init' });
+    let pass = enc.beginComputePass({ label: 'init.scene' });
+    this.passes.shapes.rasterizeObstacles(pass);
+    this.passes.shapes.initLiquid(pass);
+    pass.end();
+    this.obstaclesDirty = false;
+    // The union of shapes is a distance only outside; redistance it like an advected field.
+    enc.copyBufferToBuffer(this.fields.levelSet, 0, this.fields.levelSetScratch[2], 0, this.grid.cellCount * 4);
+    pass = enc.beginComputePass({ label: 'init.redistance' });
+    this.passes.redistance.redistance(pass);
+    this.passes.diagnostics.initVolumeTarget(pass);
+    this.passes.boundary.enforceSolidVelocity(pass);
+    this.passes.hydrostatic.hydrostaticPressure(pass);
+    pass.end();
+    // Start the pressure from the hydrostatic part: a still pool is then in balance at once.
+    enc.copyBufferToBuffer(this.fields.hydrostaticPressure, 0, this.fields.pressure, 0, this.grid.cellCount * 4);
+    this.device.queue.submit([enc.finish()]);
+  }
+
+  /** Re-initializes the scene (time 0, initial liquid, velocities zero). */
+  reset(): void {
+    this.time = 0;
+    this.frame = 0;
+    this.stepCount = 0;
+    this.device.queue.writeBuffer(this.fields.health, 0, new Uint32Array(4));
+    this.initializeState();
+  }
+
+  /** Steps the next frame will take. */
+  substepsForNextFrame(): number {
+    const ts = this.scene.timeStep;
+    if (ts.substeps !== 'auto') return ts.substeps;
+    // CFL from the last known max speed (read asynchronously), with room for gravity's push.
+    const speed = this.knownMaxSpeed + Math.hypot(...this.gravityAt(this.time)) * ts.frame;
+    const n = Math.ceil((speed * ts.frame) / (ts.cfl * this.scene.cellSize));
+    return Math.min(ts.maxSubsteps, Math.max(1, n));
+  }
+
+  /**
+   * Advances one frame (`scene.timeStep.frame` seconds, in one or more steps). Resolves
+   * once the frame's GPU work is submitted (not finished): nothing is read back unless
+   * `collectMetrics` is set and `readMetrics()` is called, or substeps are 'auto'.
+   */
+  async step(): Promise<void> {
+    if (this.destroyed) throw new Error('LiquidSolver.step: the solver was destroyed');
+    if (this.lostReason) return;
+    const t0 = performance.now();
+    const substeps = this.substepsForNextFrame();
+    const dt = this.scene.timeStep.frame / substeps;
+    const steps: StepRecord[] = [];
+    for (let s = 0; s < substeps; s++) {
+      steps.push(await this.advance(dt, s === substeps - 1));
+    }
+    this.frame++;
+    this.lastFrame = { steps, metricsPending: this.collectMetrics, timed: this.timer.enabled && this.timer.supported, wallMs: performance.now() - t0 };
+  }
+
+  /** One step of length dt: the algorithm, in order. */
+  private async advance(dt: number, lastOfFrame: boolean): Promise<StepRecord> {
+    const counts = this.writeShapes(this.time, false);
+    this.writeParams(dt, counts);
+    const timer = this.timer.enabled ? this.timer : null;
+    let encoder = this.device.createCommandEncoder({ label: `liquid.step${this.stepCount}` });
+    const phase = (name: string, body: (pass: GPUComputePassEncoder) => void) => {
+      const pass = encoder.beginComputePass(timer?.computePass(name) ?? { label: name });
+      body(pass);
+      pass.end();
+    };
+
+    if (this.obstaclesDirty) {
+      phase('obstacles', (p) => this.passes.shapes.rasterizeObstacles(p));
+      this.obstaclesDirty = false;
+    }
+    if (counts.emitters + counts.sinks > 0) {
+      phase('emit', (p) => {
+        this.passes.diagnostics.recordVolumeBefore(p);
+        if (counts.emitters > 0) this.passes.shapes.emitLiquid(p);
+        if (counts.sinks > 0) this.passes.shapes.drainSinks(p);
+        this.passes.diagnostics.addEmittedVolume(p);
+      });
+    }
+    phase('advect', (p) => {
+      this.passes.advection.advectLevelSet(p);
+      this.passes.advection.advectVelocity(p);
+    });
+    this.passes.advection.commitVelocity(encoder);
+    phase('redistance', (p) => this.passes.redistance.redistance(p));
+    phase('volume', (p) => this.passes.diagnostics.correctVolume(p));
+    phase('forces', (p) => {
+      this.passes.forces.addGravity(p);
+      this.passes.boundary.enforceSolidVelocity(p);
+    });
+    phase('pressureSystem', (p) => {
+      this.passes.hydrostatic.hydrostaticPressure(p);
+      this.pressureSolver.buildSystem(p);
+    });
+
+    const result = await this.pressureStage.computePressure({
+      solver: this, dt, stepIndex: this.stepCount, encoder, timer,
+      flush: () => {
+        this.device.queue.submit([encoder.finish()]);
+        encoder = this.device.createCommandEncoder({ label: `liquid.step${this.stepCount}.continued` });
+        return encoder;
+      },
+    });
+    // The stage may have flushed: continue on the current encoder.
+
+    phase('project', (p) => {
+      this.passes.projection.projectVelocity(p);
+      this.passes.projection.extrapolateVelocity(p);
+    });
+    this.passes.projection.finish(encoder);
+    phase('sanitize', (p) => {
+      this.passes.boundary.enforceSolidVelocity(p);
+      this.passes.sanitize.sanitizeState(p);
+    });
+    const autoSubsteps = this.scene.timeStep.substeps === 'auto';
+    if (lastOfFrame && (this.collectMetrics || autoSubsteps)) {
+      phase('diagnostics', (p) => this.passes.diagnostics.measureState(p));
+    }
+    if (lastOfFrame && timer) this.timer.endFrame(encoder);
+    const probe = lastOfFrame && autoSubsteps ? this.encodeSpeedProbe(encoder) : false;
+    this.device.queue.submit([encoder.finish()]);
+    if (probe) this.readSpeedProbe();
+
+    this.time += dt;
+    this.stepCount++;
+    const record: StepRecord = { result };
+    if (result.iterationsOnGpu && this.collectMetrics) record.solveReport = this.pressureSolver.readReport();
+    return record;
+  }
+
+  /** CFL support: copy max speed into a small mappable buffer, unless a read is in flight. */
+  private encodeSpeedProbe(encoder: GPUCommandEncoder): boolean {
+    if (!this.speedProbe) {
+      this.speedProbe = { buffer: this.device.createBuffer({ label: 'liquid.speedProbe', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }), busy: false };
+    }
+    if (this.speedProbe.busy) return false;
+    encoder.copyBufferToBuffer(this.fields.stats, 16, this.speedProbe.buffer, 0, 16);
+    return true;
+  }
+
+  private readSpeedProbe(): void {
+    const probe = this.speedProbe!;
+    probe.busy = true;
+    countReadback();
+    probe.buffer.mapAsync(GPUMapMode.READ).then(() => {
+      const v = new Float32Array(probe.buffer.getMappedRange())[1];
+      probe.buffer.unmap();
+      if (Number.isFinite(v)) this.knownMaxSpeed = v;
+      probe.busy = false;
+    }, () => { probe.busy = false; });
+  }
+
+  /**
+   * Reads the metrics of the last frame (needs `collectMetrics` set before stepping it).
+   * Waits for the GPU; for tools and overlays, not for the frame loop.
+   */
+  async readMetrics(): Promise<FrameMetrics> {
+    const last = this.lastFrame;
+    if (!last || !last.metricsPending) {
+      throw new Error('LiquidSolver.readMetrics: set collectMetrics = true before step() to collect metrics');
+    }
+    last.metricsPending = false;
+    const [statsBuf, volumeBuf, healthBuf, times] = await Promise.all([
+      readBuffer(this.device, this.fields.stats, STATS_COUNT * 4),
+      readBuffer(this.device, this.fields.volumeState, 16),
+      readBuffer(this.device, this.fields.health, 16),
+      last.timed ? this.timer.read() : Promise.resolve(null),
+    ]);
+    const stats = new Float32Array(statsBuf);
+    const volumeState = new Float32Array(volumeBuf);
+    const health = new Uint32Array(healthBuf);
+    let iterations = 0;
+    let mode: PressureMode = 'predict';
+    for (const s of last.steps) {
+      if (s.result.mode === 'solve') mode = 'solve';
+      if (s.solveReport) iterations += (await s.solveReport).iterations;
+      else iterations += s.result.iterations ?? 0;
+    }
+    const liquidCells = stats[2];
+    const volume = stats[0];
+    const target = volumeState[0];
+    return {
+      frame: this.frame,
+      t: this.time,
+      volume,
+      targetVolume: target,
+      volumeDrift: target > 0 ? (volume - target) / target : 0,
+      maxSpeed: stats[5],
+      divergenceL2: liquidCells > 0 ? Math.sqrt(stats[3] / liquidCells) : 0,
+      divergenceLinf: stats[4],
+      pressureIterations: iterations,
+      mode,
+      substeps: last.steps.length,
+      liquidCells,
+      kineticEnergy: stats[7],
+      repairedValues: health[0] + health[1] + health[2],
+      ms: times ?? { frame: last.wallMs },
+      timingSource: times ? 'gpu-timestamps' : 'wall-clock',
+    };
+  }
+
+  /** Reads a cell-centred field ([nz][ny][nx], float32). */
+  async readField(name: FieldName): Promise<Float32Array> {
+    const buffer = { levelset: this.fields.levelSet, pressure: this.fields.pressure, hydrostatic: this.fields.hydrostaticPressure, solid: this.fields.solidLevelSet }[name];
+    if (!buffer) throw new Error(`readField: unknown field '${name}' (levelset, pressure, hydrostatic, solid)`);
+    return readFloat32(this.device, buffer, this.grid.cellCount);
+  }
+
+  /** Reads the packed MAC velocity [u | v | w]. */
+  async readVelocity(): Promise<Float32Array> {
+    return readFloat32(this.device, this.fields.velocity, this.grid.faceCount);
+  }
+
+  /** Cell-centred velocity [nz][ny][nx][3], the mean of each cell's two faces per axis. */
+  async readCellVelocity(): Promise<Float32Array> {
+    return cellCentredVelocity(this.grid, await this.readVelocity());
+  }
+
+  /** GPU memory held by the solver's buffers (bytes). */
+  get gpuBytes(): number {
+    return this.fields.byteSize;
+  }
+
+  /** Frees all GPU resources. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.pressureStage.destroy?.();
+    this.timer.destroy();
+    this.speedProbe?.buffer.destroy();
+    this.fields.destroy();
+  }
+}
+
+/** Averages MAC faces to cell centres: [nz][ny][nx][3]. */
+export function cellCentredVelocity(grid: GridLayout, faces: Float32Array): Float32Array {
+  const out = new Float32Array(grid.cellCount * 3);
+  for (let k = 0; k < grid.nz; k++) {
+    for (let j = 0; j < grid.ny; j++) {
+      for (let i = 0; i < grid.nx; i++) {
+        const c = grid.cellIndex(i, j, k) * 3;
+        out[c] = 0.5 * (faces[grid.faceIndex(0, i, j, k)] + faces[grid.faceIndex(0, i + 1, j, k)]);
+        out[c + 1] = 0.5 * (faces[grid.faceIndex(1, i, j, k)] + faces[grid.faceIndex(1, i, j + 1, k)]);
+        out[c + 2] = 0.5 * (faces[grid.faceIndex(2, i, j, k)] + faces[grid.faceIndex(2, i, j, k + 1)]);
+      }
+    }
+  }
+  return out;
+}
+
+/** Rejects grids the device cannot hold, naming the limit. */
+export function checkDeviceLimits(device: GPUDevice, grid: GridLayout): void {
+  const largest = Math.max(grid.faceCount * 4, grid.cellCount * 16);
+  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  if (largest > limit) {
+    throw new RangeError(`resolution [${grid.dims.join(', ')}] needs a ${largest}-byte buffer; this device allows ${limit} `
+      + `(maxStorageBufferBindingSize/maxBufferSize). Use a smaller resolution.`);
+  }
+  const groups = Math.max(...grid.faceExtent.map((n) => Math.ceil(n / 4)), grid.reductionGroups);
+  if (groups > device.limits.maxComputeWorkgroupsPerDimension) {
+    throw new RangeError(`resolution [${grid.dims.join(', ')}] needs ${groups} workgroups in one dimension; `
+      + `this device allows ${device.limits.maxComputeWorkgroupsPerDimension}. Use a smaller resolution.`);
+  }
+  if (device.limits.maxStorageBuffersPerShaderStage < 7) {
+    throw new RangeError(`the device allows ${device.limits.maxStorageBuffersPerShaderStage} storage buffers per shader stage; the solver needs 7`);
+  }
+}
