@@ -3,7 +3,9 @@ import { SIM_PARAMS_BYTES } from './sim-params';
 import { SHAPE_FLOATS } from './shape-packing';
 
 /** Bytes of the `SolveControl` struct in shaders/pressure-jacobi.wgsl. */
-export const SOLVE_CONTROL_BYTES = 80;
+export const SOLVE_CONTROL_BYTES = 48;
+/** Bytes of the `DispatchArgs` struct (indirect arguments of a tolerance-mode solve). */
+export const DISPATCH_ARGS_BYTES = 32;
 /** Stats slots written by finishStats (shaders/diagnostics.wgsl). */
 export const STATS_COUNT = 8;
 
@@ -46,8 +48,10 @@ export class LiquidFields {
   readonly volumeState: GPUBuffer;
   /** Counts of repaired non-finite values (level set, velocity, pressure). */
   readonly health: GPUBuffer;
-  /** Tolerance-mode control block, also the indirect dispatch arguments. */
+  /** Tolerance-mode control block (iterations, residuals, outcome). */
   readonly solveControl: GPUBuffer;
+  /** Indirect dispatch arguments of tolerance-mode Jacobi and residual dispatches. */
+  readonly solveDispatchArgs: GPUBuffer;
 
   private readonly owned: GPUBuffer[] = [];
 
@@ -79,7 +83,8 @@ export class LiquidFields {
     this.stats = make('liquid.stats', 8 * 4);
     this.volumeState = make('liquid.volumeState', 4 * 4);
     this.health = make('liquid.health', 4 * 4);
-    this.solveControl = make('liquid.solveControl', SOLVE_CONTROL_BYTES,
+    this.solveControl = make('liquid.solveControl', SOLVE_CONTROL_BYTES);
+    this.solveDispatchArgs = make('liquid.solveDispatchArgs', DISPATCH_ARGS_BYTES,
       GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
   }
 

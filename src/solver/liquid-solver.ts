@@ -98,7 +98,8 @@ export class LiquidSolver {
   /** Why the device was lost, once it was; the solver then stops stepping. */
   lostReason: string | null = null;
 
-  private readonly passes: {
+  /** @internal The kernel families, exposed for tests and the latent runtime. */
+  readonly kernels: {
     shapes: SceneShapesPass; advection: AdvectionPass; redistance: RedistancePass; forces: ForcesPass;
     boundary: BoundaryPass; hydrostatic: HydrostaticPass; projection: ProjectionPass; diagnostics: DiagnosticsPass;
     sanitize: SanitizePass;
@@ -114,12 +115,12 @@ export class LiquidSolver {
   private destroyed = false;
 
   private constructor(device: GPUDevice, scene: SceneDescription, grid: GridLayout, fields: LiquidFields,
-    passes: LiquidSolver['passes'], pressureSolver: PressureJacobiSolver, options: LiquidSolverOptions) {
+    kernels: LiquidSolver['kernels'], pressureSolver: PressureJacobiSolver, options: LiquidSolverOptions) {
     this.device = device;
     this.scene = scene;
     this.grid = grid;
     this.fields = fields;
-    this.passes = passes;
+    this.kernels = kernels;
     this.pressureSolver = pressureSolver;
     this.thetaMin = options.thetaMin ?? 0.05;
     this.timer = new GpuTimer(device);
@@ -207,16 +208,37 @@ export class LiquidSolver {
     this.device.queue.writeBuffer(this.fields.params, 0, this.paramsData);
   }
 
+  /** The shapes acting at time t: obstacles, active emitters and sinks, and (optionally) the initial liquid. */
+  shapesAt(t: number, includeLiquid: boolean): { obstacles: GpuShape[]; emitters: GpuShape[]; sinks: GpuShape[]; liquid: GpuShape[] } {
+    const active = (w: { start?: number; end?: number }) => t >= (w.start ?? 0) && t < (w.end ?? Infinity);
+    const domain = domainSize(this.scene);
+    return {
+      obstacles: this.obstacles.map((s) => ({ ...s })),
+      emitters: this.scene.emitters.filter(active).map((e) => toGpuShape(e.shape, e.velocity)),
+      sinks: this.scene.sinks.filter(active).map((e) => toGpuShape(e.shape)),
+      liquid: includeLiquid ? this.scene.liquid.map((s) => extendThroughWalls(toGpuShape(s), domain, 2 * this.bandWidth)) : [],
+    };
+  }
+
   /** Writes [obstacles | active emitters | active sinks | initial liquid] and returns the counts. */
   private writeShapes(t: number, includeLiquid: boolean) {
-    const active = (w: { start?: number; end?: number }) => t >= (w.start ?? 0) && t < (w.end ?? Infinity);
-    const emitters = this.scene.emitters.filter(active).map((e) => toGpuShape(e.shape, e.velocity));
-    const sinks = this.scene.sinks.filter(active).map((e) => toGpuShape(e.shape));
-    const domain = domainSize(this.scene);
-    const liquid = includeLiquid ? this.scene.liquid.map((s) => extendThroughWalls(toGpuShape(s), domain, 2 * this.bandWidth)) : [];
-    const all = [...this.obstacles, ...emitters, ...sinks, ...liquid];
+    const { obstacles, emitters, sinks, liquid } = this.shapesAt(t, includeLiquid);
+    const all = [...obstacles, ...emitters, ...sinks, ...liquid];
     if (all.length > 0) this.device.queue.writeBuffer(this.fields.shapes, 0, packShapes(all));
-    return { obstacles: this.obstacles.length, emitters: emitters.length, sinks: sinks.length, liquid: liquid.length };
+    return { obstacles: obstacles.length, emitters: emitters.length, sinks: sinks.length, liquid: liquid.length };
+  }
+
+  /**
+   * @internal Uploads the parameters and shapes of a step of length dt at the current time
+   * (what `step()` does first); tests use it to run single kernels.
+   */
+  uploadStepParams(dt: number, includeLiquid = false): void {
+    this.writeParams(dt, this.writeShapes(this.time, includeLiquid));
+  }
+
+  /** Ghost-fluid interface fraction clamp in use. */
+  get ghostThetaMin(): number {
+    return this.thetaMin;
   }
 
   private initializeState(): void {
@@ -224,17 +246,17 @@ export class LiquidSolver {
     this.writeParams(this.scene.timeStep.frame, counts);
     const enc = this.device.createCommandEncoder({ label: 'liquid.init' });
     let pass = enc.beginComputePass({ label: 'init.scene' });
-    this.passes.shapes.rasterizeObstacles(pass);
-    this.passes.shapes.initLiquid(pass);
+    this.kernels.shapes.rasterizeObstacles(pass);
+    this.kernels.shapes.initLiquid(pass);
     pass.end();
     this.obstaclesDirty = false;
     // The union of shapes is a distance only outside; redistance it like an advected field.
     enc.copyBufferToBuffer(this.fields.levelSet, 0, this.fields.levelSetScratch[2], 0, this.grid.cellCount * 4);
     pass = enc.beginComputePass({ label: 'init.redistance' });
-    this.passes.redistance.redistance(pass);
-    this.passes.diagnostics.initVolumeTarget(pass);
-    this.passes.boundary.enforceSolidVelocity(pass);
-    this.passes.hydrostatic.hydrostaticPressure(pass);
+    this.kernels.redistance.redistance(pass);
+    this.kernels.diagnostics.initVolumeTarget(pass);
+    this.kernels.boundary.enforceSolidVelocity(pass);
+    this.kernels.hydrostatic.hydrostaticPressure(pass);
     pass.end();
     // Start the pressure from the hydrostatic part: a still pool is then in balance at once.
     enc.copyBufferToBuffer(this.fields.hydrostaticPressure, 0, this.fields.pressure, 0, this.grid.cellCount * 4);
@@ -292,30 +314,30 @@ export class LiquidSolver {
     };
 
     if (this.obstaclesDirty) {
-      phase('obstacles', (p) => this.passes.shapes.rasterizeObstacles(p));
+      phase('obstacles', (p) => this.kernels.shapes.rasterizeObstacles(p));
       this.obstaclesDirty = false;
     }
     if (counts.emitters + counts.sinks > 0) {
       phase('emit', (p) => {
-        this.passes.diagnostics.recordVolumeBefore(p);
-        if (counts.emitters > 0) this.passes.shapes.emitLiquid(p);
-        if (counts.sinks > 0) this.passes.shapes.drainSinks(p);
-        this.passes.diagnostics.addEmittedVolume(p);
+        this.kernels.diagnostics.recordVolumeBefore(p);
+        if (counts.emitters > 0) this.kernels.shapes.emitLiquid(p);
+        if (counts.sinks > 0) this.kernels.shapes.drainSinks(p);
+        this.kernels.diagnostics.addEmittedVolume(p);
       });
     }
     phase('advect', (p) => {
-      this.passes.advection.advectLevelSet(p);
-      this.passes.advection.advectVelocity(p);
+      this.kernels.advection.advectLevelSet(p);
+      this.kernels.advection.advectVelocity(p);
     });
-    this.passes.advection.commitVelocity(encoder);
-    phase('redistance', (p) => this.passes.redistance.redistance(p));
-    phase('volume', (p) => this.passes.diagnostics.correctVolume(p));
+    this.kernels.advection.commitVelocity(encoder);
+    phase('redistance', (p) => this.kernels.redistance.redistance(p));
+    phase('volume', (p) => this.kernels.diagnostics.correctVolume(p));
     phase('forces', (p) => {
-      this.passes.forces.addGravity(p);
-      this.passes.boundary.enforceSolidVelocity(p);
+      this.kernels.forces.addGravity(p);
+      this.kernels.boundary.enforceSolidVelocity(p);
     });
     phase('pressureSystem', (p) => {
-      this.passes.hydrostatic.hydrostaticPressure(p);
+      this.kernels.hydrostatic.hydrostaticPressure(p);
       this.pressureSolver.buildSystem(p);
     });
 
@@ -330,17 +352,17 @@ export class LiquidSolver {
     // The stage may have flushed: continue on the current encoder.
 
     phase('project', (p) => {
-      this.passes.projection.projectVelocity(p);
-      this.passes.projection.extrapolateVelocity(p);
+      this.kernels.projection.projectVelocity(p);
+      this.kernels.projection.extrapolateVelocity(p);
     });
-    this.passes.projection.finish(encoder);
+    this.kernels.projection.finish(encoder);
     phase('sanitize', (p) => {
-      this.passes.boundary.enforceSolidVelocity(p);
-      this.passes.sanitize.sanitizeState(p);
+      this.kernels.boundary.enforceSolidVelocity(p);
+      this.kernels.sanitize.sanitizeState(p);
     });
     const autoSubsteps = this.scene.timeStep.substeps === 'auto';
     if (lastOfFrame && (this.collectMetrics || autoSubsteps)) {
-      phase('diagnostics', (p) => this.passes.diagnostics.measureState(p));
+      phase('diagnostics', (p) => this.kernels.diagnostics.measureState(p));
     }
     if (lastOfFrame && timer) this.timer.endFrame(encoder);
     const probe = lastOfFrame && autoSubsteps ? this.encodeSpeedProbe(encoder) : false;

@@ -1,10 +1,11 @@
 import systemSource from '../../../shaders/pressure-system.wgsl';
 import jacobiSource from '../../../shaders/pressure-jacobi.wgsl';
+import convergenceSource from '../../../shaders/pressure-convergence.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../../gpu/compute-kernel';
 import type { GpuTimer } from '../../gpu/gpu-timer';
 import { readBuffer } from '../../gpu/readback';
 import type { GridLayout } from '../grid-layout';
-import { SOLVE_CONTROL_BYTES, type LiquidFields } from '../liquid-fields';
+import { DISPATCH_ARGS_BYTES, SOLVE_CONTROL_BYTES, type LiquidFields } from '../liquid-fields';
 
 /** What a tolerance-mode solve stops on. */
 export type ConvergenceCriterion = 'relative-residual' | 'divergence-rms';
@@ -29,13 +30,16 @@ export interface SolveReport {
   divergenceRms: number;
   /** RMS divergence at the first check, before any iteration of this solve. */
   initialDivergenceRms: number;
+  /** Relative residual at the first check. */
+  initialRelativeResidual: number;
   checks: number;
 }
 
 /**
  * The pressure projection's linear solve: assembles the ghost-fluid Poisson system
  * (shaders/pressure-system.wgsl) and runs weighted-Jacobi iterations on it
- * (shaders/pressure-jacobi.wgsl), either a fixed count or until a GPU-checked tolerance.
+ * (shaders/pressure-jacobi.wgsl), either a fixed count or until a tolerance that the GPU
+ * checks itself (shaders/pressure-convergence.wgsl).
  * The result is always left in `fields.pressure`.
  */
 export class PressureJacobiSolver {
@@ -43,7 +47,9 @@ export class PressureJacobiSolver {
     private readonly device: GPUDevice,
     private readonly system: KernelFamily,
     private readonly jacobi: KernelFamily,
+    private readonly convergence: KernelFamily,
     private readonly systemGroup: GPUBindGroup,
+    private readonly convergenceGroup: GPUBindGroup,
     private readonly forward: GPUBindGroup,
     private readonly backward: GPUBindGroup,
     private readonly grid: GridLayout,
@@ -51,18 +57,22 @@ export class PressureJacobiSolver {
   ) {}
 
   static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields): Promise<PressureJacobiSolver> {
-    const [system, jacobi] = await Promise.all([
+    const [system, jacobi, convergence] = await Promise.all([
       KernelFamily.create(device, 'pressureSystem', systemSource, ['buildPressureSystem']),
-      KernelFamily.create(device, 'pressureJacobi', jacobiSource, ['pressureJacobi', 'residualPartial', 'residualCheck']),
+      KernelFamily.create(device, 'pressureJacobi', jacobiSource, ['pressureJacobi', 'residualPartial']),
+      KernelFamily.create(device, 'pressureConvergence', convergenceSource, ['residualCheck']),
     ]);
     const systemGroup = system.bindGroup({
       params: fields.params, phi: fields.levelSet, solidPhi: fields.solidLevelSet, velocity: fields.velocity,
       hydrostatic: fields.hydrostaticPressure, pressure: fields.pressure, system: fields.pressureSystem,
     });
     const jg = (pressureIn: GPUBuffer, pressureOut: GPUBuffer, label: string) => jacobi.bindGroup({
-      params: fields.params, system: fields.pressureSystem, pressureIn, pressureOut, partials: fields.partials, control: fields.solveControl,
+      params: fields.params, system: fields.pressureSystem, pressureIn, pressureOut, partials: fields.partials,
     }, label);
-    return new PressureJacobiSolver(device, system, jacobi, systemGroup,
+    const convergenceGroup = convergence.bindGroup({
+      params: fields.params, partials: fields.partials, control: fields.solveControl, dispatchArgs: fields.solveDispatchArgs,
+    });
+    return new PressureJacobiSolver(device, system, jacobi, convergence, systemGroup, convergenceGroup,
       jg(fields.pressure, fields.pressureScratch, 'jacobi.forward'), jg(fields.pressureScratch, fields.pressure, 'jacobi.backward'), grid, fields);
   }
 
@@ -95,29 +105,27 @@ export class PressureJacobiSolver {
     const control = new ArrayBuffer(SOLVE_CONTROL_BYTES);
     const u = new Uint32Array(control);
     const f = new Float32Array(control);
-    u.set(jacobiGroups, 0);
-    u[3] = 0;
-    u.set([residualGroups, 1, 1], 4);
-    u[7] = 0;
-    u.set(jacobiGroups, 8);
-    u[11] = solve.maxIterations;
-    f[12] = solve.tolerance;
-    u[13] = solve.criterion === 'divergence-rms' ? 1 : 0;
-    u[14] = chunk;
-    u[15] = 0;
-    u[19] = residualGroups;
+    u[2] = solve.maxIterations;
+    u[3] = chunk;
+    f[4] = solve.tolerance;
+    u[5] = solve.criterion === 'divergence-rms' ? 1 : 0;
     this.device.queue.writeBuffer(this.fields.solveControl, 0, control);
+    const initialArgs = new Uint32Array(DISPATCH_ARGS_BYTES / 4);
+    initialArgs.set(jacobiGroups, 0);
+    initialArgs.set([residualGroups, 1, 1], 4);
+    this.device.queue.writeBuffer(this.fields.solveDispatchArgs, 0, initialArgs);
 
     const pass = encoder.beginComputePass(timer?.computePass(passName) ?? { label: passName });
     const jacobi = this.jacobi.pipeline('pressureJacobi');
     const partial = this.jacobi.pipeline('residualPartial');
-    const check = this.jacobi.pipeline('residualCheck');
-    const ctl = this.fields.solveControl;
+    const check = this.convergence.pipeline('residualCheck');
+    const args = this.fields.solveDispatchArgs;
     const runCheck = () => {
       pass.setPipeline(partial);
       pass.setBindGroup(0, this.forward);
-      pass.dispatchWorkgroupsIndirect(ctl, 16);
+      pass.dispatchWorkgroupsIndirect(args, 16);
       pass.setPipeline(check);
+      pass.setBindGroup(0, this.convergenceGroup);
       pass.dispatchWorkgroups(1);
     };
     runCheck();
@@ -126,7 +134,7 @@ export class PressureJacobiSolver {
       pass.setPipeline(jacobi);
       for (let i = 0; i < chunk; i++) {
         pass.setBindGroup(0, i % 2 === 0 ? this.forward : this.backward);
-        pass.dispatchWorkgroupsIndirect(ctl, 0);
+        pass.dispatchWorkgroupsIndirect(args, 0);
       }
       runCheck();
     }
@@ -145,11 +153,12 @@ export function decodeSolveControl(data: ArrayBuffer): SolveReport {
   const u = new Uint32Array(data);
   const f = new Float32Array(data);
   return {
-    iterations: u[3],
-    outcome: u[7] === 1 ? 'converged' : u[7] === 2 ? 'max-iterations' : 'running',
-    relativeResidual: f[16],
-    divergenceRms: f[17],
-    initialDivergenceRms: f[18],
-    checks: u[15],
+    iterations: u[0],
+    outcome: u[1] === 1 ? 'converged' : u[1] === 2 ? 'max-iterations' : 'running',
+    relativeResidual: f[7],
+    divergenceRms: f[8],
+    initialDivergenceRms: f[9],
+    initialRelativeResidual: f[10],
+    checks: u[6],
   };
 }

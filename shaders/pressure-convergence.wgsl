@@ -1,0 +1,77 @@
+// The GPU-side convergence decision of a tolerance-mode pressure solve: folds the residual
+// partials of residualPartial (pressure-jacobi.wgsl) and compares with the tolerance. When it
+// is met, or the iteration cap is reached, it zeroes the indirect dispatch arguments, so every
+// Jacobi dispatch queued after it does nothing: the CPU never waits for the answer.
+// Criterion 0: relative residual |r|/|b|. Criterion 1: RMS divergence the projection will
+// leave in liquid cells (1/s), div = -r*dt/(density*dx^2).
+
+@group(0) @binding(0) var<uniform> params: SimParams;
+@group(0) @binding(1) var<storage, read> partials: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> control: SolveControl;
+@group(0) @binding(3) var<storage, read_write> dispatchArgs: DispatchArgs;
+
+struct SolveControl {
+  iterations: u32,            // Jacobi iterations done in this solve
+  converged: u32,             // 0 running, 1 tolerance met, 2 iteration cap reached
+  maxIterations: u32,
+  chunk: u32,                 // iterations between checks
+  tolerance: f32,
+  criterion: u32,
+  checks: u32,                // checks done
+  relativeResidual: f32,      // at the last check
+  divergenceRms: f32,         // at the last check (1/s)
+  initialDivergenceRms: f32,  // at the first check
+  initialRelativeResidual: f32,
+  _pad: u32,
+};
+
+// Indirect dispatch arguments (this buffer is never bound to the kernels it launches).
+struct DispatchArgs {
+  jacobi: vec3<u32>,
+  _pad0: u32,
+  residual: vec3<u32>,
+  _pad1: u32,
+};
+
+var<workgroup> sharedR: array<vec4<f32>, REDUCE_THREADS>;
+var<workgroup> sharedDone: u32;
+
+@compute @workgroup_size(REDUCE_THREADS)
+fn residualCheck(@builtin(local_invocation_index) lid: u32) {
+  // Uniform control flow for the barriers: every invocation reads the same flag.
+  if (lid == 0u) { sharedDone = control.converged; }
+  let alreadyDone = workgroupUniformLoad(&sharedDone);
+  if (alreadyDone != 0u) { return; }
+  var acc = vec4<f32>(0.0);
+  let count = reducePartialCount(params.cellCount);
+  for (var i = lid; i < count; i = i + REDUCE_THREADS) { acc = acc + partials[i]; }
+  sharedR[lid] = acc;
+  workgroupBarrier();
+  for (var stride = REDUCE_THREADS / 2u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) { sharedR[lid] = sharedR[lid] + sharedR[lid + stride]; }
+    workgroupBarrier();
+  }
+  if (lid != 0u) { return; }
+  let total = sharedR[0];
+  if (control.checks > 0u) { control.iterations = control.iterations + control.chunk; }
+  let relative = sqrt(total.x / max(total.y, 1.0e-30));
+  let divScale = params.dt / (params.density * params.cellSize * params.cellSize);
+  let divRms = sqrt(total.x / max(total.z, 1.0)) * divScale;
+  control.relativeResidual = relative;
+  control.divergenceRms = divRms;
+  if (control.checks == 0u) {
+    control.initialDivergenceRms = divRms;
+    control.initialRelativeResidual = relative;
+  }
+  control.checks = control.checks + 1u;
+  let metric = select(relative, divRms, control.criterion == 1u);
+  // A non-finite residual (NaN pressure) never counts as converged.
+  var state = 0u;
+  if (isFiniteF32(metric) && metric <= control.tolerance) { state = 1u; }
+  else if (control.iterations >= control.maxIterations) { state = 2u; }
+  if (state != 0u) {
+    control.converged = state;
+    dispatchArgs.jacobi = vec3<u32>(0u);
+    dispatchArgs.residual = vec3<u32>(0u);
+  }
+}
