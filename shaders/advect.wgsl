@@ -2,8 +2,10 @@
 // and for the staggered (MAC) velocity. Each pass reads the pre-step `velocity` to trace.
 //   forward:  hat = field(x - dt*u)
 //   backward: bar = hat(x + dt*u)
-//   correct:  new = hat + (field - bar)/2, reverted to `hat` if it leaves the range of the
-//             8 values around the backtraced point (keeps the scheme from creating extrema).
+//   correct:  new = hat + (field - bar)/2, clamped to the range of the 8 values around the
+//             backtraced point (keeps the scheme from creating extrema). Clamping rather than
+//             reverting to `hat` is continuous, so rounding cannot flip the choice between
+//             mirrored cells and symmetric scenes stay symmetric.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read> velocity: array<f32>;
@@ -85,13 +87,26 @@ fn trace(p: vec3<f32>, signedDt: f32) -> vec3<f32> {
 
 struct Sample { value: f32, lo: f32, hi: f32 };
 
-// Trilinear sample of fieldA, plus the min/max of the 8 values used.
+// Trilinear sample of fieldA, plus the min/max of the values that carry weight. A trace that
+// ends on a lattice line (zero velocity across a mirror plane, for example) would otherwise
+// take its range from whichever side rounding picked.
 fn sampleFieldA(l: Lattice, p: vec3<f32>) -> Sample {
   let s = stencil(l, p);
   let v0 = fieldA[s.i0]; let v1 = fieldA[s.i1]; let v2 = fieldA[s.i2]; let v3 = fieldA[s.i3];
   let v4 = fieldA[s.i4]; let v5 = fieldA[s.i5]; let v6 = fieldA[s.i6]; let v7 = fieldA[s.i7];
-  let lo = min(min(min(v0, v1), min(v2, v3)), min(min(v4, v5), min(v6, v7)));
-  let hi = max(max(max(v0, v1), max(v2, v3)), max(max(v4, v5), max(v6, v7)));
+  let eps = 1.0e-4;
+  let use0 = s.t < vec3<f32>(1.0 - eps);  // the low corner on each axis carries weight
+  let use1 = s.t > vec3<f32>(eps);        // the high corner does
+  var lo = 3.4e38;
+  var hi = -3.4e38;
+  if (use0.x && use0.y && use0.z) { lo = min(lo, v0); hi = max(hi, v0); }
+  if (use1.x && use0.y && use0.z) { lo = min(lo, v1); hi = max(hi, v1); }
+  if (use0.x && use1.y && use0.z) { lo = min(lo, v2); hi = max(hi, v2); }
+  if (use1.x && use1.y && use0.z) { lo = min(lo, v3); hi = max(hi, v3); }
+  if (use0.x && use0.y && use1.z) { lo = min(lo, v4); hi = max(hi, v4); }
+  if (use1.x && use0.y && use1.z) { lo = min(lo, v5); hi = max(hi, v5); }
+  if (use0.x && use1.y && use1.z) { lo = min(lo, v6); hi = max(hi, v6); }
+  if (use1.x && use1.y && use1.z) { lo = min(lo, v7); hi = max(hi, v7); }
   return Sample(blend(v0, v1, v2, v3, v4, v5, v6, v7, s.t), lo, hi);
 }
 
@@ -110,7 +125,7 @@ fn advectAt(kind: u32, c: vec3<i32>, stage: u32) {
   }
   let hat = fieldB[idx];
   let corrected = hat + 0.5 * (fieldA[idx] - fieldC[idx]);
-  outField[idx] = select(corrected, hat, corrected < back.lo || corrected > back.hi);
+  outField[idx] = clamp(corrected, back.lo, back.hi);
 }
 
 fn advectCell(gid: vec3<u32>, stage: u32) {

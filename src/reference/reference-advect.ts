@@ -28,10 +28,14 @@ function sample(g: ReferenceGrid, l: Lattice, field: Float32Array, p: Vec3): Sam
   }
   const v = (cx: number, cy: number, cz: number) => field[latticeIndex(l, [cx ? hi[0] : lo[0], cy ? hi[1] : lo[1], cz ? hi[2] : lo[2]])];
   const vals = [v(0, 0, 0), v(1, 0, 0), v(0, 1, 0), v(1, 1, 0), v(0, 0, 1), v(1, 0, 1), v(0, 1, 1), v(1, 1, 1)];
+  // The range comes from corners that carry weight (as in advect.wgsl).
+  const eps = 1e-4;
+  const carries = (n: number) => [0, 1, 2].every((a) => ((n >> a) & 1 ? t[a] > eps : t[a] < 1 - eps));
+  const weighted = vals.filter((_, n) => carries(n));
   const mix = (a: number, b: number, s: number) => a * (1 - s) + b * s;
   const a = mix(mix(vals[0], vals[1], t[0]), mix(vals[2], vals[3], t[0]), t[1]);
   const b = mix(mix(vals[4], vals[5], t[0]), mix(vals[6], vals[7], t[0]), t[1]);
-  return { value: mix(a, b, t[2]), lo: Math.min(...vals), hi: Math.max(...vals) };
+  return { value: mix(a, b, t[2]), lo: Math.min(...weighted), hi: Math.max(...weighted) };
 }
 
 /** Trilinear velocity at p from the MAC grid. */
@@ -63,7 +67,7 @@ function advectAt(g: ReferenceGrid, kind: number, c: Vec3, stage: number, io: Ad
   if (stage === 0) { out[idx] = back.value; return; }
   const hat = io.B[idx];
   const corrected = hat + 0.5 * (io.A[idx] - io.C[idx]);
-  out[idx] = corrected < back.lo || corrected > back.hi ? hat : corrected;
+  out[idx] = Math.min(back.hi, Math.max(back.lo, corrected));
 }
 
 /** advectScalarForward/Backward/Correct (stage 0/1/2) over all cells. */

@@ -33,10 +33,10 @@ function presetInput(name: PresetName, n: number): SceneInput {
         ...base,
         liquid: [{ type: 'box', min: [0, 0, 0], max: [1, 0.12, 1] }],
         emitters: [{
-          shape: { type: 'sphere', center: [0.3, 0.8, 0.5], radius: 0.07 },
-          velocity: [0.6, -1.2, 0],
+          shape: { type: 'sphere', center: [0.3, 0.8, 0.5], radius: 0.09 },
+          velocity: [0.5, -2, 0],
           start: 0,
-          end: 4,
+          end: 6,
         }],
       };
     case 'slosh':

@@ -313,6 +313,9 @@ export class LiquidSolver {
       pass.end();
     };
 
+    // Anything written into the state since the last step (user code, a GPU upload) is checked
+    // before it can spread; the same pass runs again at the end of the step.
+    phase('sanitize', (p) => this.kernels.sanitize.sanitizeState(p));
     if (this.obstaclesDirty) {
       phase('obstacles', (p) => this.kernels.shapes.rasterizeObstacles(p));
       this.obstaclesDirty = false;

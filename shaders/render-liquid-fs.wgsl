@@ -1,0 +1,696 @@
+// Liquid surface: fragment stage (PlayCanvas ShaderMaterial, WGSL).
+//
+// Ray-marches the simulation's level set (cell-centred float32, index i + nx*(j + ny*k), metres,
+// negative inside the liquid) straight from a storage buffer, in the local frame of the box
+// [0, dims * cellSize]. Sphere tracing with the signed distance, a secant/bisection refinement of
+// the crossing, normals from central differences, then water shading: Schlick Fresnel reflection
+// of the environment (scene env atlas or a procedural sky), refraction of the scene colour grab
+// (or of the environment), Beer-Lambert absorption over the path length inside the liquid with
+// in-scattered body colour, and a GGX sun highlight. Writes the depth of the hit so the liquid
+// composites with the rest of the scene; discards where the ray misses the liquid.
+//
+// Variants (material defines):
+//   LIQUID_ENV_ATLAS     reflections from `scene_envAtlas`, decoded with {LIQUID_ENV_DECODE}
+//   LIQUID_SCENE_COLOR   refraction reads the camera's scene colour grab `uSceneColorMap`
+//   LIQUID_SCENE_DEPTH   the camera's scene depth grab limits the march at opaque geometry
+//   LIQUID_DEBUG         debug slice through a second storage buffer (pressure) / the level set
+
+#include "gammaPS"
+#include "tonemappingPS"
+
+#ifdef LIQUID_ENV_ATLAS
+    #include "decodePS"
+    #include "sphericalPS"
+    #include "envAtlasPS"
+    var scene_envAtlas: texture_2d<f32>;
+    var scene_envAtlas_sampler: sampler;
+    uniform cubeMapRotationMatrix: mat3x3f;
+    uniform skyboxIntensity: f32;
+#endif
+
+#ifdef LIQUID_SCENE_COLOR
+    var uSceneColorMap: texture_2d<f32>;
+    var uSceneColorMapSampler: sampler;
+#endif
+
+#define SCREENSIZE
+uniform screen_size: vec4f;
+#define VIEWMATRIX
+uniform matrix_view: mat4x4f;
+#define CAMERAPLANES
+uniform camera_params: vec4f;
+
+#ifdef LIQUID_SCENE_DEPTH
+    #include "screenDepthPS"
+#endif
+
+uniform matrix_viewProjection: mat4x4f;
+uniform matrix_viewInverse: mat4x4f;
+uniform view_position: vec3f;
+uniform viewport_size: vec4f;
+
+uniform liquid_model: mat4x4f;
+uniform liquid_modelInv: mat4x4f;
+uniform liquid_dims: vec3f;
+uniform liquid_cellSize: f32;
+uniform liquid_color: vec3f;
+uniform liquid_absorption: vec3f;
+// x: refraction strength, y: reflection strength, z: roughness, w: index of refraction
+uniform liquid_optics: vec4f;
+uniform liquid_sunDir: vec3f;
+uniform liquid_sunColor: vec3f;
+uniform liquid_skyZenith: vec3f;
+uniform liquid_skyHorizon: vec3f;
+uniform liquid_skyGround: vec3f;
+// rgb: tint colour (display space), a: strength (0 = off)
+uniform liquid_tint: vec4f;
+
+var<storage, read> liquidPhi: array<f32>;
+
+#ifdef LIQUID_DEBUG
+    // x: mode (1 pressure, 2 level set), y: axis (0 x, 1 y, 2 z), z: slice position 0..1,
+    // w: unused
+    uniform liquid_debug: vec4f;
+    // pressure colour range (min, max) and level-set range in cells
+    uniform liquid_debugRange: vec4f;
+    var<storage, read> liquidPressure: array<f32>;
+#endif
+
+varying vLocalPos: vec3f;
+
+const PI: f32 = 3.141592653589793;
+const MAX_TRACE_STEPS: i32 = 192;
+const MAX_INSIDE_STEPS: i32 = 96;
+const REFINE_STEPS: i32 = 6;
+
+// ---------------------------------------------------------------------------------------------
+// Field sampling
+// ---------------------------------------------------------------------------------------------
+
+fn gridDims() -> vec3i {
+    return vec3i(uniform.liquid_dims + vec3f(0.5));
+}
+
+fn cellIndex(c: vec3i, n: vec3i) -> i32 {
+    let q = clamp(c, vec3i(0), n - vec3i(1));
+    return q.x + n.x * (q.y + n.y * q.z);
+}
+
+// Trilinear interpolation of the cell-centred level set at a local position (metres). Outside the
+// cell centres the nearest value is extended, so the box faces have no seams.
+fn sampleLevelSet(p: vec3f) -> f32 {
+    let n = gridDims();
+    let g = p / uniform.liquid_cellSize - vec3f(0.5);
+    let g0 = floor(g);
+    let f = g - g0;
+    let c = vec3i(g0);
+    let v000 = liquidPhi[cellIndex(c, n)];
+    let v100 = liquidPhi[cellIndex(c + vec3i(1, 0, 0), n)];
+    let v010 = liquidPhi[cellIndex(c + vec3i(0, 1, 0), n)];
+    let v110 = liquidPhi[cellIndex(c + vec3i(1, 1, 0), n)];
+    let v001 = liquidPhi[cellIndex(c + vec3i(0, 0, 1), n)];
+    let v101 = liquidPhi[cellIndex(c + vec3i(1, 0, 1), n)];
+    let v011 = liquidPhi[cellIndex(c + vec3i(0, 1, 1), n)];
+    let v111 = liquidPhi[cellIndex(c + vec3i(1, 1, 1), n)];
+    let x00 = mix(v000, v100, f.x);
+    let x10 = mix(v010, v110, f.x);
+    let x01 = mix(v001, v101, f.x);
+    let x11 = mix(v011, v111, f.x);
+    return mix(mix(x00, x10, f.y), mix(x01, x11, f.y), f.z);
+}
+
+// Outward (towards air) unit normal from central differences, one cell apart.
+fn levelSetNormal(p: vec3f, fallback: vec3f) -> vec3f {
+    let e = uniform.liquid_cellSize;
+    let g = vec3f(
+        sampleLevelSet(p + vec3f(e, 0.0, 0.0)) - sampleLevelSet(p - vec3f(e, 0.0, 0.0)),
+        sampleLevelSet(p + vec3f(0.0, e, 0.0)) - sampleLevelSet(p - vec3f(0.0, e, 0.0)),
+        sampleLevelSet(p + vec3f(0.0, 0.0, e)) - sampleLevelSet(p - vec3f(0.0, 0.0, e))
+    );
+    let len = length(g);
+    return select(fallback, g / len, len > 1e-8);
+}
+
+// Refines a sign change of the level set on [ta, tb] (phi(ta) = fa, phi(tb) = fb, opposite signs)
+// with false position safeguarded by bisection; returns the parameter of the crossing.
+fn refineCrossing(ro: vec3f, rd: vec3f, taIn: f32, tbIn: f32, faIn: f32, fbIn: f32) -> f32 {
+    var ta = taIn;
+    var tb = tbIn;
+    var fa = faIn;
+    var fb = fbIn;
+    for (var i = 0; i < REFINE_STEPS; i++) {
+        var tm = ta + (tb - ta) * fa / (fa - fb);
+        // keep the secant step away from the ends so the bracket always shrinks
+        let lo = mix(ta, tb, 0.1);
+        let hi = mix(ta, tb, 0.9);
+        tm = select(0.5 * (ta + tb), tm, tm > lo && tm < hi);
+        let fm = sampleLevelSet(ro + rd * tm);
+        if ((fm < 0.0) == (fa < 0.0)) {
+            ta = tm;
+            fa = fm;
+        } else {
+            tb = tm;
+            fb = fm;
+        }
+    }
+    return ta + (tb - ta) * fa / (fa - fb);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+// ---------------------------------------------------------------------------------------------
+
+fn proceduralSky(dir: vec3f, roughness: f32) -> vec3f {
+    let y = dir.y;
+    var col: vec3f;
+    if (y >= 0.0) {
+        col = mix(uniform.liquid_skyHorizon, uniform.liquid_skyZenith, pow(y, 0.6));
+    } else {
+        col = mix(uniform.liquid_skyHorizon * 0.7, uniform.liquid_skyGround, smoothstep(0.0, 0.2, -y));
+    }
+    // sun disc and glow, widened by the roughness
+    let s = max(dot(dir, normalize(uniform.liquid_sunDir)), 0.0);
+    let sharp = mix(2000.0, 40.0, clamp(roughness, 0.0, 1.0));
+    col += uniform.liquid_sunColor * (pow(s, sharp) * mix(8.0, 0.6, clamp(roughness, 0.0, 1.0)) + pow(s, 8.0) * 0.08);
+    return col;
+}
+
+fn environment(dirW: vec3f, roughness: f32) -> vec3f {
+#ifdef LIQUID_ENV_ATLAS
+    let dir = (dirW * uniform.cubeMapRotationMatrix) * vec3f(-1.0, 1.0, 1.0);
+    let uv = toSphericalUv(normalize(dir));
+    let level = clamp(roughness, 0.0, 1.0) * 5.0;
+    let ilevel = floor(level);
+    var uvA: vec2f;
+    if (ilevel == 0.0) {
+        uvA = mapShinyUv(uv, 0.0);
+    } else {
+        uvA = mapRoughnessUv(uv, ilevel);
+    }
+    let a = {LIQUID_ENV_DECODE}(textureSampleLevel(scene_envAtlas, scene_envAtlas_sampler, uvA, 0.0));
+    let b = {LIQUID_ENV_DECODE}(textureSampleLevel(scene_envAtlas, scene_envAtlas_sampler, mapRoughnessUv(uv, ilevel + 1.0), 0.0));
+    return mix(a, b, level - ilevel) * uniform.skyboxIntensity;
+#else
+    return proceduralSky(dirW, roughness);
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shading helpers
+// ---------------------------------------------------------------------------------------------
+
+fn schlick(cosTheta: f32, ior: f32) -> f32 {
+    let r = (ior - 1.0) / (ior + 1.0);
+    let f0 = r * r;
+    let m = clamp(1.0 - cosTheta, 0.0, 1.0);
+    return f0 + (1.0 - f0) * m * m * m * m * m;
+}
+
+// Sun highlight (Fresnel applied by the caller): energy-normalised Blinn-Phong. Unlike GGX it has
+// no long tails, so a sharp sun glint on calm water stays a glint instead of a wide glare.
+fn sunSpecular(n: vec3f, v: vec3f, roughness: f32) -> vec3f {
+    let l = normalize(uniform.liquid_sunDir);
+    let nl = dot(n, l);
+    if (nl <= 0.0) {
+        return vec3f(0.0);
+    }
+    let h = normalize(l + v);
+    let nh = max(dot(n, h), 0.0);
+    let alpha = 0.02 + roughness * roughness;
+    let power = 2.0 / (alpha * alpha) - 2.0;
+    let normalization = (power + 8.0) / (8.0 * PI);
+    return uniform.liquid_sunColor * (normalization * pow(nh, power) * nl);
+}
+
+fn toWorldPoint(p: vec3f) -> vec3f {
+    return (uniform.liquid_model * vec4f(p, 1.0)).xyz;
+}
+
+fn toWorldVector(v: vec3f) -> vec3f {
+    return (uniform.liquid_model * vec4f(v, 0.0)).xyz;
+}
+
+// Normals go with the inverse transpose; (n * M^-1) is transpose(M^-1) * n.
+fn toWorldNormal(n: vec3f) -> vec3f {
+    return normalize((vec4f(n, 0.0) * uniform.liquid_modelInv).xyz);
+}
+
+fn clipDepth(worldPos: vec3f) -> f32 {
+    let clip = uniform.matrix_viewProjection * vec4f(worldPos, 1.0);
+    return clamp(clip.z / clip.w, 0.0, 1.0);
+}
+
+fn viewDepth(worldPos: vec3f) -> f32 {
+    return -(uniform.matrix_view * vec4f(worldPos, 1.0)).z;
+}
+
+// Light reaching the liquid body for in-scattering: sky from above plus some sun.
+fn bodyLight() -> vec3f {
+    let sunUp = clamp(normalize(uniform.liquid_sunDir).y, 0.0, 1.0);
+    return environment(vec3f(0.0, 1.0, 0.0), 1.0) * 0.8 + uniform.liquid_sunColor * (0.25 * sunUp);
+}
+
+// Distance a ray travels inside the liquid between t = 0 and tLimit, counting re-entries (a ray
+// leaving a drop and entering the pool below keeps absorbing). With startInside the ray starts on
+// the surface, going in. Crossings are placed by linear interpolation between samples.
+fn pathInLiquid(ro: vec3f, rd: vec3f, tLimit: f32, startInside: bool) -> f32 {
+    let minStep = 0.25 * uniform.liquid_cellSize;
+    var inside = startInside;
+    var tPrev = 0.0;
+    var phiPrev = 0.0;
+    var tEntry = 0.0;
+    var path = 0.0;
+    var t = select(0.0, 0.5 * minStep, startInside);
+    for (var i = 0; i < MAX_INSIDE_STEPS; i++) {
+        let tc = min(t, tLimit);
+        let phi = sampleLevelSet(ro + rd * tc);
+        if (i == 0 && !startInside) {
+            inside = phi < 0.0;
+        } else if (inside && phi >= 0.0) {
+            let s = clamp(-phiPrev / max(phi - phiPrev, 1e-9), 0.0, 1.0);
+            path += max(mix(tPrev, tc, s) - tEntry, 0.0);
+            inside = false;
+        } else if (!inside && phi < 0.0) {
+            let s = clamp(phiPrev / max(phiPrev - phi, 1e-9), 0.0, 1.0);
+            tEntry = mix(tPrev, tc, s);
+            inside = true;
+        }
+        if (tc >= tLimit) {
+            break;
+        }
+        tPrev = tc;
+        phiPrev = phi;
+        t = tc + max(abs(phi) * 0.9, minStep);
+    }
+    if (inside) {
+        path += max(tLimit - tEntry, 0.0);
+    }
+    return path;
+}
+
+// Distance along a ray from p to the exit of the box.
+fn boxExit(p: vec3f, d: vec3f, boxSize: vec3f) -> f32 {
+    let ds = select(d, vec3f(1e-8), abs(d) < vec3f(1e-8));
+    let inv = 1.0 / ds;
+    let tA = (vec3f(0.0) - p) * inv;
+    let tB = (boxSize - p) * inv;
+    let tMax = max(tA, tB);
+    return max(min(min(tMax.x, tMax.y), tMax.z), 0.0);
+}
+
+// Screen uv of a world point, relative to this fragment (whose view ray passes through refW):
+// exact for any viewport, as only the difference of the projections is used.
+fn screenUvOf(pointW: vec3f, refW: vec3f, uvFrag: vec2f) -> vec2f {
+    let clipB = uniform.matrix_viewProjection * vec4f(pointW, 1.0);
+    let clipH = uniform.matrix_viewProjection * vec4f(refW, 1.0);
+    var uv = uvFrag;
+    if (clipB.w > 1e-5 && clipH.w > 1e-5) {
+        let dNdc = clipB.xy / clipB.w - clipH.xy / clipH.w;
+        uv = uvFrag + dNdc * vec2f(0.5, -0.5) * uniform.viewport_size.xy * uniform.screen_size.zw;
+    }
+    return clamp(uv, vec2f(0.0), vec2f(1.0));
+}
+
+#ifdef LIQUID_SCENE_COLOR
+fn sceneColorAt(uv: vec2f, lod: f32) -> vec3f {
+    var c = textureSampleLevel(uSceneColorMap, uSceneColorMapSampler, uv, lod).rgb;
+    #ifdef SCENE_COLORMAP_GAMMA
+        c = decodeGamma3(c);
+    #endif
+    return c;
+}
+#endif
+
+#if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
+const SSR_STEPS: i32 = 24;
+const SSR_REFINE: i32 = 4;
+
+// Screen-space reflection of the opaque scene (colour and depth grabs): the reflected ray is
+// marched in world space with growing steps and tested against the scene depth. Returns the
+// colour and a confidence in a (0: nothing found, use the environment).
+fn screenSpaceReflection(originW: vec3f, dirW: vec3f, uvFrag: vec2f, lod: f32) -> vec4f {
+    let clipO = uniform.matrix_viewProjection * vec4f(originW, 1.0);
+    let ndcO = clipO.xy / clipO.w;
+    let toUv = vec2f(0.5, -0.5) * uniform.viewport_size.xy * uniform.screen_size.zw;
+    var stepLen = 0.03;
+    var t = 0.01;
+    var tPrev = t;
+    for (var i = 0; i < SSR_STEPS; i++) {
+        t += stepLen;
+        let p = originW + dirW * t;
+        let clip = uniform.matrix_viewProjection * vec4f(p, 1.0);
+        if (clip.w <= 1e-4) {
+            break;
+        }
+        let uv = uvFrag + (clip.xy / clip.w - ndcO) * toUv;
+        if (any(uv < vec2f(0.0)) || any(uv > vec2f(1.0))) {
+            break;
+        }
+        let behind = viewDepth(p) - getLinearScreenDepth(uv);
+        if (behind > 0.0) {
+            if (behind > stepLen * 2.0 + 0.05) {
+                break; // passed behind something: what it hides is unknown
+            }
+            var a = tPrev;
+            var b = t;
+            var uvHit = uv;
+            for (var k = 0; k < SSR_REFINE; k++) {
+                let m = 0.5 * (a + b);
+                let pm = originW + dirW * m;
+                let cm = uniform.matrix_viewProjection * vec4f(pm, 1.0);
+                let uvm = clamp(uvFrag + (cm.xy / cm.w - ndcO) * toUv, vec2f(0.0), vec2f(1.0));
+                if (viewDepth(pm) > getLinearScreenDepth(uvm)) {
+                    b = m;
+                    uvHit = uvm;
+                } else {
+                    a = m;
+                }
+            }
+            let edge = min(min(uvHit.x, 1.0 - uvHit.x), min(uvHit.y, 1.0 - uvHit.y));
+            let confidence = smoothstep(0.0, 0.08, edge) * (1.0 - smoothstep(0.6, 1.0, f32(i) / f32(SSR_STEPS)));
+            return vec4f(sceneColorAt(uvHit, lod), confidence);
+        }
+        tPrev = t;
+        stepLen *= 1.25;
+    }
+    return vec4f(0.0);
+}
+#endif
+
+#ifdef LIQUID_DEBUG
+fn samplePressure(p: vec3f) -> f32 {
+    let n = gridDims();
+    let g = p / uniform.liquid_cellSize - vec3f(0.5);
+    let g0 = floor(g);
+    let f = g - g0;
+    let c = vec3i(g0);
+    let x00 = mix(liquidPressure[cellIndex(c, n)], liquidPressure[cellIndex(c + vec3i(1, 0, 0), n)], f.x);
+    let x10 = mix(liquidPressure[cellIndex(c + vec3i(0, 1, 0), n)], liquidPressure[cellIndex(c + vec3i(1, 1, 0), n)], f.x);
+    let x01 = mix(liquidPressure[cellIndex(c + vec3i(0, 0, 1), n)], liquidPressure[cellIndex(c + vec3i(1, 0, 1), n)], f.x);
+    let x11 = mix(liquidPressure[cellIndex(c + vec3i(0, 1, 1), n)], liquidPressure[cellIndex(c + vec3i(1, 1, 1), n)], f.x);
+    return mix(mix(x00, x10, f.y), mix(x01, x11, f.y), f.z);
+}
+
+// Perceptual rainbow (blue - cyan - green - yellow - red), display space.
+fn colorMap(x: f32) -> vec3f {
+    let t = clamp(x, 0.0, 1.0);
+    let c0 = vec3f(0.19, 0.07, 0.23);
+    let c1 = vec3f(0.16, 0.47, 0.93);
+    let c2 = vec3f(0.13, 0.84, 0.66);
+    let c3 = vec3f(0.65, 0.98, 0.23);
+    let c4 = vec3f(0.98, 0.73, 0.21);
+    let c5 = vec3f(0.80, 0.17, 0.05);
+    let s = t * 5.0;
+    if (s < 1.0) { return mix(c0, c1, s); }
+    if (s < 2.0) { return mix(c1, c2, s - 1.0); }
+    if (s < 3.0) { return mix(c2, c3, s - 2.0); }
+    if (s < 4.0) { return mix(c3, c4, s - 3.0); }
+    return mix(c4, c5, s - 4.0);
+}
+
+fn debugSliceColor(p: vec3f) -> vec3f {
+    let h = uniform.liquid_cellSize;
+    let phi = sampleLevelSet(p);
+    let surfaceLine = 1.0 - smoothstep(0.15 * h, 0.35 * h, abs(phi));
+    if (uniform.liquid_debug.x < 1.5) {
+        // pressure where there is liquid, dark grey in the air, white zero contour
+        let range = uniform.liquid_debugRange;
+        let x = (samplePressure(p) - range.x) / max(range.y - range.x, 1e-20);
+        var col = select(vec3f(0.13, 0.13, 0.15), colorMap(x), phi < 0.0);
+        // isobars every tenth of the range
+        let band = fract(x * 10.0);
+        col *= select(1.0, 0.8 + 0.2 * smoothstep(0.0, 0.08, min(band, 1.0 - band)), phi < 0.0);
+        return mix(col, vec3f(1.0), surfaceLine);
+    }
+    // level set in cells: blue inside, orange outside, contour every cell
+    let cells = phi / h;
+    let x = clamp(cells / max(uniform.liquid_debugRange.z, 1e-6), -1.0, 1.0);
+    var col = select(mix(vec3f(0.95, 0.93, 0.9), vec3f(0.85, 0.35, 0.08), x),
+                     mix(vec3f(0.95, 0.93, 0.9), vec3f(0.08, 0.3, 0.85), -x), cells < 0.0);
+    let band = fract(cells);
+    col *= 0.85 + 0.15 * smoothstep(0.0, 0.12, min(band, 1.0 - band));
+    return mix(col, vec3f(0.0), surfaceLine);
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+@fragment
+fn fragmentMain(input: FragmentInput) -> FragmentOutput {
+    var output: FragmentOutput;
+
+    let h = uniform.liquid_cellSize;
+    let boxSize = uniform.liquid_dims * h;
+    let refractionStrength = uniform.liquid_optics.x;
+    let reflectionStrength = uniform.liquid_optics.y;
+    let roughness = clamp(uniform.liquid_optics.z, 0.0, 1.0);
+    let ior = max(uniform.liquid_optics.w, 1.0001);
+
+    // ---- view ray in the box's local frame -------------------------------------------------
+    var ro: vec3f;
+    var rd: vec3f;
+    if (uniform.camera_params.w > 0.5) {
+        // orthographic: parallel rays along the camera's forward axis, starting on its plane
+        let fwdW = -normalize(uniform.matrix_viewInverse[2].xyz);
+        let rdU = (uniform.liquid_modelInv * vec4f(fwdW, 0.0)).xyz;
+        let depthToFrag = dot(toWorldPoint(vLocalPos) - uniform.view_position, fwdW);
+        ro = vLocalPos - rdU * depthToFrag;
+        rd = normalize(rdU);
+    } else {
+        ro = (uniform.liquid_modelInv * vec4f(uniform.view_position, 1.0)).xyz;
+        rd = normalize(vLocalPos - ro);
+    }
+
+    // ---- ray / box slabs --------------------------------------------------------------------
+    let rds = select(rd, vec3f(1e-8), abs(rd) < vec3f(1e-8));
+    let inv = 1.0 / rds;
+    let tA = (vec3f(0.0) - ro) * inv;
+    let tB = (boxSize - ro) * inv;
+    let tMinV = min(tA, tB);
+    let tMaxV = max(tA, tB);
+    let tEnter = max(max(tMinV.x, tMinV.y), tMinV.z);
+    let tExit = min(min(tMaxV.x, tMaxV.y), tMaxV.z);
+    let tStart = max(tEnter, 0.0);
+    var tEnd = tExit;
+
+    // view depth along the ray is affine in t: depth(t) = d0 + t * d1
+    let d0 = viewDepth(toWorldPoint(ro));
+    let d1 = -(uniform.matrix_view * vec4f(toWorldVector(rd), 0.0)).z;
+    let uvFrag = pcPosition.xy * uniform.screen_size.zw;
+
+#ifdef LIQUID_SCENE_DEPTH
+    let sceneDepthHere = getLinearScreenDepth(uvFrag);
+    if (d1 > 1e-6) {
+        tEnd = min(tEnd, (sceneDepthHere - d0) / d1);
+    }
+#endif
+
+    if (!(tEnd > tStart)) {
+        discard;
+    }
+
+    // ---- find the liquid surface ------------------------------------------------------------
+    let minStep = 0.25 * h;
+    var hit = false;
+    var underwater = false;
+    var tHit = 0.0;
+    var nL = -rd;
+
+    let phiStart = sampleLevelSet(ro + rd * tStart);
+    if (phiStart < 0.0) {
+        if (tEnter > 0.0) {
+            // the ray enters through a box face the liquid touches: that face is the surface
+            hit = true;
+            tHit = tStart;
+            var axis = 0;
+            if (tMinV.y >= tMinV.x && tMinV.y >= tMinV.z) {
+                axis = 1;
+            } else if (tMinV.z >= tMinV.x && tMinV.z >= tMinV.y) {
+                axis = 2;
+            }
+            nL = vec3f(0.0);
+            nL[axis] = -sign(rd[axis]);
+        } else {
+            underwater = true;
+        }
+    } else {
+        var tPrev = tStart;
+        var phiPrev = phiStart;
+        for (var i = 0; i < MAX_TRACE_STEPS; i++) {
+            let t = min(tPrev + max(phiPrev * 0.9, minStep), tEnd);
+            let phi = sampleLevelSet(ro + rd * t);
+            if (phi < 0.0) {
+                tHit = refineCrossing(ro, rd, tPrev, t, phiPrev, phi);
+                hit = true;
+                break;
+            }
+            if (t >= tEnd) {
+                break;
+            }
+            tPrev = t;
+            phiPrev = phi;
+        }
+        if (hit) {
+            nL = levelSetNormal(ro + rd * tHit, -rd);
+        }
+    }
+
+    var color = vec3f(0.0);
+    var depthT = tHit;
+    var visible = hit || underwater;
+
+    let rdW = normalize(toWorldVector(rd));
+    let extinction = max(uniform.liquid_absorption, vec3f(0.0));
+    let body = uniform.liquid_color * bodyLight();
+    let lod = roughness * 4.0;
+
+    if (hit) {
+        // ---- seen from the air: reflection + refraction + absorption ------------------------
+        let pHit = ro + rd * tHit;
+        let worldHit = toWorldPoint(pHit);
+        let nW = toWorldNormal(nL);
+        let v = -rdW;
+        let cosV = clamp(dot(nW, v), 0.0, 1.0);
+        let fresnel = clamp(schlick(cosV, ior) * reflectionStrength, 0.0, 1.0);
+
+        let reflW = reflect(rdW, nW);
+        var reflected = environment(reflW, roughness);
+        let specular = sunSpecular(nW, v, roughness) * schlick(cosV, ior) * reflectionStrength;
+
+        // refracted direction, in local space, scaled by the refraction strength
+        var refr = refract(rd, nL, 1.0 / ior);
+        if (dot(refr, refr) < 1e-6) {
+            refr = rd;
+        }
+        let dIn = normalize(mix(rd, refr, refractionStrength));
+
+        // how far the refracted ray may go: box exit, and the opaque scene (as a plane facing
+        // the camera at this pixel's scene depth)
+        var tLimit = boxExit(pHit, dIn, boxSize);
+#ifdef LIQUID_SCENE_DEPTH
+        let e1 = -(uniform.matrix_view * vec4f(toWorldVector(dIn), 0.0)).z;
+        if (e1 > 1e-6) {
+            tLimit = min(tLimit, max((sceneDepthHere - viewDepth(worldHit)) / e1, 0.0));
+        }
+#endif
+        let path = pathInLiquid(pHit, dIn, tLimit, true);
+        let pathW = path * length(toWorldVector(dIn));
+        let transmittance = exp(-extinction * pathW);
+
+        var ldr = vec3f(0.0);
+#if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
+        // reflections of the scene where the screen has them, the environment elsewhere
+        let ssr = screenSpaceReflection(worldHit, reflW, uvFrag, lod);
+        reflected *= 1.0 - ssr.a;
+        ldr += ssr.rgb * (ssr.a * fresnel);
+#endif
+        var hdr = reflected * fresnel + specular + body * (vec3f(1.0) - transmittance) * (1.0 - fresnel);
+
+#ifdef LIQUID_SCENE_COLOR
+        // where the refracted ray ends up on screen
+        var uv = screenUvOf(toWorldPoint(pHit + dIn * tLimit), worldHit, uvFrag);
+#ifdef LIQUID_SCENE_DEPTH
+        // never pick up geometry that is in front of the liquid
+        if (getLinearScreenDepth(uv) < viewDepth(worldHit)) {
+            uv = uvFrag;
+        }
+#endif
+        ldr += sceneColorAt(uv, lod) * transmittance * (1.0 - fresnel);
+#else
+        hdr += environment(normalize(toWorldVector(dIn)), roughness) * transmittance * (1.0 - fresnel);
+#endif
+        color = toneMap(hdr) + ldr;
+    } else if (underwater) {
+        // ---- camera inside the liquid: absorption towards the surface or what is behind -----
+        var tPrev = tStart;
+        var phiPrev = phiStart;
+        var found = false;
+        var tS = tEnd;
+        for (var i = 0; i < MAX_TRACE_STEPS; i++) {
+            let t = min(tPrev + max(-phiPrev * 0.9, minStep), tEnd);
+            let phi = sampleLevelSet(ro + rd * t);
+            if (phi >= 0.0) {
+                tS = refineCrossing(ro, rd, tPrev, t, phiPrev, phi);
+                found = true;
+                break;
+            }
+            if (t >= tEnd) {
+                break;
+            }
+            tPrev = t;
+            phiPrev = phi;
+        }
+        let pathW = (tS - tStart) * length(toWorldVector(rd));
+        let transmittance = exp(-extinction * pathW);
+        var hdr = body * (vec3f(1.0) - transmittance);
+        var ldr = vec3f(0.0);
+        if (found) {
+            // looking up at the surface from below: Snell's window, total internal reflection
+            let pS = ro + rd * tS;
+            let nAir = levelSetNormal(pS, -rd);
+            let nW = toWorldNormal(nAir);
+            let out = refract(rdW, -nW, ior);
+            if (dot(out, out) < 1e-6) {
+                // total internal reflection: a mirror of the liquid below the surface
+#ifdef LIQUID_SCENE_COLOR
+                let reflL = reflect(rd, -nAir);
+                let tR = boxExit(pS, reflL, boxSize);
+                let t2 = exp(-extinction * tR * length(toWorldVector(reflL)));
+                let uvR = screenUvOf(toWorldPoint(pS + reflL * tR), toWorldPoint(pS), uvFrag);
+                hdr += body * (vec3f(1.0) - t2) * transmittance;
+                ldr = sceneColorAt(uvR, lod) * t2 * transmittance;
+#else
+                hdr += body * transmittance;
+#endif
+            } else {
+                let f = schlick(clamp(dot(normalize(out), nW), 0.0, 1.0), ior);
+                hdr += (environment(normalize(out), roughness) * (1.0 - f) + body * f) * transmittance;
+            }
+            depthT = tS;
+        } else {
+            // the ray leaves the liquid through a box face or reaches opaque geometry
+#ifdef LIQUID_SCENE_COLOR
+            ldr = sceneColorAt(uvFrag, lod) * transmittance;
+#else
+            hdr += environment(rdW, roughness) * transmittance;
+#endif
+            depthT = tEnd - 1e-4 * max(tEnd, 1.0);
+        }
+        color = toneMap(hdr) + ldr;
+    }
+
+    var outColor = gammaCorrectOutput(color);
+
+#ifdef LIQUID_DEBUG
+    if (uniform.liquid_debug.x > 0.5) {
+        // The slice is drawn over the liquid (it is what a debug view is for): the pressure slice
+        // where there is liquid plus the zero contour, the level-set slice everywhere.
+        let axis = i32(uniform.liquid_debug.y);
+        let planePos = clamp(uniform.liquid_debug.z, 0.0, 1.0) * boxSize[axis];
+        if (abs(rd[axis]) > 1e-7) {
+            let tP = (planePos - ro[axis]) / rd[axis];
+            if (tP >= tStart && tP <= tEnd) {
+                let pP = ro + rd * tP;
+                let phiP = sampleLevelSet(pP);
+                let pressureMode = uniform.liquid_debug.x < 1.5;
+                if (!pressureMode || phiP < 0.25 * h) {
+                    outColor = debugSliceColor(pP);
+                    depthT = tP;
+                    visible = true;
+                }
+            }
+        }
+    }
+#endif
+
+    if (!visible) {
+        discard;
+    }
+
+    outColor = mix(outColor, uniform.liquid_tint.rgb, clamp(uniform.liquid_tint.a, 0.0, 1.0));
+    output.color = vec4f(outColor, 1.0);
+    output.fragDepth = clipDepth(toWorldPoint(ro + rd * depthT));
+    return output;
+}
