@@ -1,0 +1,126 @@
+// The CLI end to end, from the built bundle: simulate with metrics and dumps, scene files,
+// tolerance mode, and clear errors for bad input.
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readNpy } from '../src/node/npy';
+import { cli, ensureBuilt } from './helpers/cli';
+
+const REQUIRED_KEYS = ['frame', 't', 'volume', 'maxSpeed', 'divergenceL2', 'divergenceLinf', 'pressureIterations', 'mode', 'ms'];
+let dir: string;
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'latent-liquid-cli-'));
+});
+
+function readMetrics(path: string): Record<string, unknown>[] {
+  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+}
+
+describe('latent-liquid simulate', () => {
+  it('runs dam-break, writes one metrics object per frame and .npy dumps with sidecars', () => {
+    const metrics = join(dir, 'dam.jsonl');
+    const dump = join(dir, 'dam');
+    const r = cli(['simulate', 'dam-break', '--res', '12', '--frames', '6', '--metrics', metrics, '--dump', dump, '--dump-every', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/dam-break \[12x12x12\]/);
+    expect(r.stderr).toMatch(/done: 6 frames/);
+    const rows = readMetrics(metrics);
+    expect(rows.map((m) => m.frame)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const m of rows) {
+      for (const k of REQUIRED_KEYS) expect(m, `key ${k}`).toHaveProperty(k);
+      expect(m.mode).toBe('solve');
+      expect(m.pressureIterations).toBe(100);
+      expect(typeof m.ms).toBe('object');
+      expect(Object.keys(m.ms as object).length).toBeGreaterThan(0);
+    }
+    expect(rows[5].t as number).toBeCloseTo(6 / 60, 9);
+    expect(rows[5].maxSpeed as number).toBeGreaterThan(0.5);
+    const files = readdirSync(dump).sort();
+    expect(files).toEqual([
+      'frame_000000.json', 'frame_000003.json', 'frame_000006.json',
+      'levelset_000000.npy', 'levelset_000003.npy', 'levelset_000006.npy',
+      'pressure_000000.npy', 'pressure_000003.npy', 'pressure_000006.npy',
+      'velocity_000000.npy', 'velocity_000003.npy', 'velocity_000006.npy',
+    ]);
+    const phi = readNpy(join(dump, 'levelset_000006.npy'));
+    expect(phi.shape).toEqual([12, 12, 12]);
+    expect(phi.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(phi.data).some((v) => v < 0) && Array.from(phi.data).some((v) => v > 0)).toBe(true);
+    const vel = readNpy(join(dump, 'velocity_000006.npy'));
+    expect(vel.shape).toEqual([12, 12, 12, 3]);
+    const p = readNpy(join(dump, 'pressure_000006.npy'));
+    expect(Math.max(...Array.from(p.data))).toBeGreaterThan(100);
+    const sidecar = JSON.parse(readFileSync(join(dump, 'frame_000006.json'), 'utf8'));
+    expect(sidecar).toMatchObject({ frame: 6, resolution: [12, 12, 12], origin: [0, 0, 0] });
+    expect(sidecar.cellSize).toBeCloseTo(1 / 12, 9);
+    expect(sidecar.t).toBeCloseTo(0.1, 9);
+  }, 300_000);
+
+  it('runs a scene file the user wrote, in tolerance mode', () => {
+    const scenePath = join(dir, 'tank.json');
+    writeFileSync(scenePath, JSON.stringify({
+      name: 'tank', resolution: [12, 8, 10], cellSize: 0.05,
+      liquid: [{ type: 'box', min: [0, 0, 0], max: [0.3, 0.3, 0.5] }],
+      obstacles: [{ type: 'box', min: [0.35, 0, 0.2], max: [0.45, 0.1, 0.3] }],
+    }));
+    const metrics = join(dir, 'tank.jsonl');
+    const r = cli(['simulate', scenePath, '--frames', '4', '--tolerance', '1e-3', '--metrics', metrics]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = readMetrics(metrics);
+    expect(rows).toHaveLength(4);
+    for (const m of rows) {
+      expect(m.pressureIterations as number).toBeGreaterThan(0);
+      expect(m.pressureIterations as number).toBeLessThanOrEqual(5000);
+      expect(Number.isFinite(m.volume as number)).toBe(true);
+    }
+  }, 300_000);
+
+  it('--res rescales a scene file', () => {
+    const scenePath = join(dir, 'small.json');
+    writeFileSync(scenePath, JSON.stringify({ resolution: [20, 10, 10], cellSize: 0.05, liquid: [{ type: 'box', min: [0, 0, 0], max: [0.5, 0.2, 0.5] }] }));
+    const r = cli(['simulate', scenePath, '--res', '8', '--frames', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[8x4x4\]/);
+  }, 120_000);
+});
+
+describe('bad input', () => {
+  it('an unknown preset or a missing file: usage error, exit 2', () => {
+    const r = cli(['simulate', 'waterfall']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/'waterfall' is neither a preset \(rest, dam-break, drop, pour, slosh\) nor an existing scene file/);
+  });
+
+  it('an invalid scene file: names the field and range, exit 1', () => {
+    const scenePath = join(dir, 'bad.json');
+    writeFileSync(scenePath, JSON.stringify({ resolution: [16, 16, 1000], cellSize: 0.05, liquid: [{ type: 'sphere', center: [0, 0, 0], radius: -1 }] }));
+    const r = cli(['simulate', scenePath]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/resolution\[2\] must be an integer in \[4, 512\] \(got 1000\)/);
+    expect(r.stderr).toMatch(/liquid\[0\]\.radius must be a number in \(0, 1000000\] \(got -1\)/);
+  });
+
+  it('conflicting or out-of-range options: exit 2', () => {
+    expect(cli(['simulate', 'rest', '--jacobi-iterations', '10', '--tolerance', '1e-3']).stderr).toMatch(/exclude each other/);
+    const r = cli(['simulate', 'rest', '--res', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--res must be an integer in \[4, 512\] \(got 2\)/);
+    expect(cli(['simulate', 'rest', '--frobnicate']).stderr).toMatch(/unknown option --frobnicate/);
+  });
+
+  it('no WebGPU adapter: says how to get one, exit 1', () => {
+    const r = cli(['simulate', 'rest', '--res', '8', '--frames', '1'], { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/No WebGPU adapter found/);
+    expect(r.stderr).toMatch(/apt-get install chromium libvulkan1/);
+  }, 60_000);
+
+  it('help and presets', () => {
+    expect(cli(['--help']).stdout).toMatch(/latent-liquid simulate/);
+    expect(cli(['help', 'simulate']).stdout).toMatch(/--jacobi-iterations K/);
+    expect(cli(['presets']).stdout.trim().split('\n')).toEqual(['rest', 'dam-break', 'drop', 'pour', 'slosh']);
+  });
+});

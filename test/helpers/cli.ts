@@ -1,0 +1,22 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+
+let built = false;
+
+/** Builds dist/ once per test file (the CLI runs from the bundle, as installed users run it). */
+export function ensureBuilt(): void {
+  if (built && existsSync(join(ROOT, 'dist', 'cli.js'))) return;
+  execFileSync(process.execPath, [join(ROOT, 'esbuild.config.mjs'), '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+  built = true;
+}
+
+/** Runs `latent-liquid ...` and returns exit code and output. */
+export function cli(args: string[], env: Record<string, string> = {}, timeout = 300_000): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'latent-liquid.mjs'), ...args], {
+    cwd: ROOT, encoding: 'utf8', timeout, env: { ...process.env, ...env },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
