@@ -7,7 +7,7 @@ import { Progress } from '../node/progress';
 import { readUint32 } from '../gpu/readback';
 import { intOption, numberOption, parseArgs, stringOption, UsageError } from './args';
 import { loadScene } from './load-scene';
-import { attachLatentSolver, LATENT_OPTION_FLAGS, LATENT_OPTION_VALUES } from './latent-options';
+import { attachLatentSolver, LATENT_OPTION_FLAGS, LATENT_OPTION_VALUES, readLatentSettings } from './latent-options';
 
 export const SIMULATE_HELP = `latent-liquid simulate <preset|scene.json> [options]
 
@@ -60,11 +60,12 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   const dumpDir = stringOption(args, 'dump');
   const dumpEvery = intOption(args, 'dump-every', 10, 1, 1_000_000);
   const quiet = args.options.has('quiet');
+  const latentSettings = readLatentSettings(args);
 
   const gpu = await createNodeGpu();
   const timing = !args.options.has('no-timing') && metricsPath !== undefined;
   const solver = await LiquidSolver.create(gpu.device, scene, { timing });
-  const latent = await attachLatentSolver(solver, args, gpu.device, quiet);
+  const latent = await attachLatentSolver(solver, latentSettings, quiet);
   solver.collectMetrics = metricsPath !== undefined;
   if (!quiet) {
     process.stderr.write(`latent-liquid: ${scene.name} [${scene.resolution.join('x')}] on ${gpu.adapterName}`
@@ -87,7 +88,6 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       if (solver.lostReason) throw new Error(`the GPU device was lost: ${solver.lostReason}`);
       if (metricsOut) {
         last = await solver.readMetrics();
-        if (latent) Object.assign(last, latent.frameMetrics());
         metricsOut.write(`${JSON.stringify(last)}\n`);
         if (last.repairedValues > repaired) {
           process.stderr.write(`warning: frame ${last.frame}: ${last.repairedValues - repaired} non-finite values appeared and were repaired (set to 0 / air)\n`);

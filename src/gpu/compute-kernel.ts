@@ -64,8 +64,10 @@ export class KernelFamily {
    * @param constants pipeline-overridable constants, if the file declares any
    */
   static async create(device: GPUDevice, label: string, source: string, entryPoints: string[],
-    constants?: Record<string, number>, options: { prependCommon?: boolean } = {}): Promise<KernelFamily> {
-    const code = options.prependCommon === false ? source : `${commonSource}\n${source}`;
+    constants?: Record<string, number>, options: { prependCommon?: boolean; prelude?: string } = {}): Promise<KernelFamily> {
+    // common.wgsl, then an optional family prelude (shared structs), then the kernel file.
+    const header = `${options.prependCommon === false ? '' : `${commonSource}\n`}${options.prelude ? `${options.prelude}\n` : ''}`;
+    const code = `${header}${source}`;
     const bindings = parseBindings(source);
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ label, code });
@@ -94,9 +96,9 @@ export class KernelFamily {
       let details = '';
       try {
         const info = await module.getCompilationInfo();
-        const offset = countLines(options.prependCommon === false ? '' : commonSource);
+        const offset = countLines(header) - 1;
         for (const m of info.messages) {
-          const where = m.lineNum > offset ? `${label}.wgsl line ${m.lineNum - offset}` : `common.wgsl line ${m.lineNum}`;
+          const where = m.lineNum > offset ? `${label}.wgsl line ${m.lineNum - offset}` : `prelude line ${m.lineNum}`;
           details += `\n${m.type} at ${where}: ${m.message}`;
         }
       } catch { /* compilation info is optional */ }

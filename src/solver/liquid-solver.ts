@@ -265,6 +265,7 @@ export class LiquidSolver {
 
   /** Re-initializes the scene (time 0, initial liquid, velocities zero). */
   reset(): void {
+    this.pressureStage.reset?.();
     this.time = 0;
     this.frame = 0;
     this.stepCount = 0;
@@ -344,15 +345,18 @@ export class LiquidSolver {
       this.pressureSolver.buildSystem(p);
     });
 
+    const stepIndex = this.stepCount;
+    const device = this.device;
     const result = await this.pressureStage.computePressure({
-      solver: this, dt, stepIndex: this.stepCount, encoder, timer,
+      solver: this, dt, stepIndex, timer,
+      get encoder() { return encoder; },
       flush: () => {
-        this.device.queue.submit([encoder.finish()]);
-        encoder = this.device.createCommandEncoder({ label: `liquid.step${this.stepCount}.continued` });
+        device.queue.submit([encoder.finish()]);
+        encoder = device.createCommandEncoder({ label: `liquid.step${stepIndex}.continued` });
         return encoder;
       },
     });
-    // The stage may have flushed: continue on the current encoder.
+    // The stage may have flushed: `encoder` is the current one.
 
     phase('project', (p) => {
       this.kernels.projection.projectVelocity(p);
@@ -424,9 +428,10 @@ export class LiquidSolver {
     let mode: PressureMode = 'predict';
     for (const s of last.steps) {
       if (s.result.mode === 'solve') mode = 'solve';
+      iterations += s.result.iterations ?? 0;
       if (s.solveReport) iterations += (await s.solveReport).iterations;
-      else iterations += s.result.iterations ?? 0;
     }
+    const extra = this.pressureStage.readFrameExtras ? await this.pressureStage.readFrameExtras() : undefined;
     const liquidCells = stats[2];
     const volume = stats[0];
     const target = volumeState[0];
@@ -447,6 +452,7 @@ export class LiquidSolver {
       repairedValues: health[0] + health[1] + health[2],
       ms: times ?? { frame: last.wallMs },
       timingSource: times ? 'gpu-timestamps' : 'wall-clock',
+      ...(extra ? { extra } : {}),
     };
   }
 

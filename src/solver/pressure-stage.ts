@@ -11,8 +11,8 @@ export interface PressureStepContext {
   dt: number;
   /** Steps taken before this one. */
   stepIndex: number;
-  /** Encoder of the step so far (unsubmitted). Encode into it. */
-  encoder: GPUCommandEncoder;
+  /** Encoder of the step so far (unsubmitted), always the current one after `flush`. Encode into it. */
+  readonly encoder: GPUCommandEncoder;
   /** Submits what was encoded so far and gives a fresh encoder (needed before awaiting other GPU users). */
   flush(): GPUCommandEncoder;
   timer: GpuTimer | null;
@@ -21,9 +21,9 @@ export interface PressureStepContext {
 /** What a pressure stage reports about a step. */
 export interface PressureStepResult {
   mode: PressureMode;
-  /** Jacobi iterations, when known on the CPU without a readback (fixed mode). */
+  /** Jacobi iterations known on the CPU (fixed counts). */
   iterations?: number;
-  /** True when the iteration count lives on the GPU (tolerance/adaptive mode) and metrics should read it. */
+  /** True when a GPU-decided solve (tolerance/adaptive mode) ran too; metrics add its iterations. */
   iterationsOnGpu?: boolean;
 }
 
@@ -35,5 +35,9 @@ export interface PressureStepResult {
 export interface PressureStage {
   readonly name: string;
   computePressure(ctx: PressureStepContext): PressureStepResult | Promise<PressureStepResult>;
+  /** Extra per-frame numbers for metrics (may read small GPU counters: metrics only). */
+  readFrameExtras?(): Promise<Record<string, number | string | boolean>>;
+  /** Called when the simulation is reset. */
+  reset?(): void;
   destroy?(): void;
 }

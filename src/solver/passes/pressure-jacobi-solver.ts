@@ -93,6 +93,23 @@ export class PressureJacobiSolver {
   }
 
   /**
+   * Runs `iterations` (rounded up to even) Jacobi dispatches whose workgroup counts come from
+   * `args` (x, y, z at offset 0): a full grid runs them, zeros skip them. Lets the GPU decide
+   * whether a fallback solve happens.
+   */
+  iterateIndirect(encoder: GPUCommandEncoder, timer: GpuTimer | null, iterations: number, args: GPUBuffer, passName = 'pressure'): void {
+    const n = 2 * Math.ceil(iterations / 2);
+    if (n <= 0) return;
+    const pass = encoder.beginComputePass(timer?.computePass(passName) ?? { label: passName });
+    pass.setPipeline(this.jacobi.pipeline('pressureJacobi'));
+    for (let i = 0; i < n; i++) {
+      pass.setBindGroup(0, i % 2 === 0 ? this.forward : this.backward);
+      pass.dispatchWorkgroupsIndirect(args, 0);
+    }
+    pass.end();
+  }
+
+  /**
    * Iterates until the tolerance is met or `maxIterations` are done. The decision is taken
    * on the GPU (indirect dispatches go idle once converged): nothing is read back.
    * The first check runs before any iteration, so a warm start that already meets the

@@ -1,0 +1,44 @@
+import type { LiquidSolver } from '../solver/liquid-solver';
+import { JacobiPressureStage } from '../solver/jacobi-pressure-stage';
+import { LatentPressurePredictor } from './latent-pressure-predictor';
+import { LatentPressureStage } from './latent-pressure-stage';
+import { DEFAULT_LATENT_SCHEDULE, type LatentSchedule } from './latent-scheduler';
+import type { ModelFiles } from './model-manifest';
+import type { OrtOptions } from './ort-session';
+
+/** Options of `attachLatentPredictor`. */
+export interface AttachLatentOptions {
+  schedule?: Partial<LatentSchedule>;
+  ort?: OrtOptions;
+  /** Warnings (model problems, fallbacks), each reported once. Default console.warn. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Loads a model set onto the solver's device and makes the latent stage the solver's
+ * pressure stage. If the model cannot be used (broken files, wrong resolution, no WebGPU
+ * provider), the solver keeps solving with Jacobi, the reason is reported once through
+ * `onWarning`, and null is returned.
+ */
+export async function attachLatentPredictor(solver: LiquidSolver, files: ModelFiles | Promise<ModelFiles>, options: AttachLatentOptions = {}): Promise<LatentPressureStage | null> {
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  let predictor: LatentPressurePredictor;
+  let model: ModelFiles;
+  try {
+    model = await files;
+    predictor = await LatentPressurePredictor.create(solver, model, options.ort);
+  } catch (e) {
+    warn(`latent-liquid: the latent model cannot be used, solving with Jacobi only: ${(e as Error).message}`);
+    if (!(solver.pressureStage instanceof JacobiPressureStage)) solver.pressureStage = new JacobiPressureStage(solver.scene.pressure);
+    return null;
+  }
+  const schedule: LatentSchedule = {
+    ...DEFAULT_LATENT_SCHEDULE,
+    warmupFrames: model.manifest.window,
+    ...options.schedule,
+  };
+  const stage = new LatentPressureStage(predictor, schedule, solver.scene.pressure, warn);
+  solver.pressureStage.destroy?.();
+  solver.pressureStage = stage;
+  return stage;
+}

@@ -1,0 +1,274 @@
+import encodeSource from '../../shaders/latent-encode.wgsl';
+import applySource from '../../shaders/latent-apply.wgsl';
+import historySource from '../../shaders/latent-history.wgsl';
+import latentCommon from '../../shaders/latent-common.wgsl';
+import { dispatch, KernelFamily, workgroups3d } from '../gpu/compute-kernel';
+import type { GpuTimer } from '../gpu/gpu-timer';
+import { readBuffer } from '../gpu/readback';
+import type { Vec3 } from '../scene/scene-description';
+import type { LiquidSolver } from '../solver/liquid-solver';
+import { latentDims, type ModelFiles, type ModelManifest } from './model-manifest';
+import { createWebGpuSession, gpuTensor, type ort, type OrtOptions } from './ort-session';
+
+/** Counters the predictor keeps on the GPU. */
+export interface LatentCounters {
+  /** Predictions checked. */
+  predictions: number;
+  /** Predictions rejected for non-finite values (a full Jacobi solve ran instead). */
+  rejected: number;
+  /** Non-finite code values kept out of the history. */
+  repairedCodes: number;
+}
+
+const LATENT_PARAMS_BYTES = 48;
+
+/**
+ * The learned pressure predictor (encoder, LSTM, decoder) on the simulation's GPUDevice,
+ * through onnxruntime-web's WebGPU provider. The pressure goes to the encoder as a GPU tensor,
+ * the history of latent codes stays on the GPU, and the decoded pressure is written straight
+ * into the solver's pressure buffer: nothing is read back.
+ */
+export class LatentPressurePredictor {
+  readonly manifest: ModelManifest;
+  /** Latent grid [lx, ly, lz]. */
+  readonly latentGrid: Vec3;
+  /** Floats per latent code (C * N). */
+  readonly codeCount: number;
+  /** Where the model came from. */
+  readonly source: string;
+
+  private readonly solver: LiquidSolver;
+  private readonly device: GPUDevice;
+  private readonly sessions: { encoder: ort.InferenceSession; lstm: ort.InferenceSession; decoder: ort.InferenceSession };
+  private readonly buffers: {
+    params: GPUBuffer; encoderInput: GPUBuffer; code: GPUBuffer; history: [GPUBuffer, GPUBuffer];
+    prediction: GPUBuffer; decoded: GPUBuffer; state: GPUBuffer; fallbackArgs: GPUBuffer;
+  };
+  private readonly tensors: {
+    encoderInput: ort.Tensor; code: ort.Tensor; history: [ort.Tensor, ort.Tensor]; prediction: ort.Tensor;
+    predictedCode: ort.Tensor; decoded: ort.Tensor;
+  };
+  private readonly kernels: { encode: KernelFamily; apply: KernelFamily; history: KernelFamily };
+  private readonly groups: { encode: GPUBindGroup; apply: GPUBindGroup; pushEncoded: [GPUBindGroup, GPUBindGroup]; pushPredicted: [GPUBindGroup, GPUBindGroup] };
+  /** Index of the history buffer that holds the current history. */
+  private current = 0;
+  private destroyed = false;
+
+  private constructor(init: {
+    solver: LiquidSolver; files: ModelFiles; latentGrid: Vec3;
+    sessions: LatentPressurePredictor['sessions']; buffers: LatentPressurePredictor['buffers'];
+    kernels: LatentPressurePredictor['kernels'];
+  }) {
+    this.solver = init.solver;
+    this.device = init.solver.device;
+    this.manifest = init.files.manifest;
+    this.source = init.files.source;
+    this.latentGrid = init.latentGrid;
+    this.sessions = init.sessions;
+    this.buffers = init.buffers;
+    this.kernels = init.kernels;
+    const m = this.manifest;
+    const g = init.solver.grid;
+    const [lx, ly, lz] = this.latentGrid;
+    const C = m.latent.channels;
+    const N = lx * ly * lz;
+    this.codeCount = C * N;
+    const b = this.buffers;
+    this.tensors = {
+      encoderInput: gpuTensor(b.encoderInput, [1, m.inputChannels.length, g.nz, g.ny, g.nx]),
+      code: gpuTensor(b.code, [1, C, lz, ly, lx]),
+      history: [gpuTensor(b.history[0], [m.window, C, N]), gpuTensor(b.history[1], [m.window, C, N])],
+      prediction: gpuTensor(b.prediction, [m.outputs, C, N]),
+      predictedCode: gpuTensor(b.prediction, [1, C, lz, ly, lx]),
+      decoded: gpuTensor(b.decoded, [1, 1, g.nz, g.ny, g.nx]),
+    };
+    const f = init.solver.fields;
+    const k = this.kernels;
+    const pushGroup = (family: KernelFamily, from: number, code: GPUBuffer) => family.bindGroup({
+      params: f.params, latent: b.params, historyIn: b.history[from], historyOut: b.history[1 - from], code, state: b.state,
+    });
+    this.groups = {
+      encode: k.encode.bindGroup({
+        params: f.params, latent: b.params, phi: f.levelSet, solidPhi: f.solidLevelSet, pressure: f.pressure,
+        hydrostatic: f.hydrostaticPressure, encoderInput: b.encoderInput,
+      }),
+      apply: k.apply.bindGroup({
+        params: f.params, latent: b.params, phi: f.levelSet, solidPhi: f.solidLevelSet, hydrostatic: f.hydrostaticPressure,
+        decoded: b.decoded, pressure: f.pressure, state: b.state, fallbackArgs: b.fallbackArgs,
+      }),
+      pushEncoded: [pushGroup(k.history, 0, b.code), pushGroup(k.history, 1, b.code)],
+      pushPredicted: [pushGroup(k.history, 0, b.prediction), pushGroup(k.history, 1, b.prediction)],
+    };
+    this.writeParams();
+  }
+
+  /**
+   * Loads the three networks onto the solver's device and allocates the latent buffers.
+   * @throws ModelCompatibilityError if the model cannot serve the solver's grid
+   * @throws ModelError if a network fails to load or does not have the contract's inputs/outputs
+   */
+  static async create(solver: LiquidSolver, files: ModelFiles, ortOptions: OrtOptions = {}): Promise<LatentPressurePredictor> {
+    const m = files.manifest;
+    const grid = solver.grid;
+    const latentGrid = latentDims(m, grid.dims);
+    const device = solver.device;
+    const C = m.latent.channels;
+    const N = latentGrid[0] * latentGrid[1] * latentGrid[2];
+    // ORT's WebGPU provider creates one session at a time.
+    const sessions: ort.InferenceSession[] = [];
+    try {
+      sessions.push(await createWebGpuSession(device, files.encoder, 'encoder', { inputs: ['pressure'], outputs: ['code'] }, ortOptions));
+      sessions.push(await createWebGpuSession(device, files.lstm, 'lstm', { inputs: ['history'], outputs: ['prediction'] }, ortOptions));
+      sessions.push(await createWebGpuSession(device, files.decoder, 'decoder', { inputs: ['code'], outputs: ['pressure'] }, ortOptions));
+    } catch (e) {
+      await Promise.all(sessions.map((s) => s.release()));
+      throw e;
+    }
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const made: GPUBuffer[] = [];
+    const make = (label: string, floats: number, extraUsage = 0) => {
+      const b = device.createBuffer({ label, size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage: usage | extraUsage });
+      made.push(b);
+      return b;
+    };
+    try {
+      const buffers = {
+        params: device.createBuffer({ label: 'latent.params', size: LATENT_PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+        encoderInput: make('latent.encoderInput', m.inputChannels.length * grid.cellCount),
+        code: make('latent.code', C * N),
+        history: [make('latent.historyA', m.window * C * N), make('latent.historyB', m.window * C * N)] as [GPUBuffer, GPUBuffer],
+        prediction: make('latent.prediction', m.outputs * C * N),
+        decoded: make('latent.decoded', grid.cellCount),
+        state: make('latent.state', 4),
+        fallbackArgs: make('latent.fallbackArgs', 4, GPUBufferUsage.INDIRECT),
+      };
+      made.push(buffers.params);
+      const [encode, apply, history] = await Promise.all([
+        KernelFamily.create(device, 'latentEncode', encodeSource, ['prepareEncoderInput'], undefined, { prelude: latentCommon }),
+        KernelFamily.create(device, 'latentApply', applySource, ['resetPredictionCheck', 'checkPrediction', 'decidePrediction', 'applyPrediction'], undefined, { prelude: latentCommon }),
+        KernelFamily.create(device, 'latentHistory', historySource, ['pushEncodedCode', 'pushPredictedCode'], undefined, { prelude: latentCommon }),
+      ]);
+      return new LatentPressurePredictor({
+        solver, files, latentGrid, buffers, kernels: { encode, apply, history },
+        sessions: { encoder: sessions[0], lstm: sessions[1], decoder: sessions[2] },
+      });
+    } catch (e) {
+      for (const b of made) b.destroy();
+      await Promise.all(sessions.map((s) => s.release()));
+      throw e;
+    }
+  }
+
+  private writeParams(): void {
+    const m = this.manifest;
+    const data = new ArrayBuffer(LATENT_PARAMS_BYTES);
+    const f = new Float32Array(data);
+    const u = new Uint32Array(data);
+    f[0] = m.normalization.pressureScale;
+    f[1] = m.mode === 'split' ? 1 : 0;
+    u[2] = m.inputChannels.length;
+    f[3] = m.levelSetClamp;
+    u[4] = this.codeCount;
+    u[5] = m.window;
+    u.set(workgroups3d(this.solver.grid.dims), 8);
+    this.device.queue.writeBuffer(this.buffers.params, 0, data);
+  }
+
+  /** GPU memory of the latent buffers (bytes; ORT's own buffers and weights not included). */
+  get gpuBytes(): number {
+    const b = this.buffers;
+    return [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, b.state, b.fallbackArgs].reduce((s, x) => s + x.size, 0);
+  }
+
+  /** Model weights (bytes of the three ONNX files). */
+  static modelBytes(files: ModelFiles): number {
+    return files.encoder.byteLength + files.lstm.byteLength + files.decoder.byteLength;
+  }
+
+  /**
+   * Encodes the solved pressure (in `fields.pressure`) into the history. `encoder` holds the
+   * step's work so far; it is submitted, the encoder network runs, and the returned encoder
+   * carries the push into the history.
+   */
+  async encodeSolvedPressure(encoder: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
+    const pass = encoder.beginComputePass(timer?.computePass('encodeInput') ?? { label: 'encodeInput' });
+    dispatch(pass, this.kernels.encode.pipeline('prepareEncoderInput'), this.groups.encode, workgroups3d(this.solver.grid.dims));
+    pass.end();
+    const next = flush();
+    const span = timer?.beginSpan('encode') ?? -1;
+    await this.sessions.encoder.run({ pressure: this.tensors.encoderInput }, { code: this.tensors.code });
+    timer?.endSpan(span);
+    this.push(next, 'pushEncodedCode');
+    return next;
+  }
+
+  /**
+   * Predicts this step's pressure from the history: the LSTM predicts the next code, the
+   * decoder turns it into pressure, which is checked (non-finite values reject the whole
+   * prediction and arm `fallbackArgs` for a full solve) and written into `fields.pressure`.
+   * The predicted code joins the history.
+   */
+  async predictPressure(flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
+    flush();
+    let span = timer?.beginSpan('lstm') ?? -1;
+    await this.sessions.lstm.run({ history: this.tensors.history[this.current] }, { prediction: this.tensors.prediction });
+    timer?.endSpan(span);
+    span = timer?.beginSpan('decode') ?? -1;
+    await this.sessions.decoder.run({ code: this.tensors.predictedCode }, { pressure: this.tensors.decoded });
+    timer?.endSpan(span);
+    const encoder = flush();
+    const pass = encoder.beginComputePass(timer?.computePass('applyPrediction') ?? { label: 'applyPrediction' });
+    const a = this.kernels.apply;
+    const g = workgroups3d(this.solver.grid.dims);
+    dispatch(pass, a.pipeline('resetPredictionCheck'), this.groups.apply, 1);
+    dispatch(pass, a.pipeline('checkPrediction'), this.groups.apply, g);
+    dispatch(pass, a.pipeline('decidePrediction'), this.groups.apply, 1);
+    dispatch(pass, a.pipeline('applyPrediction'), this.groups.apply, g);
+    pass.end();
+    this.push(encoder, 'pushPredictedCode');
+    return encoder;
+  }
+
+  private push(encoder: GPUCommandEncoder, entry: 'pushEncodedCode' | 'pushPredictedCode'): void {
+    const pass = encoder.beginComputePass({ label: entry });
+    const groups = entry === 'pushEncodedCode' ? this.groups.pushEncoded : this.groups.pushPredicted;
+    dispatch(pass, this.kernels.history.pipeline(entry), groups[this.current], Math.ceil((this.manifest.window * this.codeCount) / 64));
+    pass.end();
+    this.current = 1 - this.current;
+  }
+
+  /** Indirect dispatch arguments of the fallback solve: a full grid when the last prediction was rejected, else zero. */
+  get fallbackArgs(): GPUBuffer {
+    return this.buffers.fallbackArgs;
+  }
+
+  /** The GPU buffer holding the current history [w, C, N] (for tests and tools). */
+  get historyBuffer(): GPUBuffer {
+    return this.buffers.history[this.current];
+  }
+
+  /** Internal buffers, for tests and tools. */
+  get gpuBuffers(): Readonly<LatentPressurePredictor['buffers']> {
+    return this.buffers;
+  }
+
+  /** Runs one network on caller-provided GPU tensors (golden tests, tools). */
+  async runNetwork(net: 'encoder' | 'lstm' | 'decoder', feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>): Promise<void> {
+    await this.sessions[net].run(feeds, fetches);
+  }
+
+  /** Reads the GPU counters (a small readback; on request only). */
+  async readCounters(): Promise<LatentCounters> {
+    const u = new Uint32Array(await readBuffer(this.device, this.buffers.state, 16));
+    return { predictions: u[2], rejected: u[1], repairedCodes: u[3] };
+  }
+
+  /** Releases the ORT sessions and frees the latent buffers. The device stays alive. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const s of Object.values(this.sessions)) void s.release().catch(() => undefined);
+    const b = this.buffers;
+    for (const x of [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, b.state, b.fallbackArgs]) x.destroy();
+  }
+}

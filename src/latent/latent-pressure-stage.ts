@@ -1,0 +1,170 @@
+import type { PressureStage, PressureStepContext, PressureStepResult } from '../solver/pressure-stage';
+import type { PressureDescription } from '../scene/scene-description';
+import { LatentScheduler, type LatentSchedule } from './latent-scheduler';
+import type { LatentPressurePredictor, LatentCounters } from './latent-pressure-predictor';
+
+/** What the latent stage reports in frame metrics. */
+export interface LatentStageStats {
+  solves: number;
+  predictions: number;
+  /** Steps whose prediction threw (ORT error) and were solved instead. */
+  failedPredictions: number;
+  /** True once the model was given up on (the stage then only solves). */
+  disabled: boolean;
+}
+
+/**
+ * The latent pressure stage: full Jacobi solves on warm-up and every N-th step (encoded into
+ * the history), predictions in between with K correction iterations, a GPU-decided full
+ * solve when a prediction holds non-finite values, and (adaptive mode) Jacobi iterations
+ * until the divergence is below a threshold. Model failures fall back to Jacobi, are
+ * reported once through `onWarning`, and after three in a row disable the model for good.
+ */
+export class LatentPressureStage implements PressureStage {
+  readonly name = 'latent';
+  readonly scheduler: LatentScheduler;
+  readonly predictor: LatentPressurePredictor;
+  /** The full solve's settings (the scene's pressure settings). */
+  fullSolve: PressureDescription;
+  /** Called once per distinct problem. */
+  onWarning: (message: string) => void;
+  readonly stats: LatentStageStats = { solves: 0, predictions: 0, failedPredictions: 0, disabled: false };
+  private consecutiveFailures = 0;
+  private readonly warned = new Set<string>();
+  private lastAdaptive = false;
+
+  constructor(predictor: LatentPressurePredictor, schedule: LatentSchedule, fullSolve: PressureDescription,
+    onWarning: (message: string) => void = (m) => console.warn(m)) {
+    this.predictor = predictor;
+    this.scheduler = new LatentScheduler(predictor.manifest.window, schedule);
+    this.fullSolve = { ...fullSolve };
+    this.onWarning = onWarning;
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.onWarning(message);
+  }
+
+  /** Jacobi iterations of a full solve (even, so the ping-pong ends in `pressure`). */
+  private get fullIterations(): number {
+    return 2 * Math.ceil(this.fullSolve.iterations / 2);
+  }
+
+  async computePressure(ctx: PressureStepContext): Promise<PressureStepResult> {
+    const mode = this.stats.disabled ? 'solve' : this.scheduler.next();
+    if (mode === 'predict') {
+      try {
+        return await this.predict(ctx);
+      } catch (e) {
+        this.stats.failedPredictions++;
+        this.consecutiveFailures++;
+        this.warnOnce(`predict:${(e as Error).message}`, `latent-liquid: a prediction failed, that step was solved with Jacobi instead: ${(e as Error).message}`);
+        if (this.consecutiveFailures >= 3) this.disable('three predictions in a row failed');
+        // The step still needs a pressure: a full solve on whatever encoder is current.
+        return this.solve(ctx, false);
+      }
+    }
+    return this.solve(ctx, this.scheduler.encodesSolves && !this.stats.disabled);
+  }
+
+  private async solve(ctx: PressureStepContext, encode: boolean): Promise<PressureStepResult> {
+    const s = this.fullSolve;
+    let result: PressureStepResult;
+    if (s.tolerance !== undefined) {
+      ctx.solver.pressureSolver.iterateToTolerance(ctx.encoder, ctx.timer, {
+        tolerance: s.tolerance, criterion: 'relative-residual', maxIterations: s.maxIterations, checkInterval: s.checkInterval,
+      });
+      result = { mode: 'solve', iterationsOnGpu: true };
+    } else {
+      ctx.solver.pressureSolver.iterate(ctx.encoder, ctx.timer, s.iterations);
+      result = { mode: 'solve', iterations: s.iterations };
+    }
+    let pushed = false;
+    if (encode) {
+      try {
+        await this.predictor.encodeSolvedPressure(ctx.encoder, ctx.flush, ctx.timer);
+        pushed = true;
+        this.consecutiveFailures = 0;
+      } catch (e) {
+        this.warnOnce(`encode:${(e as Error).message}`, `latent-liquid: encoding a solved step failed: ${(e as Error).message}`);
+        this.consecutiveFailures++;
+        if (this.consecutiveFailures >= 3) this.disable('three encoder runs in a row failed');
+      }
+    }
+    this.scheduler.record('solve', pushed);
+    this.stats.solves++;
+    this.lastAdaptive = false;
+    return result;
+  }
+
+  private async predict(ctx: PressureStepContext): Promise<PressureStepResult> {
+    await this.predictor.predictPressure(ctx.flush, ctx.timer);
+    const solver = ctx.solver.pressureSolver;
+    const k = this.scheduler.settings.correctionIterations;
+    solver.iterate(ctx.encoder, ctx.timer, k, 'correction');
+    // A rejected (non-finite) prediction arms these dispatches; otherwise they do nothing.
+    solver.iterateIndirect(ctx.encoder, ctx.timer, this.fullIterations, this.predictor.fallbackArgs, 'fallback');
+    const threshold = this.scheduler.settings.adaptiveThreshold;
+    let iterationsOnGpu = false;
+    if (threshold !== undefined) {
+      solver.iterateToTolerance(ctx.encoder, ctx.timer, {
+        tolerance: threshold, criterion: 'divergence-rms', maxIterations: this.fullIterations, checkInterval: Math.max(2, 2 * Math.ceil(this.fullIterations / 20)),
+      }, 'adaptive');
+      iterationsOnGpu = true;
+    }
+    this.lastAdaptive = threshold !== undefined;
+    this.consecutiveFailures = 0;
+    this.scheduler.record('predict', true);
+    this.stats.predictions++;
+    return iterationsOnGpu ? { mode: 'predict', iterations: k, iterationsOnGpu: true } : { mode: 'predict', iterations: k };
+  }
+
+  /** Whether the last step ran the adaptive check (its iterations are then on the GPU). */
+  get adaptiveRan(): boolean {
+    return this.lastAdaptive;
+  }
+
+  /** Stops predicting for good (the stage then solves every step) and says why once. */
+  disable(reason: string): void {
+    if (this.stats.disabled) return;
+    this.stats.disabled = true;
+    this.warnOnce('disabled', `latent-liquid: latent predictions disabled (${reason}); continuing with Jacobi only`);
+  }
+
+  /** Restarts the warm-up (after the simulation was reset). */
+  reset(): void {
+    this.scheduler.reset();
+  }
+
+  /**
+   * Reads the GPU counters and reports rejected predictions once (a small readback: call it
+   * from tools or every few seconds, not every frame). Persistent rejections disable the model.
+   */
+  async checkHealth(): Promise<LatentCounters> {
+    const c = await this.predictor.readCounters();
+    if (c.rejected > 0) {
+      this.warnOnce('rejected', `latent-liquid: ${c.rejected} of ${c.predictions} predictions held NaN/Inf and were replaced by full Jacobi solves`);
+      if (c.predictions >= 8 && c.rejected / c.predictions > 0.5) this.disable('most predictions held NaN/Inf');
+    }
+    return c;
+  }
+
+  async readFrameExtras(): Promise<Record<string, number | string | boolean>> {
+    const c = await this.checkHealth();
+    return {
+      latentSolves: this.stats.solves,
+      latentPredictions: this.stats.predictions,
+      rejectedPredictions: c.rejected,
+      failedPredictions: this.stats.failedPredictions,
+      latentDisabled: this.stats.disabled,
+      interval: this.scheduler.settings.interval,
+      correctionIterations: this.scheduler.settings.correctionIterations,
+    };
+  }
+
+  destroy(): void {
+    this.predictor.destroy();
+  }
+}

@@ -1,0 +1,83 @@
+import type { PressureMode } from '../solver/pressure-stage';
+
+/** When the latent path predicts, and how it corrects. */
+export interface LatentSchedule {
+  /** Full solves at the start (and after a reset) that fill the history; at least the model's window. */
+  warmupFrames: number;
+  /** A full Jacobi solve every N-th step, predictions in between; 1 = never predict. */
+  interval: number;
+  /** Jacobi iterations warm-started from each prediction. */
+  correctionIterations: number;
+  /**
+   * Adaptive mode: if the RMS divergence (1/s) a predicted step would leave exceeds this, the
+   * step continues with Jacobi iterations until it is below (at most a full solve), decided on
+   * the GPU. Undefined: off.
+   */
+  adaptiveThreshold?: number;
+}
+
+/** Defaults: a solve every 4th step, 4 correction iterations, adaptive off. */
+export const DEFAULT_LATENT_SCHEDULE: Omit<LatentSchedule, 'warmupFrames'> = { interval: 4, correctionIterations: 4 };
+
+/**
+ * Decides per step whether to solve or predict. Pure bookkeeping: counts the codes in the
+ * history and the steps since warm-up; `reset()` starts a new warm-up (after a reset of the
+ * simulation, or when predictions went bad).
+ */
+export class LatentScheduler {
+  settings: LatentSchedule;
+  private readonly window: number;
+  private codes = 0;
+  private stepsSinceReset = 0;
+
+  constructor(window: number, settings: LatentSchedule) {
+    this.window = window;
+    this.settings = { ...settings };
+    this.validate();
+  }
+
+  private validate(): void {
+    const s = this.settings;
+    if (!Number.isInteger(s.interval) || s.interval < 1) throw new RangeError(`interval must be an integer >= 1 (got ${s.interval})`);
+    if (!Number.isInteger(s.correctionIterations) || s.correctionIterations < 0) throw new RangeError(`correctionIterations must be an integer >= 0 (got ${s.correctionIterations})`);
+    if (!Number.isInteger(s.warmupFrames) || s.warmupFrames < 0) throw new RangeError(`warmupFrames must be an integer >= 0 (got ${s.warmupFrames})`);
+    if (s.adaptiveThreshold !== undefined && !(s.adaptiveThreshold > 0)) throw new RangeError(`adaptive threshold must be > 0 (got ${s.adaptiveThreshold})`);
+  }
+
+  /** Changes settings at run time (takes effect next step). */
+  update(settings: Partial<LatentSchedule>): void {
+    this.settings = { ...this.settings, ...settings };
+    this.validate();
+  }
+
+  /** Steps of warm-up that will actually run: the setting, but never fewer than the window. */
+  get effectiveWarmup(): number {
+    return Math.max(this.settings.warmupFrames, this.window);
+  }
+
+  /** The mode of the next step. */
+  next(): PressureMode {
+    if (this.settings.interval <= 1) return 'solve';
+    if (this.codes < this.window || this.stepsSinceReset < this.effectiveWarmup) return 'solve';
+    const s = this.stepsSinceReset - this.effectiveWarmup;
+    return s % this.settings.interval === this.settings.interval - 1 ? 'solve' : 'predict';
+  }
+
+  /** Whether solved steps must be encoded into the history (not when predictions are off). */
+  get encodesSolves(): boolean {
+    return this.settings.interval > 1;
+  }
+
+  /** Records that a step ran in `mode` (and whether a code was pushed). */
+  record(mode: PressureMode, pushedCode: boolean): void {
+    this.stepsSinceReset++;
+    if (pushedCode) this.codes = Math.min(this.window, this.codes + 1);
+    void mode;
+  }
+
+  /** Starts over: the history is refilled by solves before predictions resume. */
+  reset(): void {
+    this.codes = 0;
+    this.stepsSinceReset = 0;
+  }
+}

@@ -1,0 +1,56 @@
+import * as ort from 'onnxruntime-web/webgpu';
+import { ModelError } from './model-manifest';
+
+/** Settings for onnxruntime-web. */
+export interface OrtOptions {
+  /** Where ort-wasm-*.wasm/.mjs are served from (browsers); default: next to the ORT module. */
+  wasmPaths?: string;
+  /** wasm threads; 1 avoids workers and cross-origin isolation needs (default 1). */
+  numThreads?: number;
+  /** ORT log severity (0 verbose .. 4 fatal; default 3). 0 prints node placement. */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+}
+
+let configured = false;
+
+function configure(opts: OrtOptions): void {
+  if (configured) return;
+  configured = true;
+  ort.env.wasm.numThreads = opts.numThreads ?? 1;
+  if (opts.wasmPaths) ort.env.wasm.wasmPaths = opts.wasmPaths;
+  ort.env.logLevel = 'warning';
+}
+
+/**
+ * An inference session on onnxruntime-web's native WebGPU provider, on `device` (the
+ * simulation's own GPUDevice, so tensors are plain GPU buffers shared with the solver).
+ * @throws ModelError naming the network and the expected inputs/outputs
+ */
+export async function createWebGpuSession(device: GPUDevice, bytes: Uint8Array, net: string,
+  expected: { inputs: string[]; outputs: string[] }, opts: OrtOptions = {}): Promise<ort.InferenceSession> {
+  configure(opts);
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: [{ name: 'webgpu', device } as unknown as ort.InferenceSession.ExecutionProviderConfig],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: opts.logSeverityLevel ?? 3,
+    });
+  } catch (e) {
+    throw new ModelError(`${net}.onnx could not be loaded on WebGPU: ${(e as Error).message}`);
+  }
+  const same = (a: readonly string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (!same(session.inputNames, expected.inputs) || !same(session.outputNames, expected.outputs)) {
+    await session.release();
+    throw new ModelError(`${net}.onnx has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; `
+      + `the runtime needs inputs [${expected.inputs.join(', ')}] and outputs [${expected.outputs.join(', ')}] (docs/contracts.md)`);
+  }
+  return session;
+}
+
+/** A float32 tensor over a GPU buffer (no copy). */
+export function gpuTensor(buffer: GPUBuffer, dims: number[]): ort.Tensor {
+  return ort.Tensor.fromGpuBuffer(buffer as unknown as ort.Tensor.GpuBufferType, { dataType: 'float32', dims });
+}
+
+export { ort };
