@@ -1,0 +1,142 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LiquidSolver } from '../solver/liquid-solver';
+import { PcgPressureStage } from '../solver/pcg-pressure-stage';
+import { createNodeGpu } from '../node/node-gpu';
+import { writeNpy } from '../node/npy';
+import { Progress } from '../node/progress';
+import { randomScene } from '../scene/random-scene';
+import { intOption, numberOption, parseArgs, stringOption, UsageError } from './args';
+
+export const DATASET_HELP = `latent-liquid dataset --out DIR [options]
+latent-liquid dataset --merge DIR
+
+Simulates randomized scenes (liquid boxes and drops of random size and place, obstacles,
+emitters, tilting gravity) headless with a converged pressure solve (MIC(0)-preconditioned
+conjugate gradients to --tolerance), and writes per scene the pressure, hydrostatic pressure,
+level set and gravity of every frame as .npy, plus a JSON index (docs/contracts.md).
+Deterministic for a given seed.
+
+Options:
+  --out DIR         output folder
+  --scenes N        scenes (default 24)
+  --frames F        frames per scene (default 100)
+  --res N           cells per edge of the 1 m tank (default 32)
+  --seed S          seed of the whole dataset (default 1)
+  --tolerance T     relative residual of the pressure solve (default 1e-6)
+  --shard i/n       write only scenes whose number is i mod n (for parallel processes)
+  --merge DIR       merge the shard indexes in DIR into DIR/index.json
+  --quiet           no progress output
+`;
+
+interface SceneEntry { id: string; seed: number; frames: number; kind: string; shard: string; pcgIterations: number; maxRelativeResidual: number }
+
+function sceneSeed(datasetSeed: number, index: number): number {
+  return (Math.imul(datasetSeed ^ 0x9e3779b9, 2654435761) + Math.imul(index + 1, 40503)) >>> 0;
+}
+
+/** `latent-liquid dataset`. */
+export async function datasetCommand(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { values: ['out', 'scenes', 'frames', 'res', 'seed', 'tolerance', 'shard', 'merge'], flags: ['quiet'] });
+  const mergeDir = stringOption(args, 'merge');
+  if (mergeDir) {
+    const n = mergeIndexes(mergeDir);
+    process.stderr.write(`merged ${n} scenes into ${join(mergeDir, 'index.json')}\n`);
+    return;
+  }
+  const out = stringOption(args, 'out');
+  if (!out) throw new UsageError('--out DIR is required');
+  const scenes = intOption(args, 'scenes', 24, 1, 100000);
+  const frames = intOption(args, 'frames', 100, 2, 100000);
+  const res = intOption(args, 'res', 32, 8, 256);
+  const seed = intOption(args, 'seed', 1, 0, 2 ** 31 - 1);
+  const tolerance = numberOption(args, 'tolerance', 1e-6, 0, 1, true)!;
+  const quiet = args.options.has('quiet');
+  let shardIndex = 0, shardCount = 1;
+  const shard = stringOption(args, 'shard');
+  if (shard) {
+    const m = /^(\d+)\/(\d+)$/.exec(shard);
+    if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard must be i/n with 0 <= i < n (got ${shard})`);
+    shardIndex = Number(m[1]);
+    shardCount = Number(m[2]);
+  }
+  mkdirSync(out, { recursive: true });
+  const gpu = await createNodeGpu();
+  const mine = Array.from({ length: scenes }, (_, i) => i).filter((i) => i % shardCount === shardIndex);
+  const progress = new Progress('dataset frames', mine.length * frames, quiet);
+  if (!quiet) process.stderr.write(`dataset: ${mine.length} scenes x ${frames} frames at ${res}^3 on ${gpu.adapterName} -> ${out}\n`);
+  const entries: SceneEntry[] = [];
+  const dt = 1 / 60;
+  let done = 0;
+  for (const i of mine) {
+    const s = sceneSeed(seed, i);
+    const { scene, kind } = randomScene(s, res);
+    const id = `scene_${String(i).padStart(5, '0')}`;
+    const dir = join(out, id);
+    mkdirSync(dir, { recursive: true });
+    const solver = await LiquidSolver.create(gpu.device, scene);
+    const stage = new PcgPressureStage(tolerance);
+    solver.pressureStage = stage;
+    const cells = solver.grid.cellCount;
+    const pressure = new Float32Array(frames * cells);
+    const hydrostatic = new Float32Array(frames * cells);
+    const levelset = new Float32Array(frames * cells);
+    const gravity = new Float32Array(frames * 3);
+    let pcgIterations = 0, maxRel = 0;
+    try {
+      for (let f = 0; f < frames; f++) {
+        gravity.set(solver.gravityAt(solver.time), f * 3);
+        await solver.step();
+        pcgIterations += stage.lastIterations;
+        maxRel = Math.max(maxRel, stage.lastRelativeResidual);
+        // The pressure used for this frame's projection, with the level set and hydrostatic
+        // part it was solved for (the level set is not moved by the projection).
+        const [p, h, phi] = await Promise.all([solver.readField('pressure'), solver.readField('hydrostatic'), solver.readField('levelset')]);
+        for (const v of p) if (!Number.isFinite(v)) throw new Error(`${id} frame ${f}: the solver produced a non-finite pressure`);
+        pressure.set(p, f * cells);
+        hydrostatic.set(h, f * cells);
+        levelset.set(phi, f * cells);
+        progress.update(++done, `(${id}, ${kind})`);
+      }
+    } finally {
+      solver.destroy();
+    }
+    const shape = [frames, res, res, res];
+    writeNpy(join(dir, 'pressure.npy'), pressure, shape);
+    writeNpy(join(dir, 'hydrostatic.npy'), hydrostatic, shape);
+    writeNpy(join(dir, 'levelset.npy'), levelset, shape);
+    writeNpy(join(dir, 'gravity.npy'), gravity, [frames, 3]);
+    writeFileSync(join(dir, 'scene.json'), JSON.stringify(scene, null, 2));
+    entries.push({ id, seed: s, frames, kind, shard: `${shardIndex}/${shardCount}`, pcgIterations: pcgIterations / frames, maxRelativeResidual: maxRel });
+  }
+  gpu.device.destroy();
+  const index = {
+    format: 'latent-liquid-dataset', version: 1, seed, resolution: [res, res, res], cellSize: 1 / res, density: 1000, dt,
+    fields: ['pressure', 'hydrostatic', 'levelset'],
+    solver: { method: 'mic0-pcg', tolerance, maxIterations: 5000 },
+    generator: { scenes, frames, shard: `${shardIndex}/${shardCount}` },
+    scenes: entries,
+  };
+  const name = shardCount > 1 ? `index.shard-${shardIndex}-of-${shardCount}.json` : 'index.json';
+  writeFileSync(join(out, name), JSON.stringify(index, null, 2));
+  if (!quiet) process.stderr.write(`wrote ${entries.length} scenes and ${join(out, name)}\n`);
+}
+
+/** Merges index.shard-*-of-*.json files into index.json; returns the scene count. */
+export function mergeIndexes(dir: string): number {
+  if (!existsSync(dir)) throw new UsageError(`--merge: ${dir} does not exist`);
+  const files = readdirSync(dir).filter((f) => /^index\.shard-\d+-of-\d+\.json$/.test(f)).sort();
+  if (files.length === 0) throw new UsageError(`--merge: no index.shard-i-of-n.json files in ${dir}`);
+  const parts = files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+  const first = parts[0];
+  for (const p of parts) {
+    for (const key of ['seed', 'resolution', 'cellSize', 'density', 'dt']) {
+      if (JSON.stringify(p[key]) !== JSON.stringify(first[key])) throw new Error(`--merge: shards disagree on ${key}`);
+    }
+  }
+  const count = Number(/-of-(\d+)\.json$/.exec(files[0])![1]);
+  if (files.length !== count) throw new Error(`--merge: found ${files.length} of ${count} shards`);
+  const scenes = parts.flatMap((p) => p.scenes).sort((a: SceneEntry, b: SceneEntry) => a.id.localeCompare(b.id));
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ ...first, generator: { ...first.generator, shard: `merged ${count}` }, scenes }, null, 2));
+  return scenes.length;
+}
