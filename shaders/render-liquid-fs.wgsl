@@ -216,7 +216,7 @@ fn sunSpecular(n: vec3f, v: vec3f, roughness: f32) -> vec3f {
     }
     let h = normalize(l + v);
     let nh = max(dot(n, h), 0.0);
-    let alpha = 0.02 + roughness * roughness;
+    let alpha = 0.01 + roughness * roughness;
     let power = 2.0 / (alpha * alpha) - 2.0;
     let normalization = (power + 8.0) / (8.0 * PI);
     return uniform.liquid_sunColor * (normalization * pow(nh, power) * nl);
@@ -559,12 +559,13 @@ fn fragmentMain(input: FragmentInput) -> FragmentOutput {
         var reflected = environment(reflW, roughness);
         let specular = sunSpecular(nW, v, roughness) * schlick(cosV, ior) * reflectionStrength;
 
-        // refracted direction, in local space, scaled by the refraction strength
-        var refr = refract(rd, nL, 1.0 / ior);
-        if (dot(refr, refr) < 1e-6) {
-            refr = rd;
+        // refracted direction (in world space, so a non-uniform scale of the box does not change
+        // the angles), bent by the refraction strength, then back to the box frame
+        var refrW = refract(rdW, nW, 1.0 / ior);
+        if (dot(refrW, refrW) < 1e-6) {
+            refrW = rdW;
         }
-        let dIn = normalize(mix(rd, refr, refractionStrength));
+        let dIn = normalize((uniform.liquid_modelInv * vec4f(normalize(mix(rdW, refrW, refractionStrength)), 0.0)).xyz);
 
         // how far the refracted ray may go: box exit, and the opaque scene (as a plane facing
         // the camera at this pixel's scene depth)
@@ -635,7 +636,7 @@ fn fragmentMain(input: FragmentInput) -> FragmentOutput {
             if (dot(out, out) < 1e-6) {
                 // total internal reflection: a mirror of the liquid below the surface
 #ifdef LIQUID_SCENE_COLOR
-                let reflL = reflect(rd, -nAir);
+                let reflL = normalize((uniform.liquid_modelInv * vec4f(reflect(rdW, -nW), 0.0)).xyz);
                 let tR = boxExit(pS, reflL, boxSize);
                 let t2 = exp(-extinction * tR * length(toWorldVector(reflL)));
                 let uvR = screenUvOf(toWorldPoint(pS + reflL * tR), toWorldPoint(pS), uvFrag);

@@ -1,0 +1,12 @@
+/** Rendering of the simulated liquid in PlayCanvas (WebGPU). */
+export {
+    LiquidSurfaceRenderer,
+    DEFAULT_LIQUID_LOOK,
+    type LiquidLook,
+    type LiquidLighting,
+    type LiquidDebugView,
+    type LiquidDebugSlice,
+    type LiquidFrameMode,
+    type LiquidSurfaceRendererOptions,
+    type Rgb,
+} from './liquid-surface-renderer';
