@@ -2,7 +2,7 @@
 //   node esbuild.config.mjs            build everything into dist/ and site/
 //   node esbuild.config.mjs --serve    build, then serve site/ on http://127.0.0.1:$PORT (8080)
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const serve = process.argv.includes('--serve');
@@ -46,11 +46,13 @@ if (existsSync(join(root, 'plugin/index.ts'))) {
     platform: 'browser',
     external: ['playcanvas', 'onnxruntime-web', 'onnxruntime-web/*', 'webgpu', 'node:*'],
   });
-  // Single-file bundle for PlayCanvas Editor users: everything but `playcanvas` inlined.
+  // PlayCanvas Editor: one library file with everything but `playcanvas` inlined (ORT too),
+  // plus the readable script file whose JSDoc @attribute tags the Editor parses.
   builds.push({
     ...common,
-    entryPoints: { 'latent-liquid-editor': 'plugin/index.ts' },
-    outdir: 'dist',
+    entryPoints: { 'latent-liquid-editor': 'plugin/editor-library.ts' },
+    outdir: 'dist/editor',
+    outExtension: { '.js': '.mjs' },
     platform: 'browser',
     external: ['playcanvas', 'webgpu', 'node:*'],
     minify: true,
@@ -71,6 +73,16 @@ for (const name of exampleDirs) {
     external: ['webgpu', 'node:*'],
     minify: false,
   });
+}
+
+function writeEditorScript() {
+  const source = readFileSync(join(root, 'plugin/liquid-volume.mjs'), 'utf8')
+    .replace(/from '\.\/(liquid-volume-controller|stats-overlay)';/g, "from './latent-liquid-editor.mjs';");
+  mkdirSync(join(root, 'dist/editor'), { recursive: true });
+  writeFileSync(join(root, 'dist/editor/liquid-volume.mjs'), source);
+  if (existsSync(join(root, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'))) {
+    cpSync(join(root, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'), join(root, 'dist/editor/ort-wasm-simd-threaded.asyncify.wasm'));
+  }
 }
 
 function copySite() {
@@ -97,6 +109,7 @@ const t0 = Date.now();
 if (existsSync(join(root, 'site'))) rmSync(join(root, 'site'), { recursive: true, force: true });
 await Promise.all(builds.map((b) => esbuild.build(b)));
 copySite();
+if (existsSync(join(root, 'plugin/liquid-volume.mjs'))) writeEditorScript();
 writeFileSync(join(root, 'dist/BUILD_INFO.json'), JSON.stringify({ builtAt: new Date().toISOString(), examples: exampleDirs }, null, 2));
 log(`built ${builds.length} bundles (${exampleDirs.length} examples) in ${Date.now() - t0} ms`);
 

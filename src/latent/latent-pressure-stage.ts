@@ -29,6 +29,8 @@ export class LatentPressureStage implements PressureStage {
   /** Called once per distinct problem. */
   onWarning: (message: string) => void;
   readonly stats: LatentStageStats = { solves: 0, predictions: 0, failedPredictions: 0, disabled: false };
+  /** Mode of the last step. */
+  lastMode: 'solve' | 'predict' = 'solve';
   private consecutiveFailures = 0;
   private readonly warned = new Set<string>();
   private lastAdaptive = false;
@@ -95,6 +97,7 @@ export class LatentPressureStage implements PressureStage {
     }
     this.scheduler.record('solve', pushed);
     this.stats.solves++;
+    this.lastMode = 'solve';
     this.lastAdaptive = false;
     return result;
   }
@@ -118,6 +121,7 @@ export class LatentPressureStage implements PressureStage {
     this.consecutiveFailures = 0;
     this.scheduler.record('predict', true);
     this.stats.predictions++;
+    this.lastMode = 'predict';
     return iterationsOnGpu ? { mode: 'predict', iterations: k, iterationsOnGpu: true } : { mode: 'predict', iterations: k };
   }
 

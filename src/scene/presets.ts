@@ -1,4 +1,4 @@
-import type { SceneDescription, SceneInput, Vec3 } from './scene-description';
+import type { SceneDescription, SceneInput, ShapeDescription, Vec3 } from './scene-description';
 import { SceneValidationError, validateScene } from './scene-validation';
 
 /** Names of the built-in scenes. */
@@ -79,4 +79,24 @@ export function rescaleScene(scene: SceneDescription, n: number): SceneDescripti
   const cellSize = size / n;
   const resolution = scene.resolution.map((r) => Math.max(4, Math.round((r * scene.cellSize) / cellSize))) as Vec3;
   return validateScene({ ...scene, resolution, cellSize });
+}
+
+/**
+ * Scales a scene's geometry by `factor` (positions, sizes, velocities stay in m and m/s; the
+ * cell size scales, the resolution stays): a 1 m preset becomes a `factor` m tank.
+ */
+export function scaleScene(scene: SceneDescription, factor: number): SceneDescription {
+  if (!(factor > 0) || !Number.isFinite(factor)) throw new SceneValidationError([`scale factor must be a positive number (got ${factor})`]);
+  const v = (x: Vec3): Vec3 => [x[0] * factor, x[1] * factor, x[2] * factor];
+  const shape = (s: ShapeDescription): ShapeDescription => (s.type === 'box'
+    ? { ...s, min: v(s.min), max: v(s.max) }
+    : { ...s, center: v(s.center), radius: s.radius * factor });
+  return validateScene({
+    ...scene,
+    cellSize: scene.cellSize * factor,
+    liquid: scene.liquid.map(shape),
+    obstacles: scene.obstacles.map(shape),
+    emitters: scene.emitters.map((e) => ({ ...e, shape: shape(e.shape) })),
+    sinks: scene.sinks.map((e) => ({ ...e, shape: shape(e.shape) })),
+  });
 }

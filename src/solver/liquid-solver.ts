@@ -107,6 +107,7 @@ export class LiquidSolver {
   private readonly thetaMin: number;
   private readonly paramsData = new ArrayBuffer(SIM_PARAMS_BYTES);
   private obstacles: GpuShape[];
+  private runtimeEmitters: GpuShape[] = [];
   private obstaclesDirty = true;
   private gravityOverride: Vec3 | null = null;
   private lastFrame: { steps: StepRecord[]; metricsPending: boolean; timed: boolean; wallMs: number } | null = null;
@@ -192,6 +193,16 @@ export class LiquidSolver {
     this.obstaclesDirty = true;
   }
 
+  /**
+   * Emitters added at run time (grid-frame metres; `linearVelocity` is the emitted liquid's
+   * velocity), active every step until replaced. They add to the scene's own emitters.
+   */
+  setRuntimeEmitters(shapes: GpuShape[]): void {
+    const room = this.fields.shapeCapacity - this.obstacles.length - this.scene.emitters.length - this.scene.sinks.length - this.scene.liquid.length;
+    if (shapes.length > room) throw new RangeError(`emitters: at most ${room} fit this solver (got ${shapes.length})`);
+    this.runtimeEmitters = shapes.map((s) => ({ ...s }));
+  }
+
   /** Current obstacle shapes. */
   getObstacles(): GpuShape[] {
     return this.obstacles.map((s) => ({ ...s }));
@@ -214,7 +225,7 @@ export class LiquidSolver {
     const domain = domainSize(this.scene);
     return {
       obstacles: this.obstacles.map((s) => ({ ...s })),
-      emitters: this.scene.emitters.filter(active).map((e) => toGpuShape(e.shape, e.velocity)),
+      emitters: [...this.scene.emitters.filter(active).map((e) => toGpuShape(e.shape, e.velocity)), ...this.runtimeEmitters.map((e) => ({ ...e }))],
       sinks: this.scene.sinks.filter(active).map((e) => toGpuShape(e.shape)),
       liquid: includeLiquid ? this.scene.liquid.map((s) => extendThroughWalls(toGpuShape(s), domain, 2 * this.bandWidth)) : [],
     };

@@ -1,0 +1,105 @@
+import * as pc from 'playcanvas';
+import { LiquidVolume } from '../../plugin/liquid-volume.mjs';
+import { OBSTACLE_TAG } from '../../plugin/child-shape-tracker';
+import { addTankEdges, createExampleApp, param } from '../shared/example-app';
+import { exposeLiquid } from '../shared/expose';
+
+const ex = await createExampleApp({ distance: 2.2 });
+if (ex) {
+  const { app, camera, orbit } = ex;
+  const res = Number(param('res', '32'));
+  // The tank pivots about its centre, so it sits under a pivot entity.
+  const pivot = new pc.Entity('pivot');
+  pivot.setPosition(0.5, 0.5, 0.5);
+  app.root.addChild(pivot);
+  const tank = new pc.Entity('tank');
+  tank.setLocalPosition(-0.5, -0.5, -0.5);
+  tank.addComponent('script');
+  pivot.addChild(tank);
+  addTankEdges(tank, new pc.Vec3(1, 1, 1));
+
+  const makeObstacle = (type: 'box' | 'sphere', color: pc.Color, position: pc.Vec3, scale: number) => {
+    const m = new pc.StandardMaterial();
+    m.diffuse = color;
+    m.gloss = 0.5;
+    m.update();
+    const e = new pc.Entity(type);
+    e.addComponent('render', { type, material: m });
+    e.tags.add(OBSTACLE_TAG);
+    e.setLocalPosition(position);
+    e.setLocalScale(scale, scale, scale);
+    tank.addChild(e);
+    return e;
+  };
+  const ball = makeObstacle('sphere', new pc.Color(0.85, 0.25, 0.2), new pc.Vec3(0.3, 0.75, 0.5), 0.2);
+  const block = makeObstacle('box', new pc.Color(0.95, 0.75, 0.2), new pc.Vec3(0.72, 0.75, 0.4), 0.16);
+  const draggable = [ball, block];
+
+  const liquid = tank.script!.create(LiquidVolume, {
+    properties: {
+      preset: 'rest', resolution: res, cellSize: 1 / res, solver: param('solver', 'jacobi'),
+      modelUrl: '../models/latent-liquid/', ortWasmPath: '../ort/', showStats: param('stats', '0') === '1',
+    },
+  }) as LiquidVolume;
+  exposeLiquid([liquid]);
+
+  // Dragging: pick an obstacle under the mouse, move it in the plane facing the camera,
+  // clamped inside the tank.
+  let dragged: pc.Entity | null = null;
+  const plane = new pc.Plane();
+  const ray = new pc.Ray();
+  const hit = new pc.Vec3();
+  const cam = camera.camera!;
+  const screenRay = (x: number, y: number) => {
+    cam.screenToWorld(x, y, cam.nearClip, ray.origin);
+    cam.screenToWorld(x, y, cam.farClip, ray.direction);
+    ray.direction.sub(ray.origin).normalize();
+  };
+  const mouse = app.mouse!;
+  mouse.on(pc.EVENT_MOUSEDOWN, (e: pc.MouseEvent) => {
+    if (e.button !== pc.MOUSEBUTTON_LEFT) return;
+    screenRay(e.x, e.y);
+    let best = Infinity;
+    for (const d of draggable) {
+      const c = d.getPosition();
+      const r = d.getLocalScale().x * 0.75;
+      const oc = new pc.Vec3().sub2(c, ray.origin);
+      const t = oc.dot(ray.direction);
+      const dist2 = oc.lengthSq() - t * t;
+      if (t > 0 && dist2 < r * r && t < best) { best = t; dragged = d; }
+    }
+    if (dragged) {
+      orbit.enabled = false;
+      plane.setFromPointNormal(dragged.getPosition(), camera.forward.clone().mulScalar(-1));
+    }
+  });
+  mouse.on(pc.EVENT_MOUSEMOVE, (e: pc.MouseEvent) => {
+    if (!dragged) return;
+    screenRay(e.x, e.y);
+    if (plane.intersectsRay(ray, hit)) {
+      const local = tank.getWorldTransform().clone().invert().transformPoint(hit);
+      const r = dragged.getLocalScale().x / 2 + 0.02;
+      local.set(Math.min(1 - r, Math.max(r, local.x)), Math.min(1.2, Math.max(r, local.y)), Math.min(1 - r, Math.max(r, local.z)));
+      dragged.setLocalPosition(local);
+    }
+  });
+  mouse.on(pc.EVENT_MOUSEUP, () => { dragged = null; orbit.enabled = true; });
+
+  // Tilting with keys, about the tank's centre.
+  let tiltX = 0, tiltZ = 0;
+  const kb = app.keyboard!;
+  app.on('update', (dt: number) => {
+    const rate = 40 * dt;
+    if (kb.isPressed(pc.KEY_UP) || kb.isPressed(pc.KEY_W)) tiltX = Math.max(-35, tiltX - rate);
+    if (kb.isPressed(pc.KEY_DOWN) || kb.isPressed(pc.KEY_S)) tiltX = Math.min(35, tiltX + rate);
+    if (kb.isPressed(pc.KEY_LEFT) || kb.isPressed(pc.KEY_A)) tiltZ = Math.min(35, tiltZ + rate);
+    if (kb.isPressed(pc.KEY_RIGHT) || kb.isPressed(pc.KEY_D)) tiltZ = Math.max(-35, tiltZ - rate);
+    if (kb.wasPressed(pc.KEY_SPACE)) { tiltX = 0; tiltZ = 0; }
+    if (kb.wasPressed(pc.KEY_R)) liquid.resetLiquid();
+    pivot.setLocalEulerAngles(tiltX, 0, tiltZ);
+  });
+  (window as unknown as { playground: unknown }).playground = {
+    tilt: (x: number, z: number) => { tiltX = x; tiltZ = z; },
+    moveObstacle: (i: number, x: number, y: number, z: number) => draggable[i].setLocalPosition(x, y, z),
+  };
+}

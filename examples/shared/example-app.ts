@@ -1,0 +1,121 @@
+import * as pc from 'playcanvas';
+import { OrbitCamera } from './orbit-camera';
+
+/** What every example page gets. */
+export interface ExampleApp {
+  app: pc.Application;
+  camera: pc.Entity;
+  orbit: OrbitCamera;
+  sun: pc.Entity;
+}
+
+/** Shows a message in place of the canvas (no WebGPU, start failure). */
+export function showMessage(html: string): void {
+  const box = document.getElementById('message') ?? document.body.appendChild(document.createElement('div'));
+  box.id = 'message';
+  box.className = 'message';
+  box.innerHTML = html;
+  box.hidden = false;
+  document.getElementById('app')?.setAttribute('hidden', '');
+}
+
+const NO_WEBGPU = `<h2>This example needs WebGPU</h2>
+<p>Your browser did not provide a WebGPU device. Use a recent Chrome, Edge or Firefox with WebGPU enabled
+(on Linux Chrome: <code>--enable-unsafe-webgpu --enable-features=Vulkan</code>), or Safari 26+.</p>`;
+
+/**
+ * Creates a PlayCanvas app on WebGPU with a floor, a sun, a sky colour and an orbit camera.
+ * Returns null (after showing a clear message) when WebGPU is not available.
+ */
+export async function createExampleApp(options: { cameraTarget?: pc.Vec3; distance?: number; pitch?: number; yaw?: number } = {}): Promise<ExampleApp | null> {
+  const canvas = document.getElementById('app') as HTMLCanvasElement;
+  if (!('gpu' in navigator) || !navigator.gpu) {
+    showMessage(NO_WEBGPU);
+    return null;
+  }
+  let device: pc.GraphicsDevice;
+  try {
+    device = await pc.createGraphicsDevice(canvas, { deviceTypes: [pc.DEVICETYPE_WEBGPU], antialias: true });
+  } catch (e) {
+    showMessage(`${NO_WEBGPU}<p>Details: ${(e as Error).message}</p>`);
+    return null;
+  }
+  // createGraphicsDevice silently falls back to WebGL2: the liquid needs WebGPU.
+  if (device.deviceType !== pc.DEVICETYPE_WEBGPU) {
+    device.destroy();
+    showMessage(NO_WEBGPU);
+    return null;
+  }
+  const app = new pc.Application(canvas, { graphicsDevice: device, mouse: new pc.Mouse(canvas), keyboard: new pc.Keyboard(window) });
+  app.setCanvasFillMode(pc.FILLMODE_FILL_WINDOW);
+  app.setCanvasResolution(pc.RESOLUTION_AUTO);
+  const resize = () => app.resizeCanvas();
+  window.addEventListener('resize', resize);
+  app.on('destroy', () => window.removeEventListener('resize', resize));
+
+  app.scene.ambientLight = new pc.Color(0.32, 0.36, 0.42);
+  app.scene.exposure = 1;
+
+  const floorMaterial = new pc.StandardMaterial();
+  floorMaterial.diffuse = new pc.Color(0.78, 0.78, 0.8);
+  floorMaterial.diffuseMap = checkerTexture(device);
+  floorMaterial.diffuseMapTiling = new pc.Vec2(12, 12);
+  floorMaterial.update();
+  const floor = new pc.Entity('floor');
+  floor.addComponent('render', { type: 'plane', material: floorMaterial });
+  floor.setLocalScale(12, 1, 12);
+  floor.setPosition(0.5, -0.001, 0.5);
+  app.root.addChild(floor);
+
+  const sun = new pc.Entity('sun');
+  sun.addComponent('light', { type: 'directional', color: new pc.Color(1, 0.97, 0.9), intensity: 1.4, castShadows: true, shadowDistance: 6, shadowResolution: 2048, normalOffsetBias: 0.05 });
+  sun.setEulerAngles(50, 35, 0);
+  app.root.addChild(sun);
+
+  const camera = new pc.Entity('camera');
+  camera.addComponent('camera', { clearColor: new pc.Color(0.62, 0.72, 0.84), fov: 50, nearClip: 0.02, farClip: 50 });
+  app.root.addChild(camera);
+  const orbit = new OrbitCamera(app, camera, options.cameraTarget ?? new pc.Vec3(0.5, 0.3, 0.5), options.distance ?? 2.4, options.pitch ?? -28, options.yaw ?? 35);
+
+  app.start();
+  return { app, camera, orbit, sun };
+}
+
+function checkerTexture(device: pc.GraphicsDevice): pc.Texture {
+  const size = 64;
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const v = ((x >> 5) ^ (y >> 5)) & 1 ? 235 : 200;
+      data.set([v, v, v, 255], 4 * (x + size * y));
+    }
+  }
+  const tex = new pc.Texture(device, { width: size, height: size, format: pc.PIXELFORMAT_RGBA8, mipmaps: true, addressU: pc.ADDRESS_REPEAT, addressV: pc.ADDRESS_REPEAT });
+  tex.lock().set(data);
+  tex.unlock();
+  return tex;
+}
+
+/** A transparent-looking tank outline: 12 thin edges around [0, size]. */
+export function addTankEdges(parent: pc.Entity, size: pc.Vec3): void {
+  const m = new pc.StandardMaterial();
+  m.diffuse = new pc.Color(0.2, 0.22, 0.25);
+  m.update();
+  const t = 0.008;
+  const edges: [number, number, number, number, number, number][] = [];
+  for (const y of [0, size.y]) for (const z of [0, size.z]) edges.push([size.x / 2, y, z, size.x + t, t, t]);
+  for (const x of [0, size.x]) for (const z of [0, size.z]) edges.push([x, size.y / 2, z, t, size.y + t, t]);
+  for (const x of [0, size.x]) for (const y of [0, size.y]) edges.push([x, y, size.z / 2, t, t, size.z + t]);
+  for (const [x, y, z, sx, sy, sz] of edges) {
+    const e = new pc.Entity('tankEdge');
+    e.addComponent('render', { type: 'box', material: m, castShadows: false });
+    e.setLocalPosition(x, y, z);
+    e.setLocalScale(sx, sy, sz);
+    parent.addChild(e);
+  }
+}
+
+/** Reads a URL query parameter. */
+export function param(name: string, fallback: string): string {
+  return new URLSearchParams(location.search).get(name) ?? fallback;
+}

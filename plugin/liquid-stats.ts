@@ -1,0 +1,96 @@
+import type { FrameMetrics } from '../src/solver/liquid-solver';
+import type { PassTimes } from '../src/gpu/gpu-timer';
+import type { SceneDescription } from '../src/scene/scene-description';
+
+/** A fixed-size history of one number per frame, oldest first. */
+export class Series {
+  readonly values: number[] = [];
+  constructor(readonly capacity = 240) {}
+  push(v: number): void {
+    this.values.push(v);
+    if (this.values.length > this.capacity) this.values.shift();
+  }
+  clear(): void {
+    this.values.length = 0;
+  }
+  get last(): number {
+    return this.values[this.values.length - 1] ?? NaN;
+  }
+}
+
+/**
+ * What tech artists watch while tuning: per-frame GPU time per pass, whether the frame was
+ * solved or predicted, the divergence left after the projection and the volume drift, with
+ * short histories for plots. Full numbers need `collectStats`; mode and frame come always.
+ */
+export class LiquidStats {
+  frame = 0;
+  t = 0;
+  mode: 'solve' | 'predict' = 'solve';
+  /** GPU time per pass (ms) of the last measured frame (timestamps where available). */
+  ms: PassTimes = {};
+  /** Sum of `ms`, or the wall time of the step when timestamps are missing. */
+  frameMs = NaN;
+  divergenceL2 = NaN;
+  divergenceLinf = NaN;
+  volumeDrift = NaN;
+  maxSpeed = NaN;
+  pressureIterations = NaN;
+  solvedFrames = 0;
+  predictedFrames = 0;
+  /** Latent extras (predictions, rejected predictions, ...). */
+  extra: Record<string, number | string | boolean> = {};
+  timingSource = '';
+  scene = '';
+  readonly history = {
+    frameMs: new Series(),
+    divergence: new Series(),
+    drift: new Series(),
+    /** 1 = predicted, 0 = solved. */
+    predicted: new Series(),
+  };
+
+  reset(scene: SceneDescription | null): void {
+    this.frame = 0;
+    this.solvedFrames = 0;
+    this.predictedFrames = 0;
+    this.scene = scene ? `${scene.name} [${scene.resolution.join('x')}]` : '';
+    for (const s of Object.values(this.history)) s.clear();
+  }
+
+  private count(mode: 'solve' | 'predict'): void {
+    this.mode = mode;
+    if (mode === 'predict') this.predictedFrames++;
+    else this.solvedFrames++;
+    this.history.predicted.push(mode === 'predict' ? 1 : 0);
+  }
+
+  /** A frame with full metrics. */
+  push(m: FrameMetrics, wallMs: number): void {
+    this.frame = m.frame;
+    this.t = m.t;
+    this.count(m.mode);
+    this.ms = m.ms;
+    this.timingSource = m.timingSource;
+    this.frameMs = m.timingSource === 'gpu-timestamps' ? Object.values(m.ms).reduce((a, b) => a + b, 0) : wallMs;
+    this.divergenceL2 = m.divergenceL2;
+    this.divergenceLinf = m.divergenceLinf;
+    this.volumeDrift = m.volumeDrift;
+    this.maxSpeed = m.maxSpeed;
+    this.pressureIterations = m.pressureIterations;
+    this.extra = m.extra ?? {};
+    this.history.frameMs.push(this.frameMs);
+    this.history.divergence.push(m.divergenceL2);
+    this.history.drift.push(m.volumeDrift);
+  }
+
+  /** A frame without metrics (collectStats off): only frame, time, mode and wall time. */
+  pushLight(frame: number, t: number, mode: 'solve' | 'predict', wallMs: number): void {
+    this.frame = frame;
+    this.t = t;
+    this.count(mode);
+    this.frameMs = wallMs;
+    this.timingSource = 'wall-clock (submit)';
+    this.history.frameMs.push(wallMs);
+  }
+}

@@ -1,0 +1,369 @@
+// @ts-check
+// The PlayCanvas component of latent-liquid. Plain JS with JSDoc on purpose: the PlayCanvas
+// Editor reads the @attribute tags from this file's text. The work happens in
+// LiquidVolumeController (TypeScript); this class only maps attributes onto it.
+import { Script, Asset, Color, Vec3 } from 'playcanvas';
+import { LiquidVolumeController } from './liquid-volume-controller';
+import { StatsOverlay } from './stats-overlay';
+
+/**
+ * A real-time 3D liquid inside the entity's box [0, resolution * cellSize] (in the entity's
+ * local space): the entity's transform places it, rotating the entity sloshes the liquid.
+ * Child entities tagged `liquid-obstacle` (render type box or sphere) push the liquid; child
+ * entities tagged `liquid-emitter` pour it (speed from a liquidEmitter script, along -Z).
+ * Needs a WebGPU graphics device.
+ */
+export class LiquidVolume extends Script {
+  /** @override */
+  static scriptName = 'liquidVolume';
+
+  /**
+   * Built-in scene, or 'custom' for the scene JSON asset.
+   *
+   * @attribute
+   * @type {'dam-break' | 'pour' | 'drop' | 'slosh' | 'rest' | 'custom'}
+   */
+  preset = 'dam-break';
+
+  /**
+   * Scene JSON (see the README's scene format), used when preset is 'custom'.
+   *
+   * @attribute
+   * @type {Asset}
+   * @resource json
+   */
+  sceneAsset;
+
+  /**
+   * Cells along the longest axis of the box (multiples of 8 for the latent models).
+   *
+   * @attribute
+   * @range [8, 256]
+   * @step 8
+   * @precision 0
+   */
+  resolution = 32;
+
+  /**
+   * Size of one cell in metres (the box is resolution * cellSize on its longest side).
+   *
+   * @attribute
+   * @title Cell Size (m)
+   * @range [0.001, 1]
+   * @precision 4
+   */
+  cellSize = 0.03125;
+
+  /**
+   * Where the pressure comes from: a Jacobi solve every frame, or the learned latent
+   * predictor with a Jacobi solve every `interval` frames.
+   *
+   * @attribute
+   * @type {'jacobi' | 'latent'}
+   */
+  solver = 'jacobi';
+
+  /**
+   * Latent: a full Jacobi solve every N-th frame, predictions in between (1 = never predict).
+   *
+   * @attribute
+   * @range [1, 16]
+   * @precision 0
+   * @step 1
+   * @enabledif {solver === 'latent'}
+   */
+  interval = 4;
+
+  /**
+   * Latent: Jacobi iterations warm-started from each prediction.
+   *
+   * @attribute
+   * @range [0, 64]
+   * @precision 0
+   * @step 1
+   * @enabledif {solver === 'latent'}
+   */
+  correctionIterations = 4;
+
+  /**
+   * Latent: solve a predicted frame fully when the divergence it leaves exceeds this (1/s);
+   * 0 = off.
+   *
+   * @attribute
+   * @range [0, 10]
+   * @precision 3
+   * @enabledif {solver === 'latent'}
+   */
+  adaptive = 0;
+
+  /**
+   * Jacobi iterations of a full pressure solve.
+   *
+   * @attribute
+   * @range [1, 1000]
+   * @precision 0
+   * @step 1
+   */
+  jacobiIterations = 100;
+
+  /**
+   * Latent: base URL of a model set (manifest.json + three .onnx files), used when the model
+   * assets below are not set.
+   *
+   * @attribute
+   * @enabledif {solver === 'latent'}
+   */
+  modelUrl = '';
+
+  /**
+   * Latent: the model's manifest.json.
+   *
+   * @attribute
+   * @type {Asset}
+   * @resource json
+   * @enabledif {solver === 'latent'}
+   */
+  modelManifest;
+
+  /**
+   * Latent: encoder.onnx.
+   *
+   * @attribute
+   * @type {Asset}
+   * @resource binary
+   * @enabledif {solver === 'latent'}
+   */
+  modelEncoder;
+
+  /**
+   * Latent: lstm.onnx.
+   *
+   * @attribute
+   * @type {Asset}
+   * @resource binary
+   * @enabledif {solver === 'latent'}
+   */
+  modelLstm;
+
+  /**
+   * Latent: decoder.onnx.
+   *
+   * @attribute
+   * @type {Asset}
+   * @resource binary
+   * @enabledif {solver === 'latent'}
+   */
+  modelDecoder;
+
+  /**
+   * Latent: URL folder serving onnxruntime-web's ort-wasm-*.wasm/.mjs files ('' = next to
+   * the onnxruntime module).
+   *
+   * @attribute
+   * @enabledif {solver === 'latent'}
+   */
+  ortWasmPath = '';
+
+  /**
+   * Gravity in world space (m/s^2).
+   *
+   * @attribute
+   */
+  gravity = new Vec3(0, -9.81, 0);
+
+  /**
+   * Colour of deep liquid (sRGB).
+   *
+   * @attribute
+   */
+  color = new Color(0.04, 0.3, 0.36);
+
+  /**
+   * Absorption per metre (rgb): larger values make that channel fade faster with depth.
+   *
+   * @attribute
+   */
+  absorption = new Vec3(2.8, 0.8, 0.55);
+
+  /**
+   * Refraction strength (1 = physical for water).
+   *
+   * @attribute
+   * @range [0, 2]
+   * @precision 2
+   */
+  refraction = 1;
+
+  /**
+   * Reflection strength (1 = physical Fresnel).
+   *
+   * @attribute
+   * @range [0, 2]
+   * @precision 2
+   */
+  reflection = 1;
+
+  /**
+   * Surface roughness.
+   *
+   * @attribute
+   * @range [0, 1]
+   * @precision 2
+   */
+  roughness = 0.04;
+
+  /**
+   * Debug view: a slice of the pressure or the level set; predicted frames get an orange tint.
+   *
+   * @attribute
+   * @type {'none' | 'pressure-slice' | 'levelset-slice'}
+   */
+  debugView = 'none';
+
+  /**
+   * Read per-frame stats back from the GPU (time per pass, divergence, volume drift).
+   * Costs small readbacks: leave off in shipped games.
+   *
+   * @attribute
+   */
+  collectStats = false;
+
+  /**
+   * Draw the stats overlay with live plots (turns collectStats on).
+   *
+   * @attribute
+   */
+  showStats = false;
+
+  /**
+   * Corner of the canvas the stats overlay sits in.
+   *
+   * @attribute
+   * @type {'top-left' | 'top-right' | 'bottom-left' | 'bottom-right'}
+   */
+  statsCorner = 'top-left';
+
+  /**
+   * Freeze the liquid.
+   *
+   * @attribute
+   */
+  paused = false;
+
+  /** @type {LiquidVolumeController | null} */
+  controller = null;
+
+  /** @type {StatsOverlay | null} */
+  overlay = null;
+
+  initialize() {
+    this.controller = new LiquidVolumeController(this.app, this.entity);
+    this.on('destroy', () => {
+      this.overlay?.destroy();
+      this.overlay = null;
+      this.controller?.destroy();
+      this.controller = null;
+    });
+  }
+
+  /**
+   * The controller's settings from the attributes (cheap; called every frame).
+   *
+   * @returns {Partial<import('./liquid-volume-controller').LiquidVolumeSettings>}
+   */
+  settings() {
+    return {
+      preset: /** @type {any} */ (this.preset),
+      sceneJson: this.sceneAsset?.resource ?? null,
+      resolution: this.resolution,
+      cellSize: this.cellSize,
+      solver: /** @type {any} */ (this.solver),
+      interval: this.interval,
+      correctionIterations: this.correctionIterations,
+      adaptive: this.adaptive,
+      jacobiIterations: this.jacobiIterations,
+      modelUrl: this.modelUrl,
+      modelAssets: this.modelAssets(),
+      ortWasmPath: this.ortWasmPath,
+      gravity: [this.gravity.x, this.gravity.y, this.gravity.z],
+      color: [this.color.r, this.color.g, this.color.b],
+      absorption: [this.absorption.x, this.absorption.y, this.absorption.z],
+      refraction: this.refraction,
+      reflection: this.reflection,
+      roughness: this.roughness,
+      debugView: /** @type {any} */ (this.debugView),
+      collectStats: this.collectStats || this.showStats,
+      paused: this.paused,
+    };
+  }
+
+  /** @type {{ manifest: unknown, encoder: ArrayBuffer, lstm: ArrayBuffer, decoder: ArrayBuffer } | null} */
+  cachedModelAssets = null;
+
+  /**
+   * The model set from assets once all four are loaded (null otherwise).
+   *
+   * @returns {{ manifest: unknown, encoder: ArrayBuffer, lstm: ArrayBuffer, decoder: ArrayBuffer } | null}
+   */
+  modelAssets() {
+    const assets = [this.modelManifest, this.modelEncoder, this.modelLstm, this.modelDecoder];
+    if (assets.some((a) => !a)) return null;
+    for (const a of assets) if (!a.loaded && !a.loading) this.app.assets.load(a);
+    if (!assets.every((a) => a.loaded && a.resource)) return null;
+    const manifest = assets[0].resource;
+    const [encoder, lstm, decoder] = assets.slice(1).map((a) => /** @type {ArrayBuffer} */ (a.resource));
+    const c = this.cachedModelAssets;
+    if (!c || c.manifest !== manifest || c.encoder !== encoder || c.lstm !== lstm || c.decoder !== decoder) {
+      this.cachedModelAssets = { manifest, encoder, lstm, decoder };
+    }
+    return this.cachedModelAssets;
+  }
+
+  /** @param {number} dt */
+  update(dt) {
+    const controller = this.controller;
+    if (!controller) return;
+    controller.apply(this.settings());
+    controller.update(dt);
+    if (this.showStats && !this.overlay) this.overlay = new StatsOverlay(this.app.graphicsDevice.canvas, /** @type {any} */ (this.statsCorner));
+    if (!this.showStats && this.overlay) {
+      this.overlay.destroy();
+      this.overlay = null;
+    }
+    this.overlay?.update(controller);
+  }
+
+  /** Restarts the liquid from its initial state. */
+  resetLiquid() {
+    this.controller?.reset();
+  }
+
+  /** Per-frame numbers (see LiquidStats). */
+  get stats() {
+    return this.controller?.stats ?? null;
+  }
+}
+
+/**
+ * Makes its entity pour liquid into the liquidVolume it is a child of (tag the entity
+ * `liquid-emitter`; its scale sets the sphere's size, its -Z axis the direction).
+ */
+export class LiquidEmitter extends Script {
+  /** @override */
+  static scriptName = 'liquidEmitter';
+
+  /**
+   * Speed of the emitted liquid (m/s).
+   *
+   * @attribute
+   * @range [0, 20]
+   */
+  speed = 1.5;
+
+  /**
+   * Whether it pours now.
+   *
+   * @attribute
+   */
+  active = true;
+}

@@ -1,0 +1,123 @@
+import type { LiquidVolumeController } from './liquid-volume-controller';
+import type { Series } from './liquid-stats';
+
+/** Where the overlay sits over the canvas. */
+export type StatsCorner = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right';
+
+const SOLVE_COLOR = '#4fc3f7';
+const PREDICT_COLOR = '#ffa040';
+
+/**
+ * A small HTML overlay over the canvas for tech artists: time per pass, solve/predict per
+ * frame, divergence and volume drift, with live plots of the last 240 frames (bars coloured
+ * by mode). Reads only what the controller's stats already hold.
+ */
+export class StatsOverlay {
+  readonly element: HTMLDivElement;
+  private readonly text: HTMLPreElement;
+  private readonly timePlot: HTMLCanvasElement;
+  private readonly driftPlot: HTMLCanvasElement;
+  private frames = 0;
+
+  constructor(canvas: HTMLCanvasElement | { parentElement?: HTMLElement | null } | null, corner: StatsCorner = 'top-left') {
+    const host = (canvas as HTMLCanvasElement | null)?.parentElement ?? document.body;
+    this.element = document.createElement('div');
+    this.element.className = 'latent-liquid-stats';
+    Object.assign(this.element.style, {
+      position: 'absolute', padding: '6px 8px', background: 'rgba(10, 14, 20, 0.78)',
+      color: '#e6edf3', font: '11px/1.35 ui-monospace, Menlo, Consolas, monospace', borderRadius: '6px',
+      pointerEvents: 'none', zIndex: '10', minWidth: '250px',
+    } as CSSStyleDeclaration);
+    const [v, h] = corner.split('-');
+    this.element.style[v as 'top' | 'bottom'] = '8px';
+    this.element.style[h as 'left' | 'right'] = '8px';
+    this.text = document.createElement('pre');
+    Object.assign(this.text.style, { margin: '0', whiteSpace: 'pre' });
+    this.timePlot = this.plotCanvas();
+    this.driftPlot = this.plotCanvas();
+    this.element.append(this.text, this.label('frame time (ms): blue solve, orange predict'), this.timePlot, this.label('divergence L2 (1/s, white), volume drift (%, green)'), this.driftPlot);
+    if (getComputedStyle(host).position === 'static') host.style.position = 'relative';
+    host.appendChild(this.element);
+  }
+
+  private plotCanvas(): HTMLCanvasElement {
+    const c = document.createElement('canvas');
+    c.width = 240;
+    c.height = 44;
+    Object.assign(c.style, { display: 'block', width: '240px', height: '44px', background: 'rgba(255,255,255,0.05)' });
+    return c;
+  }
+
+  private label(text: string): HTMLDivElement {
+    const d = document.createElement('div');
+    d.textContent = text;
+    Object.assign(d.style, { marginTop: '4px', opacity: '0.7' });
+    return d;
+  }
+
+  /** Redraws from the controller's stats (call once per frame). */
+  update(controller: LiquidVolumeController): void {
+    this.frames++;
+    const s = controller.stats;
+    const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? v.toPrecision(digits) : '-');
+    const passes = Object.entries(s.ms).sort((a, b) => b[1] - a[1]).slice(0, 7)
+      .map(([k, v]) => `  ${k.padEnd(16)}${v.toFixed(2).padStart(8)} ms`).join('\n');
+    const latent = controller.latent;
+    const lines = [
+      `${s.scene || 'latent-liquid'}   ${controller.status}${controller.message ? `: ${controller.message}` : ''}`,
+      `frame ${s.frame}  t ${s.t.toFixed(2)} s  mode ${s.mode.toUpperCase()}`,
+      `solver ${latent ? `latent (every ${latent.scheduler.settings.interval}, K=${latent.scheduler.settings.correctionIterations})` : 'jacobi'}  solved ${s.solvedFrames} / predicted ${s.predictedFrames}`,
+      `frame ${fmt(s.frameMs)} ms (${s.timingSource || '-'})`,
+      `divergence L2 ${fmt(s.divergenceL2)} 1/s   drift ${Number.isFinite(s.volumeDrift) ? (s.volumeDrift * 100).toFixed(3) : '-'} %`,
+      `iterations ${fmt(s.pressureIterations, 4)}   max speed ${fmt(s.maxSpeed)} m/s`,
+      passes || '  (enable collectStats for time per pass)',
+    ];
+    if (typeof s.extra.rejectedPredictions === 'number' && s.extra.rejectedPredictions > 0) lines.push(`rejected predictions ${s.extra.rejectedPredictions}`);
+    this.text.textContent = lines.join('\n');
+    this.drawBars(this.timePlot, s.history.frameMs, s.history.predicted);
+    this.drawLines(this.driftPlot, [[s.history.divergence, '#ffffff', 1], [s.history.drift, '#7ee787', 100]]);
+  }
+
+  private drawBars(c: HTMLCanvasElement, values: Series, predicted: Series): void {
+    const g = c.getContext('2d');
+    if (!g) return;
+    g.clearRect(0, 0, c.width, c.height);
+    const v = values.values;
+    const max = Math.max(1e-6, ...v.filter(Number.isFinite));
+    const offset = predicted.values.length - v.length;
+    v.forEach((x, i) => {
+      if (!Number.isFinite(x)) return;
+      const h = (x / max) * (c.height - 2);
+      g.fillStyle = predicted.values[i + offset] === 1 ? PREDICT_COLOR : SOLVE_COLOR;
+      g.fillRect(c.width - v.length + i, c.height - h, 1, h);
+    });
+    g.fillStyle = '#e6edf3';
+    g.fillText(`${max.toFixed(1)}`, 2, 10);
+  }
+
+  private drawLines(c: HTMLCanvasElement, series: [Series, string, number][]): void {
+    const g = c.getContext('2d');
+    if (!g) return;
+    g.clearRect(0, 0, c.width, c.height);
+    for (const [s, color, scale] of series) {
+      const v = s.values.map((x) => x * scale);
+      const finite = v.filter(Number.isFinite);
+      if (finite.length < 2) continue;
+      const lo = Math.min(0, ...finite), hi = Math.max(1e-9, ...finite);
+      g.strokeStyle = color;
+      g.beginPath();
+      v.forEach((x, i) => {
+        if (!Number.isFinite(x)) return;
+        const px = c.width - v.length + i;
+        const py = c.height - 1 - ((x - lo) / (hi - lo)) * (c.height - 2);
+        if (i === 0) g.moveTo(px, py); else g.lineTo(px, py);
+      });
+      g.stroke();
+    }
+  }
+
+  /** Removes the overlay. */
+  destroy(): void {
+    this.element.remove();
+  }
+}
