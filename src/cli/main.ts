@@ -3,6 +3,7 @@ import { NoWebGpuAdapterError } from '../node/node-gpu';
 import { UsageError } from './args';
 import { SIMULATE_HELP, simulateCommand } from './simulate-command';
 import { DATASET_HELP, datasetCommand } from './dataset-command';
+import { COMPARE_HELP, compareCommand } from './compare-command';
 import { PRESET_NAMES } from '../scene/presets';
 
 const HELP = `latent-liquid: real-time 3D liquids on WebGPU with a learned latent pressure predictor
@@ -10,6 +11,7 @@ const HELP = `latent-liquid: real-time 3D liquids on WebGPU with a learned laten
 Usage:
   latent-liquid simulate <preset|scene.json> [options]   run a liquid headless, write metrics/dumps
   latent-liquid dataset --out DIR [options]              randomized scenes -> training data (.npy)
+  latent-liquid compare <preset|scene.json> [options]    latent vs full solve every frame, per interval
   latent-liquid presets                                  list the built-in scenes
   latent-liquid help [command]                           show help
 
@@ -20,6 +22,7 @@ Run 'latent-liquid help simulate' for the options.
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<void> }> = {
   simulate: { help: SIMULATE_HELP, run: simulateCommand },
   dataset: { help: DATASET_HELP, run: datasetCommand },
+  compare: { help: COMPARE_HELP, run: compareCommand },
 };
 
 /** Runs the CLI and returns the process exit code. */

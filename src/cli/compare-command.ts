@@ -1,0 +1,166 @@
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LiquidSolver, type FrameMetrics } from '../solver/liquid-solver';
+import { createNodeGpu } from '../node/node-gpu';
+import { Progress } from '../node/progress';
+import { intOption, parseArgs, stringOption, UsageError } from './args';
+import { loadScene } from './load-scene';
+import { attachLatentSolver, LATENT_OPTION_VALUES, readLatentSettings } from './latent-options';
+
+export const COMPARE_HELP = `latent-liquid compare <preset|scene.json> [options]
+
+Runs the latent solver and a reference (a full Jacobi solve every step, same settings) from
+the same start and reports per frame: the relative L2 error of the pressure used, the
+divergence after the projection, the volume, and the surface difference (fraction of cells
+whose inside/outside differs). With several intervals, prints a summary table like the
+paper's interval evaluation.
+
+Options:
+  --res N                   cells along the longest axis
+  --frames F                frames per run (default 60)
+  --interval N              one interval (default: --intervals)
+  --intervals LIST          comma-separated intervals (default 2,3,4,6,8)
+  --model DIR               model set (default: the shipped model for the grid)
+  --correction-iterations K Jacobi iterations after each prediction (default 4)
+  --adaptive THRESHOLD      adaptive full solves above this RMS divergence (1/s)
+  --jacobi-iterations K     iterations of a full solve (default: the scene's)
+  --metrics FILE.jsonl      per-frame rows
+  --summary FILE.md         the summary table as Markdown (also printed)
+  --quiet                   no progress output
+`;
+
+/** One frame of a comparison. */
+export interface CompareRow {
+  interval: number;
+  frame: number;
+  mode: string;
+  /** |p_latent - p_ref| / |p_ref| over cells liquid in either run. */
+  pressureRelL2: number;
+  divergenceL2: number;
+  divergenceL2Reference: number;
+  volume: number;
+  volumeReference: number;
+  /** Fraction of all cells whose inside/outside differs between the runs. */
+  surfaceDifference: number;
+  /** Same, relative to the reference's liquid cells. */
+  surfaceDifferenceOfLiquid: number;
+  ms: number;
+  msReference: number;
+}
+
+function frameMs(m: FrameMetrics): number {
+  return Object.values(m.ms).reduce((a, b) => a + b, 0);
+}
+
+/** `latent-liquid compare`. */
+export async function compareCommand(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, {
+    values: ['res', 'frames', 'intervals', 'metrics', 'summary', 'jacobi-iterations', ...LATENT_OPTION_VALUES],
+    flags: ['quiet'],
+  });
+  if (args.options.has('solver')) throw new UsageError('compare always runs the latent solver against Jacobi; drop --solver');
+  args.options.set('solver', 'latent');
+  const res = intOption(args, 'res', -1, 8, 512);
+  const scene = loadScene(args.positionals[0], res > 0 ? res : undefined);
+  scene.pressure.iterations = intOption(args, 'jacobi-iterations', scene.pressure.iterations, 1, 100000);
+  const frames = intOption(args, 'frames', 60, 1, 100000);
+  const intervalsText = stringOption(args, 'intervals');
+  let intervals: number[];
+  if (args.options.has('interval')) {
+    if (intervalsText) throw new UsageError('--interval and --intervals exclude each other');
+    intervals = [intOption(args, 'interval', 4, 1, 1000)];
+  } else {
+    intervals = (intervalsText ?? '2,3,4,6,8').split(',').map((x) => Number(x.trim()));
+    if (intervals.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) throw new UsageError(`--intervals must be integers in [1, 1000] (got ${intervalsText})`);
+  }
+  const quiet = args.options.has('quiet');
+  const gpu = await createNodeGpu();
+  const progress = new Progress('compare frames', frames * (intervals.length + 1), quiet);
+  let done = 0;
+
+  // The reference run, once: its pressure, level set and metrics per frame.
+  const reference: { pressure: Float32Array; levelset: Float32Array; metrics: FrameMetrics }[] = [];
+  const ref = await LiquidSolver.create(gpu.device, scene, { timing: true });
+  ref.collectMetrics = true;
+  try {
+    for (let f = 0; f < frames; f++) {
+      await ref.step();
+      const metrics = await ref.readMetrics();
+      reference.push({ pressure: await ref.readField('pressure'), levelset: await ref.readField('levelset'), metrics });
+      progress.update(++done, '(reference)');
+    }
+  } finally {
+    ref.destroy();
+  }
+
+  const metricsPath = stringOption(args, 'metrics');
+  const out = metricsPath ? (mkdirSync(dirname(metricsPath) || '.', { recursive: true }), createWriteStream(metricsPath)) : null;
+  const summary: string[] = [];
+  let modelDir = '';
+  for (const interval of intervals) {
+    args.options.set('interval', String(interval));
+    const solver = await LiquidSolver.create(gpu.device, scene, { timing: true });
+    solver.collectMetrics = true;
+    const latent = await attachLatentSolver(solver, readLatentSettings(args), quiet);
+    if (!latent) {
+      solver.destroy();
+      throw new Error('compare: the latent model could not be used (see the warning above)');
+    }
+    modelDir = latent.modelDir;
+    const rows: CompareRow[] = [];
+    try {
+      for (let f = 0; f < frames; f++) {
+        await solver.step();
+        const m = await solver.readMetrics();
+        const [p, phi] = [await solver.readField('pressure'), await solver.readField('levelset')];
+        const r = reference[f];
+        let num = 0, den = 0, differ = 0, liquid = 0;
+        for (let i = 0; i < p.length; i++) {
+          const inLatent = phi[i] < 0, inRef = r.levelset[i] < 0;
+          if (inLatent || inRef) {
+            num += (p[i] - r.pressure[i]) ** 2;
+            den += r.pressure[i] ** 2;
+          }
+          if (inLatent !== inRef) differ++;
+          if (inRef) liquid++;
+        }
+        const row: CompareRow = {
+          interval, frame: m.frame, mode: m.mode,
+          pressureRelL2: den > 0 ? Math.sqrt(num / den) : 0,
+          divergenceL2: m.divergenceL2, divergenceL2Reference: r.metrics.divergenceL2,
+          volume: m.volume, volumeReference: r.metrics.volume,
+          surfaceDifference: differ / p.length, surfaceDifferenceOfLiquid: liquid > 0 ? differ / liquid : 0,
+          ms: frameMs(m), msReference: frameMs(r.metrics),
+        };
+        rows.push(row);
+        out?.write(`${JSON.stringify(row)}\n`);
+        progress.update(++done, `(interval ${interval})`);
+      }
+    } finally {
+      solver.destroy();
+    }
+    const predicted = rows.filter((r) => r.mode === 'predict');
+    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+    const last = rows[rows.length - 1];
+    const initialVolume = reference[0].metrics.volume;
+    summary.push(`| ${interval} | ${predicted.length}/${rows.length} | ${mean(predicted.map((r) => r.pressureRelL2)).toFixed(3)} | `
+      + `${mean(predicted.map((r) => r.divergenceL2)).toExponential(2)} | ${mean(rows.map((r) => r.divergenceL2Reference)).toExponential(2)} | `
+      + `${((last.volume / initialVolume - 1) * 100).toFixed(3)}% | ${(last.surfaceDifferenceOfLiquid * 100).toFixed(2)}% | `
+      + `${mean(rows.map((r) => r.ms)).toFixed(1)} | ${mean(rows.map((r) => r.msReference)).toFixed(1)} |`);
+  }
+  if (out) await new Promise<void>((resolve) => out.end(resolve));
+  const table = [
+    `Latent vs reference (Jacobi ${scene.pressure.iterations} iterations every step): ${scene.name} [${scene.resolution.join('x')}], ${frames} frames, model ${modelDir}, adapter ${gpu.adapterName}`,
+    '',
+    '| interval | predicted | pressure rel. L2 (predicted frames) | divergence L2, latent (predicted) | divergence L2, reference | volume change, latent | surface diff. at end (of liquid cells) | ms/frame latent | ms/frame reference |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...summary,
+  ].join('\n');
+  process.stdout.write(`${table}\n`);
+  const summaryPath = stringOption(args, 'summary');
+  if (summaryPath) {
+    mkdirSync(dirname(summaryPath) || '.', { recursive: true });
+    writeFileSync(summaryPath, `${table}\n`);
+  }
+  gpu.device.destroy();
+}

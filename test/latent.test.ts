@@ -1,0 +1,228 @@
+// The latent runtime on real WebGPU (Dawn + SwiftShader, onnxruntime-web's WebGPU provider on
+// the solver's own device): golden outputs, the schedule, and every fallback path.
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LiquidSolver } from '../src/solver/liquid-solver';
+import { JacobiPressureStage } from '../src/solver/jacobi-pressure-stage';
+import { presetScene } from '../src/scene/presets';
+import { LatentPressurePredictor } from '../src/latent/latent-pressure-predictor';
+import { LatentScheduler } from '../src/latent/latent-scheduler';
+import { attachLatentPredictor } from '../src/latent/attach-latent';
+import { ModelCompatibilityError, ModelError, validateManifest, latentDims } from '../src/latent/model-manifest';
+import { gpuTensor } from '../src/latent/ort-session';
+import { loadModelFromDirectory } from '../src/node/model-directory';
+import { read, testGpu, upload } from './helpers/gpu';
+
+const TINY = join(__dirname, 'fixtures', 'tiny-model');
+let device: GPUDevice;
+const owned: LiquidSolver[] = [];
+
+beforeAll(async () => {
+  device = (await testGpu()).device;
+});
+
+afterAll(() => {
+  for (const s of owned) s.destroy();
+});
+
+async function solverFor(preset: string, res: number): Promise<LiquidSolver> {
+  const s = await LiquidSolver.create(device, presetScene(preset, res), { timing: true });
+  owned.push(s);
+  return s;
+}
+
+function floats(path: string): Float32Array {
+  const b = readFileSync(path);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+describe('the scheduler', () => {
+  it('solves during warm-up, then one solve every N steps', () => {
+    const s = new LatentScheduler(6, { warmupFrames: 6, interval: 4, correctionIterations: 4 });
+    const modes: string[] = [];
+    for (let i = 0; i < 18; i++) {
+      const m = s.next();
+      modes.push(m);
+      s.record(m, true);
+    }
+    expect(modes.slice(0, 6)).toEqual(Array(6).fill('solve'));
+    expect(modes.slice(6).join(' ')).toBe('predict predict predict solve predict predict predict solve predict predict predict solve');
+  });
+
+  it('interval 1 never predicts, warm-up is never shorter than the window, reset starts over', () => {
+    const once = new LatentScheduler(6, { warmupFrames: 0, interval: 1, correctionIterations: 0 });
+    for (let i = 0; i < 20; i++) { expect(once.next()).toBe('solve'); once.record('solve', false); }
+    const s = new LatentScheduler(6, { warmupFrames: 2, interval: 2, correctionIterations: 0 });
+    expect(s.effectiveWarmup).toBe(6);
+    const modes: string[] = [];
+    for (let i = 0; i < 10; i++) { const m = s.next(); modes.push(m); s.record(m, true); }
+    expect(modes.join(' ')).toBe('solve solve solve solve solve solve predict solve predict solve');
+    s.reset();
+    expect(s.next()).toBe('solve');
+  });
+
+  it('rejects bad settings with the setting named', () => {
+    expect(() => new LatentScheduler(6, { warmupFrames: 6, interval: 0, correctionIterations: 4 })).toThrow(/interval must be an integer >= 1 \(got 0\)/);
+    expect(() => new LatentScheduler(6, { warmupFrames: 6, interval: 2, correctionIterations: -1 })).toThrow(/correctionIterations/);
+    expect(() => new LatentScheduler(6, { warmupFrames: 6, interval: 2, correctionIterations: 1, adaptiveThreshold: -1 })).toThrow(/adaptive threshold must be > 0/);
+  });
+});
+
+describe('model files', () => {
+  it('a manifest missing fields names every one of them', () => {
+    const good = JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8'));
+    expect(validateManifest(good).window).toBe(6);
+    const bad = { ...good, window: 0, normalization: {}, files: { encoder: 'enc.onnx' } };
+    delete bad.mode;
+    expect(() => validateManifest(bad)).toThrow(ModelError);
+    try { validateManifest(bad); } catch (e) {
+      const m = (e as Error).message;
+      expect(m).toMatch(/mode must be "total" or "split"/);
+      expect(m).toMatch(/window must be an integer in \[1, 64\] \(got 0\)/);
+      expect(m).toMatch(/normalization\.pressureScale must be a finite number > 0/);
+      expect(m).toMatch(/files\.lstm must name an \.onnx file/);
+    }
+  });
+
+  it('a grid the model cannot serve is refused, naming both', () => {
+    const m = validateManifest(JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8')));
+    expect(latentDims(m, [32, 16, 24])).toEqual([4, 2, 3]);
+    expect(() => latentDims(m, [20, 16, 16])).toThrow(ModelCompatibilityError);
+    expect(() => latentDims(m, [20, 16, 16])).toThrow(/multiples of 8 .* the scene's grid is \[20, 16, 16\]/);
+    const fixed = validateManifest({ ...m, resolutions: { kind: 'fixed', resolution: [16, 16, 16] } });
+    expect(() => latentDims(fixed, [32, 32, 32])).toThrow(/only the grid \[16, 16, 16\]; the scene's grid is \[32, 32, 32\]/);
+  });
+});
+
+describe('the predictor on WebGPU', () => {
+  it('matches the golden outputs of all three networks (onnxruntime-web WebGPU provider on the solver device)', async () => {
+    const solver = await solverFor('dam-break', 16);
+    const files = await loadModelFromDirectory(TINY);
+    const predictor = await LatentPressurePredictor.create(solver, files);
+    try {
+      const golden = JSON.parse(readFileSync(join(TINY, 'golden', 'golden.json'), 'utf8'));
+      let checked = 0;
+      for (const c of golden.cases) {
+        const [inName, input] = Object.entries(c.inputs)[0] as [string, { file: string; dims: number[] }];
+        const [outName, output] = Object.entries(c.outputs)[0] as [string, { file: string; dims: number[] }];
+        const x = floats(join(TINY, 'golden', input.file));
+        const want = floats(join(TINY, 'golden', output.file));
+        const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+        const inBuf = device.createBuffer({ size: x.byteLength, usage });
+        const outBuf = device.createBuffer({ size: want.byteLength, usage });
+        upload(device, inBuf, x);
+        await predictor.runNetwork(c.net, { [inName]: gpuTensor(inBuf, input.dims) }, { [outName]: gpuTensor(outBuf, output.dims) });
+        const got = await read(device, outBuf, want.length);
+        const scale = Math.max(...Array.from(want, Math.abs));
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+        expect(worst, `${c.name}: max |webgpu - torch| ${worst}, scale ${scale}`).toBeLessThanOrEqual(1e-4 * scale + 1e-5);
+        inBuf.destroy();
+        outBuf.destroy();
+        checked++;
+      }
+      expect(checked).toBe(golden.cases.length);
+    } finally {
+      predictor.destroy();
+    }
+  }, 180_000);
+
+  it('runs the schedule in a simulation: encodes solved steps, predicts the rest, writes finite pressure', async () => {
+    const solver = await solverFor('dam-break', 16);
+    const stage = await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { schedule: { interval: 3, correctionIterations: 2 }, onWarning: (m) => { throw new Error(m); } });
+    expect(stage).not.toBeNull();
+    solver.collectMetrics = true;
+    const modes: string[] = [];
+    for (let f = 0; f < 12; f++) {
+      await solver.step();
+      const m = await solver.readMetrics();
+      modes.push(m.mode);
+      expect(Number.isFinite(m.divergenceL2)).toBe(true);
+      expect(Math.abs(m.volumeDrift)).toBeLessThan(1e-3);
+      if (m.mode === 'predict') expect(m.ms).toHaveProperty('lstm');
+      if (m.mode === 'solve' && f < 6) expect(m.ms).toHaveProperty('encode');
+    }
+    expect(modes.join(',')).toBe('solve,solve,solve,solve,solve,solve,predict,predict,solve,predict,predict,solve');
+    const counters = await stage!.predictor.readCounters();
+    expect(counters).toEqual({ predictions: 4, rejected: 0, repairedCodes: 0 });
+    const p = await solver.readField('pressure');
+    expect(p.every(Number.isFinite)).toBe(true);
+  }, 180_000);
+});
+
+describe('fallbacks', () => {
+  it('a broken .onnx file: warns once, keeps solving with Jacobi', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'broken-model-'));
+    cpSync(TINY, dir, { recursive: true });
+    writeFileSync(join(dir, 'lstm.onnx'), Buffer.from('this is not an onnx file, just text that fills some bytes'));
+    const solver = await solverFor('dam-break', 16);
+    const warnings: string[] = [];
+    const stage = await attachLatentPredictor(solver, loadModelFromDirectory(dir), { onWarning: (m) => warnings.push(m) });
+    expect(stage).toBeNull();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/latent model cannot be used, solving with Jacobi only: lstm\.onnx could not be loaded/);
+    expect(solver.pressureStage).toBeInstanceOf(JacobiPressureStage);
+    solver.collectMetrics = true;
+    await solver.step();
+    const m = await solver.readMetrics();
+    expect(m.mode).toBe('solve');
+    expect(m.divergenceL2).toBeLessThan(0.5);
+  }, 120_000);
+
+  it('a missing model folder and a wrong resolution: clear warnings, Jacobi only', async () => {
+    const solver = await solverFor('dam-break', 20);
+    const warnings: string[] = [];
+    expect(await attachLatentPredictor(solver, loadModelFromDirectory('/nonexistent/model'), { onWarning: (m) => warnings.push(m) })).toBeNull();
+    expect(await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { onWarning: (m) => warnings.push(m) })).toBeNull();
+    expect(warnings[0]).toMatch(/model directory \/nonexistent\/model does not exist/);
+    expect(warnings[1]).toMatch(/the scene's grid is \[20, 20, 20\]/);
+    await solver.step();
+  }, 60_000);
+
+  it('NaN in a prediction: rejected on the GPU, a full solve runs instead, the liquid stays finite, reported once', async () => {
+    const solver = await solverFor('dam-break', 16);
+    const warnings: string[] = [];
+    const stage = (await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { schedule: { interval: 8, correctionIterations: 2 }, onWarning: (m) => warnings.push(m) }))!;
+    solver.collectMetrics = true;
+    for (let f = 0; f < 6; f++) { await solver.step(); await solver.readMetrics(); }
+    // Poison the whole history: the LSTM then predicts NaN.
+    const history = stage.predictor.historyBuffer;
+    upload(device, history, new Float32Array(history.size / 4).fill(NaN));
+    await solver.step();
+    const m = await solver.readMetrics();
+    expect(m.mode).toBe('predict');
+    const counters = await stage.predictor.readCounters();
+    expect(counters.rejected).toBe(1);
+    // The fallback solve leaves the divergence of a solved step, not of a 2-iteration correction.
+    expect(m.divergenceL2).toBeLessThan(0.1);
+    expect(m.repairedValues).toBe(0);
+    const p = await solver.readField('pressure');
+    expect(p.every(Number.isFinite)).toBe(true);
+    expect(Math.max(...p)).toBeGreaterThan(100);
+    expect(warnings.filter((w) => /held NaN\/Inf and were replaced by full Jacobi solves/.test(w))).toHaveLength(1);
+    await solver.step();
+    await solver.readMetrics();
+    expect(warnings.filter((w) => /held NaN/.test(w))).toHaveLength(1);
+  }, 180_000);
+
+  it('a network that throws: that step is solved, and after three in a row the model is disabled', async () => {
+    const solver = await solverFor('dam-break', 16);
+    const warnings: string[] = [];
+    const stage = (await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { schedule: { interval: 16, correctionIterations: 2 }, onWarning: (m) => warnings.push(m) }))!;
+    for (let f = 0; f < 6; f++) await solver.step();
+    (stage.predictor as unknown as { sessions: { lstm: { run: () => Promise<never> } } }).sessions.lstm.run = () => Promise.reject(new Error('simulated device error'));
+    solver.collectMetrics = true;
+    for (let f = 0; f < 4; f++) {
+      await solver.step();
+      const m = await solver.readMetrics();
+      expect(m.mode).toBe('solve');
+      expect(m.divergenceL2).toBeLessThan(0.5);
+    }
+    expect(stage.stats.failedPredictions).toBe(3);
+    expect(stage.stats.disabled).toBe(true);
+    expect(warnings.some((w) => /a prediction failed, that step was solved with Jacobi instead: simulated device error/.test(w))).toBe(true);
+    expect(warnings.some((w) => /latent predictions disabled \(three predictions in a row failed\)/.test(w))).toBe(true);
+  }, 180_000);
+});
