@@ -32,7 +32,7 @@ builds.push({
 // CLI for Node (headless, Dawn through the `webgpu` package).
 builds.push({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', bench: 'src/bench/bench-cli.ts' },
   outdir: 'dist',
   platform: 'node',
   external: ['webgpu', 'onnxruntime-web', 'onnxruntime-web/*'],

@@ -247,6 +247,16 @@ export class LatentPressurePredictor {
     return this.buffers.history[this.current];
   }
 
+  /** Reads the current history [w, C, N] (tools: benchmarks restore it between runs). */
+  async saveHistory(): Promise<Float32Array> {
+    return new Float32Array(await readBuffer(this.device, this.historyBuffer, this.manifest.window * this.codeCount * 4));
+  }
+
+  /** Makes `data` (from saveHistory) the current history. */
+  restoreHistory(data: Float32Array): void {
+    this.device.queue.writeBuffer(this.historyBuffer, 0, data);
+  }
+
   /** Internal buffers, for tests and tools. */
   get gpuBuffers(): Readonly<LatentPressurePredictor['buffers']> {
     return this.buffers;

@@ -54,8 +54,13 @@ export class LatentPressureStage implements PressureStage {
     return 2 * Math.ceil(this.fullSolve.iterations / 2);
   }
 
+  /** Tools (benchmarks): the mode of the next step regardless of the schedule, once. */
+  forceNextMode: 'solve' | 'predict' | null = null;
+
   async computePressure(ctx: PressureStepContext): Promise<PressureStepResult> {
-    const mode = this.stats.disabled ? 'solve' : this.scheduler.next();
+    const forced = this.forceNextMode;
+    this.forceNextMode = null;
+    const mode = this.stats.disabled ? 'solve' : forced ?? this.scheduler.next();
     if (mode === 'predict') {
       try {
         return await this.predict(ctx);

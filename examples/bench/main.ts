@@ -1,0 +1,80 @@
+import { runPressureBenchmark, DEFAULT_BENCHMARK_OPTIONS, type BenchmarkResult } from '../../src/bench/pressure-benchmark';
+import { benchmarkMarkdown } from '../../src/bench/benchmark-report';
+import { loadModelFromUrl } from '../../src/latent/model-manifest';
+import { showMessage } from '../shared/example-app';
+
+const log = document.getElementById('log')!;
+const jsonOut = document.getElementById('json')!;
+const report = document.getElementById('report')!;
+const runButton = document.getElementById('run') as HTMLButtonElement;
+const copyButton = document.getElementById('copy') as HTMLButtonElement;
+let last: BenchmarkResult | null = null;
+
+async function device(): Promise<{ device: GPUDevice; name: string } | null> {
+  if (!navigator.gpu) return null;
+  const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return null;
+  const l = adapter.limits;
+  const d = await adapter.requestDevice({
+    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+    requiredLimits: {
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage, maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize, maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+    },
+  });
+  const i = adapter.info;
+  return { device: d, name: [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ') || 'unknown adapter' };
+}
+
+function markdownToHtml(md: string): string {
+  // Tables and lines only: enough for this report.
+  const out: string[] = [];
+  let table: string[][] = [];
+  const flush = () => {
+    if (!table.length) return;
+    out.push(`<table border="1" cellpadding="3" style="border-collapse:collapse;margin:6px 0">${table.map((r, i) => `<tr>${r.map((c) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join('')}</tr>`).join('')}</table>`);
+    table = [];
+  };
+  for (const line of md.split('\n')) {
+    if (line.startsWith('|')) {
+      if (!/^\|\s*---/.test(line)) table.push(line.slice(1, -1).split('|').map((c) => c.trim()));
+    } else {
+      flush();
+      if (line) out.push(`<p>${line.replace(/^- /, '&bull; ')}</p>`);
+    }
+  }
+  flush();
+  return out.join('\n');
+}
+
+async function run(): Promise<void> {
+  runButton.disabled = true;
+  log.textContent = '';
+  const gpu = await device();
+  if (!gpu) {
+    showMessage('<h2>This benchmark needs WebGPU</h2><p>Your browser did not provide a WebGPU adapter.</p>');
+    return;
+  }
+  const resolutions = (document.getElementById('res') as HTMLInputElement).value.split(',').map((x) => Number(x.trim())).filter((x) => x > 0);
+  const repeats = Number((document.getElementById('repeats') as HTMLInputElement).value) || 5;
+  const params = new URLSearchParams(location.search);
+  const options = { ...DEFAULT_BENCHMARK_OPTIONS, resolutions, repeats, warmupFrames: Number(params.get('warmup') ?? DEFAULT_BENCHMARK_OPTIONS.warmupFrames), jacobiIterations: (params.get('iterations') ?? '20,50,100,200').split(',').map(Number) };
+  try {
+    last = await runPressureBenchmark(gpu.device, gpu.name, options, () => loadModelFromUrl(params.get('model') ?? '../models/latent-liquid/'),
+      (line) => { log.textContent += `${line}\n`; });
+    jsonOut.textContent = JSON.stringify(last, null, 2);
+    report.innerHTML = markdownToHtml(benchmarkMarkdown(last));
+    copyButton.disabled = false;
+  } catch (e) {
+    log.textContent += `failed: ${(e as Error).message}\n`;
+  } finally {
+    runButton.disabled = false;
+    gpu.device.destroy();
+  }
+  (window as unknown as { benchmark: unknown }).benchmark = { result: last, done: true };
+}
+
+runButton.addEventListener('click', () => void run());
+copyButton.addEventListener('click', () => { if (last) void navigator.clipboard.writeText(JSON.stringify(last, null, 2)); });
+(window as unknown as { benchmark: unknown }).benchmark = { run, done: false };
+if (new URLSearchParams(location.search).get('autorun') === '1') void run();

@@ -1,0 +1,99 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createNodeGpu } from '../node/node-gpu';
+import { findShippedModel, loadModelFromDirectory } from '../node/model-directory';
+import { encodePngRgba } from '../node/png';
+import { DEFAULT_BENCHMARK_OPTIONS, runPressureBenchmark, type BenchmarkResult } from './pressure-benchmark';
+import { benchmarkMarkdown } from './benchmark-report';
+import { lineChart } from './raster-plot';
+import { intOption, parseArgs, stringOption, UsageError } from '../cli/args';
+
+const HELP = `npm run bench -- [options]
+
+Measures Jacobi and the latent pressure path on the same scene states, per resolution, on
+whatever WebGPU adapter Node finds (Dawn; SwiftShader without a GPU). Prints JSON.
+
+Options:
+  --res LIST              resolutions (default 32), e.g. 32,64,128 (multiples of 8 for the latent path)
+  --json FILE             write the JSON there (else to stdout)
+  --markdown FILE         write Markdown tables
+  --plot FILE.png         time vs resolution plot
+  --repeats N             measured runs per variant (default 5; medians)
+  --warmup N              frames before measuring (default 12)
+  --iterations LIST       fixed Jacobi iteration counts (default 20,50,100,200)
+  --full-iterations K     Jacobi iterations of a full solve (default 100)
+  --correction-iterations K  latent correction iterations (default 4)
+  --intervals LIST        latent whole-frame intervals (default 2,4,8)
+  --preset NAME           scene (default dam-break)
+  --model DIR             model set (default: the shipped model serving each grid)
+`;
+
+const list = (v: string | undefined, name: string, fallback: number[]) => {
+  if (v === undefined) return fallback;
+  const xs = v.split(',').map((x) => Number(x.trim()));
+  if (xs.some((x) => !Number.isInteger(x) || x <= 0)) throw new UsageError(`--${name} must be a comma-separated list of positive integers (got ${v})`);
+  return xs;
+};
+
+/** Plot of time vs cells. */
+export function benchmarkPlot(r: BenchmarkResult): Buffer {
+  const pts = (get: (x: BenchmarkResult['results'][number]) => number | null | undefined) =>
+    r.results.map((x) => [x.cells, get(x) ?? NaN] as [number, number]);
+  const mid = r.options.intervals.includes(4) ? 4 : r.options.intervals[0];
+  const chart = lineChart({
+    title: 'TIME PER FRAME VS GRID',
+    subtitle: r.adapter.replace(/[^A-Za-z0-9 .:/()-]/g, ' ').slice(0, 110),
+    xLabel: 'GRID CELLS', yLabel: 'MS',
+    xTicks: r.results.map((x) => ({ value: x.cells, label: `${x.resolution[0]}^3` })),
+    series: [
+      { name: `JACOBI ${r.options.fullIterations} IT WHOLE FRAME`, color: [33, 102, 172], points: pts((x) => x.wholeFrame.jacobi) },
+      { name: `LATENT N=${mid} WHOLE FRAME`, color: [230, 120, 20], points: pts((x) => x.wholeFrame.latent[mid]) },
+      { name: 'JACOBI PRESSURE AT LATENT RESIDUAL', color: [33, 102, 172], points: pts((x) => x.jacobiAtLatentResidual?.pressureMs), dashed: true },
+      { name: 'LATENT PRESSURE (PREDICT+CORRECT)', color: [230, 120, 20], points: pts((x) => x.latent?.pressureMs), dashed: true },
+    ],
+  });
+  return encodePngRgba(chart.width, chart.height, chart.pixels);
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
+  const args = parseArgs(argv, {
+    values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model'],
+    flags: [],
+  });
+  const options = {
+    ...DEFAULT_BENCHMARK_OPTIONS,
+    resolutions: list(stringOption(args, 'res'), 'res', DEFAULT_BENCHMARK_OPTIONS.resolutions),
+    jacobiIterations: list(stringOption(args, 'iterations'), 'iterations', DEFAULT_BENCHMARK_OPTIONS.jacobiIterations),
+    intervals: list(stringOption(args, 'intervals'), 'intervals', DEFAULT_BENCHMARK_OPTIONS.intervals),
+    repeats: intOption(args, 'repeats', DEFAULT_BENCHMARK_OPTIONS.repeats, 1, 1000),
+    warmupFrames: intOption(args, 'warmup', DEFAULT_BENCHMARK_OPTIONS.warmupFrames, 6, 10000),
+    fullIterations: intOption(args, 'full-iterations', DEFAULT_BENCHMARK_OPTIONS.fullIterations, 2, 100000),
+    correctionIterations: intOption(args, 'correction-iterations', DEFAULT_BENCHMARK_OPTIONS.correctionIterations, 0, 10000),
+    preset: stringOption(args, 'preset') ?? DEFAULT_BENCHMARK_OPTIONS.preset,
+  };
+  const modelDir = stringOption(args, 'model');
+  const gpu = await createNodeGpu();
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  log(`adapter ${gpu.adapterName}${gpu.isFallbackAdapter ? ' (software: numbers say nothing about real GPUs)' : ''}`);
+  const result = await runPressureBenchmark(gpu.device, gpu.adapterName, options, (dims) => {
+    const dir = modelDir ?? findShippedModel(dims);
+    return dir ? loadModelFromDirectory(dir) : null;
+  }, log);
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  const write = (path: string, data: string | Buffer) => { mkdirSync(dirname(path) || '.', { recursive: true }); writeFileSync(path, data); log(`wrote ${path}`); };
+  const jsonPath = stringOption(args, 'json');
+  if (jsonPath) write(jsonPath, json); else process.stdout.write(json);
+  const md = stringOption(args, 'markdown');
+  if (md) write(md, benchmarkMarkdown(result));
+  const plot = stringOption(args, 'plot');
+  if (plot) write(plot, benchmarkPlot(result));
+  gpu.device.destroy();
+  return 0;
+}
+
+if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: Error) => {
+  process.stderr.write(`bench: ${e instanceof UsageError ? e.message : e.stack ?? e.message}\n`);
+  process.exitCode = e instanceof UsageError ? 2 : 1;
+});

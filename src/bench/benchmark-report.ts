@@ -1,0 +1,47 @@
+import type { BenchmarkResult } from './pressure-benchmark';
+
+const f = (v: number | null | undefined, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
+const e = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toExponential(2));
+const mib = (b: number | null) => (b === null ? '-' : (b / 1048576).toFixed(2));
+
+/** The benchmark as Markdown tables. */
+export function benchmarkMarkdown(r: BenchmarkResult): string {
+  const lines: string[] = [];
+  lines.push(`Adapter: ${r.adapter}. Timing: ${r.timing}. Date: ${r.date}. Scene: ${r.options.preset}, ${r.options.warmupFrames} warm-up frames, medians of ${r.options.repeats} runs.`);
+  lines.push('');
+  lines.push('Jacobi at fixed iteration counts (pressure solve time and the divergence it leaves):');
+  lines.push('');
+  lines.push(`| grid | ${r.options.jacobiIterations.map((k) => `${k} it: ms / div`).join(' | ')} |`);
+  lines.push(`| --- | ${r.options.jacobiIterations.map(() => '---').join(' | ')} |`);
+  for (const x of r.results) {
+    lines.push(`| ${x.resolution.join('x')} | ${r.options.jacobiIterations.map((k) => `${f(x.jacobi[k]?.pressureMs)} / ${e(x.jacobi[k]?.divergenceL2)}`).join(' | ')} |`);
+  }
+  lines.push('');
+  lines.push(`Latent path (prediction + ${r.options.correctionIterations} correction iterations) against Jacobi at the same residual:`);
+  lines.push('');
+  lines.push('| grid | LSTM ms | decode ms | apply ms | correction ms | fallback (idle) ms | latent pressure ms | latent div | Jacobi iterations to match | Jacobi ms to match | latent / Jacobi |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const x of r.results) {
+    const l = x.latent;
+    if (!l) { lines.push(`| ${x.resolution.join('x')} | ${x.latentError ?? 'no model'} | | | | | | | | | |`); continue; }
+    lines.push(`| ${x.resolution.join('x')} | ${f(l.passes.lstm)} | ${f(l.passes.decode)} | ${f(l.passes.applyPrediction)} | ${f(l.passes.correction)} | ${f(l.passes.fallback)} | ${f(l.pressureMs)} | ${e(l.divergenceL2)} | ${f(x.jacobiAtLatentResidual?.iterations, 0)} | ${f(x.jacobiAtLatentResidual?.pressureMs)} | ${f(x.ratioAtMatchedResidual, 3)} |`);
+  }
+  lines.push('');
+  lines.push(`Whole frame (all passes), Jacobi ${r.options.fullIterations} iterations every frame vs latent at intervals ${r.options.intervals.join(', ')} (amortized):`);
+  lines.push('');
+  lines.push(`| grid | Jacobi ms | latent solved+encoded frame ms | latent predicted frame ms | ${r.options.intervals.map((n) => `latent N=${n} ms`).join(' | ')} |`);
+  lines.push(`| --- | --- | --- | --- | ${r.options.intervals.map(() => '---').join(' | ')} |`);
+  for (const x of r.results) {
+    const w = x.wholeFrame;
+    lines.push(`| ${x.resolution.join('x')} | ${f(w.jacobi)} | ${f(w.latentSolveFrame)} | ${f(w.latentPredictFrame)} | ${r.options.intervals.map((n) => f(w.latent[n])).join(' | ')} |`);
+  }
+  lines.push('');
+  lines.push('GPU memory (MiB):');
+  lines.push('');
+  lines.push('| grid | liquid buffers | latent buffers | model weights (ONNX) |');
+  lines.push('| --- | --- | --- | --- |');
+  for (const x of r.results) lines.push(`| ${x.resolution.join('x')} | ${mib(x.memory.liquidBytes)} | ${mib(x.memory.latentBuffersBytes)} | ${mib(x.memory.modelWeightsBytes)} |`);
+  lines.push('');
+  for (const n of [...r.notes, r.results[0]?.memory.note ?? '']) if (n) lines.push(`- ${n}`);
+  return `${lines.join('\n')}\n`;
+}

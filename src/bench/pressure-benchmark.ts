@@ -1,0 +1,220 @@
+import { LiquidSolver, type FrameMetrics } from '../solver/liquid-solver';
+import { JacobiPressureStage } from '../solver/jacobi-pressure-stage';
+import { presetScene } from '../scene/presets';
+import { attachLatentPredictor } from '../latent/attach-latent';
+import type { LatentPressureStage } from '../latent/latent-pressure-stage';
+import type { ModelFiles } from '../latent/model-manifest';
+import { LatentPressurePredictor } from '../latent/latent-pressure-predictor';
+import { readFloat32 } from '../gpu/readback';
+
+/** What to measure. */
+export interface BenchmarkOptions {
+  resolutions: number[];
+  /** Fixed Jacobi iteration counts to time. */
+  jacobiIterations: number[];
+  /** Iterations of the full solve in whole-frame comparisons. */
+  fullIterations: number;
+  /** Correction iterations of the latent path. */
+  correctionIterations: number;
+  /** Intervals of the whole-frame latent comparison. */
+  intervals: number[];
+  /** Measured repetitions per variant (medians reported). */
+  repeats: number;
+  /** Frames simulated before measuring (the scene state everything is measured on). */
+  warmupFrames: number;
+  preset: string;
+}
+
+export const DEFAULT_BENCHMARK_OPTIONS: BenchmarkOptions = {
+  resolutions: [32],
+  jacobiIterations: [20, 50, 100, 200],
+  fullIterations: 100,
+  correctionIterations: 4,
+  intervals: [2, 4, 8],
+  repeats: 5,
+  warmupFrames: 12,
+  preset: 'dam-break',
+};
+
+/** One measured variant: medians over the repeats. */
+export interface Measurement {
+  /** Median GPU (or wall) time of the pressure part (ms). */
+  pressureMs: number;
+  /** Median time of the whole step (ms). */
+  frameMs: number;
+  /** Median time per pass (ms). */
+  passes: Record<string, number>;
+  /** RMS divergence after the projection (1/s), median. */
+  divergenceL2: number;
+  /** Jacobi iterations run (median). */
+  iterations: number;
+}
+
+/** Results at one resolution. */
+export interface ResolutionResult {
+  resolution: [number, number, number];
+  cells: number;
+  jacobi: Record<string, Measurement>;
+  latent: Measurement | null;
+  /** Jacobi run until it reaches the latent path's residual. */
+  jacobiAtLatentResidual: Measurement | null;
+  /** Latent pressure time / Jacobi pressure time at the same residual. */
+  ratioAtMatchedResidual: number | null;
+  /** Whole-frame time: Jacobi (full iterations every step) and latent at each interval (amortized). */
+  wholeFrame: { jacobi: number; latent: Record<string, number>; latentSolveFrame: number | null; latentPredictFrame: number | null };
+  memory: { liquidBytes: number; latentBuffersBytes: number | null; modelWeightsBytes: number | null; note: string };
+  latentError?: string;
+}
+
+/** The whole benchmark run. */
+export interface BenchmarkResult {
+  tool: 'latent-liquid bench';
+  date: string;
+  adapter: string;
+  timing: 'gpu-timestamps' | 'wall-clock';
+  options: BenchmarkOptions;
+  results: ResolutionResult[];
+  notes: string[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[s.length >> 1] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2])) : NaN;
+};
+
+interface Snapshot { phi: Float32Array; velocity: Float32Array; pressure: Float32Array; history: Float32Array | null }
+
+/**
+ * Measures, on one scene state per resolution: Jacobi at fixed iteration counts and the
+ * residual each leaves; the latent path (prediction + K corrections) per pass and its
+ * residual; the Jacobi iterations (and time) to reach that residual; whole frames of Jacobi
+ * and of latent at several intervals (amortized from the measured solve and predict frames);
+ * and the GPU memory of the liquid and the models. Every variant starts from the same
+ * snapshot (restored by upload), so they see the same state.
+ */
+export async function runPressureBenchmark(device: GPUDevice, adapterName: string, options: BenchmarkOptions,
+  loadModel: ((dims: [number, number, number]) => Promise<ModelFiles> | null) | null,
+  log: (line: string) => void = () => undefined): Promise<BenchmarkResult> {
+  const results: ResolutionResult[] = [];
+  let timing: BenchmarkResult['timing'] = 'wall-clock';
+  for (const n of options.resolutions) {
+    log(`resolution ${n}^3: warming up ${options.warmupFrames} frames`);
+    const scene = presetScene(options.preset, n);
+    scene.pressure.iterations = options.fullIterations;
+    const solver = await LiquidSolver.create(device, scene, { timing: true });
+    if (solver.timer.supported) timing = 'gpu-timestamps';
+    let latent: LatentPressureStage | null = null;
+    let latentError: string | undefined;
+    let modelBytes: number | null = null;
+    try {
+      const files = loadModel?.(scene.resolution) ?? null;
+      if (files) {
+        const model = await files;
+        modelBytes = LatentPressurePredictor.modelBytes(model);
+        latent = await attachLatentPredictor(solver, model, {
+          schedule: { interval: 1_000_000, correctionIterations: options.correctionIterations, warmupFrames: options.warmupFrames },
+          onWarning: (m) => { latentError = m; log(m); },
+        });
+      } else {
+        latentError = 'no model serves this resolution';
+      }
+      // Warm-up: full solves (encoded into the history when latent is on).
+      for (let f = 0; f < options.warmupFrames; f++) await solver.step();
+      const snapshot: Snapshot = {
+        phi: await readFloat32(device, solver.fields.levelSet, solver.grid.cellCount),
+        velocity: await readFloat32(device, solver.fields.velocity, solver.grid.faceCount),
+        pressure: await readFloat32(device, solver.fields.pressure, solver.grid.cellCount),
+        history: latent ? await latent.predictor.saveHistory() : null,
+      };
+      const restore = () => {
+        device.queue.writeBuffer(solver.fields.levelSet, 0, snapshot.phi);
+        device.queue.writeBuffer(solver.fields.velocity, 0, snapshot.velocity);
+        device.queue.writeBuffer(solver.fields.pressure, 0, snapshot.pressure);
+        if (latent && snapshot.history) latent.predictor.restoreHistory(snapshot.history);
+      };
+      const jacobiStage = new JacobiPressureStage(scene.pressure);
+      const measure = async (setup: () => void, pressurePasses: string[]): Promise<Measurement> => {
+        const samples: FrameMetrics[] = [];
+        for (let r = 0; r < options.repeats + 1; r++) {
+          restore();
+          setup();
+          solver.collectMetrics = true;
+          await solver.step();
+          const m = await solver.readMetrics();
+          if (r > 0) samples.push(m); // the first run warms pipelines and caches
+        }
+        const passNames = [...new Set(samples.flatMap((s) => Object.keys(s.ms)))];
+        const passes = Object.fromEntries(passNames.map((k) => [k, median(samples.map((s) => s.ms[k] ?? 0))]));
+        const sum = (s: FrameMetrics, keys: string[]) => keys.reduce((a, k) => a + (s.ms[k] ?? 0), 0);
+        return {
+          pressureMs: median(samples.map((s) => sum(s, pressurePasses))),
+          frameMs: median(samples.map((s) => Object.values(s.ms).reduce((a, b) => a + b, 0))),
+          passes,
+          divergenceL2: median(samples.map((s) => s.divergenceL2)),
+          iterations: median(samples.map((s) => s.pressureIterations)),
+        };
+      };
+      const useJacobi = (settings: Partial<typeof scene.pressure>) => () => {
+        jacobiStage.settings = { ...scene.pressure, ...settings };
+        solver.pressureStage = jacobiStage;
+      };
+      const result: ResolutionResult = {
+        resolution: scene.resolution, cells: solver.grid.cellCount, jacobi: {}, latent: null, jacobiAtLatentResidual: null,
+        ratioAtMatchedResidual: null, wholeFrame: { jacobi: NaN, latent: {}, latentSolveFrame: null, latentPredictFrame: null },
+        memory: { liquidBytes: solver.gpuBytes, latentBuffersBytes: latent?.predictor.gpuBytes ?? null, modelWeightsBytes: modelBytes, note: 'onnxruntime-web keeps its own copies of the weights and intermediate tensors on the GPU; those are not counted' },
+        ...(latentError ? { latentError } : {}),
+      };
+      for (const k of options.jacobiIterations) {
+        log(`  jacobi ${k} iterations`);
+        result.jacobi[String(k)] = await measure(useJacobi({ iterations: k, tolerance: undefined }), ['pressure']);
+      }
+      result.wholeFrame.jacobi = (await measure(useJacobi({ iterations: options.fullIterations, tolerance: undefined }), ['pressure'])).frameMs;
+      if (latent) {
+        const stage = latent;
+        log('  latent: predicted step');
+        const predictPasses = ['lstm', 'decode', 'applyPrediction', 'correction', 'fallback'];
+        result.latent = await measure(() => { solver.pressureStage = stage; stage.forceNextMode = 'predict'; }, predictPasses);
+        log('  latent: solved step (with encoding)');
+        const solveFrame = await measure(() => { solver.pressureStage = stage; stage.forceNextMode = 'solve'; }, ['pressure', 'encodeInput', 'encode']);
+        result.wholeFrame.latentSolveFrame = solveFrame.frameMs;
+        result.wholeFrame.latentPredictFrame = result.latent.frameMs;
+        for (const n2 of options.intervals) {
+          result.wholeFrame.latent[String(n2)] = ((n2 - 1) * result.latent.frameMs + solveFrame.frameMs) / n2;
+        }
+        log(`  jacobi to the latent residual ${result.latent.divergenceL2.toExponential(2)} 1/s`);
+        // How many iterations Jacobi needs from this state to reach the latent residual (a
+        // GPU-checked tolerance solve, read back once), then time exactly that many.
+        const toResidual = Math.max(result.latent.divergenceL2, 1e-9);
+        restore();
+        solver.pressureStage = {
+          name: 'jacobi-to-residual',
+          computePressure: (ctx) => {
+            solver.pressureSolver.iterateToTolerance(ctx.encoder, null, {
+              tolerance: toResidual, criterion: 'divergence-rms', maxIterations: 20_000, checkInterval: 2,
+            });
+            return { mode: 'solve', iterationsOnGpu: true };
+          },
+        };
+        solver.collectMetrics = true;
+        await solver.step();
+        await solver.readMetrics();
+        const needed = (await solver.pressureSolver.readReport()).iterations;
+        const matched = await measure(useJacobi({ iterations: Math.max(1, needed), tolerance: undefined }), ['pressure']);
+        result.jacobiAtLatentResidual = matched;
+        result.ratioAtMatchedResidual = result.latent.pressureMs / matched.pressureMs;
+      }
+      results.push(result);
+    } finally {
+      solver.destroy();
+    }
+  }
+  return {
+    tool: 'latent-liquid bench', date: new Date().toISOString(), adapter: adapterName, timing, options, results,
+    notes: [
+      'Medians over repeated steps from one restored scene state, after a discarded first run.',
+      'Whole latent frames at interval N are amortized: ((N-1) * predicted frame + solved-and-encoded frame) / N.',
+      'Divergence residuals are the RMS divergence over liquid cells after the projection (1/s).',
+      "'Jacobi at the latent residual': the iterations a GPU-checked solve needed (checked every 2) to reach the latent path's residual from the same state, timed as a plain fixed-count solve.",
+    ],
+  };
+}
