@@ -29,6 +29,7 @@ const NO_WEBGPU = `<h2>This example needs WebGPU</h2>
  */
 export async function createExampleApp(options: { cameraTarget?: pc.Vec3; distance?: number; pitch?: number; yaw?: number } = {}): Promise<ExampleApp | null> {
   const canvas = document.getElementById('app') as HTMLCanvasElement;
+  setUpPanel();
   if (!('gpu' in navigator) || !navigator.gpu) {
     showMessage(NO_WEBGPU);
     return null;
@@ -118,4 +119,12 @@ export function addTankEdges(parent: pc.Entity, size: pc.Vec3): void {
 /** Reads a URL query parameter. */
 export function param(name: string, fallback: string): string {
   return new URLSearchParams(location.search).get(name) ?? fallback;
+}
+
+/** The info panel folds on a click on its title; `?panel=0` hides it (screenshots). */
+function setUpPanel(): void {
+  const panel = document.getElementById('panel');
+  if (!panel) return;
+  if (param('panel', '1') === '0') panel.hidden = true;
+  panel.querySelector('h1')?.addEventListener('click', () => panel.classList.toggle('collapsed'));
 }

@@ -1,0 +1,152 @@
+// The example pages in headless Chromium (WebGPU on SwiftShader): each loads without console
+// errors, runs on the WebGPU device, advances frames and draws liquid inside its tank; the
+// tuning page runs the latent path (solve and predict frames, onnxruntime on WebGPU); the
+// benchmark page produces its JSON; without WebGPU a page shows a message instead.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { decodePng, launchBrowser, openPage, startStaticServer, type StaticServer, type TestPage } from './helpers/browser';
+import { ensureBuilt, ROOT } from './helpers/cli';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+let server: StaticServer;
+let browser: Browser;
+const VIEW = { width: 480, height: 320 };
+
+beforeAll(async () => {
+  ensureBuilt();
+  server = await startStaticServer(join(ROOT, 'site'));
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function waitFor(page: TestPage, predicate: string, timeout: number): Promise<void> {
+  await page.page.waitForFunction(predicate, undefined, { timeout, polling: 250 });
+}
+
+/** Pixels that change when the liquid is shown, inside and outside the tank's screen box. */
+async function liquidPixels(page: TestPage, name: string): Promise<{ inside: number; outside: number; total: number }> {
+  const rect = await page.page.evaluate(() => (window as any).liquid.screenRect());
+  expect(rect).not.toBeNull();
+  await page.page.evaluate(async () => { (window as any).liquid.setVisible(false); await (window as any).liquid.waitRendered(3); });
+  const hidden = decodePng(await page.screenshot(`example-${name}-hidden.png`));
+  await page.page.evaluate(async () => { (window as any).liquid.setVisible(true); await (window as any).liquid.waitRendered(3); });
+  const shown = decodePng(await page.screenshot(`example-${name}.png`));
+  let inside = 0, outside = 0;
+  const margin = 4;
+  for (let y = 0; y < shown.height; y++) {
+    for (let x = 0; x < shown.width; x++) {
+      const i = 4 * (x + shown.width * y);
+      const d = Math.abs(shown.data[i] - hidden.data[i]) + Math.abs(shown.data[i + 1] - hidden.data[i + 1]) + Math.abs(shown.data[i + 2] - hidden.data[i + 2]);
+      if (d < 24) continue;
+      const isInside = x >= rect.x0 - margin && x <= rect.x1 + margin && y >= rect.y0 - margin && y <= rect.y1 + margin;
+      if (isInside) inside++; else outside++;
+    }
+  }
+  return { inside, outside, total: shown.width * shown.height };
+}
+
+describe('example pages', () => {
+  for (const name of ['dam-break', 'pour', 'playground']) {
+    it(`${name}: WebGPU, frames advance, liquid drawn inside the tank, no console errors`, async () => {
+      const page = await openPage(browser, server.url(`/${name}/?res=16&panel=0`), VIEW);
+      try {
+        await waitFor(page, '(window.liquid?.status === "running" && window.liquid.frame >= 4) || window.liquid?.status === "error"', 180_000);
+        const state = await page.page.evaluate(() => {
+          const l = (window as any).liquid;
+          return { status: l.status, message: l.message, frame: l.frame, device: l.component.app.graphicsDevice.deviceType };
+        });
+        expect(state.status, state.message).toBe('running');
+        expect(state.device).toBe('webgpu');
+        const before = state.frame;
+        await waitFor(page, `window.liquid.frame >= ${before + 2}`, 60_000);
+        const px = await liquidPixels(page, name);
+        expect(px.inside, 'liquid pixels inside the tank').toBeGreaterThan(0.01 * px.total);
+        expect(px.outside, 'changed pixels outside the tank').toBeLessThan(0.002 * px.total);
+        expect(page.errors).toEqual([]);
+      } finally {
+        await page.page.close();
+      }
+    }, 300_000);
+  }
+
+  it('playground: obstacles dragged into the water push it; tilting sloshes it', async () => {
+    const page = await openPage(browser, server.url('/playground/?res=16&stats=1&panel=0'), VIEW);
+    try {
+      await waitFor(page, 'window.liquid?.status === "running" && window.liquid.frame >= 3', 180_000);
+      await page.page.evaluate(() => { (window as any).playground.moveObstacle(0, 0.5, 0.25, 0.5); (window as any).playground.tilt(20, 0); });
+      const start = await page.page.evaluate(() => (window as any).liquid.frame);
+      await waitFor(page, `window.liquid.frame >= ${start + 8}`, 180_000);
+      const stats = await page.page.evaluate(() => { const s = (window as any).liquid.stats; return { maxSpeed: s.maxSpeed, drift: s.volumeDrift }; });
+      expect(stats.maxSpeed).toBeGreaterThan(0.05);
+      expect(Math.abs(stats.drift)).toBeLessThan(0.01);
+      expect(page.errors).toEqual([]);
+    } finally {
+      await page.page.close();
+    }
+  }, 300_000);
+
+  it('tuning: the latent path runs on WebGPU, with solve and predict frames', async () => {
+    if (!existsSync(join(ROOT, 'site', 'models', 'latent-liquid', 'manifest.json'))) throw new Error('the shipped model models/latent-liquid is missing');
+    const page = await openPage(browser, server.url('/tuning/?res=16'), { width: 640, height: 360 });
+    try {
+      await waitFor(page, 'window.liquid?.stats?.predictedFrames >= 2 || window.liquid?.status === "error"', 280_000);
+      const s = await page.page.evaluate(() => {
+        const l = (window as any).liquid;
+        return { status: l.status, predicted: l.stats.predictedFrames, solved: l.stats.solvedFrames, latent: !!l.component.controller.latent, mode: l.stats.mode, ms: l.stats.ms };
+      });
+      expect(s.status).toBe('running');
+      expect(s.latent).toBe(true);
+      expect(s.solved).toBeGreaterThanOrEqual(6);
+      expect(s.predicted).toBeGreaterThanOrEqual(2);
+      await page.screenshot('example-tuning.png');
+      expect(page.errors).toEqual([]);
+    } finally {
+      await page.page.close();
+    }
+  }, 300_000);
+
+  it('bench page: runs the benchmark and shows its JSON', async () => {
+    const page = await openPage(browser, server.url('/bench/?autorun=1&warmup=6&iterations=20,50'), { width: 800, height: 600 });
+    try {
+      await page.page.fill('#res', '16');
+      await page.page.fill('#repeats', '1');
+      await page.page.evaluate(() => { const b = (window as any).benchmark; return b.done ? null : undefined; });
+      await waitFor(page, 'window.benchmark?.done === true', 280_000);
+      const json = JSON.parse(await page.page.textContent('#json') ?? '{}');
+      expect(json.tool).toBe('latent-liquid bench');
+      expect(json.results[0].jacobi['20'].pressureMs).toBeGreaterThan(0);
+      expect(json.results[0].jacobi['50'].divergenceL2).toBeLessThan(json.results[0].jacobi['20'].divergenceL2);
+      expect(page.errors).toEqual([]);
+    } finally {
+      await page.page.close();
+    }
+  }, 300_000);
+
+  it('index page lists every example', async () => {
+    const page = await openPage(browser, server.url('/'), VIEW);
+    const links = await page.page.$$eval('a', (as) => as.map((a) => a.getAttribute('href')));
+    for (const name of ['dam-break/', 'pour/', 'playground/', 'tuning/', 'bench/']) expect(links).toContain(name);
+    await page.page.close();
+  });
+});
+
+describe('without WebGPU', () => {
+  it('a page shows a clear message instead of a blank canvas, without errors', async () => {
+    const plain = await launchBrowser([], { webgpu: false });
+    try {
+      const page = await openPage(plain, server.url('/dam-break/'), VIEW);
+      await waitFor(page, '!document.getElementById("message").hidden', 60_000);
+      expect(await page.page.textContent('#message')).toMatch(/needs WebGPU/);
+      await page.screenshot('example-no-webgpu.png');
+      expect(page.errors).toEqual([]);
+    } finally {
+      await plain.close();
+    }
+  }, 120_000);
+});
