@@ -1,22 +1,17 @@
 import * as pc from 'playcanvas';
-import { LiquidVolume } from '../../plugin/liquid-volume.mjs';
 import { OBSTACLE_TAG } from '../../plugin/child-shape-tracker';
-import { addTankEdges, createExampleApp, param } from '../shared/example-app';
+import { addLiquidTank, createExampleApp } from '../shared/example-app';
 import { exposeLiquid } from '../shared/expose';
 
 const ex = await createExampleApp({ distance: 2.2 });
 if (ex) {
   const { app, camera, orbit } = ex;
-  const res = Number(param('res', '32'));
   // The tank pivots about its centre, so it sits under a pivot entity.
   const pivot = new pc.Entity('pivot');
   pivot.setPosition(0.5, 0.5, 0.5);
   app.root.addChild(pivot);
-  const tank = new pc.Entity('tank');
-  tank.setLocalPosition(-0.5, -0.5, -0.5);
-  tank.addComponent('script');
-  pivot.addChild(tank);
-  addTankEdges(tank, new pc.Vec3(1, 1, 1));
+  const liquid = addLiquidTank(app, { preset: 'rest' }, { parent: pivot, position: new pc.Vec3(-0.5, -0.5, -0.5) });
+  const tank = liquid.entity;
 
   const makeObstacle = (type: 'box' | 'sphere', color: pc.Color, position: pc.Vec3, scale: number) => {
     const m = new pc.StandardMaterial();
@@ -35,12 +30,6 @@ if (ex) {
   const block = makeObstacle('box', new pc.Color(0.95, 0.75, 0.2), new pc.Vec3(0.72, 0.75, 0.4), 0.16);
   const draggable = [ball, block];
 
-  const liquid = tank.script!.create(LiquidVolume, {
-    properties: {
-      preset: 'rest', resolution: res, cellSize: 1 / res, solver: param('solver', 'jacobi'),
-      modelUrl: '../models/latent-liquid/', ortWasmPath: '../ort/', showStats: param('stats', '0') === '1',
-    },
-  }) as LiquidVolume;
   exposeLiquid([liquid]);
 
   // Dragging: pick an obstacle under the mouse, move it in the plane facing the camera,

@@ -1,15 +1,11 @@
 import * as pc from 'playcanvas';
-import { LiquidVolume } from '../../plugin/liquid-volume.mjs';
-import { addTankEdges, createExampleApp, param } from '../shared/example-app';
+import { addLiquidTank, createExampleApp } from '../shared/example-app';
 import { exposeLiquid } from '../shared/expose';
 
 const ex = await createExampleApp({ pitch: -22 });
 if (ex) {
-  const res = Number(param('res', '32'));
-  const tank = new pc.Entity('tank');
-  tank.addComponent('script');
-  ex.app.root.addChild(tank);
-  addTankEdges(tank, new pc.Vec3(1, 1, 1));
+  const liquid = addLiquidTank(ex.app, { preset: 'pour' });
+  const tank = liquid.entity;
   // A spout where the preset's emitter sits (0.3, 0.8, 0.5), pointing down and a little +x.
   const metal = new pc.StandardMaterial();
   metal.diffuse = new pc.Color(0.55, 0.57, 0.6);
@@ -23,11 +19,5 @@ if (ex) {
   spout.setLocalScale(0.12, 0.25, 0.12);
   spout.setLocalEulerAngles(0, 0, 14);
   tank.addChild(spout);
-  const liquid = tank.script!.create(LiquidVolume, {
-    properties: {
-      preset: 'pour', resolution: res, cellSize: 1 / res, solver: param('solver', 'jacobi'),
-      modelUrl: '../models/latent-liquid/', ortWasmPath: '../ort/', showStats: param('stats', '0') === '1',
-    },
-  }) as LiquidVolume;
   exposeLiquid([liquid]);
 }

@@ -1,5 +1,6 @@
 import * as pc from 'playcanvas';
 import { OrbitCamera } from './orbit-camera';
+import { LiquidVolume } from '../../plugin/liquid-volume.mjs';
 
 /** What every example page gets. */
 export interface ExampleApp {
@@ -127,4 +128,24 @@ function setUpPanel(): void {
   if (!panel) return;
   if (param('panel', '1') === '0') panel.hidden = true;
   panel.querySelector('h1')?.addEventListener('click', () => panel.classList.toggle('collapsed'));
+}
+
+/**
+ * A 1 m tank entity at `position` under `parent` with its outline and a liquidVolume script
+ * (the examples' shared defaults: URL resolution/solver/stats, the shipped model, ORT's wasm
+ * from ../ort/), plus `properties` on top.
+ */
+export function addLiquidTank(app: pc.AppBase, properties: Record<string, unknown>, options: { parent?: pc.Entity; position?: pc.Vec3; name?: string } = {}): LiquidVolume {
+  const res = Number(param('res', '32'));
+  const tank = new pc.Entity(options.name ?? 'tank');
+  if (options.position) tank.setLocalPosition(options.position);
+  tank.addComponent('script');
+  (options.parent ?? app.root).addChild(tank);
+  addTankEdges(tank, new pc.Vec3(1, 1, 1));
+  return tank.script!.create(LiquidVolume, {
+    properties: {
+      resolution: res, cellSize: 1 / res, solver: param('solver', 'jacobi'), modelUrl: '../models/latent-liquid/',
+      ortWasmPath: '../ort/', showStats: param('stats', '0') === '1', ...properties,
+    },
+  }) as LiquidVolume;
 }

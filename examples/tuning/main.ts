@@ -1,25 +1,13 @@
 import * as pc from 'playcanvas';
-import { LiquidVolume } from '../../plugin/liquid-volume.mjs';
-import { addTankEdges, createExampleApp, param } from '../shared/example-app';
+import type { LiquidVolume } from '../../plugin/liquid-volume.mjs';
+import { addLiquidTank, createExampleApp, param } from '../shared/example-app';
 import { exposeLiquid } from '../shared/expose';
 
 const ex = await createExampleApp({ cameraTarget: new pc.Vec3(1.1, 0.3, 0.5), distance: 3.4, pitch: -24, yaw: 0 });
 if (ex) {
-  const res = Number(param('res', '32'));
   const preset = param('preset', 'dam-break');
-  const make = (name: string, x: number, solver: string, corner: string) => {
-    const tank = new pc.Entity(name);
-    tank.setPosition(x, 0, 0);
-    tank.addComponent('script');
-    ex.app.root.addChild(tank);
-    addTankEdges(tank, new pc.Vec3(1, 1, 1));
-    return tank.script!.create(LiquidVolume, {
-      properties: {
-        preset, resolution: res, cellSize: 1 / res, solver, modelUrl: '../models/latent-liquid/', ortWasmPath: '../ort/',
-        showStats: true, statsCorner: corner, debugView: 'none',
-      },
-    }) as LiquidVolume;
-  };
+  const make = (name: string, x: number, solver: string, corner: string) =>
+    addLiquidTank(ex.app, { preset, solver, showStats: true, statsCorner: corner }, { name, position: new pc.Vec3(x, 0, 0) });
   const jacobi = make('jacobi', 0, 'jacobi', 'bottom-left');
   const latent = make('latent', 1.2, 'latent', 'bottom-right');
   exposeLiquid([latent, jacobi]);

@@ -18,7 +18,8 @@ import { createServer, type Server } from 'node:http';
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
+import { encodePngRgba } from '../../src/node/png';
 import { chromium, type Browser, type Page, type ConsoleMessage } from 'playwright-core';
 
 /** Chromium flags measured to give WebGPU (compute and canvas) on SwiftShader. */
@@ -271,42 +272,7 @@ export function decodePng(png: Buffer): RgbaImage {
   return { width, height, data };
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]) & 255] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
 /** Encodes an RGBA image as PNG (for diff images in test artifacts). */
 export function encodePng(img: RgbaImage): Buffer {
-  const chunk = (type: string, body: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(body.length);
-    const tb = Buffer.concat([Buffer.from(type, 'latin1'), body]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(tb));
-    return Buffer.concat([len, tb, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(img.width, 0);
-  ihdr.writeUInt32BE(img.height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 6;
-  const stride = img.width * 4;
-  const raw = Buffer.alloc((stride + 1) * img.height);
-  for (let y = 0; y < img.height; y++) {
-    raw[y * (stride + 1)] = 0;
-    Buffer.from(img.data.buffer, img.data.byteOffset + y * stride, stride).copy(raw, y * (stride + 1) + 1);
-  }
-  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return encodePngRgba(img.width, img.height, img.data);
 }
