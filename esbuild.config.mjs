@@ -2,6 +2,7 @@
 //   node esbuild.config.mjs            build everything into dist/ and site/
 //   node esbuild.config.mjs --serve    build, then serve site/ on http://127.0.0.1:$PORT (8080)
 import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -32,7 +33,7 @@ builds.push({
 // CLI for Node (headless, Dawn through the `webgpu` package).
 builds.push({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', bench: 'src/bench/bench-cli.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', bench: 'src/bench/bench-cli.ts', node: 'src/node/index.ts' },
   outdir: 'dist',
   platform: 'node',
   external: ['webgpu', 'onnxruntime-web', 'onnxruntime-web/*'],
@@ -105,11 +106,17 @@ function copySite() {
   if (existsSync(join(root, 'models'))) cpSync(join(root, 'models'), join(root, 'site/models'), { recursive: true });
 }
 
+// Type declarations for the package's exports (tsc, declarations only).
+function emitTypes() {
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit', cwd: root });
+}
+
 const t0 = Date.now();
 if (existsSync(join(root, 'site'))) rmSync(join(root, 'site'), { recursive: true, force: true });
 await Promise.all(builds.map((b) => esbuild.build(b)));
 copySite();
 if (existsSync(join(root, 'plugin/liquid-volume.mjs'))) writeEditorScript();
+if (!process.argv.includes('--no-types')) emitTypes();
 writeFileSync(join(root, 'dist/BUILD_INFO.json'), JSON.stringify({ builtAt: new Date().toISOString(), examples: exampleDirs }, null, 2));
 log(`built ${builds.length} bundles (${exampleDirs.length} examples) in ${Date.now() - t0} ms`);
 

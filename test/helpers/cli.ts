@@ -9,7 +9,7 @@ let built = false;
 /** Builds dist/ once per test file (the CLI runs from the bundle, as installed users run it). */
 export function ensureBuilt(): void {
   if (built && existsSync(join(ROOT, 'dist', 'cli.js'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'esbuild.config.mjs'), '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'esbuild.config.mjs'), '--quiet', '--no-types'], { cwd: ROOT, stdio: 'inherit' });
   built = true;
 }
 

@@ -1,0 +1,12 @@
+/**
+ * latent-liquid/node: Node-only helpers (WebGPU through the `webgpu` package, model folders,
+ * .npy files, field dumps) on top of the engine-agnostic core, which is re-exported.
+ */
+export { createNodeGpu, NoWebGpuAdapterError, SWIFTSHADER_ICD } from './node-gpu';
+export type { NodeGpu } from './node-gpu';
+export { loadModelFromDirectory, findShippedModel, packageRoot } from './model-directory';
+export { encodeNpy, decodeNpy, writeNpy, readNpy } from './npy';
+export type { NpyArray } from './npy';
+export { dumpFrame, frameTag } from './field-dump';
+export { encodePngRgba } from './png';
+export * from '../index';
