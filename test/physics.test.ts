@@ -249,6 +249,21 @@ describe('the frame path', () => {
   });
 });
 
+describe('time stepping', () => {
+  it("'auto' substeps follow the CFL limit from the (asynchronously read) max speed", async () => {
+    const scene = presetScene('dam-break', 16);
+    scene.timeStep = { ...scene.timeStep, substeps: 'auto', cfl: 0.5, maxSubsteps: 6 };
+    const solver = await make(scene);
+    const substeps: number[] = [];
+    await run(solver, 30, (m) => substeps.push(m.substeps));
+    expect(substeps[0]).toBeGreaterThanOrEqual(1);
+    // At ~3 m/s, dx = 1/16 m and 1/60 s per frame, CFL 0.5 needs 2 or more steps.
+    expect(Math.max(...substeps)).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...substeps)).toBeLessThanOrEqual(6);
+    expect(solver.time).toBeCloseTo(30 / 60, 9);
+  }, 180_000);
+});
+
 describe('scene inputs', () => {
   it('rejects a grid larger than the device allows, naming the limit', async () => {
     const huge = validateScene({ resolution: [512, 512, 512], cellSize: 0.01, liquid: [{ type: 'box', min: [0, 0, 0], max: [1, 1, 1] }] });
