@@ -1,7 +1,9 @@
 /**
- * Entry of dist/editor/latent-liquid-editor.mjs for PlayCanvas Editor projects: everything the
- * liquidVolume script (dist/editor/liquid-volume.mjs) imports, with onnxruntime-web inlined.
+ * Library part of dist/editor/latent-liquid.mjs (PlayCanvas Editor): esbuild bundles this
+ * (with onnxruntime-web inlined, `playcanvas` external) and the build appends the readable
+ * liquid-volume.mjs, whose JSDoc @attribute tags the Editor parses, to the same file.
  */
-export { LiquidVolumeController } from './liquid-volume-controller';
-export { StatsOverlay } from './stats-overlay';
-export * from './index';
+import { LiquidVolumeController } from './liquid-volume-controller';
+import { StatsOverlay } from './stats-overlay';
+
+export const __latentLiquidEditor = { LiquidVolumeController, StatsOverlay };

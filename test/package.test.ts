@@ -1,6 +1,8 @@
 // A PlayCanvas app written the way a game developer would, against the published package
-// entry (`latent-liquid/playcanvas`), bundled with esbuild and run in headless Chromium.
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+// entry (`latent-liquid/playcanvas`), bundled with esbuild and run in headless Chromium; and
+// the single-file PlayCanvas Editor bundle, loaded as the Editor loads ESM scripts.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -58,6 +60,43 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+});
+
+describe('the PlayCanvas Editor bundle', () => {
+  it('dist/editor/latent-liquid.mjs is one ES module whose script carries the @attribute JSDoc and runs', async () => {
+    const source = readFileSync(join(ROOT, 'dist/editor/latent-liquid.mjs'), 'utf8');
+    for (const tag of ['static scriptName = \'liquidVolume\'', '@attribute', '@range [1, 16]', "@type {'jacobi' | 'latent'}", '@resource binary']) {
+      expect(source).toContain(tag);
+    }
+    const editorDir = mkdtempSync(join(tmpdir(), 'editor-bundle-'));
+    cpSync(join(ROOT, 'dist/editor'), editorDir, { recursive: true });
+    cpSync(join(ROOT, 'node_modules/playcanvas/build/playcanvas.mjs'), join(editorDir, 'playcanvas.mjs'));
+    writeFileSync(join(editorDir, 'index.html'), `<!doctype html><html><head><link rel="icon" href="data:,">
+<script type="importmap">{ "imports": { "playcanvas": "./playcanvas.mjs" } }</script></head>
+<body style="margin:0"><canvas id="c"></canvas><script type="module">
+import * as pc from 'playcanvas';
+import { LiquidVolume } from './latent-liquid.mjs';
+const canvas = document.getElementById('c');
+const device = await pc.createGraphicsDevice(canvas, { deviceTypes: [pc.DEVICETYPE_WEBGPU] });
+const app = new pc.Application(canvas, { graphicsDevice: device });
+const camera = new pc.Entity(); camera.addComponent('camera'); camera.setPosition(0.5, 0.8, 2.2); app.root.addChild(camera);
+const e = new pc.Entity(); e.addComponent('script'); app.root.addChild(e);
+const liquid = e.script.create(LiquidVolume, { properties: { preset: 'rest', resolution: 8, cellSize: 1 / 8 } });
+app.start();
+window.check = { liquid };
+</script></body></html>`);
+    const editorServer = await startStaticServer(editorDir);
+    const browser = await launchBrowser();
+    try {
+      const page = await openPage(browser, editorServer.url('/'), { width: 320, height: 240 });
+      await page.page.waitForFunction('window.check?.liquid?.stats?.frame >= 3 || window.check?.liquid?.controller?.status === "error"', undefined, { timeout: 120_000, polling: 250 });
+      expect(await page.page.evaluate(() => (window as any).check.liquid.controller.status)).toBe('running');
+      expect(page.errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await editorServer.close();
+    }
+  }, 240_000);
 });
 
 describe('the published package in a user app', () => {
