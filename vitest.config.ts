@@ -14,6 +14,9 @@ export default defineConfig({
   plugins: [wgslText],
   test: {
     pool: 'forks',
+    // onnxruntime-web's 27 MB wasm: without this V8 spends about a minute of CPU optimizing it
+    // in the background (the workers' WebGPU provider only orchestrates; Liftoff is enough).
+    execArgv: ['--liftoff-only'],
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
