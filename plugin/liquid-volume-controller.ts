@@ -352,6 +352,8 @@ export class LiquidVolumeController {
     if (this.destroyed || !solver || this.status !== 'running' || this.settings.paused || this.stepping) return;
     if (solver.lostReason) {
       this.status = 'device-lost';
+      this.message = `the GPU device was lost (${solver.lostReason}); the liquid waits for the device to be restored`;
+      this.warn(`latent-liquid: ${this.message}`);
       return;
     }
     this.updateFrame(solver, dt);

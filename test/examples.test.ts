@@ -136,6 +136,23 @@ describe('example pages', () => {
   });
 });
 
+describe('a lost device', () => {
+  it('stops the liquid with a message, without an exception storm', async () => {
+    const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW);
+    try {
+      await waitFor(page, 'window.liquid?.frame >= 3', 180_000);
+      await page.page.evaluate(() => (window as any).liquid.component.app.graphicsDevice.wgpu.destroy());
+      await waitFor(page, 'window.liquid.status === "device-lost"', 60_000);
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await page.page.evaluate(() => (window as any).liquid.message)).toMatch(/GPU device was lost/);
+      expect(page.errors).toEqual([]);
+      expect(page.logs.filter((l) => /GPU device was lost/.test(l))).toHaveLength(1);
+    } finally {
+      await page.page.close();
+    }
+  }, 300_000);
+});
+
 describe('without WebGPU', () => {
   it('a page shows a clear message instead of a blank canvas, without errors', async () => {
     const plain = await launchBrowser([], { webgpu: false });
