@@ -87,6 +87,33 @@ describe('latent-liquid simulate', () => {
   }, 120_000);
 });
 
+describe('latent-liquid dataset', () => {
+  it('writes the contract format, is deterministic for a seed, and shards merge into one index', () => {
+    const whole = join(dir, 'ds-whole');
+    const again = join(dir, 'ds-again');
+    const sharded = join(dir, 'ds-sharded');
+    const common = ['--scenes', '3', '--frames', '3', '--res', '8', '--seed', '5', '--quiet'];
+    expect(cli(['dataset', '--out', whole, ...common]).code).toBe(0);
+    expect(cli(['dataset', '--out', again, ...common]).code).toBe(0);
+    expect(cli(['dataset', '--out', sharded, '--shard', '0/2', ...common]).code).toBe(0);
+    expect(cli(['dataset', '--out', sharded, '--shard', '1/2', ...common]).code).toBe(0);
+    expect(cli(['dataset', '--merge', sharded]).code).toBe(0);
+    const index = JSON.parse(readFileSync(join(whole, 'index.json'), 'utf8'));
+    expect(index).toMatchObject({ format: 'latent-liquid-dataset', version: 1, seed: 5, resolution: [8, 8, 8], fields: ['pressure', 'hydrostatic', 'levelset'] });
+    expect(index.scenes.map((s: { id: string }) => s.id)).toEqual(['scene_00000', 'scene_00001', 'scene_00002']);
+    for (const field of ['pressure', 'hydrostatic', 'levelset']) {
+      const a = readNpy(join(whole, 'scene_00001', `${field}.npy`));
+      expect(a.shape).toEqual([3, 8, 8, 8]);
+      expect(Array.from(readNpy(join(again, 'scene_00001', `${field}.npy`)).data)).toEqual(Array.from(a.data));
+      expect(Array.from(readNpy(join(sharded, 'scene_00001', `${field}.npy`)).data)).toEqual(Array.from(a.data));
+    }
+    expect(readNpy(join(whole, 'scene_00000', 'gravity.npy')).shape).toEqual([3, 3]);
+    const merged = JSON.parse(readFileSync(join(sharded, 'index.json'), 'utf8'));
+    expect(merged.scenes.map((s: { id: string }) => s.id)).toEqual(['scene_00000', 'scene_00001', 'scene_00002']);
+    expect(cli(['dataset', '--out', sharded, '--shard', '2/2', ...common]).stderr).toMatch(/--shard must be i\/n with 0 <= i < n/);
+  }, 300_000);
+});
+
 describe('bad input', () => {
   it('an unknown preset or a missing file: usage error, exit 2', () => {
     const r = cli(['simulate', 'waterfall']);
