@@ -1,0 +1,221 @@
+// The Python training pipeline (training/) end to end on a tiny SYNTHETIC dataset, and its
+// errors on bad datasets. Needs /usr/bin/python3 with torch + onnx (apt: python3-torch
+// python3-onnx python3-matplotlib python3-tqdm); skipped, saying so, when torch is missing.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '..');
+const PYTHON = '/usr/bin/python3';
+
+function probeTorch(): string | null {
+  if (!existsSync(PYTHON)) return `${PYTHON} does not exist`;
+  const r = spawnSync(PYTHON, ['-c', 'import torch, onnx, numpy, matplotlib'], { encoding: 'utf8' });
+  return r.status === 0 ? null : `${PYTHON} cannot import torch/onnx/numpy/matplotlib: ${r.stderr.trim().split('\n').pop()}`;
+}
+const skipReason = probeTorch();
+if (skipReason) console.warn(`training tests skipped: ${skipReason}`);
+
+function py(args: string[], timeout = 110_000): SpawnSyncReturns<string> {
+  return spawnSync(PYTHON, args, {
+    cwd: root, encoding: 'utf8', timeout, maxBuffer: 64 << 20,
+    env: { ...process.env, PYTHONUNBUFFERED: '1', OMP_NUM_THREADS: '1' },
+  });
+}
+
+// Tiny networks so each run takes seconds.
+const TINY = ['--epochs', '2', '--lstm-epochs', '2', '--base-width', '2', '--latent-channels', '4',
+  '--hidden', '8', '--layers', '1', '--horizon', '4', '--threads', '1'];
+
+function pipeline(data: string, out: string, extra: string[] = []) {
+  return py(['-m', 'training.pipeline', '--data', data, '--out', out, ...TINY, ...extra]);
+}
+
+function sha(file: string) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function readF32(file: string): Float32Array {
+  const b = readFileSync(file);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+function checkManifest(dir: string, mode: string) {
+  const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  for (const key of ['format', 'version', 'mode', 'window', 'outputs', 'latent', 'inputChannels', 'levelSetClamp',
+    'resolutions', 'normalization', 'files', 'training', 'evaluation', 'golden']) {
+    expect(m, `manifest.${key}`).toHaveProperty(key);
+  }
+  expect(m.format).toBe('latent-liquid-model');
+  expect(m.version).toBe(1);
+  expect(m.mode).toBe(mode);
+  expect(m.window).toBe(6);
+  expect(m.outputs).toBe(1);
+  expect(m.latent).toEqual({ channels: 4, downsample: 8 });
+  expect(m.inputChannels).toEqual(['pressure', 'levelset']);
+  expect(m.resolutions.kind).toBe('multiple-of');
+  expect(m.normalization.pressureScale).toBeGreaterThan(0);
+  expect(m.files).toEqual({ encoder: 'encoder.onnx', lstm: 'lstm.onnx', decoder: 'decoder.onnx' });
+  for (const net of ['encoder', 'lstm', 'decoder']) {
+    expect(m.fileInfo[net].bytes).toBe(readFileSync(path.join(dir, `${net}.onnx`)).length);
+    expect(Object.keys(m.fileInfo[net].ops)).not.toContain('ConvTranspose');
+    expect(Object.keys(m.fileInfo[net].ops)).not.toContain('Shape');
+  }
+  const t = m.training;
+  expect(t.seed).toBe(0);
+  expect(typeof t.torch).toBe('string');
+  expect(t.data.synthetic).toBe(true);
+  expect(t.heldOutScenes.length).toBeGreaterThan(0);
+  for (const s of t.heldOutScenes) expect(t.trainScenes).not.toContain(s);
+  const e = m.evaluation;
+  for (const r of [e.autoencoder, e.lstm['1step'], e.lstm['4step'], e.persistence['1step']]) {
+    expect(Number.isFinite(r.relL2)).toBe(true);
+    expect(Number.isFinite(r.relL2Dyn)).toBe(true);
+    expect(r.frames).toBeGreaterThan(0);
+  }
+  expect(e.lstm.horizon).toHaveLength(4);
+  return m;
+}
+
+describe.skipIf(skipReason !== null)('training pipeline (python, synthetic data)', () => {
+  let tmp = '';
+  let data = '';
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'latent-liquid-training-'));
+    data = path.join(tmp, 'data');
+    const r = py(['-m', 'training.synthetic_dataset', '--out', data, '--scenes', '3', '--frames', '12',
+      '--resolution', '16', '16', '16', '--seed', '3']);
+    expect(r.status, r.stderr).toBe(0);
+  });
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('trains, exports and evaluates end to end (split mode)', async () => {
+    const out = path.join(tmp, 'split');
+    const r = pipeline(data, out);
+    expect(r.status, r.stderr + r.stdout.slice(-3000)).toBe(0);
+    expect(r.stdout).toContain('[6/6] evaluating');
+    for (const f of ['manifest.json', 'encoder.onnx', 'lstm.onnx', 'decoder.onnx', 'REPORT.md', 'golden/golden.json']) {
+      expect(existsSync(path.join(out, f)), f).toBe(true);
+    }
+    const m = checkManifest(out, 'split');
+    for (const img of m.report.images) expect(existsSync(path.join(out, img)), img).toBe(true);
+    expect(readdirSync(path.join(out, 'images')).filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(3);
+    // The fresh graphs reproduce PyTorch's golden outputs in onnxruntime-web.
+    const golden = JSON.parse(readFileSync(path.join(out, 'golden/golden.json'), 'utf8'));
+    expect(golden.cases.map((c: { name: string }) => c.name).sort()).toEqual(
+      ['decoder_alt', 'decoder_main', 'encoder_alt', 'encoder_main', 'lstm_alt', 'lstm_main']);
+    for (const c of golden.cases) {
+      const s = await ort.InferenceSession.create(readFileSync(path.join(out, `${c.net}.onnx`)));
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [k, v] of Object.entries<{ file: string; dims: number[] }>(c.inputs)) {
+        feeds[k] = new ort.Tensor('float32', readF32(path.join(out, 'golden', v.file)), v.dims);
+      }
+      const res = await s.run(feeds);
+      for (const [k, v] of Object.entries<{ file: string; dims: number[] }>(c.outputs)) {
+        const ref = readF32(path.join(out, 'golden', v.file));
+        const got = res[k].data as Float32Array;
+        expect(res[k].dims).toEqual(v.dims);
+        let maxAbs = 0;
+        let maxRef = 0;
+        for (let i = 0; i < ref.length; i++) {
+          maxAbs = Math.max(maxAbs, Math.abs(got[i] - ref[i]));
+          maxRef = Math.max(maxRef, Math.abs(ref[i]));
+        }
+        expect(maxAbs, c.name).toBeLessThanOrEqual(1e-4 * Math.max(1, maxRef));
+      }
+      await s.release();
+    }
+  }, 120_000);
+
+  it('is deterministic for a seed (same ONNX bytes, same numbers)', () => {
+    const a = path.join(tmp, 'det-a');
+    const b = path.join(tmp, 'det-b');
+    for (const out of [a, b]) {
+      const r = pipeline(data, out, ['--seed', '0']);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    for (const f of ['encoder.onnx', 'lstm.onnx', 'decoder.onnx']) expect(sha(path.join(a, f)), f).toBe(sha(path.join(b, f)));
+    const ma = JSON.parse(readFileSync(path.join(a, 'manifest.json'), 'utf8'));
+    const mb = JSON.parse(readFileSync(path.join(b, 'manifest.json'), 'utf8'));
+    expect(ma.evaluation).toEqual(mb.evaluation);
+  }, 120_000);
+
+  it('trains in total mode', () => {
+    const out = path.join(tmp, 'total');
+    const r = pipeline(data, out, ['--mode', 'total']);
+    expect(r.status, r.stderr).toBe(0);
+    checkManifest(out, 'total');
+  }, 120_000);
+
+  it('trains data-parallel under torchrun (2 CPU processes, gloo)', () => {
+    const out = path.join(tmp, 'ddp');
+    // training.torchrun = torch.distributed.run, repaired for torch 1.13 on Python 3.11 (Debian 12).
+    const r = py(['-m', 'training.torchrun', '--standalone', '--nproc_per_node=2', '-m', 'training.pipeline',
+      '--data', data, '--out', out, ...TINY]);
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    const m = checkManifest(out, 'split');
+    expect(m.training.processes).toBe(2);
+    expect(r.stdout).toContain('weights identical on all 2 processes');
+  }, 120_000);
+
+  describe('bad datasets give a clear error (exit code 2)', () => {
+    function expectError(dir: string, pattern: RegExp) {
+      const r = pipeline(dir, path.join(tmp, 'never'));
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^error: dataset /m);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr).not.toMatch(/Traceback/);
+      expect(existsSync(path.join(tmp, 'never', 'manifest.json'))).toBe(false);
+    }
+    function variant(name: string) {
+      const dir = path.join(tmp, name);
+      cpSync(data, dir, { recursive: true });
+      return dir;
+    }
+    function writeNpy(file: string, expr: string) {
+      const r = py(['-c', `import numpy as np; np.save(${JSON.stringify(file)}, ${expr})`]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+
+    it('empty directory', () => {
+      const dir = path.join(tmp, 'empty');
+      mkdirSync(dir);
+      expectError(dir, /index\.json not found/);
+    });
+    it('missing directory', () => {
+      expectError(path.join(tmp, 'does-not-exist'), /directory does not exist/);
+    });
+    it('pressure shape disagrees with index.json', () => {
+      const dir = variant('bad-shape');
+      writeNpy(path.join(dir, 'scene_00001/pressure.npy'), 'np.zeros((12, 16, 16, 8), np.float32)');
+      expectError(dir, /scene_00001\/pressure\.npy has shape \(12, 16, 16, 8\).*expects \(12, 16, 16, 16\)/);
+    });
+    it('fewer frames than index.json says', () => {
+      const dir = variant('bad-frames');
+      writeNpy(path.join(dir, 'scene_00000/levelset.npy'), 'np.zeros((11, 16, 16, 16), np.float32)');
+      expectError(dir, /scene_00000\/levelset\.npy has shape \(11, 16, 16, 16\)/);
+    });
+    it('missing field file', () => {
+      const dir = variant('bad-missing');
+      rmSync(path.join(dir, 'scene_00002/hydrostatic.npy'));
+      expectError(dir, /scene_00002\/hydrostatic\.npy is missing/);
+    });
+    it('NaN values', () => {
+      const dir = variant('bad-nan');
+      writeNpy(path.join(dir, 'scene_00000/pressure.npy'),
+        'np.where(np.arange(12*16*16*16).reshape(12,16,16,16) == 5000, np.nan, 0).astype(np.float32)');
+      expectError(dir, /scene_00000\/pressure\.npy contains 1 NaN\/Inf values/);
+    });
+    it('wrong dtype', () => {
+      const dir = variant('bad-dtype');
+      writeNpy(path.join(dir, 'scene_00001/hydrostatic.npy'), 'np.zeros((12, 16, 16, 16), np.float64)');
+      expectError(dir, /scene_00001\/hydrostatic\.npy has dtype float64, expected float32/);
+    });
+  });
+});

@@ -1,0 +1,144 @@
+"""Evaluation on held-out scenes: autoencoder reconstruction and LSTM rollouts.
+
+Every error is a relative L2 norm over the liquid cells (level set < 0) of one frame, computed
+on decoded TOTAL pressure in Pa (split mode adds the true hydrostatic part back, as the runtime
+does with the hydrostatic pressure of the current surface):
+    relL2      = ||p_hat - p|| / ||p||          (p: total pressure)
+    relL2Dyn   = ||p_hat - p|| / ||p - p_s||    (same error, relative to the dynamic part)
+Each metric is reported as the mean over frames and "pooled" (sums of squares over all frames).
+`lstm.vsAutoencoder` isolates the prediction error: decoded prediction against the decoded
+reconstruction of the true frame, ||p_hat - p_ae|| / ||p|| (and / ||p - p_s||).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from .data import SceneArrays, make_input
+
+
+class Accum:
+    def __init__(self):
+        self.rel, self.rel_dyn, self.err2, self.ref2, self.dyn2 = [], [], 0.0, 0.0, 0.0
+
+    def add(self, p_hat, p, ps, liquid, target=None):
+        """Error p_hat - target (default: p), normalized by the norms of p and p - p_s."""
+        if not liquid.any():
+            return
+        target = p if target is None else target
+        e2 = float(np.square((p_hat - target)[liquid], dtype=np.float64).sum())
+        r2 = float(np.square(p[liquid], dtype=np.float64).sum())
+        d2 = float(np.square((p - ps)[liquid], dtype=np.float64).sum())
+        self.err2 += e2
+        self.ref2 += r2
+        self.dyn2 += d2
+        if r2 > 0:
+            self.rel.append(math.sqrt(e2 / r2))
+        if d2 > 0:
+            self.rel_dyn.append(math.sqrt(e2 / d2))
+
+    def result(self):
+        return {
+            "relL2": float(np.mean(self.rel)) if self.rel else None,
+            "relL2Pooled": math.sqrt(self.err2 / self.ref2) if self.ref2 > 0 else None,
+            "relL2Dyn": float(np.mean(self.rel_dyn)) if self.rel_dyn else None,
+            "relL2DynPooled": math.sqrt(self.err2 / self.dyn2) if self.dyn2 > 0 else None,
+            "frames": len(self.rel),
+        }
+
+
+def to_pressure(decoded, spec, ps, liquid):
+    """Network output (normalized) -> total pressure in Pa, zero outside liquid."""
+    p = decoded * np.float32(spec.pressure_scale)
+    if spec.mode == "split":
+        p = p + ps
+    return np.where(liquid, p, 0.0).astype(np.float32)
+
+
+@torch.no_grad()
+def _decode(decoder, codes, batch=8):
+    return torch.cat([decoder(codes[i:i + batch]) for i in range(0, len(codes), batch)])[:, 0].numpy()
+
+
+@torch.no_grad()
+def rollout(lstm, codes_fcn, starts, steps):
+    """codes_fcn: [F, C, N] true codes. For each start t (first predicted frame), predicts frames
+    t .. t+steps-1 from the true codes t-w .. t-1. Returns [steps, len(starts), C, N]."""
+    w, o = lstm.cfg.window, lstm.cfg.outputs
+    hist = torch.stack([codes_fcn[t - w:t] for t in starts], 1)  # [w, B, C, N]
+    hist = lstm.normalize(hist.permute(0, 1, 3, 2))  # [w, B, N, C]
+    preds = []
+    while len(preds) < steps:
+        p = lstm.forward_normalized(hist)  # [o, B, N, C]
+        preds.extend(p.unbind(0))
+        hist = torch.cat([hist[o:], p], 0)
+    out = lstm.denormalize(torch.stack(preds[:steps]))  # [steps, B, N, C]
+    return out.permute(0, 1, 3, 2)
+
+
+@torch.no_grad()
+def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print):
+    """Returns (metrics, samples); samples hold fields of one frame per scene for the images."""
+    ae = ae.cpu().eval()
+    lstm = lstm.cpu().eval()
+    w = lstm.cfg.window
+    ae_acc, persist = Accum(), {1: Accum(), 4: Accum()}
+    pred_acc = {h: Accum() for h in range(1, horizon + 1)}
+    pred_vs_ae = {h: Accum() for h in (1, 4)}  # prediction error alone: against the AE reconstruction
+    samples = []
+    for sid in scene_ids:
+        a = SceneArrays(ds.scene(sid))
+        F = a.scene.frames
+        p, ps, phi = np.asarray(a.pressure), np.asarray(a.hydrostatic), np.asarray(a.levelset)
+        liquid = phi < 0
+        x = torch.from_numpy(np.stack([make_input(spec, p[t], ps[t], phi[t])[0] for t in range(F)]))
+        z = torch.cat([ae.encoder(x[i:i + 8]) for i in range(0, F, 8)])  # [F, C, lz, ly, lx]
+        rec = _decode(ae.decoder, z)
+        p_rec = [to_pressure(rec[t], spec, ps[t], liquid[t]) for t in range(F)]
+        for t in range(F):
+            ae_acc.add(p_rec[t], p[t], ps[t], liquid[t])
+        for h, acc in persist.items():  # last true frame carried forward h frames
+            for t in range(w, F - h + 1):
+                src = p[t - 1] - ps[t - 1] if spec.mode == "split" else p[t - 1]
+                prev = np.where(liquid[t - 1], src, 0.0)
+                acc.add(to_pressure(prev / spec.pressure_scale, spec, ps[t + h - 1], liquid[t + h - 1]),
+                        p[t + h - 1], ps[t + h - 1], liquid[t + h - 1])
+        starts = list(range(w, F))
+        if not starts:
+            continue
+        zf = z.reshape(F, z.shape[1], -1)
+        preds = rollout(lstm, zf, starts, horizon)  # [H, B, C, N]
+        lat = z.shape[1:]
+        mid = min(starts[len(starts) // 2], F - 4)  # image frame mid+3 has 1- and 4-step predictions
+        sample = {"scene": sid, "frame": None}
+        for h in range(1, horizon + 1):
+            valid = [(b, t) for b, t in enumerate(starts) if t + h - 1 < F]
+            if not valid:
+                continue
+            codes = preds[h - 1, [b for b, _ in valid]].reshape(len(valid), *lat)
+            dec = _decode(ae.decoder, codes)
+            for (b, t), d in zip(valid, dec):
+                f = t + h - 1
+                ph = to_pressure(d, spec, ps[f], liquid[f])
+                pred_acc[h].add(ph, p[f], ps[f], liquid[f])
+                if h in pred_vs_ae:
+                    pred_vs_ae[h].add(ph, p[f], ps[f], liquid[f], target=p_rec[f])
+                if h in (1, 4) and f == mid + 3:
+                    sample[f"lstm{h}"] = ph
+        if mid >= w and "lstm4" in sample and "lstm1" in sample:
+            f = mid + 3
+            sample.update(frame=f, truth=p[f], hydrostatic=ps[f], liquid=liquid[f], ae=p_rec[f])
+            samples.append(sample)
+        log(f"  evaluated {sid} ({F} frames)")
+    res = {
+        "heldOutScenes": list(scene_ids),
+        "autoencoder": ae_acc.result(),
+        "lstm": {"1step": pred_acc[1].result(),
+                 "4step": pred_acc[4].result() if horizon >= 4 else None,
+                 "horizon": [{"steps": h, **pred_acc[h].result()} for h in range(1, horizon + 1)],
+                 "vsAutoencoder": {f"{h}step": pred_vs_ae[h].result() for h in pred_vs_ae}},
+        "persistence": {"1step": persist[1].result(), "4step": persist[4].result()},
+    }
+    return res, samples

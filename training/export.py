@@ -1,0 +1,164 @@
+"""ONNX export (opset 17), graph clean-up, op allow-list check and golden input/output pairs.
+
+The exported graphs must run entirely on onnxruntime-web's native WebGPU provider:
+* no ConvTranspose (3D is unsupported there; the decoder uses Resize(nearest) + Conv);
+* no Shape-computing subgraphs (they run on the CPU): every Reshape takes a constant shape, and
+  the LSTM's initial_h/initial_c inputs (which torch builds from Shape/ConstantOfShape) are
+  removed, so ONNX's default zero state is used;
+* only ops in ALLOWED_OPS.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import warnings
+
+import numpy as np
+import onnx
+import torch
+
+OPSET = 17
+ALLOWED_OPS = {
+    "Conv", "LeakyRelu", "Resize", "Constant", "Identity", "Transpose", "Reshape", "Squeeze",
+    "Unsqueeze", "Gather", "Slice", "Sub", "Div", "Mul", "Add", "MatMul", "Gemm", "ReduceMean",
+    "Tanh", "LSTM", "Concat",
+}
+FORBIDDEN_OPS = {"ConvTranspose", "Shape", "ConstantOfShape", "Expand", "Size", "NonZero", "Range",
+                 "Loop", "If", "Scan"}
+
+
+class ExportError(Exception):
+    pass
+
+
+def _export(module, args, path, input_names, output_names, dynamic_axes):
+    kwargs = dict(opset_version=OPSET, input_names=input_names, output_names=output_names,
+                  dynamic_axes=dynamic_axes, do_constant_folding=True)
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kwargs["dynamo"] = False  # torch >= 2.9 defaults to the dynamo exporter
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, args, path, **kwargs)
+
+
+def clean_graph(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Drops LSTM initial states and every node/initializer that no graph output depends on."""
+    g = model.graph
+    for n in g.node:
+        if n.op_type == "LSTM":
+            ins = list(n.input[:5])  # X, W, R, B, sequence_lens; drop initial_h, initial_c, P
+            while ins and ins[-1] == "":
+                ins.pop()
+            del n.input[:]
+            n.input.extend(ins)
+    needed = {o.name for o in g.output}
+    keep = []
+    for n in reversed(list(g.node)):
+        if any(o in needed for o in n.output):
+            keep.append(n)
+            needed.update(i for i in n.input if i)
+    keep.reverse()
+    del g.node[:]
+    g.node.extend(keep)
+    inits = [i for i in g.initializer if i.name in needed]
+    del g.initializer[:]
+    g.initializer.extend(inits)
+    return model
+
+
+def check_graph(model: onnx.ModelProto, name: str):
+    """Raises ExportError when an op is forbidden/unlisted or a Reshape shape is not constant."""
+    g = model.graph
+    const = {i.name for i in g.initializer}
+    const.update(o for n in g.node if n.op_type == "Constant" for o in n.output)
+    ops = {}
+    for n in g.node:
+        ops[n.op_type] = ops.get(n.op_type, 0) + 1
+        if n.op_type in FORBIDDEN_OPS or n.op_type not in ALLOWED_OPS:
+            raise ExportError(f"{name}: op {n.op_type} ({n.name}) is not allowed on the WebGPU path")
+        if n.op_type == "Reshape" and n.input[1] not in const:
+            raise ExportError(f"{name}: Reshape {n.name} has a computed shape")
+        if n.op_type == "Resize":
+            mode = [a.s.decode() for a in n.attribute if a.name == "mode"]
+            if mode and mode[0] != "nearest":
+                raise ExportError(f"{name}: Resize {n.name} mode {mode[0]} (nearest expected)")
+        if n.op_type == "LSTM" and len(n.input) > 5:
+            raise ExportError(f"{name}: LSTM {n.name} still has initial state inputs")
+    for t in g.initializer:
+        if t.data_type not in (onnx.TensorProto.FLOAT, onnx.TensorProto.INT64):
+            raise ExportError(f"{name}: initializer {t.name} has data type {t.data_type}")
+    return ops
+
+
+def export_models(ae, lstm, out_dir, grid, in_channels):
+    """Writes encoder.onnx, decoder.onnx, lstm.onnx; returns {net: {"file", "bytes", "ops"}}."""
+    ae = ae.cpu().eval()
+    lstm = lstm.cpu().eval()
+    nz, ny, nx = grid
+    x = torch.zeros(1, in_channels, nz, ny, nx)
+    z = ae.encoder(x)
+    c = z.shape[1]
+    lat = {2: "lz", 3: "ly", 4: "lx"}
+    full = {2: "nz", 3: "ny", 4: "nx"}
+    jobs = [
+        ("encoder", ae.encoder, x, ["pressure"], ["code"], {"pressure": full, "code": lat}),
+        ("decoder", ae.decoder, z, ["code"], ["pressure"], {"code": lat, "pressure": full}),
+        ("lstm", lstm, torch.zeros(lstm.cfg.window, c, z[0, 0].numel()), ["history"], ["prediction"],
+         {"history": {2: "N"}, "prediction": {2: "N"}}),
+    ]
+    info = {}
+    for name, module, arg, ins, outs, axes in jobs:
+        path = os.path.join(out_dir, f"{name}.onnx")
+        with torch.no_grad():
+            _export(module, (arg,), path, ins, outs, axes)
+        model = clean_graph(onnx.load(path))
+        onnx.checker.check_model(model)
+        model = onnx.shape_inference.infer_shapes(model)
+        ops = check_graph(model, name)
+        onnx.save(model, path)
+        info[name] = {"file": f"{name}.onnx", "bytes": os.path.getsize(path), "ops": ops}
+    return info
+
+
+def _write_bin(folder, name, arr):
+    arr = np.ascontiguousarray(arr, dtype="<f4")
+    arr.tofile(os.path.join(folder, name))
+    return {"file": name, "dims": list(arr.shape)}
+
+
+@torch.no_grad()
+def write_golden(ae, lstm, out_dir, x_main, history_main, x_alt=None):
+    """Golden pairs computed by PyTorch (float32, little-endian raw .bin + golden/golden.json).
+
+    x_main: encoder input [1, Cin, nz, ny, nx] (a real held-out frame); history_main: [w, C, N]
+    real codes; x_alt: optional input at another resolution (checks multi-resolution graphs).
+    """
+    ae = ae.cpu().eval()
+    lstm = lstm.cpu().eval()
+    folder = os.path.join(out_dir, "golden")
+    os.makedirs(folder, exist_ok=True)
+    cases = []
+
+    def case(net, tag, in_name, inp, out_name, out):
+        cases.append({"net": net, "name": f"{net}_{tag}",
+                      "inputs": {in_name: _write_bin(folder, f"{net}_{tag}_{in_name}.bin", inp.numpy())},
+                      "outputs": {out_name: _write_bin(folder, f"{net}_{tag}_{out_name}.bin", out.numpy())}})
+
+    for tag, x in (("main", x_main), ("alt", x_alt)):
+        if x is None:
+            continue
+        z = ae.encoder(x)
+        case("encoder", tag, "pressure", x, "code", z)
+        case("decoder", tag, "code", z, "pressure", ae.decoder(z))
+        if tag == "main":
+            hist = history_main
+        else:  # history at the other resolution: the main frame's code repeated with drift
+            flat = z.reshape(z.shape[1], -1)
+            hist = torch.stack([flat * (1 + 0.05 * k) for k in range(lstm.cfg.window)])
+        case("lstm", tag, "history", hist, "prediction", lstm(hist))
+    index = {"format": "latent-liquid-golden", "version": 1, "dtype": "float32-le",
+             "producer": f"torch {torch.__version__}", "cases": cases}
+    with open(os.path.join(folder, "golden.json"), "w") as f:
+        json.dump(index, f, indent=1)
+    return index

@@ -1,0 +1,205 @@
+"""Networks: a fully convolutional 3D autoencoder and a latent LSTM shared across latent cells.
+
+Everything here exports to ONNX opset 17 with only ops that onnxruntime-web's native WebGPU
+provider runs (Conv, LeakyRelu, Resize(nearest), MatMul, Add, Mul, Sub, Div, Tanh, ReduceMean,
+Transpose, constant-shape Reshape, Squeeze, Slice/Gather with constant indices, LSTM).
+No ConvTranspose (unsupported for 3D on WebGPU) and no shape-computing subgraphs.
+
+Layouts (see docs/contracts.md):
+  encoder  [B, Cin, nz, ny, nx] -> [B, C, nz/8, ny/8, nx/8]
+  decoder  [B, C, lz, ly, lx]   -> [B, 1, nz, ny, nx]
+  lstm     history [w, C, N]    -> prediction [o, C, N]   (N = lz*ly*lx latent cells)
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import partial
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+DOWNSAMPLE = 8  # three stride-2 stages
+LEAK = 0.1
+
+
+@dataclass
+class AEConfig:
+    in_channels: int = 2
+    latent_channels: int = 16
+    base_width: int = 8  # widths per stage: b (full), 2b (/2), 4b (/4), 4b (/8)
+    init: str = "he"  # conv weight init: "he" (LeakyReLU gain) or "torch" (torch's default)
+
+    def widths(self):
+        b = self.base_width
+        return [b, 2 * b, 4 * b, 4 * b]
+
+    def to_dict(self):
+        return asdict(self)
+
+
+@dataclass
+class LSTMConfig:
+    channels: int = 16
+    window: int = 6
+    outputs: int = 1
+    hidden: int = 64
+    layers: int = 2
+    context: bool = True  # add a projection of the mean code over all latent cells
+    base: str = "linear"  # residual base: "linear" extrapolation or "last" code
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def _conv(cin, cout, k=3, stride=1, init="he"):
+    conv = nn.Conv3d(cin, cout, k, stride=stride, padding=k // 2)
+    if init == "he":
+        # He init for LeakyReLU keeps the signal's variance through the ~20 layers; torch's
+        # default shrinks it about 6x per layer, so the untrained output ignores the input.
+        nn.init.kaiming_normal_(conv.weight, a=LEAK, nonlinearity="leaky_relu")
+        nn.init.zeros_(conv.bias)
+    return conv
+
+
+class _NearestUp2Fn(torch.autograd.Function):
+    """Nearest x2 upsampling whose backward is a deterministic 2x2x2 block sum.
+
+    CUDA's own upsample_nearest3d backward uses atomics (non-deterministic); this one uses
+    avg_pool3d, which is deterministic on CPU and CUDA.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        return F.interpolate(x, scale_factor=2.0, mode="nearest")
+
+    @staticmethod
+    def backward(ctx, grad):
+        return F.avg_pool3d(grad, 2) * 8.0
+
+
+class NearestUp2(nn.Module):
+    def forward(self, x):
+        if self.training and torch.is_grad_enabled():
+            return _NearestUp2Fn.apply(x)
+        # Exported as Resize(mode=nearest) with constant scales.
+        return F.interpolate(x, scale_factor=2.0, mode="nearest")
+
+
+class Encoder(nn.Module):
+    def __init__(self, cfg: AEConfig):
+        super().__init__()
+        w, c = cfg.widths(), partial(_conv, init=cfg.init)
+        layers = [c(cfg.in_channels, w[0]), nn.LeakyReLU(LEAK)]
+        for i in range(3):
+            layers += [c(w[i], w[i + 1], 3, 2), nn.LeakyReLU(LEAK),
+                       c(w[i + 1], w[i + 1]), nn.LeakyReLU(LEAK)]
+        layers += [c(w[3], cfg.latent_channels, 1)]  # linear code, no activation
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Decoder(nn.Module):
+    def __init__(self, cfg: AEConfig):
+        super().__init__()
+        w, c = cfg.widths(), partial(_conv, init=cfg.init)
+        layers = [c(cfg.latent_channels, w[3]), nn.LeakyReLU(LEAK),
+                  c(w[3], w[3]), nn.LeakyReLU(LEAK)]
+        for i in (3, 2, 1):
+            layers += [NearestUp2(), c(w[i], w[i - 1]), nn.LeakyReLU(LEAK),
+                       c(w[i - 1], w[i - 1]), nn.LeakyReLU(LEAK)]
+        layers += [c(w[0], 1)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Autoencoder(nn.Module):
+    def __init__(self, cfg: AEConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = Encoder(cfg)
+        self.decoder = Decoder(cfg)
+
+    def forward(self, x):
+        return self.decoder(self.encoder(x))
+
+
+class LatentLSTM(nn.Module):
+    """Predicts the next `outputs` latent codes of every latent cell from its last `window` codes.
+
+    One LSTM is shared by all latent cells (cells are the batch, channels the features), so the
+    same weights serve any domain size. Per time step a cell's input is its normalized code and
+    its change since the previous frame; with `context` a projection of the mean of those over
+    all cells of the frame is added (a ReduceMean, valid for any N). The prediction is residual
+    on a base: the last code (`base="last"`) or its linear extrapolation (`base="linear"`,
+    last + k * (last - previous) for the k-th output); the head starts at zero, so an untrained
+    model predicts the base. Code normalization (per-channel mean/std, one-frame change scale
+    from the training codes) lives in buffers and is baked into the exported graph.
+    """
+
+    def __init__(self, cfg: LSTMConfig):
+        super().__init__()
+        if cfg.window < 2:
+            raise ValueError("the LSTM window must be at least 2 (it reads frame-to-frame changes)")
+        self.cfg = cfg
+        c, h = cfg.channels, cfg.hidden
+        self.register_buffer("code_mean", torch.zeros(c))
+        self.register_buffer("code_std", torch.ones(c))
+        self.register_buffer("delta_scale", torch.ones(c))  # RMS one-frame change, normalized
+        steps = torch.arange(1, cfg.outputs + 1, dtype=torch.float32)[:, None]
+        self.register_buffer("base_steps", steps if cfg.base == "linear" else torch.zeros_like(steps))
+        self.inp = nn.Linear(2 * c, h)
+        self.ctx = nn.Linear(2 * c, h, bias=False) if cfg.context else None
+        self.lstm = nn.LSTM(h, h, num_layers=cfg.layers)  # sequence-first
+        self.head = nn.Linear(h, cfg.outputs * c)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def set_normalization(self, mean, std, delta_scale):
+        self.code_mean.copy_(mean)
+        self.code_std.copy_(std)
+        self.delta_scale.copy_(delta_scale)
+
+    def normalize(self, x):
+        return (x - self.code_mean) / self.code_std
+
+    def denormalize(self, x):
+        return x * self.code_std + self.code_mean
+
+    def _features(self, xn, cell_dim):
+        """xn: [w, ..., C] normalized codes, cells at `cell_dim` -> [w-1, ..., H] LSTM inputs."""
+        x = torch.cat([xn[1:], (xn[1:] - xn[:-1]) / self.delta_scale], -1)
+        f = self.inp(x)
+        if self.ctx is not None:
+            f = f + self.ctx(x.mean(dim=cell_dim, keepdim=True))
+        return torch.tanh(f)
+
+    def _head(self, f, last, prev):
+        """f: [w-1, M, H]; last, prev: [M, C] normalized codes of the last two frames -> [M, o, C]."""
+        cfg = self.cfg
+        y, _ = self.lstm(f)  # [w-1, M, H]
+        d = self.head(y[-1]).reshape(-1, cfg.outputs, cfg.channels)
+        base = last.unsqueeze(1) + self.base_steps * (last - prev).unsqueeze(1)
+        return base + d * self.delta_scale
+
+    def forward_normalized(self, xn):
+        """Training path. xn: [w, B, N, C] normalized -> [o, B, N, C] normalized."""
+        w, b, n, c = xn.shape
+        f = self._features(xn, cell_dim=2).reshape(w - 1, b * n, -1)
+        out = self._head(f, xn[-1].reshape(b * n, c), xn[-2].reshape(b * n, c))  # [B*N, o, C]
+        return out.reshape(b, n, self.cfg.outputs, c).permute(2, 0, 1, 3)
+
+    def forward(self, history):
+        """Export path (contract layout). history: [w, C, N] raw codes -> [o, C, N]."""
+        xn = self.normalize(history.permute(0, 2, 1))  # [w, N, C]
+        f = self._features(xn, cell_dim=1)  # [w-1, N, H]
+        out = self._head(f, xn[-1], xn[-2])  # [N, o, C]
+        return self.denormalize(out).permute(1, 2, 0)
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

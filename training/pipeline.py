@@ -1,0 +1,279 @@
+"""End-to-end training: dataset -> autoencoder -> latent codes -> LSTM -> ONNX -> evaluation.
+
+    /usr/bin/python3 -m training.pipeline --data DIR --out models/NAME [--mode split|total]
+        [--epochs 30] [--lstm-epochs 60] [--seed 0] [--device cpu|cuda]
+
+Data-parallel: the same command under torchrun, e.g.
+    torchrun --standalone --nproc_per_node=2 -m training.pipeline --data DIR --out models/NAME
+(on Debian 12's torch 1.13 use `/usr/bin/python3 -m training.torchrun` instead of `torchrun`).
+See training/README.md for every option and manifest field.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+
+import numpy as np
+import torch
+
+from . import dist as D
+from .data import DatasetError, FrameDataset, InputSpec, SceneArrays, load_dataset, make_input, \
+    pressure_scale, split_scenes
+from .evaluate import evaluate
+from .export import ExportError, export_models, write_golden
+from .models import DOWNSAMPLE, AEConfig, Autoencoder, LatentLSTM, LSTMConfig, count_parameters
+from .report import write_report
+from .train_ae import train_autoencoder
+from .train_lstm import code_statistics, encode_scene, encode_scenes, train_lstm
+
+GOLDEN_TOLERANCE = 1e-4  # max |ort - torch| / max(1, max |torch|), see test/models.test.ts
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m training.pipeline",
+                                 description="Train encoder/LSTM/decoder ONNX models from a latent-liquid dataset.")
+    ap.add_argument("--data", required=True, help="dataset directory (docs/contracts.md)")
+    ap.add_argument("--out", required=True, help="output model set directory, e.g. models/NAME")
+    ap.add_argument("--mode", choices=["split", "total"], default="split",
+                    help="split: encode p - p_s (hydrostatic added back at run time); total: encode p")
+    ap.add_argument("--epochs", type=int, default=30, help="autoencoder epochs")
+    ap.add_argument("--lstm-epochs", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", choices=["cpu", "cuda"], default=None, help="default: cuda if available")
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads per process")
+    ap.add_argument("--workers", type=int, default=0, help="autoencoder data-loading processes")
+    ap.add_argument("--no-mirror", action="store_true",
+                    help="no random x/z mirror images when training the autoencoder")
+    ap.add_argument("--batch", type=int, default=8, help="autoencoder frames per batch (per process)")
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lstm-batch", type=int, default=16, help="LSTM windows per batch (per process)")
+    ap.add_argument("--lstm-lr", type=float, default=2e-3)
+    ap.add_argument("--latent-channels", type=int, default=16)
+    ap.add_argument("--base-width", type=int, default=8, help="conv widths b, 2b, 4b, 4b")
+    ap.add_argument("--init", choices=["he", "torch"], default="he", help="autoencoder conv init")
+    ap.add_argument("--inputs", choices=["pressure", "pressure,levelset"], default="pressure,levelset")
+    ap.add_argument("--level-set-clamp", type=float, default=4.0, help="level set clamp in cells")
+    ap.add_argument("--window", type=int, default=6)
+    ap.add_argument("--outputs", type=int, default=1)
+    ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--no-context", action="store_true", help="LSTM without the mean-code context input")
+    ap.add_argument("--base", choices=["linear", "last"], default="linear",
+                    help="LSTM predicts a correction to the linear extrapolation or to the last code")
+    ap.add_argument("--rollout", type=int, default=4, help="LSTM training rollout steps")
+    ap.add_argument("--holdout", type=float, default=0.2, help="fraction of scenes held out")
+    ap.add_argument("--heldout", default=None, help="comma-separated scene ids to hold out instead")
+    ap.add_argument("--horizon", type=int, default=8, help="evaluated rollout length")
+    ap.add_argument("--res-min", type=int, nargs=3, default=[16, 16, 16], metavar=("NX", "NY", "NZ"))
+    ap.add_argument("--res-max", type=int, nargs=3, default=[128, 128, 128], metavar=("NX", "NY", "NZ"))
+    ap.add_argument("--save-checkpoint", action="store_true", help="also write checkpoint.pt")
+    ap.add_argument("--ae-checkpoint", default=None,
+                    help="checkpoint.pt of an earlier run: reuse its autoencoder (same data, mode, "
+                         "inputs), train only the LSTM")
+    a = ap.parse_args(argv)
+    for name in ("lstm_epochs", "batch", "lstm_batch", "latent_channels", "base_width", "window",
+                 "outputs", "hidden", "layers", "rollout", "horizon"):
+        if getattr(a, name) < 1:
+            ap.error(f"--{name.replace('_', '-')} must be at least 1")
+    if a.window < 2:
+        ap.error("--window must be at least 2")
+    if a.epochs < 1 and not a.ae_checkpoint:
+        ap.error("--epochs must be at least 1 (or give --ae-checkpoint)")
+    if not 0 < a.holdout < 1:
+        ap.error("--holdout must be between 0 and 1")
+    return a
+
+
+def _golden_inputs(ae, ds, spec, scene_id, w):
+    a = SceneArrays(ds.scene(scene_id))
+    t = min(a.scene.frames - 1, max(w, a.scene.frames // 2))
+    x, _ = make_input(spec, np.asarray(a.pressure[t]), np.asarray(a.hydrostatic[t]),
+                      np.asarray(a.levelset[t]))
+    x = torch.from_numpy(x)[None]
+    # Another grid: 8 more cells in x, filled with air (pressure 0, level set channel +1).
+    pad = torch.zeros(1, x.shape[1], x.shape[2], x.shape[3], DOWNSAMPLE)
+    if x.shape[1] > 1:
+        pad[:, 1] = 1.0
+    x_alt = torch.cat([x, pad], 4)
+    codes = encode_scene(ae.encoder.cpu(), a, spec, "cpu")
+    hist = codes[t - w:t].reshape(w, codes.shape[1], -1)
+    return x, hist, x_alt
+
+
+def _load_ae(path, spec, train_ids):
+    ck = torch.load(path, map_location="cpu")
+    problems = []
+    if ck["mode"] != spec.mode:
+        problems.append(f"mode {ck['mode']} != {spec.mode}")
+    if ck["inputs"] != spec.channels:
+        problems.append(f"inputs {ck['inputs']} != {spec.channels}")
+    if ck["train_scenes"] != train_ids:
+        problems.append("different training scenes")
+    if abs(ck["pressure_scale"] - spec.pressure_scale) > 1e-6 * spec.pressure_scale:
+        problems.append(f"pressureScale {ck['pressure_scale']} != {spec.pressure_scale}")
+    if problems:
+        raise DatasetError(f"--ae-checkpoint {path} does not match this run: {'; '.join(problems)}")
+    ae = Autoencoder(AEConfig(**ck["ae_config"]))
+    ae.load_state_dict(ck["autoencoder"])
+    return ae, ck.get("ae_history", [])
+
+
+def run(args):
+    ctx = D.setup(args.device)
+    D.seed_everything(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    timings = {}
+    t_all = t0 = time.time()
+    ctx.log(f"[1/6] loading {args.data} (torch {torch.__version__}, device {ctx.device}, "
+            f"{ctx.world} process(es))")
+    ds = load_dataset(args.data, min_frames=args.window + 4)
+    heldout = [s for s in args.heldout.split(",") if s] if args.heldout else None
+    train_ids, held_ids = split_scenes(ds, args.holdout, args.seed, heldout)
+    mode = args.mode
+    scale = pressure_scale(ds, train_ids, mode)
+    spec = InputSpec(mode, scale, ds.cell_size, args.level_set_clamp, args.inputs == "pressure,levelset")
+    ctx.log(f"  {len(ds.scenes)} scenes at {list(ds.resolution)}: train {len(train_ids)}, held out "
+            f"{held_ids}; pressureScale ({mode}) {scale:.6g} Pa")
+    timings["load"] = time.time() - t0
+
+    t0 = time.time()
+    if args.ae_checkpoint:
+        ctx.log(f"[2/6] loading the autoencoder from {args.ae_checkpoint}")
+        ae, ae_hist = _load_ae(args.ae_checkpoint, spec, train_ids)
+        ae_cfg = ae.cfg
+        args.latent_channels, args.base_width = ae_cfg.latent_channels, ae_cfg.base_width
+    else:
+        ctx.log("[2/6] training the autoencoder")
+        ae_cfg = AEConfig(len(spec.channels), args.latent_channels, args.base_width, args.init)
+        torch.manual_seed(args.seed)
+        ae = Autoencoder(ae_cfg)
+        frames = FrameDataset(ds, train_ids, spec)
+        ae_hist = train_autoencoder(ae, frames, ctx, args.epochs, args.batch, args.lr, args.seed,
+                                    args.workers, augment=not args.no_mirror)
+    ae.to(ctx.device).eval()
+    ctx.check_in_sync(ae, "autoencoder")
+    timings["autoencoder"] = time.time() - t0
+
+    t0 = time.time()
+    ctx.log("[3/6] encoding training scenes")
+    codes = encode_scenes(ae.encoder, ds, train_ids, spec, ctx.device)
+    mean, std, delta = code_statistics(codes)
+    timings["encode"] = time.time() - t0
+
+    t0 = time.time()
+    ctx.log("[4/6] training the LSTM")
+    lstm_cfg = LSTMConfig(args.latent_channels, args.window, args.outputs, args.hidden, args.layers,
+                          not args.no_context, args.base)
+    torch.manual_seed(args.seed + 1)
+    lstm = LatentLSTM(lstm_cfg)
+    lstm.set_normalization(mean, std, delta)
+    lstm_hist, copy_last = train_lstm(lstm, codes, ctx, args.lstm_epochs, args.lstm_batch,
+                                      args.lstm_lr, args.seed, args.rollout)
+    ctx.check_in_sync(lstm, "LSTM")
+    timings["lstm"] = time.time() - t0
+    ctx.barrier()
+    if not ctx.is_main:
+        D.teardown(ctx)
+        return None
+
+    t0 = time.time()
+    ctx.log(f"[5/6] exporting ONNX to {args.out}")
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+    for stale in ("golden", "images"):
+        shutil.rmtree(os.path.join(out, stale), ignore_errors=True)
+    if os.path.exists(os.path.join(out, "manifest.json")):  # written last: its presence = complete set
+        os.remove(os.path.join(out, "manifest.json"))
+    ae.cpu().eval()
+    lstm.cpu().eval()
+    info = export_models(ae, lstm, out, ds.grid, len(spec.channels))
+    info["encoder"]["parameters"] = count_parameters(ae.encoder)
+    info["decoder"]["parameters"] = count_parameters(ae.decoder)
+    info["lstm"]["parameters"] = count_parameters(lstm)
+    x_main, hist_main, x_alt = _golden_inputs(ae, ds, spec, held_ids[0], args.window)
+    golden = write_golden(ae, lstm, out, x_main, hist_main, x_alt)
+    if args.save_checkpoint:
+        torch.save({"autoencoder": ae.state_dict(), "lstm": lstm.state_dict(),
+                    "ae_config": ae_cfg.to_dict(), "lstm_config": lstm_cfg.to_dict(),
+                    "ae_history": ae_hist, "mode": mode, "pressure_scale": scale,
+                    "inputs": spec.channels, "train_scenes": train_ids}, os.path.join(out, "checkpoint.pt"))
+    timings["export"] = time.time() - t0
+
+    t0 = time.time()
+    ctx.log(f"[6/6] evaluating on held-out scenes {held_ids}")
+    ev, samples = evaluate(ae, lstm, ds, held_ids, spec, args.horizon, log=ctx.log)
+    timings["evaluate"] = time.time() - t0
+    timings["total"] = time.time() - t_all
+
+    res_min = [min(a, b) for a, b in zip(args.res_min, ds.resolution)]
+    res_max = [max(a, b) for a, b in zip(args.res_max, ds.resolution)]
+    manifest = {
+        "format": "latent-liquid-model",
+        "version": 1,
+        "mode": mode,
+        "window": args.window,
+        "outputs": args.outputs,
+        "latent": {"channels": args.latent_channels, "downsample": DOWNSAMPLE},
+        "inputChannels": spec.channels,
+        "levelSetClamp": args.level_set_clamp,
+        "resolutions": {"kind": "multiple-of", "multiple": DOWNSAMPLE, "min": res_min, "max": res_max,
+                        "trained": list(ds.resolution)},
+        "normalization": {"pressureScale": scale},
+        "files": {"encoder": "encoder.onnx", "lstm": "lstm.onnx", "decoder": "decoder.onnx"},
+        "fileInfo": info,
+        "training": {
+            "dataset": os.path.abspath(args.data),
+            "data": ds.describe(),
+            "trainScenes": train_ids,
+            "heldOutScenes": held_ids,
+            "seed": args.seed,
+            "epochs": len(ae_hist),
+            "autoencoderFrom": args.ae_checkpoint,
+            "lstmEpochs": args.lstm_epochs,
+            "rollout": args.rollout,
+            "torch": torch.__version__,
+            "device": str(ctx.device),
+            "processes": ctx.world,
+            "autoencoder": ae_cfg.to_dict(),
+            "lstm": lstm_cfg.to_dict(),
+            "hyperparameters": {"batch": args.batch, "lr": args.lr, "lstmBatch": args.lstm_batch,
+                                "workers": args.workers, "mirror": not args.no_mirror,
+                                "lstmLr": args.lstm_lr, "holdout": args.holdout},
+            "losses": {"autoencoder": ae_hist, "lstm": lstm_hist},
+            "copyLastCodeMse": copy_last,
+            "timings": timings,
+            "command": " ".join(sys.argv),
+        },
+        "evaluation": ev,
+        "golden": {"index": "golden/golden.json", "cases": [c["name"] for c in golden["cases"]],
+                   "tolerance": {"maxAbsOverMaxRef": GOLDEN_TOLERANCE}},
+    }
+    images = write_report(out, manifest, ae_hist, lstm_hist, samples)
+    manifest["report"] = {"file": "REPORT.md", "images": images}
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+    a, l1, l4 = ev["autoencoder"], ev["lstm"]["1step"], ev["lstm"]["4step"]
+    ctx.log(f"done in {timings['total']:.1f} s: held-out relL2 AE {a['relL2']:.4f}, LSTM 1-step "
+            f"{l1['relL2']:.4f}, 4-step {l4['relL2']:.4f} (dynamic: {a['relL2Dyn']:.4f}, "
+            f"{l1['relL2Dyn']:.4f}, {l4['relL2Dyn']:.4f}); sizes enc/lstm/dec "
+            f"{info['encoder']['bytes']}/{info['lstm']['bytes']}/{info['decoder']['bytes']} bytes")
+    D.teardown(ctx)
+    return manifest
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        run(args)
+    except (DatasetError, ExportError) as e:
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
