@@ -54,7 +54,7 @@ export const DEFAULT_LIQUID_SETTINGS: Readonly<LiquidVolumeSettings> = Object.fr
   solver: 'jacobi',
   interval: 4,
   correctionIterations: 4,
-  adaptive: 0,
+  adaptive: 1,
   jacobiIterations: 100,
   modelUrl: '',
   modelAssets: null,
@@ -309,7 +309,7 @@ export class LiquidVolumeController {
       this.stepping = true; // no steps while the networks load
       try {
         const stage = await attachLatentPredictor(solver, files, {
-          schedule: { interval: s.interval, correctionIterations: s.correctionIterations, ...(s.adaptive > 0 ? { adaptiveThreshold: s.adaptive } : {}) },
+          schedule: { interval: s.interval, correctionIterations: s.correctionIterations, adaptiveThreshold: s.adaptive > 0 ? s.adaptive : undefined },
           ort: s.ortWasmPath ? { wasmPaths: s.ortWasmPath } : {},
           onWarning: (m) => this.warn(m),
         });

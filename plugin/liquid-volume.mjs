@@ -86,15 +86,15 @@ export class LiquidVolume extends Script {
   correctionIterations = 4;
 
   /**
-   * Latent: solve a predicted frame fully when the divergence it leaves exceeds this (1/s);
-   * 0 = off.
+   * Latent: discard a prediction whose RMS divergence after the corrections exceeds this (1/s)
+   * and solve that frame fully from the previous pressure (decided on the GPU); 0 = off.
    *
    * @attribute
    * @range [0, 10]
    * @precision 3
    * @enabledif {solver === 'latent'}
    */
-  adaptive = 0;
+  adaptive = 1;
 
   /**
    * Jacobi iterations of a full pressure solve.

@@ -23,7 +23,7 @@ export { randomScene, seededRandom, RANDOM_SCENE_KINDS } from './scene/random-sc
 export { PcgPressureStage } from './solver/pcg-pressure-stage';
 export { solvePressurePcg } from './reference/pcg';
 export { LatentPressurePredictor } from './latent/latent-pressure-predictor';
-export type { LatentCounters } from './latent/latent-pressure-predictor';
+export type { LatentCounters, PredictionForm, PredictorOptions } from './latent/latent-pressure-predictor';
 export { LatentPressureStage } from './latent/latent-pressure-stage';
 export type { LatentStageStats } from './latent/latent-pressure-stage';
 export { LatentScheduler, DEFAULT_LATENT_SCHEDULE } from './latent/latent-scheduler';

@@ -131,7 +131,7 @@ describe('the predictor on WebGPU', () => {
 
   it('runs the schedule in a simulation: encodes solved steps, predicts the rest, writes finite pressure', async () => {
     const solver = await solverFor('dam-break', 16);
-    const stage = await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { schedule: { interval: 3, correctionIterations: 2 }, onWarning: (m) => { throw new Error(m); } });
+    const stage = await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { schedule: { interval: 3, correctionIterations: 2, adaptiveThreshold: undefined }, onWarning: (m) => { throw new Error(m); } });
     expect(stage).not.toBeNull();
     solver.collectMetrics = true;
     const modes: string[] = [];
@@ -146,13 +146,42 @@ describe('the predictor on WebGPU', () => {
     }
     expect(modes.join(',')).toBe('solve,solve,solve,solve,solve,solve,predict,predict,solve,predict,predict,solve');
     const counters = await stage!.predictor.readCounters();
-    expect(counters).toEqual({ predictions: 4, rejected: 0, repairedCodes: 0 });
+    expect(counters).toEqual({ predictions: 4, rejected: 0, repairedCodes: 0, adaptiveFallbacks: 0 });
     const p = await solver.readField('pressure');
     expect(p.every(Number.isFinite)).toBe(true);
   }, 180_000);
 });
 
 describe('fallbacks', () => {
+  it('adaptive mode: a prediction above the threshold is discarded for a full solve from the warm start, exactly what Jacobi computes', async () => {
+    // Threshold 1e-9 1/s discards every prediction: the run must equal a Jacobi-only run bit
+    // for bit (the K corrections are thrown away with the prediction). 1e9 discards none.
+    const reference = await solverFor('dam-break', 16);
+    const strict = await solverFor('dam-break', 16);
+    const lax = await solverFor('dam-break', 16);
+    const fail = (m: string) => { throw new Error(m); };
+    const s1 = (await attachLatentPredictor(strict, loadModelFromDirectory(TINY), { schedule: { interval: 4, correctionIterations: 2, adaptiveThreshold: 1e-9 }, onWarning: fail }))!;
+    const s2 = (await attachLatentPredictor(lax, loadModelFromDirectory(TINY), { schedule: { interval: 4, correctionIterations: 2, adaptiveThreshold: 1e9 }, onWarning: fail }))!;
+    for (const s of [reference, strict, lax]) s.collectMetrics = true;
+    let predicted = 0;
+    for (let f = 0; f < 10; f++) {
+      await reference.step(); await strict.step(); await lax.step();
+      await reference.readMetrics(); await lax.readMetrics();
+      const m = await strict.readMetrics();
+      if (m.mode === 'predict') {
+        predicted++;
+        expect(m.extra).toMatchObject({ adaptiveFallbacks: predicted });
+      }
+    }
+    expect(predicted).toBe(3);
+    expect((await s1.predictor.readCounters()).adaptiveFallbacks).toBe(3);
+    expect((await s2.predictor.readCounters()).adaptiveFallbacks).toBe(0);
+    const [pRef, pStrict, pLax] = [await reference.readField('pressure'), await strict.readField('pressure'), await lax.readField('pressure')];
+    expect(pStrict).toEqual(pRef);
+    expect(pLax).not.toEqual(pRef);
+    expect(await strict.readField('levelset')).toEqual(await reference.readField('levelset'));
+  }, 240_000);
+
   it('a broken .onnx file: warns once, keeps solving with Jacobi', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'broken-model-'));
     cpSync(TINY, dir, { recursive: true });

@@ -11,8 +11,8 @@ export const COMPARE_HELP = `latent-liquid compare <preset|scene.json> [options]
 
 Runs the latent solver and a reference (a full Jacobi solve every step, same settings) from
 the same start and reports per frame: the relative L2 error of the pressure used, the
-divergence after the projection, the volume, and the surface difference (fraction of cells
-whose inside/outside differs). With several intervals, prints a summary table like the
+divergence after the projection, the volume, the surface difference (fraction of cells
+whose inside/outside differs), and how many predictions were discarded (adaptive mode). With several intervals, prints a summary table like the
 paper's interval evaluation.
 
 Options:
@@ -22,7 +22,8 @@ Options:
   --intervals LIST          comma-separated intervals (default 2,3,4,6,8)
   --model DIR               model set (default: the shipped model for the grid)
   --correction-iterations K Jacobi iterations after each prediction (default 4)
-  --adaptive THRESHOLD      adaptive full solves above this RMS divergence (1/s)
+  --adaptive THRESHOLD      discard predictions above this RMS divergence (1/s) for a full
+                            solve (default 1; 0 turns the check off)
   --jacobi-iterations K     iterations of a full solve (default: the scene's)
   --metrics FILE.jsonl      per-frame rows
   --summary FILE.md         the summary table as Markdown (also printed)
@@ -46,6 +47,8 @@ export interface CompareRow {
   surfaceDifferenceOfLiquid: number;
   ms: number;
   msReference: number;
+  /** Predictions discarded so far (NaN/Inf, or above the adaptive threshold), each replaced by a full solve. */
+  discardedPredictions: number;
 }
 
 function frameMs(m: FrameMetrics): number {
@@ -131,6 +134,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
           volume: m.volume, volumeReference: r.metrics.volume,
           surfaceDifference: differ / p.length, surfaceDifferenceOfLiquid: liquid > 0 ? differ / liquid : 0,
           ms: frameMs(m), msReference: frameMs(r.metrics),
+          discardedPredictions: Number(m.extra?.adaptiveFallbacks ?? 0) + Number(m.extra?.rejectedPredictions ?? 0),
         };
         rows.push(row);
         out?.write(`${JSON.stringify(row)}\n`);
@@ -143,7 +147,8 @@ export async function compareCommand(argv: string[]): Promise<void> {
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
     const last = rows[rows.length - 1];
     const initialVolume = reference[0].metrics.volume;
-    summary.push(`| ${interval} | ${predicted.length}/${rows.length} | ${mean(predicted.map((r) => r.pressureRelL2)).toFixed(3)} | `
+    const discarded = last.discardedPredictions;
+    summary.push(`| ${interval} | ${predicted.length}/${rows.length}${discarded ? ` (${discarded} discarded)` : ''} | ${mean(predicted.map((r) => r.pressureRelL2)).toFixed(3)} | `
       + `${mean(predicted.map((r) => r.divergenceL2)).toExponential(2)} | ${mean(rows.map((r) => r.divergenceL2Reference)).toExponential(2)} | `
       + `${((last.volume / initialVolume - 1) * 100).toFixed(3)}% | ${(last.surfaceDifferenceOfLiquid * 100).toFixed(2)}% | `
       + `${mean(rows.map((r) => r.ms)).toFixed(1)} | ${mean(rows.map((r) => r.msReference)).toFixed(1)} |`);

@@ -39,7 +39,7 @@ export function readLatentSettings(args: ParsedArgs): LatentCliSettings | null {
     modelDir: stringOption(args, 'model'),
     interval: intOption(args, 'interval', 4, 1, 1000),
     correctionIterations: intOption(args, 'correction-iterations', 4, 0, 10000),
-    adaptive: numberOption(args, 'adaptive', undefined, 0, 1e6, true),
+    adaptive: numberOption(args, 'adaptive', undefined, 0, 1e6),
     warmupFrames: args.options.has('warmup-frames') ? intOption(args, 'warmup-frames', 0, 0, 100000) : undefined,
   };
 }
@@ -60,7 +60,8 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
     schedule: {
       interval: settings.interval,
       correctionIterations: settings.correctionIterations,
-      ...(settings.adaptive !== undefined ? { adaptiveThreshold: settings.adaptive } : {}),
+      // --adaptive 0 turns the check off; no option keeps the default.
+      ...(settings.adaptive !== undefined ? { adaptiveThreshold: settings.adaptive > 0 ? settings.adaptive : undefined } : {}),
       ...(settings.warmupFrames !== undefined ? { warmupFrames: settings.warmupFrames } : {}),
     },
     onWarning: warn,

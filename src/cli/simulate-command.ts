@@ -28,7 +28,8 @@ Options:
   --model DIR               latent model set (default: the shipped model for the resolution)
   --interval N              latent: full Jacobi solve every N-th step (default 4)
   --correction-iterations K latent: Jacobi iterations after each prediction (default 4)
-  --adaptive THRESHOLD      latent: RMS divergence (1/s) above which a predicted step is solved fully
+  --adaptive THRESHOLD      latent: RMS divergence (1/s) above which a prediction is discarded
+                            for a full solve (default 1; 0 turns the check off)
   --warmup-frames W         latent: solved steps before predictions start (default: the model's window)
   --no-timing               do not use GPU timestamps
   --quiet                   no progress output

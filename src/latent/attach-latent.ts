@@ -4,12 +4,13 @@ import { LatentPressurePredictor } from './latent-pressure-predictor';
 import { LatentPressureStage } from './latent-pressure-stage';
 import { DEFAULT_LATENT_SCHEDULE, type LatentSchedule } from './latent-scheduler';
 import type { ModelFiles } from './model-manifest';
-import type { OrtOptions } from './ort-session';
+import type { PredictorOptions } from './latent-pressure-predictor';
 
 /** Options of `attachLatentPredictor`. */
 export interface AttachLatentOptions {
   schedule?: Partial<LatentSchedule>;
-  ort?: OrtOptions;
+  /** onnxruntime settings and the prediction form ('delta' by default). */
+  ort?: PredictorOptions;
   /** Warnings (model problems, fallbacks), each reported once. Default console.warn. */
   onWarning?: (message: string) => void;
 }

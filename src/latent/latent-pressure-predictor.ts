@@ -10,6 +10,18 @@ import type { LiquidSolver } from '../solver/liquid-solver';
 import { latentDims, type ModelFiles, type ModelManifest } from './model-manifest';
 import { createWebGpuSession, gpuTensor, type ort, type OrtOptions } from './ort-session';
 
+/**
+ * How a decoded prediction becomes pressure. 'delta' (default): the change since the last
+ * solved step, p = anchor + D(predicted code) - D(anchor code); the decoder's slowly varying
+ * reconstruction error cancels (measured: README). 'direct': p = D(predicted code), as in the paper.
+ */
+export type PredictionForm = 'delta' | 'direct';
+
+/** Options of a predictor beyond its model. */
+export interface PredictorOptions extends OrtOptions {
+  predictionForm?: PredictionForm;
+}
+
 /** Counters the predictor keeps on the GPU. */
 export interface LatentCounters {
   /** Predictions checked. */
@@ -18,6 +30,8 @@ export interface LatentCounters {
   rejected: number;
   /** Non-finite code values kept out of the history. */
   repairedCodes: number;
+  /** Predictions discarded by the adaptive divergence check (a full solve ran instead). */
+  adaptiveFallbacks: number;
 }
 
 const LATENT_PARAMS_BYTES = 48;
@@ -36,6 +50,8 @@ export class LatentPressurePredictor {
   readonly codeCount: number;
   /** Where the model came from. */
   readonly source: string;
+  /** How predictions become pressure. */
+  readonly predictionForm: PredictionForm;
 
   private readonly solver: LiquidSolver;
   private readonly device: GPUDevice;
@@ -43,6 +59,10 @@ export class LatentPressurePredictor {
   private readonly buffers: {
     params: GPUBuffer; encoderInput: GPUBuffer; code: GPUBuffer; history: [GPUBuffer, GPUBuffer];
     prediction: GPUBuffer; decoded: GPUBuffer; state: GPUBuffer; fallbackArgs: GPUBuffer;
+    /** [normalized dynamic pressure | its decoded reconstruction] of the last solved step. */
+    anchor: GPUBuffer;
+    /** The pressure before a prediction overwrote it (restored when the prediction is discarded). */
+    warmStart: GPUBuffer;
   };
   private readonly tensors: {
     encoderInput: ort.Tensor; code: ort.Tensor; history: [ort.Tensor, ort.Tensor]; prediction: ort.Tensor;
@@ -57,8 +77,9 @@ export class LatentPressurePredictor {
   private constructor(init: {
     solver: LiquidSolver; files: ModelFiles; latentGrid: Vec3;
     sessions: LatentPressurePredictor['sessions']; buffers: LatentPressurePredictor['buffers'];
-    kernels: LatentPressurePredictor['kernels'];
+    kernels: LatentPressurePredictor['kernels']; predictionForm: PredictionForm;
   }) {
+    this.predictionForm = init.predictionForm;
     this.solver = init.solver;
     this.device = init.solver.device;
     this.manifest = init.files.manifest;
@@ -94,7 +115,8 @@ export class LatentPressurePredictor {
       }),
       apply: k.apply.bindGroup({
         params: f.params, latent: b.params, phi: f.levelSet, solidPhi: f.solidLevelSet, hydrostatic: f.hydrostaticPressure,
-        decoded: b.decoded, pressure: f.pressure, state: b.state, fallbackArgs: b.fallbackArgs,
+        decoded: b.decoded, pressure: f.pressure, state: b.state, fallbackArgs: b.fallbackArgs, anchor: b.anchor,
+        warmStart: b.warmStart, solveControl: f.solveControl,
       }),
       pushEncoded: [pushGroup(k.history, 0, b.code), pushGroup(k.history, 1, b.code)],
       pushPredicted: [pushGroup(k.history, 0, b.prediction), pushGroup(k.history, 1, b.prediction)],
@@ -107,7 +129,7 @@ export class LatentPressurePredictor {
    * @throws ModelCompatibilityError if the model cannot serve the solver's grid
    * @throws ModelError if a network fails to load or does not have the contract's inputs/outputs
    */
-  static async create(solver: LiquidSolver, files: ModelFiles, ortOptions: OrtOptions = {}): Promise<LatentPressurePredictor> {
+  static async create(solver: LiquidSolver, files: ModelFiles, ortOptions: PredictorOptions = {}): Promise<LatentPressurePredictor> {
     const m = files.manifest;
     const grid = solver.grid;
     const latentGrid = latentDims(m, grid.dims);
@@ -139,17 +161,19 @@ export class LatentPressurePredictor {
         history: [make('latent.historyA', m.window * C * N), make('latent.historyB', m.window * C * N)] as [GPUBuffer, GPUBuffer],
         prediction: make('latent.prediction', m.outputs * C * N),
         decoded: make('latent.decoded', grid.cellCount),
-        state: make('latent.state', 4),
+        state: make('latent.state', 8),
         fallbackArgs: make('latent.fallbackArgs', 4, GPUBufferUsage.INDIRECT),
+        anchor: make('latent.anchor', 2 * grid.cellCount),
+        warmStart: make('latent.warmStart', grid.cellCount),
       };
       made.push(buffers.params);
       const [encode, apply, history] = await Promise.all([
         KernelFamily.create(device, 'latentEncode', encodeSource, ['prepareEncoderInput'], undefined, { prelude: latentCommon }),
-        KernelFamily.create(device, 'latentApply', applySource, ['resetPredictionCheck', 'checkPrediction', 'decidePrediction', 'applyPrediction'], undefined, { prelude: latentCommon }),
+        KernelFamily.create(device, 'latentApply', applySource, ['resetPredictionCheck', 'checkPrediction', 'decidePrediction', 'applyPrediction', 'decideAdaptive', 'restoreWarmStart'], undefined, { prelude: latentCommon }),
         KernelFamily.create(device, 'latentHistory', historySource, ['pushEncodedCode', 'pushPredictedCode'], undefined, { prelude: latentCommon }),
       ]);
       return new LatentPressurePredictor({
-        solver, files, latentGrid, buffers, kernels: { encode, apply, history },
+        solver, files, latentGrid, buffers, kernels: { encode, apply, history }, predictionForm: ortOptions.predictionForm ?? 'delta',
         sessions: { encoder: sessions[0], lstm: sessions[1], decoder: sessions[2] },
       });
     } catch (e) {
@@ -170,14 +194,42 @@ export class LatentPressurePredictor {
     f[3] = m.levelSetClamp;
     u[4] = this.codeCount;
     u[5] = m.window;
+    u[6] = this.predictionForm === 'delta' ? 1 : 0;
+    f[7] = this.adaptiveThreshold;
     u.set(workgroups3d(this.solver.grid.dims), 8);
     this.device.queue.writeBuffer(this.buffers.params, 0, data);
+  }
+
+  private adaptiveThreshold = 0;
+
+  /** Adaptive mode: the RMS divergence (1/s) above which a prediction is discarded; 0 = off. */
+  setAdaptiveThreshold(threshold: number | undefined): void {
+    const t = threshold ?? 0;
+    if (t === this.adaptiveThreshold) return;
+    this.adaptiveThreshold = t;
+    this.device.queue.writeBuffer(this.buffers.params, 28, new Float32Array([t]));
+  }
+
+  /** Keeps the current pressure (the warm start) in case the coming prediction is discarded. */
+  saveWarmStart(encoder: GPUCommandEncoder): void {
+    encoder.copyBufferToBuffer(this.solver.fields.pressure, 0, this.buffers.warmStart, 0, this.solver.grid.cellCount * 4);
+  }
+
+  /**
+   * Adaptive mode, after the corrections and `measureDivergence`: discards a prediction whose
+   * divergence is above the threshold (restores the warm start and arms `fallbackArgs`).
+   */
+  decideAdaptive(encoder: GPUCommandEncoder, timer: GpuTimer | null): void {
+    const pass = encoder.beginComputePass(timer?.computePass('adaptiveDecision') ?? { label: 'adaptiveDecision' });
+    dispatch(pass, this.kernels.apply.pipeline('decideAdaptive'), this.groups.apply, 1);
+    dispatch(pass, this.kernels.apply.pipeline('restoreWarmStart'), this.groups.apply, workgroups3d(this.solver.grid.dims));
+    pass.end();
   }
 
   /** GPU memory of the latent buffers (bytes; ORT's own buffers and weights not included). */
   get gpuBytes(): number {
     const b = this.buffers;
-    return [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, b.state, b.fallbackArgs].reduce((s, x) => s + x.size, 0);
+    return [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, b.state, b.fallbackArgs, b.anchor, b.warmStart].reduce((s, x) => s + x.size, 0);
   }
 
   /** Model weights (bytes of the three ONNX files). */
@@ -194,10 +246,21 @@ export class LatentPressurePredictor {
     const pass = encoder.beginComputePass(timer?.computePass('encodeInput') ?? { label: 'encodeInput' });
     dispatch(pass, this.kernels.encode.pipeline('prepareEncoderInput'), this.groups.encode, workgroups3d(this.solver.grid.dims));
     pass.end();
-    const next = flush();
+    flush();
     const span = timer?.beginSpan('encode') ?? -1;
     await this.sessions.encoder.run({ pressure: this.tensors.encoderInput }, { code: this.tensors.code });
+    if (this.predictionForm === 'delta') {
+      // The anchor of the next predictions: this step's dynamic pressure and the decoding of
+      // its own code.
+      await this.sessions.decoder.run({ code: this.tensors.code }, { pressure: this.tensors.decoded });
+    }
     timer?.endSpan(span);
+    const next = flush();
+    if (this.predictionForm === 'delta') {
+      const bytes = this.solver.grid.cellCount * 4;
+      next.copyBufferToBuffer(this.buffers.encoderInput, 0, this.buffers.anchor, 0, bytes);
+      next.copyBufferToBuffer(this.buffers.decoded, 0, this.buffers.anchor, bytes, bytes);
+    }
     this.push(next, 'pushEncodedCode');
     return next;
   }
@@ -269,8 +332,8 @@ export class LatentPressurePredictor {
 
   /** Reads the GPU counters (a small readback; on request only). */
   async readCounters(): Promise<LatentCounters> {
-    const u = new Uint32Array(await readBuffer(this.device, this.buffers.state, 16));
-    return { predictions: u[2], rejected: u[1], repairedCodes: u[3] };
+    const u = new Uint32Array(await readBuffer(this.device, this.buffers.state, 32));
+    return { predictions: u[2], rejected: u[1], repairedCodes: u[3], adaptiveFallbacks: u[5] };
   }
 
   /** Releases the ORT sessions and frees the latent buffers. The device stays alive. */
@@ -279,6 +342,6 @@ export class LatentPressurePredictor {
     this.destroyed = true;
     for (const s of Object.values(this.sessions)) void s.release().catch(() => undefined);
     const b = this.buffers;
-    for (const x of [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, b.state, b.fallbackArgs]) x.destroy();
+    for (const x of [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, b.state, b.fallbackArgs, b.anchor, b.warmStart]) x.destroy();
   }
 }

@@ -108,26 +108,26 @@ export class LatentPressureStage implements PressureStage {
   }
 
   private async predict(ctx: PressureStepContext): Promise<PressureStepResult> {
+    const threshold = this.scheduler.settings.adaptiveThreshold;
+    this.predictor.setAdaptiveThreshold(threshold);
+    if (threshold !== undefined) this.predictor.saveWarmStart(ctx.encoder);
     await this.predictor.predictPressure(ctx.flush, ctx.timer);
     const solver = ctx.solver.pressureSolver;
     const k = this.scheduler.settings.correctionIterations;
     solver.iterate(ctx.encoder, ctx.timer, k, 'correction');
-    // A rejected (non-finite) prediction arms these dispatches; otherwise they do nothing.
-    solver.iterateIndirect(ctx.encoder, ctx.timer, this.fullIterations, this.predictor.fallbackArgs, 'fallback');
-    const threshold = this.scheduler.settings.adaptiveThreshold;
-    let iterationsOnGpu = false;
     if (threshold !== undefined) {
-      solver.iterateToTolerance(ctx.encoder, ctx.timer, {
-        tolerance: threshold, criterion: 'divergence-rms', maxIterations: this.fullIterations, checkInterval: Math.max(2, 2 * Math.ceil(this.fullIterations / 20)),
-      }, 'adaptive');
-      iterationsOnGpu = true;
+      solver.measureDivergence(ctx.encoder, ctx.timer, 'adaptiveCheck');
+      this.predictor.decideAdaptive(ctx.encoder, ctx.timer);
     }
+    // A rejected prediction (non-finite, or above the adaptive threshold) armed these
+    // dispatches: a full solve from the warm start. Otherwise they do nothing.
+    solver.iterateIndirect(ctx.encoder, ctx.timer, this.fullIterations, this.predictor.fallbackArgs, 'fallback');
     this.lastAdaptive = threshold !== undefined;
     this.consecutiveFailures = 0;
     this.scheduler.record('predict', true);
     this.stats.predictions++;
     this.lastMode = 'predict';
-    return iterationsOnGpu ? { mode: 'predict', iterations: k, iterationsOnGpu: true } : { mode: 'predict', iterations: k };
+    return { mode: 'predict', iterations: k };
   }
 
   /** Whether the last step ran the adaptive check (its iterations are then on the GPU). */
@@ -166,6 +166,7 @@ export class LatentPressureStage implements PressureStage {
       latentSolves: this.stats.solves,
       latentPredictions: this.stats.predictions,
       rejectedPredictions: c.rejected,
+      adaptiveFallbacks: c.adaptiveFallbacks,
       failedPredictions: this.stats.failedPredictions,
       latentDisabled: this.stats.disabled,
       interval: this.scheduler.settings.interval,

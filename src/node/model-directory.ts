@@ -28,7 +28,8 @@ export function packageRoot(): string {
 
 /**
  * The shipped model (models/<name>/) that serves a grid: among those whose manifest accepts
- * it, the one trained closest to it. Null if none does.
+ * it, split-mode models first (the paper's best), then the one trained closest to the grid.
+ * Null if none does.
  */
 export function findShippedModel(dims: [number, number, number], modelsDir = join(packageRoot(), 'models')): string | null {
   if (!existsSync(modelsDir)) return null;
@@ -41,7 +42,8 @@ export function findShippedModel(dims: [number, number, number], modelsDir = joi
       const manifest = validateManifest(JSON.parse(readFileSync(manifestPath, 'utf8')));
       latentDims(manifest, dims);
       const trained = (manifest.resolutions as { trained?: number[] }).trained ?? dims;
-      const distance = Math.abs(Math.log((trained[0] * trained[1] * trained[2]) / (dims[0] * dims[1] * dims[2])));
+      const distance = Math.abs(Math.log((trained[0] * trained[1] * trained[2]) / (dims[0] * dims[1] * dims[2])))
+        + (manifest.mode === 'split' ? 0 : 100);
       if (!best || distance < best.distance) best = { dir, distance };
     } catch {
       // not a usable model for this grid

@@ -158,6 +158,27 @@ export class PressureJacobiSolver {
     pass.end();
   }
 
+  /**
+   * Measures, on the GPU, the RMS divergence (1/s) the projection would leave with the current
+   * pressure, into the control block's `divergenceRms` (no iteration runs). Uses the control
+   * block: do not combine with `iterateToTolerance` in the same submission.
+   */
+  measureDivergence(encoder: GPUCommandEncoder, timer: GpuTimer | null, passName = 'divergenceCheck'): void {
+    const control = new ArrayBuffer(SOLVE_CONTROL_BYTES);
+    const u = new Uint32Array(control);
+    u[3] = 2;
+    u[5] = 1;
+    this.device.queue.writeBuffer(this.fields.solveControl, 0, control);
+    const pass = encoder.beginComputePass(timer?.computePass(passName) ?? { label: passName });
+    pass.setPipeline(this.jacobi.pipeline('residualPartial'));
+    pass.setBindGroup(0, this.forward);
+    pass.dispatchWorkgroups(this.grid.reductionGroups);
+    pass.setPipeline(this.convergence.pipeline('residualCheck'));
+    pass.setBindGroup(0, this.convergenceGroup);
+    pass.dispatchWorkgroups(1);
+    pass.end();
+  }
+
   /** Reads the control block of the last tolerance-mode solve (a small readback). */
   async readReport(): Promise<SolveReport> {
     const data = await readBuffer(this.device, this.fields.solveControl, SOLVE_CONTROL_BYTES);
