@@ -2,7 +2,7 @@
 // errors, runs on the WebGPU device, advances frames and draws liquid inside its tank; the
 // tuning page runs the latent path (solve and predict frames, onnxruntime on WebGPU); the
 // benchmark page produces its JSON; without WebGPU a page shows a message instead.
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -16,6 +16,9 @@ const VIEW = { width: 480, height: 320 };
 
 beforeAll(async () => {
   ensureBuilt();
+  // The benchmark page runs on the tiny test model: the shipped one takes minutes per
+  // inference round on SwiftShader (the latent tests in Node cover it).
+  cpSync(join(ROOT, 'test/fixtures/tiny-model'), join(ROOT, 'site/test-models/tiny-model'), { recursive: true });
   server = await startStaticServer(join(ROOT, 'site'));
   browser = await launchBrowser();
 }, 120_000);
@@ -86,6 +89,10 @@ describe('example pages', () => {
       expect(stats.maxSpeed).toBeGreaterThan(0.05);
       expect(Math.abs(stats.drift)).toBeLessThan(0.01);
       expect(page.errors).toEqual([]);
+    } catch (e) {
+      // The page's own progress log says where it was.
+      console.error(`bench page log:\n${await page.page.textContent('#log')}\nerrors: ${page.errors.join('\n')}`);
+      throw e;
     } finally {
       await page.page.close();
     }
@@ -106,23 +113,28 @@ describe('example pages', () => {
       expect(s.predicted).toBeGreaterThanOrEqual(2);
       await page.screenshot('example-tuning.png');
       expect(page.errors).toEqual([]);
+    } catch (e) {
+      // The page's own progress log says where it was.
+      console.error(`bench page log:\n${await page.page.textContent('#log')}\nerrors: ${page.errors.join('\n')}`);
+      throw e;
     } finally {
       await page.page.close();
     }
   }, 300_000);
 
   it('bench page: runs the benchmark and shows its JSON', async () => {
-    const page = await openPage(browser, server.url('/bench/?autorun=1&warmup=6&iterations=20,50'), { width: 800, height: 600 });
+    const page = await openPage(browser, server.url('/bench/?autorun=1&res=16&repeats=1&warmup=6&iterations=20,50&model=../test-models/tiny-model/'), { width: 800, height: 600 });
     try {
-      await page.page.fill('#res', '16');
-      await page.page.fill('#repeats', '1');
-      await page.page.evaluate(() => { const b = (window as any).benchmark; return b.done ? null : undefined; });
       await waitFor(page, 'window.benchmark?.done === true', 280_000);
       const json = JSON.parse(await page.page.textContent('#json') ?? '{}');
       expect(json.tool).toBe('latent-liquid bench');
       expect(json.results[0].jacobi['20'].pressureMs).toBeGreaterThan(0);
       expect(json.results[0].jacobi['50'].divergenceL2).toBeLessThan(json.results[0].jacobi['20'].divergenceL2);
       expect(page.errors).toEqual([]);
+    } catch (e) {
+      // The page's own progress log says where it was.
+      console.error(`bench page log:\n${await page.page.textContent('#log')}\nerrors: ${page.errors.join('\n')}`);
+      throw e;
     } finally {
       await page.page.close();
     }

@@ -58,7 +58,7 @@ async function run(): Promise<void> {
   const resolutions = (document.getElementById('res') as HTMLInputElement).value.split(',').map((x) => Number(x.trim())).filter((x) => x > 0);
   const repeats = Number((document.getElementById('repeats') as HTMLInputElement).value) || 5;
   const params = new URLSearchParams(location.search);
-  const options = { ...DEFAULT_BENCHMARK_OPTIONS, resolutions, repeats, warmupFrames: Number(params.get('warmup') ?? DEFAULT_BENCHMARK_OPTIONS.warmupFrames), jacobiIterations: (params.get('iterations') ?? '20,50,100,200').split(',').map(Number) };
+  const options = { ...DEFAULT_BENCHMARK_OPTIONS, ort: { wasmPaths: '../ort/' }, resolutions, repeats, warmupFrames: Number(params.get('warmup') ?? DEFAULT_BENCHMARK_OPTIONS.warmupFrames), jacobiIterations: (params.get('iterations') ?? '20,50,100,200').split(',').map(Number) };
   try {
     last = await runPressureBenchmark(gpu.device, gpu.name, options, () => loadModelFromUrl(params.get('model') ?? '../models/latent-liquid/'),
       (line) => { log.textContent += `${line}\n`; });
@@ -77,4 +77,8 @@ async function run(): Promise<void> {
 runButton.addEventListener('click', () => void run());
 copyButton.addEventListener('click', () => { if (last) void navigator.clipboard.writeText(JSON.stringify(last, null, 2)); });
 (window as unknown as { benchmark: unknown }).benchmark = { run, done: false };
-if (new URLSearchParams(location.search).get('autorun') === '1') void run();
+// ?res=16,32&repeats=3 preset the inputs (before an ?autorun=1 run starts).
+const query = new URLSearchParams(location.search);
+if (query.get('res')) (document.getElementById('res') as HTMLInputElement).value = query.get('res')!;
+if (query.get('repeats')) (document.getElementById('repeats') as HTMLInputElement).value = query.get('repeats')!;
+if (query.get('autorun') === '1') void run();

@@ -1,3 +1,4 @@
+import type { PredictorOptions } from '../latent/latent-pressure-predictor';
 import { LiquidSolver, type FrameMetrics } from '../solver/liquid-solver';
 import { JacobiPressureStage } from '../solver/jacobi-pressure-stage';
 import { presetScene } from '../scene/presets';
@@ -23,6 +24,8 @@ export interface BenchmarkOptions {
   /** Frames simulated before measuring (the scene state everything is measured on). */
   warmupFrames: number;
   preset: string;
+  /** onnxruntime-web settings (browsers: where its wasm is served). */
+  ort?: PredictorOptions;
 }
 
 export const DEFAULT_BENCHMARK_OPTIONS: BenchmarkOptions = {
@@ -112,7 +115,10 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         const model = await files;
         modelBytes = LatentPressurePredictor.modelBytes(model);
         latent = await attachLatentPredictor(solver, model, {
-          schedule: { interval: 1_000_000, correctionIterations: options.correctionIterations, warmupFrames: options.warmupFrames },
+          // The adaptive check is off: a discarded prediction costs a full solve, which would
+          // mix two paths into one timing (the check's own cost is its 'adaptiveCheck' pass).
+          schedule: { interval: 1_000_000, correctionIterations: options.correctionIterations, warmupFrames: options.warmupFrames, adaptiveThreshold: undefined },
+          ...(options.ort ? { ort: options.ort } : {}),
           onWarning: (m) => { latentError = m; log(m); },
         });
       } else {
