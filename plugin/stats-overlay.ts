@@ -72,7 +72,10 @@ export class StatsOverlay {
       `iterations ${fmt(s.pressureIterations, 4)}   max speed ${fmt(s.maxSpeed)} m/s`,
       passes || '  (enable collectStats for time per pass)',
     ];
-    if (typeof s.extra.rejectedPredictions === 'number' && s.extra.rejectedPredictions > 0) lines.push(`rejected predictions ${s.extra.rejectedPredictions}`);
+    if (typeof s.extra.adaptiveFallbacks === 'number') {
+      lines.push(`predictions discarded by the adaptive check ${s.extra.adaptiveFallbacks}${s.extra.predictionDiscarded ? ' (this frame)' : ''}`);
+    }
+    if (typeof s.extra.rejectedPredictions === 'number' && s.extra.rejectedPredictions > 0) lines.push(`rejected predictions (NaN/Inf) ${s.extra.rejectedPredictions}`);
     this.text.textContent = lines.join('\n');
     this.drawBars(this.timePlot, s.history.frameMs, s.history.predicted);
     this.drawLines(this.driftPlot, [[s.history.divergence, '#ffffff', 1], [s.history.drift, '#7ee787', 100]]);

@@ -170,7 +170,8 @@ describe('fallbacks', () => {
       const m = await strict.readMetrics();
       if (m.mode === 'predict') {
         predicted++;
-        expect(m.extra).toMatchObject({ adaptiveFallbacks: predicted });
+        expect(m.extra).toMatchObject({ adaptiveFallbacks: predicted, predictionDiscarded: true });
+        expect(m.pressureIterations).toBe(2 + 100); // the corrections, then the full solve from the warm start
       }
     }
     expect(predicted).toBe(3);

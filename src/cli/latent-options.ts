@@ -12,7 +12,7 @@ export interface AttachedLatent {
   stage: LatentPressureStage;
   modelDir: string;
   describe(): string;
-  summary(): string;
+  summary(): Promise<string>;
   destroy(): void;
 }
 
@@ -76,8 +76,13 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
       return `latent (${modelDir}, ${stage.predictor.manifest.mode} mode), full solve every ${s.interval} steps, `
         + `${s.correctionIterations} correction iterations${s.adaptiveThreshold !== undefined ? `, adaptive above ${s.adaptiveThreshold} 1/s` : ''}`;
     },
-    summary: () => `latent: ${stage.stats.solves} solved, ${stage.stats.predictions} predicted steps`
-      + `${stage.stats.failedPredictions ? `, ${stage.stats.failedPredictions} failed predictions` : ''}${stage.stats.disabled ? ' (model disabled)' : ''}`,
+    summary: async () => {
+      const c = await stage.predictor.readCounters();
+      return `latent: ${stage.stats.solves} solved, ${stage.stats.predictions} predicted steps`
+        + `${c.adaptiveFallbacks ? `, ${c.adaptiveFallbacks} discarded by the adaptive check` : ''}`
+        + `${c.rejected ? `, ${c.rejected} rejected (NaN/Inf)` : ''}`
+        + `${stage.stats.failedPredictions ? `, ${stage.stats.failedPredictions} failed predictions` : ''}${stage.stats.disabled ? ' (model disabled)' : ''}`;
+    },
     destroy: () => undefined, // the solver owns and destroys its stage
   };
 }

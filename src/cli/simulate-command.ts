@@ -105,7 +105,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       const seconds = (performance.now() - wallStart) / 1000;
       process.stderr.write(`done: ${frames} frames in ${seconds.toFixed(1)} s (${(seconds * 1000 / frames).toFixed(1)} ms/frame)`
         + `${last ? `, final volume ${last.volume.toFixed(6)} m^3 (drift ${(last.volumeDrift * 100).toFixed(4)}%), divergence L2 ${last.divergenceL2.toExponential(2)} 1/s` : ''}\n`);
-      if (latent) process.stderr.write(`${latent.summary()}\n`);
+      if (latent) process.stderr.write(`${await latent.summary()}\n`);
     }
   } finally {
     if (metricsOut) await new Promise<void>((resolve) => metricsOut!.end(resolve));

@@ -160,9 +160,17 @@ export class LatentPressureStage implements PressureStage {
     return c;
   }
 
+  private discardedAtLastRead = 0;
+
   async readFrameExtras(): Promise<Record<string, number | string | boolean>> {
     const c = await this.checkHealth();
+    // Predictions discarded since the last read each ran a full solve on the GPU.
+    const discarded = c.adaptiveFallbacks + c.rejected;
+    const newlyDiscarded = Math.max(0, discarded - this.discardedAtLastRead);
+    this.discardedAtLastRead = discarded;
     return {
+      predictionDiscarded: newlyDiscarded > 0,
+      fallbackIterations: newlyDiscarded * this.fullIterations,
       latentSolves: this.stats.solves,
       latentPredictions: this.stats.predictions,
       rejectedPredictions: c.rejected,

@@ -443,6 +443,7 @@ export class LiquidSolver {
       if (s.solveReport) iterations += (await s.solveReport).iterations;
     }
     const extra = this.pressureStage.readFrameExtras ? await this.pressureStage.readFrameExtras() : undefined;
+    if (typeof extra?.fallbackIterations === 'number') iterations += extra.fallbackIterations;
     const liquidCells = stats[2];
     const volume = stats[0];
     const target = volumeState[0];

@@ -37,6 +37,8 @@ export interface PressureStage {
   computePressure(ctx: PressureStepContext): PressureStepResult | Promise<PressureStepResult>;
   /** Extra per-frame numbers for metrics (may read small GPU counters: metrics only). */
   readFrameExtras?(): Promise<Record<string, number | string | boolean>>;
+  // A numeric `fallbackIterations` in the extras (iterations the GPU decided to run, such as a
+  // discarded prediction's full solve) is added to the frame's `pressureIterations`.
   /** Called when the simulation is reset. */
   reset?(): void;
   destroy?(): void;
