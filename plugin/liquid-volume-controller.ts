@@ -143,6 +143,15 @@ export class LiquidVolumeController {
     };
     device.on('devicelost', this.onLost);
     device.on('devicerestored', this.onRestored);
+    // PlayCanvas treats a GPUDevice lost with reason 'destroyed' (someone called destroy()) as
+    // intentional and keeps rendering, which then throws inside its buffer uploads every
+    // frame. The device is gone either way: mark the context lost so the app stops drawing.
+    const wgpu = (device as pc.GraphicsDevice & { wgpu?: GPUDevice }).wgpu;
+    void wgpu?.lost.then((info) => {
+      if (this.destroyed || info.reason !== 'destroyed' || device.contextLost) return;
+      try { device.loseContext(); } catch { /* a device being torn down */ }
+      this.onLost();
+    });
   }
 
   private warn(message: string): void {

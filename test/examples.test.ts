@@ -157,7 +157,7 @@ describe('a lost device', () => {
       await waitFor(page, 'window.liquid.status === "device-lost"', 60_000);
       await new Promise((r) => setTimeout(r, 2000));
       expect(await page.page.evaluate(() => (window as any).liquid.message)).toMatch(/GPU device was lost/);
-      expect(page.errors).toEqual([]);
+      expect(page.errors, page.logs.filter((l) => l.startsWith('pageerror')).join('\n')).toEqual([]);
       expect(page.logs.filter((l) => /GPU device was lost/.test(l))).toHaveLength(1);
     } finally {
       await page.page.close();
