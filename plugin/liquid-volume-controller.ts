@@ -5,6 +5,7 @@ import { presetScene, scaleScene, rescaleScene, isPresetName } from '../src/scen
 import { validateScene } from '../src/scene/scene-validation';
 import type { SceneDescription, Vec3 } from '../src/scene/scene-description';
 import { attachLatentPredictor } from '../src/latent/attach-latent';
+import { DEFAULT_LATENT_SCHEDULE } from '../src/latent/latent-scheduler';
 import type { LatentPressureStage } from '../src/latent/latent-pressure-stage';
 import { loadModelFiles, loadModelFromUrl, type ModelFiles } from '../src/latent/model-manifest';
 import { LiquidSurfaceRenderer, type LiquidDebugView, type Rgb } from './render';
@@ -52,9 +53,9 @@ export const DEFAULT_LIQUID_SETTINGS: Readonly<LiquidVolumeSettings> = Object.fr
   resolution: 32,
   cellSize: 1 / 32,
   solver: 'jacobi',
-  interval: 4,
-  correctionIterations: 4,
-  adaptive: 1,
+  interval: DEFAULT_LATENT_SCHEDULE.interval,
+  correctionIterations: DEFAULT_LATENT_SCHEDULE.correctionIterations,
+  adaptive: DEFAULT_LATENT_SCHEDULE.adaptiveThreshold ?? 0,
   jacobiIterations: 100,
   modelUrl: '',
   modelAssets: null,

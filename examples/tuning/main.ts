@@ -26,7 +26,7 @@ if (ex) {
   };
   slider('interval', 1, 16, 1, latent.interval, (v) => { latent.interval = v; });
   slider('correction iterations', 0, 32, 1, latent.correctionIterations, (v) => { latent.correctionIterations = v; });
-  slider('adaptive threshold', 0, 2, 0.01, 1, (v) => { latent.adaptive = v; }, (v) => (v === 0 ? 'off' : `${v} 1/s`));
+  slider('adaptive threshold', 0, 2, 0.01, latent.adaptive, (v) => { latent.adaptive = v; }, (v) => (v === 0 ? 'off' : `${v} 1/s`));
   slider('Jacobi iterations', 10, 400, 10, 100, (v) => { latent.jacobiIterations = v; jacobi.jacobiIterations = v; });
   const view = document.createElement('label');
   view.innerHTML = 'debug view <select><option>none</option><option>pressure-slice</option><option>levelset-slice</option></select>';

@@ -118,7 +118,7 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
           // The adaptive check is off: a discarded prediction costs a full solve, which would
           // mix two paths into one timing (the check's own cost is its 'adaptiveCheck' pass).
           schedule: { interval: 1_000_000, correctionIterations: options.correctionIterations, warmupFrames: options.warmupFrames, adaptiveThreshold: undefined },
-          ...(options.ort ? { ort: options.ort } : {}),
+          ort: options.ort,
           onWarning: (m) => { latentError = m; log(m); },
         });
       } else {

@@ -134,7 +134,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
           volume: m.volume, volumeReference: r.metrics.volume,
           surfaceDifference: differ / p.length, surfaceDifferenceOfLiquid: liquid > 0 ? differ / liquid : 0,
           ms: frameMs(m), msReference: frameMs(r.metrics),
-          discardedPredictions: Number(m.extra?.adaptiveFallbacks ?? 0) + Number(m.extra?.rejectedPredictions ?? 0),
+          discardedPredictions: Number(m.extra?.discardedPredictions ?? 0),
         };
         rows.push(row);
         out?.write(`${JSON.stringify(row)}\n`);

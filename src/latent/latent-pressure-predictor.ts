@@ -228,8 +228,13 @@ export class LatentPressurePredictor {
 
   /** GPU memory of the latent buffers (bytes; ORT's own buffers and weights not included). */
   get gpuBytes(): number {
+    return this.ownedBuffers.reduce((s, x) => s + x.size, 0);
+  }
+
+  /** Every GPU buffer this predictor allocated. */
+  private get ownedBuffers(): GPUBuffer[] {
     const b = this.buffers;
-    return [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, b.state, b.fallbackArgs, b.anchor, b.warmStart].reduce((s, x) => s + x.size, 0);
+    return [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, b.state, b.fallbackArgs, b.anchor, b.warmStart];
   }
 
   /** Model weights (bytes of the three ONNX files). */
@@ -341,7 +346,6 @@ export class LatentPressurePredictor {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const s of Object.values(this.sessions)) void s.release().catch(() => undefined);
-    const b = this.buffers;
-    for (const x of [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, b.state, b.fallbackArgs, b.anchor, b.warmStart]) x.destroy();
+    for (const x of this.ownedBuffers) x.destroy();
   }
 }

@@ -33,7 +33,6 @@ export class LatentPressureStage implements PressureStage {
   lastMode: 'solve' | 'predict' = 'solve';
   private consecutiveFailures = 0;
   private readonly warned = new Set<string>();
-  private lastAdaptive = false;
 
   constructor(predictor: LatentPressurePredictor, schedule: LatentSchedule, fullSolve: PressureDescription,
     onWarning: (message: string) => void = (m) => console.warn(m)) {
@@ -103,7 +102,6 @@ export class LatentPressureStage implements PressureStage {
     this.scheduler.record('solve', pushed);
     this.stats.solves++;
     this.lastMode = 'solve';
-    this.lastAdaptive = false;
     return result;
   }
 
@@ -122,17 +120,11 @@ export class LatentPressureStage implements PressureStage {
     // A rejected prediction (non-finite, or above the adaptive threshold) armed these
     // dispatches: a full solve from the warm start. Otherwise they do nothing.
     solver.iterateIndirect(ctx.encoder, ctx.timer, this.fullIterations, this.predictor.fallbackArgs, 'fallback');
-    this.lastAdaptive = threshold !== undefined;
     this.consecutiveFailures = 0;
     this.scheduler.record('predict', true);
     this.stats.predictions++;
     this.lastMode = 'predict';
     return { mode: 'predict', iterations: k };
-  }
-
-  /** Whether the last step ran the adaptive check (its iterations are then on the GPU). */
-  get adaptiveRan(): boolean {
-    return this.lastAdaptive;
   }
 
   /** Stops predicting for good (the stage then solves every step) and says why once. */
@@ -169,6 +161,7 @@ export class LatentPressureStage implements PressureStage {
     const newlyDiscarded = Math.max(0, discarded - this.discardedAtLastRead);
     this.discardedAtLastRead = discarded;
     return {
+      discardedPredictions: discarded,
       predictionDiscarded: newlyDiscarded > 0,
       fallbackIterations: newlyDiscarded * this.fullIterations,
       latentSolves: this.stats.solves,
