@@ -1,0 +1,95 @@
+// Shared declarations of the multigrid-preconditioned CG pressure solve, prepended to
+// multigrid-setup.wgsl, multigrid-vcycle.wgsl, pressure-mgpcg.wgsl and pressure-mgpcg-scalars.wgsl
+// (see src/solver/passes/pressure-mgpcg-solver.ts). The CPU mirror is src/reference/reference-multigrid.ts.
+//
+// Levels: level 0 is the simulation grid, each coarser level halves every axis (rounding up).
+// Every level's system has the layout of buildPressureSystem: per cell vec4(1/diag, b/diag,
+// neighbour mask, diag), diag == 0 where the cell has no unknown. Kernels run one thread per
+// cell of a level, 256-thread workgroups folded into a 2D dispatch (groupsX wide).
+
+struct LevelParams {
+  dims: vec3<u32>,
+  cells: u32,
+  coarseDims: vec3<u32>,  // the next coarser level (unused on the coarsest)
+  coarseCells: u32,
+  groupsX: u32,           // workgroups along x of a dispatch over this level's cells
+  omega: f32,             // damped-Jacobi weight of the smoother
+  coarsestSweeps: u32,    // Jacobi sweeps of the coarsest level's solve
+  coarseGroupsX: u32,     // workgroups along x of a dispatch over the coarser level's cells
+};
+
+// The solve's state. The first twelve fields have the layout of SolveControl
+// (pressure-convergence.wgsl), so both solvers report alike.
+struct CgState {
+  iterations: u32,            // CG iterations done
+  converged: u32,             // 0 running, 1 tolerance met, 2 iteration cap reached: every kernel then returns at once
+  maxIterations: u32,
+  chunk: u32,                 // iterations between checks (1)
+  tolerance: f32,
+  criterion: u32,             // 0 relative residual |r|/|b|, 1 RMS divergence (1/s)
+  checks: u32,
+  relativeResidual: f32,
+  divergenceRms: f32,
+  initialDivergenceRms: f32,
+  initialRelativeResidual: f32,
+  _pad0: u32,
+  rz: f32,                    // r . z of the current direction
+  alpha: f32,                 // step length
+  beta: f32,                  // direction update weight (0: restart from z)
+  bNorm2: f32,                // |b|^2
+  liquidCells: f32,
+  _pad1: u32,
+  _pad2: u32,
+  _pad3: u32,
+};
+
+const MG_THREADS: u32 = 256u;
+
+// Cell of this invocation in a 2D-folded 1D dispatch.
+fn foldedIndex(wid: vec3<u32>, lid: u32, groupsX: u32) -> u32 {
+  return (wid.y * groupsX + wid.x) * MG_THREADS + lid;
+}
+
+fn levelCoords(idx: u32, d: vec3<u32>) -> vec3<u32> {
+  return vec3<u32>(idx % d.x, (idx / d.x) % d.y, idx / (d.x * d.y));
+}
+
+fn levelIndex(c: vec3<u32>, d: vec3<u32>) -> u32 {
+  return c.x + d.x * (c.y + d.y * c.z);
+}
+
+// Index offset of neighbour n (-x, +x, -y, +y, -z, +z), as in the system's neighbour mask.
+fn neighbourOffset(n: u32, d: vec3<u32>) -> i32 {
+  var stride = array<i32, 3>(1, i32(d.x), i32(d.x * d.y));
+  return select(-stride[n / 2u], stride[n / 2u], (n & 1u) == 1u);
+}
+
+fn isFiniteValue(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+// The coarse cell on fine cell f's side along one axis: the parent's neighbour towards f,
+// clamped to the coarse grid (the prolongation's 1/4 weight; see prolongationWeight in TS).
+fn sideCell(f: u32, coarseCount: u32) -> u32 {
+  let parent = i32(f >> 1u);
+  let side = parent + select(-1, 1, (f & 1u) == 1u);
+  return u32(clamp(side, 0, i32(coarseCount) - 1));
+}
+
+// Per-axis weight of coarse cell c in the prolongation to fine cell f.
+fn prolongationWeight(f: u32, c: u32, coarseCount: u32) -> f32 {
+  return select(0.0, 0.75, (f >> 1u) == c) + select(0.0, 0.25, sideCell(f, coarseCount) == c);
+}
+
+var<workgroup> sharedSum: array<vec4<f32>, MG_THREADS>;
+
+// Sums v over the workgroup (all invocations must call it); the total is valid in invocation 0.
+fn workgroupSum(v: vec4<f32>, lid: u32) -> vec4<f32> {
+  sharedSum[lid] = v;
+  workgroupBarrier();
+  for (var stride = MG_THREADS / 2u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) { sharedSum[lid] = sharedSum[lid] + sharedSum[lid + stride]; }
+    workgroupBarrier();
+  }
+  return sharedSum[0];
+}

@@ -1,0 +1,182 @@
+// The V-cycle of the multigrid preconditioner, per level (one thread per cell):
+//   smoothFromZero:     x = omega * rhs / diag (a damped-Jacobi sweep from zero) and the residual it leaves,
+//   smoothSweep:        x = xIn + omega / diag * (rhs - A xIn),
+//   smoothSweepWithDot: smoothSweep, plus workgroup partials of rhs . x (the finest level's last sweep: r . z),
+//   levelResidual:      residual = rhs - A xIn (after more than one pre-smoothing sweep),
+//   restrictResidual:   coarseRhs = 1/2 P^T residual (one thread per coarse cell),
+//   prolongAdd:         x += P coarseX (trilinear, cell-centred),
+//   coarsestSolve:      coarsestSweeps damped-Jacobi sweeps from zero in workgroup memory (one workgroup).
+// Equal sweeps before and after, P = 2 R^T and a fixed coarsest solve make the cycle a
+// symmetric operator, as conjugate gradients needs. Every kernel returns at once when the
+// solve has converged (cg.converged, uniform), so queued cycles after convergence cost little.
+
+@group(0) @binding(0) var<uniform> level: LevelParams;
+@group(0) @binding(1) var<uniform> cg: CgState;
+@group(0) @binding(2) var<storage, read> system: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> coarseSystem: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> rhs: array<f32>;
+@group(0) @binding(5) var<storage, read> xIn: array<f32>;
+@group(0) @binding(6) var<storage, read_write> x: array<f32>;
+@group(0) @binding(7) var<storage, read_write> residual: array<f32>;
+@group(0) @binding(8) var<storage, read_write> coarseRhs: array<f32>;
+@group(0) @binding(9) var<storage, read> coarseX: array<f32>;
+@group(0) @binding(10) var<storage, read_write> partials: array<vec4<f32>>;
+
+// Sum of xIn over the unknown neighbours named by the mask (A v = diag v - this sum).
+fn neighbourSum(idx: u32, mask: u32) -> f32 {
+  var sum = 0.0;
+  for (var n = 0u; n < 6u; n = n + 1u) {
+    if ((mask & (1u << n)) != 0u) { sum = sum + xIn[u32(i32(idx) + neighbourOffset(n, level.dims))]; }
+  }
+  return sum;
+}
+
+fn smoothedValue(idx: u32) -> f32 {
+  let s = system[idx];
+  if (s.w == 0.0) { return 0.0; }
+  let v = xIn[idx];
+  let r = rhs[idx] - (s.w * v - neighbourSum(idx, u32(s.z)));
+  return v + level.omega * s.x * r;
+}
+
+@compute @workgroup_size(MG_THREADS)
+fn smoothFromZero(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
+  let idx = foldedIndex(wid, lid, level.groupsX);
+  if (idx >= level.cells) { return; }
+  let s = system[idx];
+  if (s.w == 0.0) {
+    x[idx] = 0.0;
+    residual[idx] = 0.0;
+    return;
+  }
+  // The sweep's result at the neighbours is omega * rhs_j / diag_j: computed here, not read back.
+  let mask = u32(s.z);
+  var sum = 0.0;
+  for (var n = 0u; n < 6u; n = n + 1u) {
+    if ((mask & (1u << n)) != 0u) {
+      let j = u32(i32(idx) + neighbourOffset(n, level.dims));
+      sum = sum + level.omega * rhs[j] * system[j].x;
+    }
+  }
+  let v = level.omega * rhs[idx] * s.x;
+  x[idx] = v;
+  residual[idx] = rhs[idx] - (s.w * v - sum);
+}
+
+@compute @workgroup_size(MG_THREADS)
+fn smoothSweep(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
+  let idx = foldedIndex(wid, lid, level.groupsX);
+  if (idx >= level.cells) { return; }
+  x[idx] = smoothedValue(idx);
+}
+
+@compute @workgroup_size(MG_THREADS)
+fn smoothSweepWithDot(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
+  let idx = foldedIndex(wid, lid, level.groupsX);
+  var product = 0.0;
+  if (idx < level.cells) {
+    let v = smoothedValue(idx);
+    x[idx] = v;
+    product = rhs[idx] * v;
+  }
+  let total = workgroupSum(vec4<f32>(product, 0.0, 0.0, 0.0), lid);
+  if (lid == 0u) { partials[wid.y * level.groupsX + wid.x] = total; }
+}
+
+@compute @workgroup_size(MG_THREADS)
+fn levelResidual(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
+  let idx = foldedIndex(wid, lid, level.groupsX);
+  if (idx >= level.cells) { return; }
+  let s = system[idx];
+  if (s.w == 0.0) {
+    residual[idx] = 0.0;
+    return;
+  }
+  residual[idx] = rhs[idx] - (s.w * xIn[idx] - neighbourSum(idx, u32(s.z)));
+}
+
+// One thread per coarse cell: gathers the fine residuals whose prolongation weights name it.
+@compute @workgroup_size(MG_THREADS)
+fn restrictResidual(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
+  let idx = foldedIndex(wid, lid, level.coarseGroupsX);
+  if (idx >= level.coarseCells) { return; }
+  if (coarseSystem[idx].w == 0.0) {
+    coarseRhs[idx] = 0.0;
+    return;
+  }
+  let c = vec3<i32>(levelCoords(idx, level.coarseDims));
+  let fd = vec3<i32>(level.dims);
+  var sum = 0.0;
+  for (var fk = 2 * c.z - 1; fk <= 2 * c.z + 2; fk = fk + 1) {
+    if (fk < 0 || fk >= fd.z) { continue; }
+    let wk = prolongationWeight(u32(fk), u32(c.z), level.coarseDims.z);
+    for (var fj = 2 * c.y - 1; fj <= 2 * c.y + 2; fj = fj + 1) {
+      if (fj < 0 || fj >= fd.y) { continue; }
+      let wj = wk * prolongationWeight(u32(fj), u32(c.y), level.coarseDims.y);
+      for (var fi = 2 * c.x - 1; fi <= 2 * c.x + 2; fi = fi + 1) {
+        if (fi < 0 || fi >= fd.x) { continue; }
+        let w = wj * prolongationWeight(u32(fi), u32(c.x), level.coarseDims.x);
+        sum = sum + w * residual[levelIndex(vec3<u32>(u32(fi), u32(fj), u32(fk)), level.dims)];
+      }
+    }
+  }
+  coarseRhs[idx] = 0.5 * sum;
+}
+
+@compute @workgroup_size(MG_THREADS)
+fn prolongAdd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
+  let idx = foldedIndex(wid, lid, level.groupsX);
+  if (idx >= level.cells) { return; }
+  if (system[idx].w == 0.0) { return; }
+  let f = levelCoords(idx, level.dims);
+  let parent = f >> vec3<u32>(1u);
+  let side = vec3<u32>(sideCell(f.x, level.coarseDims.x), sideCell(f.y, level.coarseDims.y), sideCell(f.z, level.coarseDims.z));
+  var sum = 0.0;
+  for (var n = 0u; n < 8u; n = n + 1u) {
+    let pick = vec3<bool>((n & 1u) != 0u, (n & 2u) != 0u, (n & 4u) != 0u);
+    let cc = select(parent, side, pick);
+    let w = select(vec3<f32>(0.75), vec3<f32>(0.25), pick);
+    sum = sum + w.x * w.y * w.z * coarseX[levelIndex(cc, level.coarseDims)];
+  }
+  x[idx] = x[idx] + sum;
+}
+
+const COARSEST_CELLS: u32 = 64u;
+var<workgroup> coarsestX: array<f32, COARSEST_CELLS>;
+
+// One workgroup; the coarsest level has at most 4 x 4 x 4 cells.
+@compute @workgroup_size(MG_THREADS)
+fn coarsestSolve(@builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
+  let hasCell = lid < level.cells;
+  var s = vec4<f32>(0.0);
+  var b = 0.0;
+  if (hasCell) {
+    s = system[lid];
+    b = rhs[lid];
+  }
+  if (lid < COARSEST_CELLS) { coarsestX[lid] = 0.0; }
+  workgroupBarrier();
+  for (var sweep = 0u; sweep < level.coarsestSweeps; sweep = sweep + 1u) {
+    var v = 0.0;
+    if (hasCell && s.w > 0.0) {
+      let mask = u32(s.z);
+      var sum = 0.0;
+      for (var n = 0u; n < 6u; n = n + 1u) {
+        if ((mask & (1u << n)) != 0u) { sum = sum + coarsestX[u32(i32(lid) + neighbourOffset(n, level.dims))]; }
+      }
+      let old = coarsestX[lid];
+      v = old + level.omega * s.x * (b - (s.w * old - sum));
+    }
+    workgroupBarrier();
+    if (hasCell) { coarsestX[lid] = v; }
+    workgroupBarrier();
+  }
+  if (hasCell) { x[lid] = coarsestX[lid]; }
+}

@@ -1,0 +1,79 @@
+// The scalar steps of the multigrid-preconditioned CG solve, one workgroup each: they fold the
+// partials of the kernel before them (pressure-mgpcg.wgsl, multigrid-vcycle.wgsl smoothSweepWithDot).
+//   cgCheck:     |r| against the tolerance (before the first iteration and after each); sets
+//                cg.converged, which turns every later kernel of the solve into a no-op,
+//   cgBeta:      beta = (r . z) / previous (r . z)  (0 on the first direction),
+//   cgStepLength: alpha = (r . z) / (p . A p).
+// A non-finite scalar restarts from z (beta) or takes no step (alpha): NaN never spreads from here.
+
+@group(0) @binding(0) var<uniform> params: SimParams;
+@group(0) @binding(1) var<uniform> level: LevelParams;
+@group(0) @binding(2) var<storage, read_write> cg: CgState;
+@group(0) @binding(3) var<storage, read> partials: array<vec4<f32>>;
+
+var<workgroup> sharedDone: u32;
+
+// Every invocation reads the same flag, so the early return keeps the barriers uniform.
+fn solveFinished(lid: u32) -> bool {
+  if (lid == 0u) { sharedDone = cg.converged; }
+  return workgroupUniformLoad(&sharedDone) != 0u;
+}
+
+fn foldPartials(lid: u32) -> vec4<f32> {
+  var acc = vec4<f32>(0.0);
+  let count = (level.cells + MG_THREADS - 1u) / MG_THREADS;
+  for (var i = lid; i < count; i = i + MG_THREADS) { acc = acc + partials[i]; }
+  return workgroupSum(acc, lid);
+}
+
+@compute @workgroup_size(MG_THREADS)
+fn cgCheck(@builtin(local_invocation_index) lid: u32) {
+  if (solveFinished(lid)) { return; }
+  let total = foldPartials(lid);
+  if (lid != 0u) { return; }
+  if (cg.checks == 0u) {
+    cg.bNorm2 = total.y;
+    cg.liquidCells = total.z;
+  } else {
+    cg.iterations = cg.iterations + 1u;
+  }
+  let rr = total.x;
+  let relative = sqrt(rr / max(cg.bNorm2, 1.0e-30));
+  let divScale = params.dt / (params.density * params.cellSize * params.cellSize);
+  let divRms = sqrt(rr / max(cg.liquidCells, 1.0)) * divScale;
+  cg.relativeResidual = relative;
+  cg.divergenceRms = divRms;
+  if (cg.checks == 0u) {
+    cg.initialRelativeResidual = relative;
+    cg.initialDivergenceRms = divRms;
+  }
+  cg.checks = cg.checks + 1u;
+  let metric = select(relative, divRms, cg.criterion == 1u);
+  var state = 0u;
+  if (isFiniteValue(metric) && metric <= cg.tolerance) { state = 1u; }
+  else if (cg.iterations >= cg.maxIterations) { state = 2u; }
+  cg.converged = state;
+}
+
+@compute @workgroup_size(MG_THREADS)
+fn cgBeta(@builtin(local_invocation_index) lid: u32) {
+  if (solveFinished(lid)) { return; }
+  let rz = foldPartials(lid).x;
+  if (lid != 0u) { return; }
+  var beta = 0.0;
+  if (cg.rz > 0.0) { beta = rz / cg.rz; }
+  if (!isFiniteValue(beta) || beta < 0.0) { beta = 0.0; }
+  cg.beta = beta;
+  cg.rz = rz;
+}
+
+@compute @workgroup_size(MG_THREADS)
+fn cgStepLength(@builtin(local_invocation_index) lid: u32) {
+  if (solveFinished(lid)) { return; }
+  let pq = foldPartials(lid).x;
+  if (lid != 0u) { return; }
+  var alpha = 0.0;
+  if (pq > 0.0) { alpha = cg.rz / pq; }
+  if (!isFiniteValue(alpha)) { alpha = 0.0; }
+  cg.alpha = alpha;
+}

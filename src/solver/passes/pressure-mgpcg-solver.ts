@@ -1,0 +1,346 @@
+import multigridCommon from '../../../shaders/multigrid-common.wgsl';
+import setupSource from '../../../shaders/multigrid-setup.wgsl';
+import vcycleSource from '../../../shaders/multigrid-vcycle.wgsl';
+import cgSource from '../../../shaders/pressure-mgpcg.wgsl';
+import scalarsSource from '../../../shaders/pressure-mgpcg-scalars.wgsl';
+import { KernelFamily, type BufferResource } from '../../gpu/compute-kernel';
+import type { GpuTimer } from '../../gpu/gpu-timer';
+import { readBuffer } from '../../gpu/readback';
+import type { Vec3 } from '../../scene/scene-description';
+import type { GridLayout } from '../grid-layout';
+import type { LiquidFields } from '../liquid-fields';
+import { COARSEST_EDGE, multigridLevelDims } from '../multigrid-levels';
+import { decodeSolveControl, type ConvergenceCriterion, type SolveReport } from './pressure-jacobi-solver';
+
+/** Threads per workgroup of the multigrid kernels (MG_THREADS in multigrid-common.wgsl). */
+const MG_THREADS = 256;
+/** Bytes of `LevelParams` and `CgState` (multigrid-common.wgsl). */
+const LEVEL_PARAMS_BYTES = 48;
+export const CG_STATE_BYTES = 80;
+
+/** The V-cycle preconditioner's settings. */
+export interface MultigridSettings {
+  /** Damped-Jacobi weight of the smoother, in (0, 1). */
+  omega: number;
+  /** Smoothing sweeps before and after each coarse correction (>= 1). */
+  sweeps: number;
+  /** Jacobi sweeps of the coarsest level's solve. */
+  coarsestSweeps: number;
+}
+
+/**
+ * Defaults measured on the CPU reference (dam-break, 16^3 to 128^3): one sweep each way with
+ * omega 2/3 reached a relative residual of 1e-3 in 5-10 iterations from zero at every size;
+ * two sweeps saved 2-3 iterations but cost more per iteration than they saved.
+ */
+export const DEFAULT_MULTIGRID: MultigridSettings = { omega: 2 / 3, sweeps: 1, coarsestSweeps: 24 };
+
+/** A solve to a tolerance, decided on the GPU. */
+export interface MgpcgSolve {
+  tolerance: number;
+  criterion: ConvergenceCriterion;
+  /** CG iterations encoded; the ones after convergence return at once. */
+  maxIterations: number;
+}
+
+interface Level {
+  dims: Vec3;
+  cells: number;
+  groups: [number, number];
+  params: GPUBuffer;
+  /** Level 0: the solver's pressure system; coarser levels: their own. */
+  system: GPUBuffer;
+  labels: GPUBuffer | null;
+  rhs: GPUBuffer;
+  x: GPUBuffer;
+  xSwap: GPUBuffer;
+  residual: GPUBuffer;
+}
+
+interface Dispatch {
+  /** `entry@level`, for tests that run one kernel. */
+  name: string;
+  /** The buffers bound by name (tests look them up). */
+  resources: Record<string, BufferResource>;
+  pipeline: GPUComputePipeline;
+  group: GPUBindGroup;
+  groups: [number, number];
+}
+
+function replay(pass: GPUComputePassEncoder, list: Dispatch[]): void {
+  for (const d of list) {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.group);
+    pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
+  }
+}
+
+function foldedGroups(cells: number): [number, number] {
+  const groups = Math.max(1, Math.ceil(cells / MG_THREADS));
+  const x = Math.min(groups, 32768);
+  return [x, Math.ceil(groups / x)];
+}
+
+/**
+ * Multigrid-preconditioned conjugate gradients for the ghost-fluid pressure system, after
+ * McAdams, Sifakis and Teran (2010): a geometric V-cycle over a hierarchy of halved grids
+ * (boundary-aware coarsening of the liquid/air/solid labels, 7-point operators on the coarse
+ * levels, trilinear transfers, damped-Jacobi smoothing) preconditions CG on the finest
+ * level, warm-started from `fields.pressure`. Every reduction runs on the GPU; the
+ * convergence check sets a flag that turns the rest of the queued iterations into no-ops,
+ * so the CPU never waits. The result is left in `fields.pressure`.
+ *
+ * Kernels: shaders/multigrid-setup.wgsl, multigrid-vcycle.wgsl, pressure-mgpcg.wgsl,
+ * pressure-mgpcg-scalars.wgsl; CPU mirror: src/reference/reference-multigrid.ts.
+ */
+export class PressureMgpcgSolver {
+  readonly levels: Level[];
+  /** The CG state (its first 48 bytes are a SolveControl block). */
+  readonly state: GPUBuffer;
+  private readonly device: GPUDevice;
+  private readonly owned: GPUBuffer[];
+  private readonly setupDispatches: Dispatch[];
+  private readonly startDispatches: Dispatch[];
+  /** One CG iteration; two variants for the direction ping-pong. */
+  private readonly iterationDispatches: [Dispatch[], Dispatch[]];
+  private readonly vcycleDispatches: Dispatch[];
+  /** Where a V-cycle on the finest level leaves its result (z = M r). */
+  readonly preconditioned: GPUBuffer;
+  private settingsData: MultigridSettings;
+
+  private constructor(init: {
+    device: GPUDevice; levels: Level[]; state: GPUBuffer; owned: GPUBuffer[]; setup: Dispatch[]; start: Dispatch[];
+    iteration: [Dispatch[], Dispatch[]]; vcycle: Dispatch[]; preconditioned: GPUBuffer; settings: MultigridSettings;
+  }) {
+    this.vcycleDispatches = init.vcycle;
+    this.preconditioned = init.preconditioned;
+    this.device = init.device;
+    this.levels = init.levels;
+    this.state = init.state;
+    this.owned = init.owned;
+    this.setupDispatches = init.setup;
+    this.startDispatches = init.start;
+    this.iterationDispatches = init.iteration;
+    this.settingsData = init.settings;
+  }
+
+  static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields, settings: MultigridSettings = DEFAULT_MULTIGRID): Promise<PressureMgpcgSolver> {
+    validateMultigridSettings(settings);
+    const [setup, vcycle, cg, scalars] = await Promise.all([
+      KernelFamily.create(device, 'multigridSetup', setupSource, ['coarsenFinestLabels', 'coarsenLabels', 'buildLevelSystem'], undefined, { prependCommon: false, prelude: multigridCommon }),
+      KernelFamily.create(device, 'multigridVcycle', vcycleSource, ['smoothFromZero', 'smoothSweep', 'smoothSweepWithDot', 'levelResidual', 'restrictResidual', 'prolongAdd', 'coarsestSolve'], undefined, { prependCommon: false, prelude: multigridCommon }),
+      KernelFamily.create(device, 'pressureMgpcg', cgSource, ['cgStart', 'cgDirection', 'cgUpdate'], undefined, { prependCommon: false, prelude: multigridCommon }),
+      KernelFamily.create(device, 'pressureMgpcgScalars', scalarsSource, ['cgCheck', 'cgBeta', 'cgStepLength'], undefined, { prelude: multigridCommon }),
+    ]);
+
+    const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const owned: GPUBuffer[] = [];
+    const make = (label: string, size: number, usage = STORAGE): GPUBuffer => {
+      const b = device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
+      owned.push(b);
+      return b;
+    };
+    try {
+      const dims = multigridLevelDims(grid.dims);
+      if (dims.length < 2) {
+        throw new RangeError(`the multigrid pressure solver needs more than ${COARSEST_EDGE} cells along some axis (got [${grid.dims.join(', ')}]); use jacobi`);
+      }
+      const levels: Level[] = dims.map((d, l) => {
+        const cells = d[0] * d[1] * d[2];
+        return {
+          dims: d, cells, groups: foldedGroups(cells),
+          params: make(`mgpcg.level${l}.params`, LEVEL_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
+          system: l === 0 ? fields.pressureSystem : make(`mgpcg.level${l}.system`, cells * 16),
+          labels: l === 0 ? null : make(`mgpcg.level${l}.labels`, cells * 4),
+          rhs: make(`mgpcg.level${l}.rhs`, cells * 4),
+          x: make(`mgpcg.level${l}.x`, cells * 4),
+          xSwap: make(`mgpcg.level${l}.xSwap`, cells * 4),
+          residual: make(`mgpcg.level${l}.residual`, cells * 4),
+        };
+      });
+      const fine = levels[0];
+      // On the finest level the V-cycle's right-hand side is CG's residual r.
+      const r = fine.rhs;
+      const direction: [GPUBuffer, GPUBuffer] = [make('mgpcg.direction0', fine.cells * 4), make('mgpcg.direction1', fine.cells * 4)];
+      const product = make('mgpcg.product', fine.cells * 4);
+      const partials = make('mgpcg.partials', fine.groups[0] * fine.groups[1] * 16);
+      const state = make('mgpcg.state', CG_STATE_BYTES, GPUBufferUsage.UNIFORM | STORAGE);
+      // Bindings a kernel does not use still need a buffer; read-only ones share one.
+      const unusedRead = make('mgpcg.unusedRead', 16);
+      const unusedWrite = [0, 1, 2, 3].map((i) => make(`mgpcg.unusedWrite${i}`, 16));
+
+      const run = (family: KernelFamily, entry: string, resources: Record<string, BufferResource>, groups: [number, number], l = 0): Dispatch => {
+        const full: Record<string, BufferResource> = {};
+        let spare = 0;
+        for (const b of family.bindings) full[b.name] = resources[b.name] ?? (b.kind === 'storage' ? unusedWrite[spare++] : unusedRead);
+        const name = `${entry}@${l}`;
+        return { name, resources: full, pipeline: family.pipeline(entry), group: family.bindGroup(full, `${family.label}.${name}`), groups };
+      };
+
+      const setupList: Dispatch[] = [];
+      for (let l = 1; l < levels.length; l++) {
+        const lv = levels[l];
+        const finer = levels[l - 1];
+        setupList.push(l === 1
+          ? run(setup, 'coarsenFinestLabels', { level: finer.params, systemIn: fine.system, phi: fields.levelSet, solidPhi: fields.solidLevelSet, labelsOut: lv.labels! }, lv.groups, l - 1)
+          : run(setup, 'coarsenLabels', { level: finer.params, phi: fields.levelSet, solidPhi: fields.solidLevelSet, labelsIn: finer.labels!, labelsOut: lv.labels! }, lv.groups, l - 1));
+        setupList.push(run(setup, 'buildLevelSystem', { level: lv.params, phi: fields.levelSet, solidPhi: fields.solidLevelSet, labelsIn: lv.labels!, systemOut: lv.system }, lv.groups, l));
+      }
+
+      // The V-cycle on level l for right-hand side rhs; returns the buffer holding its result.
+      const recordVcycle = (list: Dispatch[], l: number, rhs: GPUBuffer): GPUBuffer => {
+        const lv = levels[l];
+        const common = { level: lv.params, cg: state, system: lv.system, rhs };
+        if (l === levels.length - 1) {
+          list.push(run(vcycle, 'coarsestSolve', { ...common, x: lv.x }, [1, 1], l));
+          return lv.x;
+        }
+        const coarse = levels[l + 1];
+        let [a, b] = [lv.x, lv.xSwap];
+        list.push(run(vcycle, 'smoothFromZero', { ...common, x: a, residual: lv.residual }, lv.groups, l));
+        for (let s = 1; s < settings.sweeps; s++) {
+          list.push(run(vcycle, 'smoothSweep', { ...common, xIn: a, x: b }, lv.groups, l));
+          [a, b] = [b, a];
+        }
+        if (settings.sweeps > 1) list.push(run(vcycle, 'levelResidual', { ...common, xIn: a, residual: lv.residual }, lv.groups, l));
+        list.push(run(vcycle, 'restrictResidual', { level: lv.params, cg: state, residual: lv.residual, coarseSystem: coarse.system, coarseRhs: coarse.rhs }, coarse.groups, l));
+        const coarseX = recordVcycle(list, l + 1, coarse.rhs);
+        list.push(run(vcycle, 'prolongAdd', { level: lv.params, cg: state, system: lv.system, x: a, coarseX }, lv.groups, l));
+        for (let s = 0; s < settings.sweeps; s++) {
+          const withDot = l === 0 && s === settings.sweeps - 1;
+          list.push(run(vcycle, withDot ? 'smoothSweepWithDot' : 'smoothSweep', { ...common, xIn: a, x: b, ...(withDot ? { partials } : {}) }, lv.groups, l));
+          [a, b] = [b, a];
+        }
+        return a;
+      };
+
+      const scalar = (entry: string) => run(scalars, entry, { params: fields.params, level: fine.params, cg: state, partials }, [1, 1]);
+      const cgKernel = (entry: string, resources: Record<string, BufferResource>) =>
+        run(cg, entry, { level: fine.params, cg: state, system: fine.system, pressure: fields.pressure, residual: r, partials, ...resources }, fine.groups);
+
+      const start = [cgKernel('cgStart', {}), scalar('cgCheck')];
+      const vcycleList: Dispatch[] = [];
+      const z = recordVcycle(vcycleList, 0, r);
+      const iteration = [0, 1].map((parity) => {
+        // The finest level's last sweep leaves the r . z partials that cgBeta folds.
+        const list: Dispatch[] = [...vcycleList];
+        list.push(scalar('cgBeta'));
+        const [pIn, pOut] = [direction[parity], direction[1 - parity]];
+        list.push(cgKernel('cgDirection', { preconditioned: z, directionIn: pIn, direction: pOut, product }));
+        list.push(scalar('cgStepLength'));
+        list.push(cgKernel('cgUpdate', { directionIn: pOut, product }));
+        list.push(scalar('cgCheck'));
+        return list;
+      }) as [Dispatch[], Dispatch[]];
+
+      const solver = new PressureMgpcgSolver({ device, levels, state, owned, setup: setupList, start, iteration, vcycle: vcycleList, preconditioned: z, settings: { ...settings } });
+      solver.writeLevelParams();
+      return solver;
+    } catch (e) {
+      for (const b of owned) b.destroy();
+      throw e;
+    }
+  }
+
+  /** The V-cycle settings in use. */
+  get settings(): MultigridSettings {
+    return { ...this.settingsData };
+  }
+
+  private writeLevelParams(): void {
+    const s = this.settingsData;
+    this.levels.forEach((lv, l) => {
+      const coarse = this.levels[l + 1] ?? lv;
+      const data = new ArrayBuffer(LEVEL_PARAMS_BYTES);
+      const u = new Uint32Array(data);
+      const f = new Float32Array(data);
+      u.set(lv.dims, 0);
+      u[3] = lv.cells;
+      u.set(coarse.dims, 4);
+      u[7] = coarse.cells;
+      u[8] = lv.groups[0];
+      f[9] = s.omega;
+      u[10] = s.coarsestSweeps;
+      u[11] = coarse.groups[0];
+      this.device.queue.writeBuffer(lv.params, 0, data);
+    });
+  }
+
+  /**
+   * Encodes a solve: rebuilds the hierarchy for the current system (buildPressureSystem must
+   * have run), then CG from `fields.pressure` until the tolerance is met or `maxIterations`.
+   * Writes the CG state with `queue.writeBuffer`: one solve per submission.
+   */
+  solve(encoder: GPUCommandEncoder, timer: GpuTimer | null, solve: MgpcgSolve, passName = 'pressure'): void {
+    this.resetState(solve);
+    const pass = encoder.beginComputePass(timer?.computePass(passName) ?? { label: passName });
+    replay(pass, this.setupDispatches);
+    replay(pass, this.startDispatches);
+    for (let i = 0; i < solve.maxIterations; i++) replay(pass, this.iterationDispatches[i % 2]);
+    pass.end();
+  }
+
+  /** Writes a fresh CG state for a solve (queued before anything submitted later). */
+  resetState(solve: MgpcgSolve): void {
+    const init = new ArrayBuffer(CG_STATE_BYTES);
+    const u = new Uint32Array(init);
+    const f = new Float32Array(init);
+    u[2] = solve.maxIterations;
+    u[3] = 1;
+    f[4] = solve.tolerance;
+    u[5] = solve.criterion === 'divergence-rms' ? 1 : 0;
+    this.device.queue.writeBuffer(this.state, 0, init);
+  }
+
+  /**
+   * @internal Tests: encodes the hierarchy setup, one V-cycle on the finest level (rhs: the
+   * finest `rhs` buffer, result in `preconditioned`), or one named kernel (`entry@level`).
+   * Needs a CG state that is not converged (see `resetState`).
+   */
+  encodeForTest(pass: GPUComputePassEncoder, what: 'setup' | 'vcycle' | string): void {
+    if (what === 'setup') return replay(pass, this.setupDispatches);
+    if (what === 'vcycle') return replay(pass, this.vcycleDispatches);
+    replay(pass, [this.findDispatch(what)]);
+  }
+
+  /** @internal Tests: the buffers a named kernel (`entry@level`) is bound to. */
+  kernelBuffers(name: string): Record<string, GPUBuffer> {
+    return this.findDispatch(name).resources as Record<string, GPUBuffer>;
+  }
+
+  private findDispatch(name: string): Dispatch {
+    const all = [...this.setupDispatches, ...this.startDispatches, ...this.iterationDispatches[0]];
+    const d = all.find((x) => x.name === name);
+    if (!d) throw new Error(`no multigrid kernel '${name}' (have ${[...new Set(all.map((x) => x.name))].join(', ')})`);
+    return d;
+  }
+
+  /** Reads the state of the last solve (a small readback). */
+  async readReport(): Promise<SolveReport> {
+    return decodeSolveControl(await readBuffer(this.device, this.state, 48));
+  }
+
+  /** Dispatches of one CG iteration (for benchmarks and docs). */
+  get dispatchesPerIteration(): number {
+    return this.iterationDispatches[0].length;
+  }
+
+  /** GPU memory held (bytes), the finest system (owned by the fields) excluded. */
+  get byteSize(): number {
+    return this.owned.reduce((s, b) => s + b.size, 0);
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    this.owned.length = 0;
+  }
+}
+
+/** Rejects settings outside their ranges, naming the field. */
+export function validateMultigridSettings(s: MultigridSettings): void {
+  if (!(s.omega > 0 && s.omega < 1)) throw new RangeError(`multigrid omega must be in (0, 1) (got ${s.omega})`);
+  if (!Number.isInteger(s.sweeps) || s.sweeps < 1 || s.sweeps > 8) throw new RangeError(`multigrid sweeps must be an integer in 1..8 (got ${s.sweeps})`);
+  if (!Number.isInteger(s.coarsestSweeps) || s.coarsestSweeps < 1 || s.coarsestSweeps > 256) {
+    throw new RangeError(`multigrid coarsestSweeps must be an integer in 1..256 (got ${s.coarsestSweeps})`);
+  }
+}

@@ -1,0 +1,247 @@
+// The multigrid-preconditioned CG pressure solver: every kernel against its CPU reference
+// (src/reference/reference-multigrid.ts) on small odd grids with an obstacle and a free
+// surface, the whole solve against the CPU MIC(0)-PCG, and the GPU-side convergence control.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFloat32, readUint32 } from '../src/gpu/readback';
+import { solvePressurePcg } from '../src/reference/pcg';
+import {
+  buildHierarchy, coarsestSolve, prolongAdd, restrictResidual, smooth, smoothFromZero, solveMgpcg, vcycle,
+} from '../src/reference/reference-multigrid';
+import { validateScene } from '../src/scene/scene-validation';
+import { LiquidSolver } from '../src/solver/liquid-solver';
+import { multigridLevelDims, prolongationWeight } from '../src/solver/multigrid-levels';
+import { CG_STATE_BYTES, DEFAULT_MULTIGRID, PressureMgpcgSolver } from '../src/solver/passes/pressure-mgpcg-solver';
+import { maxDiff, rng, runPass, testGpu, upload } from './helpers/gpu';
+
+let device: GPUDevice;
+let solver: LiquidSolver;
+let mg: PressureMgpcgSolver;
+let system: Float32Array;
+let phi: Float32Array;
+let solidPhi: Float32Array;
+
+const scene = validateScene({
+  name: 'multigrid-test',
+  resolution: [13, 11, 9],
+  cellSize: 0.1,
+  liquid: [{ type: 'box', min: [0, 0, 0], max: [0.6, 0.75, 0.9] }, { type: 'sphere', center: [1.0, 0.7, 0.45], radius: 0.2, velocity: [-1, -1, 0.3] }],
+  obstacles: [{ type: 'sphere', center: [0.75, 0.2, 0.45], radius: 0.22 }, { type: 'box', min: [0.1, 0.3, 0.1], max: [0.3, 0.5, 0.3], rotation: [0, 25, 0] }],
+});
+
+function expectClose(gpu: ArrayLike<number>, cpu: ArrayLike<number>, rel: number, what: string, floor = 1e-6): void {
+  const d = maxDiff(gpu, cpu);
+  expect(d.abs, `${what}: max |gpu - cpu| = ${d.abs} at ${d.at} (gpu ${gpu[d.at]}, cpu ${cpu[d.at]}), scale ${d.scale}`)
+    .toBeLessThanOrEqual(rel * d.scale + floor);
+}
+
+/** Random values on the cells of a level that have an unknown, zero elsewhere. */
+function randomOnUnknowns(levelSystem: ArrayLike<number>, seed: number): Float32Array {
+  const r = rng(seed);
+  const n = levelSystem.length / 4;
+  return Float32Array.from({ length: n }, (_, i) => (levelSystem[4 * i + 3] > 0 ? 2 * r() - 1 : 0));
+}
+
+async function runKernel(name: string): Promise<void> {
+  mg.resetState({ tolerance: 1e-6, criterion: 'relative-residual', maxIterations: 1 });
+  await runPass(device, (p) => mg.encodeForTest(p, name));
+}
+
+beforeAll(async () => {
+  device = (await testGpu()).device;
+  solver = await LiquidSolver.create(device, scene);
+  for (let i = 0; i < 3; i++) await solver.step();
+  // The last step's system, level set and solids are consistent (nothing changes them after the build).
+  system = await readFloat32(device, solver.fields.pressureSystem);
+  phi = await solver.readField('levelset');
+  solidPhi = await solver.readField('solid');
+  mg = await PressureMgpcgSolver.create(device, solver.grid, solver.fields);
+});
+
+afterAll(() => {
+  mg?.destroy();
+  solver?.destroy();
+});
+
+describe('multigrid hierarchy', () => {
+  it('halves odd grids down to at most 4 cells per axis', () => {
+    expect(multigridLevelDims([13, 11, 9])).toEqual([[13, 11, 9], [7, 6, 5], [4, 3, 3]]);
+    expect(multigridLevelDims([128, 128, 128]).map((d) => d[0])).toEqual([128, 64, 32, 16, 8, 4]);
+  });
+
+  it('prolongation weights sum to one per fine cell, with the walls clamped', () => {
+    for (const [nf, nc] of [[13, 7], [12, 6], [9, 5]]) {
+      for (let f = 0; f < nf; f++) {
+        let sum = 0;
+        for (let c = 0; c < nc; c++) sum += prolongationWeight(f, c, nc);
+        expect(sum, `fine ${f} of ${nf}`).toBeCloseTo(1, 12);
+      }
+    }
+  });
+
+  it('coarsenFinestLabels, coarsenLabels and buildLevelSystem match the reference', async () => {
+    const h = buildHierarchy(scene.resolution, system, phi, solidPhi);
+    expect(mg.levels.length).toBe(h.dims.length);
+    await runKernel('setup');
+    let unknowns = 0;
+    for (let l = 1; l < h.dims.length; l++) {
+      const gpu = await readFloat32(device, mg.levels[l].system);
+      expect(Array.from(gpu), `level ${l} system`).toEqual(Array.from(h.systems[l] as Float32Array));
+      for (let i = 0; i < gpu.length / 4; i++) if (gpu[4 * i + 3] > 0) unknowns++;
+    }
+    expect(unknowns, 'the coarse levels have unknowns').toBeGreaterThan(10);
+  });
+});
+
+describe('multigrid kernels', () => {
+  let h: ReturnType<typeof buildHierarchy>;
+  beforeAll(async () => {
+    h = buildHierarchy(scene.resolution, system, phi, solidPhi);
+    await runKernel('setup');
+  });
+
+  it('smoothFromZero: one damped-Jacobi sweep from zero and its residual', async () => {
+    const rhs = randomOnUnknowns(system, 1);
+    const b = mg.kernelBuffers('smoothFromZero@0');
+    upload(device, b.rhs, rhs);
+    await runKernel('smoothFromZero@0');
+    const cpu = smoothFromZero(h.dims[0], system, rhs, DEFAULT_MULTIGRID.omega);
+    expectClose(await readFloat32(device, b.x, rhs.length), cpu.x, 1e-5, 'x');
+    expectClose(await readFloat32(device, b.residual, rhs.length), cpu.residual, 1e-5, 'residual');
+  });
+
+  it('smooth: a damped-Jacobi sweep on a coarse level', async () => {
+    const b = mg.kernelBuffers('smoothSweep@1');
+    const rhs = randomOnUnknowns(h.systems[1], 2);
+    const xIn = randomOnUnknowns(h.systems[1], 3);
+    upload(device, b.rhs, rhs);
+    upload(device, b.xIn, xIn);
+    await runKernel('smoothSweep@1');
+    const cpu = smooth(h.dims[1], h.systems[1], rhs, xIn, DEFAULT_MULTIGRID.omega);
+    expectClose(await readFloat32(device, b.x, rhs.length), cpu, 1e-5, 'smoothed');
+  });
+
+  it('restrictResidual: the transpose of the prolongation, halved', async () => {
+    const b = mg.kernelBuffers('restrictResidual@0');
+    const residual = randomOnUnknowns(system, 4);
+    upload(device, b.residual, residual);
+    await runKernel('restrictResidual@0');
+    const cpu = restrictResidual(h.dims[0], residual, h.dims[1], h.systems[1]);
+    expect(cpu.some((v) => v !== 0)).toBe(true);
+    expectClose(await readFloat32(device, b.coarseRhs, cpu.length), cpu, 1e-5, 'coarse rhs');
+  });
+
+  it('prolongAdd: trilinear prolongation added on the fine unknowns', async () => {
+    const b = mg.kernelBuffers('prolongAdd@0');
+    const x = randomOnUnknowns(system, 5);
+    const coarseX = randomOnUnknowns(h.systems[1], 6);
+    upload(device, b.x, x);
+    upload(device, b.coarseX, coarseX);
+    await runKernel('prolongAdd@0');
+    const cpu = Float64Array.from(x);
+    prolongAdd(h.dims[0], system, cpu, h.dims[1], coarseX);
+    expect(maxDiff(cpu, x).abs, 'the prolongation changed x').toBeGreaterThan(0.01);
+    expectClose(await readFloat32(device, b.x, x.length), cpu, 1e-5, 'x');
+  });
+
+  it('restriction is the transpose of prolongation (<R r, e> = <r, P e> / 2)', () => {
+    const r = randomOnUnknowns(system, 7);
+    const e = randomOnUnknowns(h.systems[1], 8);
+    const Rr = restrictResidual(h.dims[0], r, h.dims[1], h.systems[1]);
+    const Pe = new Float64Array(r.length);
+    prolongAdd(h.dims[0], system, Pe, h.dims[1], e);
+    let lhs = 0, rhs = 0;
+    for (let i = 0; i < Rr.length; i++) lhs += Rr[i] * e[i];
+    for (let i = 0; i < r.length; i++) rhs += r[i] * Pe[i];
+    expect(lhs).toBeCloseTo(rhs / 2, 10);
+  });
+
+  it('coarsestSolve: Jacobi sweeps from zero in workgroup memory', async () => {
+    const last = h.dims.length - 1;
+    const b = mg.kernelBuffers(`coarsestSolve@${last}`);
+    const rhs = randomOnUnknowns(h.systems[last], 9);
+    upload(device, b.rhs, rhs);
+    await runKernel(`coarsestSolve@${last}`);
+    const cpu = coarsestSolve(h.dims[last], h.systems[last], rhs, DEFAULT_MULTIGRID.omega, DEFAULT_MULTIGRID.coarsestSweeps);
+    expect(cpu.some((v) => v !== 0)).toBe(true);
+    expectClose(await readFloat32(device, b.x, rhs.length), cpu, 1e-5, 'coarsest x');
+  });
+
+  it('a whole V-cycle matches the reference and leaves the r . z partials that cgBeta folds', async () => {
+    const r = randomOnUnknowns(system, 10);
+    upload(device, mg.levels[0].rhs, r);
+    mg.resetState({ tolerance: 1e-6, criterion: 'relative-residual', maxIterations: 1 });
+    await runPass(device, (p) => { mg.encodeForTest(p, 'vcycle'); mg.encodeForTest(p, 'cgBeta@0'); });
+    const cpu = vcycle(h, r);
+    const z = await readFloat32(device, mg.preconditioned, r.length);
+    expectClose(z, cpu, 1e-4, 'z');
+    const state = new Float32Array((await readFloat32(device, mg.state, CG_STATE_BYTES / 4)).buffer);
+    let rz = 0;
+    for (let i = 0; i < r.length; i++) rz += r[i] * cpu[i];
+    expect(rz).toBeGreaterThan(0);
+    expect(Math.abs(state[12] - rz) / rz, `r.z gpu ${state[12]} cpu ${rz}`).toBeLessThan(1e-4);
+  });
+});
+
+describe('MGPCG solve', () => {
+  it('reaches the pressure of the CPU MIC(0)-PCG from a zero start', async () => {
+    const n = solver.grid.cellCount;
+    upload(device, solver.fields.pressure, new Float32Array(n));
+    const enc = device.createCommandEncoder();
+    mg.solve(enc, null, { tolerance: 1e-5, criterion: 'relative-residual', maxIterations: 40 });
+    device.queue.submit([enc.finish()]);
+    const report = await mg.readReport();
+    expect(report.outcome).toBe('converged');
+    expect(report.relativeResidual).toBeLessThanOrEqual(1e-5);
+    expect(report.initialRelativeResidual).toBeCloseTo(1, 5);
+    const reference = solveMgpcg(scene.resolution, system, phi, solidPhi, new Float32Array(n), 1e-5, 40);
+    // The float32 GPU solve takes the float64 reference's path to within an iteration or two.
+    expect(Math.abs(report.iterations - reference.iterations)).toBeLessThanOrEqual(2);
+    const pcg = solvePressurePcg(system, scene.resolution, new Float32Array(n), 1e-8, 2000);
+    const gpu = await solver.readField('pressure');
+    expectClose(gpu, pcg.pressure, 1e-4, 'pressure');
+  });
+
+  it('a warm start that meets the tolerance costs no iteration, and queued iterations stop at convergence', async () => {
+    const enc = device.createCommandEncoder();
+    mg.solve(enc, null, { tolerance: 1e-3, criterion: 'relative-residual', maxIterations: 30 });
+    device.queue.submit([enc.finish()]);
+    const report = await mg.readReport();
+    expect(report.outcome).toBe('converged');
+    expect(report.iterations).toBe(0);
+    expect(report.checks).toBe(1);
+
+    upload(device, solver.fields.pressure, new Float32Array(solver.grid.cellCount));
+    const enc2 = device.createCommandEncoder();
+    mg.solve(enc2, null, { tolerance: 1e-2, criterion: 'relative-residual', maxIterations: 30 });
+    device.queue.submit([enc2.finish()]);
+    const loose = await mg.readReport();
+    expect(loose.outcome).toBe('converged');
+    expect(loose.iterations).toBeGreaterThan(0);
+    expect(loose.iterations).toBeLessThan(30);
+    // One check before the first iteration and one after each: the rest were no-ops.
+    expect(loose.checks).toBe(loose.iterations + 1);
+  });
+
+  it('stops at the iteration cap and says so', async () => {
+    upload(device, solver.fields.pressure, new Float32Array(solver.grid.cellCount));
+    const enc = device.createCommandEncoder();
+    mg.solve(enc, null, { tolerance: 1e-7, criterion: 'relative-residual', maxIterations: 2 });
+    device.queue.submit([enc.finish()]);
+    const report = await mg.readReport();
+    expect(report.outcome).toBe('max-iterations');
+    expect(report.iterations).toBe(2);
+    const control = await readUint32(device, mg.state, 2);
+    expect(control[1]).toBe(2);
+  });
+
+  it('rejects a grid too small for a hierarchy, and settings out of range, naming them', async () => {
+    const tiny = await LiquidSolver.create(device, validateScene({ name: 'tiny', resolution: [4, 4, 4], cellSize: 0.25, liquid: [{ type: 'box', min: [0, 0, 0], max: [1, 0.5, 1] }] }));
+    try {
+      await expect(PressureMgpcgSolver.create(device, tiny.grid, tiny.fields)).rejects.toThrow(/more than 4 cells/);
+    } finally {
+      tiny.destroy();
+    }
+    await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, omega: 1.5 })).rejects.toThrow(/omega must be in \(0, 1\)/);
+    await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, sweeps: 0 })).rejects.toThrow(/sweeps/);
+  });
+});
