@@ -1,9 +1,8 @@
 import * as pc from 'playcanvas';
 import { LiquidSolver } from '../src/solver/liquid-solver';
-import { JacobiPressureStage } from '../src/solver/jacobi-pressure-stage';
 import { presetScene, scaleScene, rescaleScene, isPresetName } from '../src/scene/presets';
 import { validateScene } from '../src/scene/scene-validation';
-import type { SceneDescription, Vec3 } from '../src/scene/scene-description';
+import type { PressureMethod, SceneDescription, Vec3 } from '../src/scene/scene-description';
 import { attachLatentPredictor } from '../src/latent/attach-latent';
 import { DEFAULT_LATENT_SCHEDULE } from '../src/latent/latent-scheduler';
 import type { LatentPressureStage } from '../src/latent/latent-pressure-stage';
@@ -26,7 +25,11 @@ export interface LiquidVolumeSettings {
   correctionIterations: number;
   /** RMS divergence (1/s) above which a predicted step is solved fully; 0 = off. */
   adaptive: number;
+  /** The classical solve: 'jacobi' (fixed iterations) or 'mgpcg' (multigrid CG to pressureTolerance). */
+  pressureMethod: PressureMethod;
   jacobiIterations: number;
+  /** mgpcg: relative residual a solve stops at. */
+  pressureTolerance: number;
   /** Base URL of a model set (manifest.json + .onnx), used when no model assets are given. */
   modelUrl: string;
   /** Model set from assets (manifest json + three binary assets), if given. */
@@ -56,7 +59,9 @@ export const DEFAULT_LIQUID_SETTINGS: Readonly<LiquidVolumeSettings> = Object.fr
   interval: DEFAULT_LATENT_SCHEDULE.interval,
   correctionIterations: DEFAULT_LATENT_SCHEDULE.correctionIterations,
   adaptive: DEFAULT_LATENT_SCHEDULE.adaptiveThreshold ?? 0,
+  pressureMethod: 'jacobi',
   jacobiIterations: 100,
+  pressureTolerance: 1e-3,
   modelUrl: '',
   modelAssets: null,
   ortWasmPath: '',
@@ -79,6 +84,7 @@ export const LIQUID_SETTING_RANGES: Record<string, [number, number]> = {
   correctionIterations: [0, 500],
   adaptive: [0, 1000],
   jacobiIterations: [1, 5000],
+  pressureTolerance: [1e-6, 0.5],
   refraction: [0, 4],
   reflection: [0, 2],
   roughness: [0, 1],
@@ -224,10 +230,14 @@ export class LiquidVolumeController {
   private applyLive(): void {
     const s = this.settings;
     if (this.solver) {
-      const pressure = { ...this.solver.scene.pressure, iterations: s.jacobiIterations };
-      if (this.solver.pressureStage instanceof JacobiPressureStage) this.solver.pressureStage.settings = pressure;
+      if (this.applied.pressureMethod !== s.pressureMethod || this.applied.jacobiIterations !== s.jacobiIterations
+        || this.applied.pressureTolerance !== s.pressureTolerance) {
+        const solver = this.solver;
+        solver.configurePressure({
+          method: s.pressureMethod, iterations: s.jacobiIterations, tolerance: s.pressureMethod === 'mgpcg' ? s.pressureTolerance : undefined,
+        }).catch((e: Error) => this.warn(`latent-liquid: liquidVolume.pressureMethod '${s.pressureMethod}' cannot be used: ${e.message}`));
+      }
       if (this.latent) {
-        this.latent.fullSolve = pressure;
         this.latent.scheduler.update({
           interval: s.interval, correctionIterations: s.correctionIterations,
           adaptiveThreshold: s.adaptive > 0 ? s.adaptive : undefined,
@@ -241,7 +251,7 @@ export class LiquidVolumeController {
     }
     if (this.solver) this.solver.collectMetrics = s.collectStats;
     Object.assign(this.applied, {
-      jacobiIterations: s.jacobiIterations, interval: s.interval, correctionIterations: s.correctionIterations, adaptive: s.adaptive,
+      pressureMethod: s.pressureMethod, jacobiIterations: s.jacobiIterations, pressureTolerance: s.pressureTolerance, interval: s.interval, correctionIterations: s.correctionIterations, adaptive: s.adaptive,
       color: s.color, absorption: s.absorption, refraction: s.refraction, reflection: s.reflection, roughness: s.roughness,
       debugView: s.debugView, collectStats: s.collectStats,
     });
@@ -277,7 +287,10 @@ export class LiquidVolumeController {
         this.renderer = new LiquidSurfaceRenderer(this.app, { dims: scene.resolution, cellSize: scene.cellSize, parent: this.entity });
         const camera = this.app.root.findComponents('camera')[0] as pc.CameraComponent | undefined;
         if (camera) this.renderer.attachCamera(camera);
-        this.applied = { preset: this.settings.preset, sceneJson: this.settings.sceneJson, resolution: this.settings.resolution, cellSize: this.settings.cellSize };
+        this.applied = {
+          preset: this.settings.preset, sceneJson: this.settings.sceneJson, resolution: this.settings.resolution, cellSize: this.settings.cellSize,
+          pressureMethod: scene.pressure.method, jacobiIterations: scene.pressure.iterations, pressureTolerance: scene.pressure.tolerance,
+        };
         this.tracker.reset();
         this.stats.reset(scene);
         this.status = 'running';
@@ -306,8 +319,7 @@ export class LiquidVolumeController {
       await this.waitForStep();
       if (this.solver !== solver) return;
       if (this.latent) {
-        solver.pressureStage = new JacobiPressureStage({ ...solver.scene.pressure, iterations: s.jacobiIterations });
-        this.latent.destroy();
+        solver.setPressureStage(solver.classicalStage);
         this.latent = null;
       }
       if (s.solver !== 'latent') return;
@@ -372,7 +384,7 @@ export class LiquidVolumeController {
     solver.step()
       .then(async () => {
         this.copyToRenderer(solver);
-        const mode = lastMode(solver);
+        const mode = solver.lastPressureMode ?? 'solve';
         this.renderer?.setFrameMode(mode);
         if (solver.collectMetrics) {
           const metrics = await solver.readMetrics();
@@ -438,8 +450,3 @@ export class LiquidVolumeController {
   }
 }
 
-/** Mode of the solver's last step ('solve' if unknown). */
-function lastMode(solver: LiquidSolver): 'solve' | 'predict' {
-  const stage = solver.pressureStage as Partial<LatentPressureStage>;
-  return stage.lastMode ?? 'solve';
-}

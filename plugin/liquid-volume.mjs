@@ -97,6 +97,15 @@ export class LiquidVolume extends Script {
   adaptive = 1;
 
   /**
+   * The classical pressure solve: Jacobi (a fixed iteration count) or multigrid-preconditioned
+   * conjugate gradients to a tolerance (converged pressure; see the README's "Pressure solvers").
+   *
+   * @attribute
+   * @type {'jacobi' | 'mgpcg'}
+   */
+  pressureMethod = 'jacobi';
+
+  /**
    * Jacobi iterations of a full pressure solve.
    *
    * @attribute
@@ -105,6 +114,16 @@ export class LiquidVolume extends Script {
    * @step 1
    */
   jacobiIterations = 100;
+
+  /**
+   * mgpcg: the relative residual |b - Ap| / |b| a pressure solve stops at.
+   *
+   * @attribute
+   * @range [0.000001, 0.5]
+   * @precision 6
+   * @enabledif {pressureMethod === 'mgpcg'}
+   */
+  pressureTolerance = 0.001;
 
   /**
    * Latent: base URL of a model set (manifest.json + three .onnx files), used when the model
@@ -281,7 +300,9 @@ export class LiquidVolume extends Script {
       interval: this.interval,
       correctionIterations: this.correctionIterations,
       adaptive: this.adaptive,
+      pressureMethod: /** @type {any} */ (this.pressureMethod),
       jacobiIterations: this.jacobiIterations,
+      pressureTolerance: this.pressureTolerance,
       modelUrl: this.modelUrl,
       modelAssets: this.modelAssets(),
       ortWasmPath: this.ortWasmPath,

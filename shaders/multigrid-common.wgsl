@@ -22,7 +22,7 @@ struct LevelParams {
 // (pressure-convergence.wgsl), so both solvers report alike.
 struct CgState {
   iterations: u32,            // CG iterations done
-  converged: u32,             // 0 running, 1 tolerance met, 2 iteration cap reached: every kernel then returns at once
+  converged: u32,             // 0 running, 1 tolerance met, 2 iteration cap reached, 3 skipped: every kernel then returns at once
   maxIterations: u32,
   chunk: u32,                 // iterations between checks (1)
   tolerance: f32,

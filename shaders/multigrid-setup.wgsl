@@ -4,9 +4,11 @@
 //   buildLevelSystem:    a coarse level's 7-point Laplacian from its labels.
 // Labels (McAdams, Sifakis, Teran 2010): a coarse cell is air (Dirichlet, p = 0) if any child
 // is air, else an unknown if any child is one, else solid (Neumann). Fine cells without an
-// unknown that are solid or sealed liquid count as solid.
+// unknown that are solid or sealed liquid count as solid. A solve the GPU skipped (cgGate)
+// skips these too.
 
 @group(0) @binding(0) var<uniform> level: LevelParams;
+@group(0) @binding(7) var<uniform> cg: CgState;
 @group(0) @binding(1) var<storage, read> systemIn: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> phi: array<f32>;
 @group(0) @binding(3) var<storage, read> solidPhi: array<f32>;
@@ -44,6 +46,7 @@ fn coarsen(idx: u32, finest: bool) {
 // One thread per cell of the coarser level.
 @compute @workgroup_size(MG_THREADS)
 fn coarsenFinestLabels(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.coarseGroupsX);
   if (idx >= level.coarseCells) { return; }
   coarsen(idx, true);
@@ -51,6 +54,7 @@ fn coarsenFinestLabels(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
 
 @compute @workgroup_size(MG_THREADS)
 fn coarsenLabels(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.coarseGroupsX);
   if (idx >= level.coarseCells) { return; }
   coarsen(idx, false);
@@ -59,6 +63,7 @@ fn coarsenLabels(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
 // One thread per cell of this level (labelsIn holds its labels).
 @compute @workgroup_size(MG_THREADS)
 fn buildLevelSystem(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   if (idx >= level.cells) { return; }
   if (labelsIn[idx] != LABEL_INTERIOR) {

@@ -10,20 +10,6 @@
 @group(0) @binding(2) var<storage, read_write> control: SolveControl;
 @group(0) @binding(3) var<storage, read_write> dispatchArgs: DispatchArgs;
 
-struct SolveControl {
-  iterations: u32,            // Jacobi iterations done in this solve
-  converged: u32,             // 0 running, 1 tolerance met, 2 iteration cap reached
-  maxIterations: u32,
-  chunk: u32,                 // iterations between checks
-  tolerance: f32,
-  criterion: u32,
-  checks: u32,                // checks done
-  relativeResidual: f32,      // at the last check
-  divergenceRms: f32,         // at the last check (1/s)
-  initialDivergenceRms: f32,  // at the first check
-  initialRelativeResidual: f32,
-  _pad: u32,
-};
 
 // Indirect dispatch arguments (this buffer is never bound to the kernels it launches).
 struct DispatchArgs {

@@ -3,12 +3,17 @@
 //                     p_new = (1 - omega) * p + omega * (sum_{liquid nbrs} p_j + b) / diag
 //   residualPartial:  stage 1 of the residual r = b + sum p_j - diag*p reduction; stage 2 and
 //                     the convergence decision are in pressure-convergence.wgsl.
+//   pressureJacobiGated, residualPartialGated: the same, returning at once when the tolerance
+//                     solve's control block says it is done. Plain dispatches of these replace
+//                     indirect ones, which cost about ten times a Jacobi iteration each on an
+//                     NVIDIA GPU through Dawn (the indirect arguments are validated and copied).
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read> system: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> pressureIn: array<f32>;
 @group(0) @binding(3) var<storage, read_write> pressureOut: array<f32>;
 @group(0) @binding(4) var<storage, read_write> partials: array<vec4<f32>>;
+@group(0) @binding(5) var<uniform> control: SolveControl;
 
 // Sum of p over the liquid neighbours named by the bitmask (-x,+x,-y,+y,-z,+z).
 fn liquidNeighbourSum(idx: u32, mask: u32) -> f32 {
@@ -25,8 +30,7 @@ fn liquidNeighbourSum(idx: u32, mask: u32) -> f32 {
   return sum;
 }
 
-@compute @workgroup_size(WG, WG, WG)
-fn pressureJacobi(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn jacobiIteration(gid: vec3<u32>) {
   let c = vec3<i32>(gid);
   if (!inGrid(c)) { return; }
   let idx = cellIndex(c);
@@ -40,6 +44,17 @@ fn pressureJacobi(@builtin(global_invocation_id) gid: vec3<u32>) {
   pressureOut[idx] = p + params.jacobiOmega * (pNew - p);
 }
 
+@compute @workgroup_size(WG, WG, WG)
+fn pressureJacobi(@builtin(global_invocation_id) gid: vec3<u32>) {
+  jacobiIteration(gid);
+}
+
+@compute @workgroup_size(WG, WG, WG)
+fn pressureJacobiGated(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (control.converged != 0u) { return; }
+  jacobiIteration(gid);
+}
+
 fn cellResidual(idx: u32) -> vec4<f32> {
   if (idx >= params.cellCount) { return vec4<f32>(0.0); }
   let s = system[idx];
@@ -50,12 +65,23 @@ fn cellResidual(idx: u32) -> vec4<f32> {
 }
 
 // Stage 1 (see REDUCE_* in common.wgsl): per thread (sum r^2, sum b^2, liquid cells, 0).
-@compute @workgroup_size(REDUCE_THREADS)
-fn residualPartial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                   @builtin(workgroup_id) wid: vec3<u32>) {
+fn residualPartialSums(gid: vec3<u32>, lid: u32, wid: vec3<u32>) {
   var acc = vec4<f32>(0.0);
   let base = wid.x * REDUCE_BLOCK + lid;
   for (var r = 0u; r < REDUCE_SPAN; r = r + 1u) { acc = acc + cellResidual(base + r * REDUCE_THREADS); }
   partials[gid.x] = acc;
+}
+
+@compute @workgroup_size(REDUCE_THREADS)
+fn residualPartial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+                   @builtin(workgroup_id) wid: vec3<u32>) {
+  residualPartialSums(gid, lid, wid);
+}
+
+@compute @workgroup_size(REDUCE_THREADS)
+fn residualPartialGated(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+                        @builtin(workgroup_id) wid: vec3<u32>) {
+  if (control.converged != 0u) { return; }
+  residualPartialSums(gid, lid, wid);
 }
 

@@ -3,13 +3,16 @@
 //   cgCheck:     |r| against the tolerance (before the first iteration and after each); sets
 //                cg.converged, which turns every later kernel of the solve into a no-op,
 //   cgBeta:      beta = (r . z) / previous (r . z)  (0 on the first direction),
-//   cgStepLength: alpha = (r . z) / (p . A p).
+//   cgStepLength: alpha = (r . z) / (p . A p),
+//   cgGate:      marks the solve skipped (converged = 3) unless the GPU armed it: gate holds
+//                indirect dispatch arguments whose x is non-zero to run (a discarded prediction).
 // A non-finite scalar restarts from z (beta) or takes no step (alpha): NaN never spreads from here.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<uniform> level: LevelParams;
 @group(0) @binding(2) var<storage, read_write> cg: CgState;
 @group(0) @binding(3) var<storage, read> partials: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> gate: array<u32>;
 
 var<workgroup> sharedDone: u32;
 
@@ -76,4 +79,9 @@ fn cgStepLength(@builtin(local_invocation_index) lid: u32) {
   if (pq > 0.0) { alpha = cg.rz / pq; }
   if (!isFiniteValue(alpha)) { alpha = 0.0; }
   cg.alpha = alpha;
+}
+
+@compute @workgroup_size(1)
+fn cgGate() {
+  if (gate[0] == 0u) { cg.converged = 3u; }
 }

@@ -4,13 +4,15 @@ import { createNodeGpu } from '../node/node-gpu';
 import { findShippedModel, loadModelFromDirectory } from '../node/model-directory';
 import { encodePngRgba } from '../node/png';
 import { DEFAULT_BENCHMARK_OPTIONS, runPressureBenchmark, type BenchmarkResult } from './pressure-benchmark';
+import { runDamBreakFront } from './dam-break-front';
 import { benchmarkMarkdown } from './benchmark-report';
 import { lineChart } from './raster-plot';
-import { intOption, parseArgs, stringOption, UsageError } from '../cli/args';
+import { intOption, numberOption, parseArgs, stringOption, UsageError } from '../cli/args';
 
 const HELP = `npm run bench -- [options]
 
-Measures Jacobi and the latent pressure path on the same scene states, per resolution, on
+Measures Jacobi (fixed and to a tolerance), multigrid-preconditioned CG and the latent
+pressure path on the same scene states, per resolution, on
 whatever WebGPU adapter Node finds (Dawn; SwiftShader without a GPU). Prints JSON.
 
 Options:
@@ -25,6 +27,14 @@ Options:
   --correction-iterations K  latent correction iterations (default 4)
   --intervals LIST        latent whole-frame intervals (default 2,4,8)
   --preset NAME           scene (default dam-break)
+  --tolerance T           relative residual of the tolerance-mode rows (default 1e-3)
+  --targets LIST          RMS divergence targets in 1/s (default 1,0.3,0.1,0.03,0.01)
+  --mgpcg-max-iterations N  MGPCG iteration cap (default 20)
+  --jacobi-max-iterations N Jacobi iteration cap of tolerance solves (default 20000)
+
+Dam-break front study (instead of the above): --front LIST runs Martin and Moyce's dam break
+with LIST cells across the column (e.g. 16,32,64), with MGPCG to --tolerance (default 1e-4
+here) and with Jacobi at --full-iterations, and reports the front x/a at T = 1, 2, 2.5, 3.
   --model DIR             model set (default: the shipped model serving each grid)
 `;
 
@@ -32,6 +42,13 @@ const list = (v: string | undefined, name: string, fallback: number[]) => {
   if (v === undefined) return fallback;
   const xs = v.split(',').map((x) => Number(x.trim()));
   if (xs.some((x) => !Number.isInteger(x) || x <= 0)) throw new UsageError(`--${name} must be a comma-separated list of positive integers (got ${v})`);
+  return xs;
+};
+
+const positiveList = (v: string | undefined, name: string, fallback: number[]) => {
+  if (v === undefined) return fallback;
+  const xs = v.split(',').map((x) => Number(x.trim()));
+  if (xs.some((x) => !(x > 0) || !Number.isFinite(x))) throw new UsageError(`--${name} must be a comma-separated list of positive numbers (got ${v})`);
   return xs;
 };
 
@@ -58,7 +75,8 @@ export function benchmarkPlot(r: BenchmarkResult): Buffer {
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const args = parseArgs(argv, {
-    values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model'],
+    values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',
+      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front'],
     flags: [],
   });
   const options = {
@@ -71,17 +89,41 @@ async function main(argv: string[]): Promise<number> {
     fullIterations: intOption(args, 'full-iterations', DEFAULT_BENCHMARK_OPTIONS.fullIterations, 2, 100000),
     correctionIterations: intOption(args, 'correction-iterations', DEFAULT_BENCHMARK_OPTIONS.correctionIterations, 0, 10000),
     preset: stringOption(args, 'preset') ?? DEFAULT_BENCHMARK_OPTIONS.preset,
+    relativeTolerance: numberOption(args, 'tolerance', DEFAULT_BENCHMARK_OPTIONS.relativeTolerance, 0, 1, true)!,
+    divergenceTargets: positiveList(stringOption(args, 'targets'), 'targets', DEFAULT_BENCHMARK_OPTIONS.divergenceTargets),
+    mgpcgMaxIterations: intOption(args, 'mgpcg-max-iterations', DEFAULT_BENCHMARK_OPTIONS.mgpcgMaxIterations, 1, 200),
+    jacobiMaxIterations: intOption(args, 'jacobi-max-iterations', DEFAULT_BENCHMARK_OPTIONS.jacobiMaxIterations, 2, 1_000_000),
   };
   const modelDir = stringOption(args, 'model');
   const gpu = await createNodeGpu();
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   log(`adapter ${gpu.adapterName}${gpu.isFallbackAdapter ? ' (software: numbers say nothing about real GPUs)' : ''}`);
+  const write = (path: string, data: string | Buffer) => { mkdirSync(dirname(path) || '.', { recursive: true }); writeFileSync(path, data); log(`wrote ${path}`); };
+  const frontList = stringOption(args, 'front');
+  if (frontList) {
+    const columns = list(frontList, 'front', []);
+    const tolerance = numberOption(args, 'tolerance', 1e-4, 0, 1, true)!;
+    const times = [1, 2, 2.5, 3];
+    const runs = [];
+    for (const pressure of [{ method: 'mgpcg' as const, tolerance, maxIterations: 100 }, { method: 'jacobi' as const, iterations: options.fullIterations }]) {
+      for (const c of columns) {
+        log(`dam-break front: ${c} cells across the column, ${pressure.method}`);
+        const run = await runDamBreakFront(gpu.device, c, pressure, times);
+        log(`  ${run.front.map((p) => `T=${p.T.toFixed(2)}: x/a=${p.Z.toFixed(3)}`).join(', ')}; max div ${run.maxDivergence.toExponential(2)}`);
+        runs.push(run);
+      }
+    }
+    const json = `${JSON.stringify({ tool: 'latent-liquid bench --front', date: new Date().toISOString(), adapter: gpu.adapterName, runs }, null, 2)}\n`;
+    const jsonPath = stringOption(args, 'json');
+    if (jsonPath) write(jsonPath, json); else process.stdout.write(json);
+    gpu.device.destroy();
+    return 0;
+  }
   const result = await runPressureBenchmark(gpu.device, gpu.adapterName, options, (dims) => {
     const dir = modelDir ?? findShippedModel(dims);
     return dir ? loadModelFromDirectory(dir) : null;
   }, log);
   const json = `${JSON.stringify(result, null, 2)}\n`;
-  const write = (path: string, data: string | Buffer) => { mkdirSync(dirname(path) || '.', { recursive: true }); writeFileSync(path, data); log(`wrote ${path}`); };
   const jsonPath = stringOption(args, 'json');
   if (jsonPath) write(jsonPath, json); else process.stdout.write(json);
   const md = stringOption(args, 'markdown');

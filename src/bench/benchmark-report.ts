@@ -27,6 +27,40 @@ export function benchmarkMarkdown(r: BenchmarkResult): string {
     lines.push(`| ${x.resolution.join('x')} | ${f(l.passes.lstm)} | ${f(l.passes.decode)} | ${f(l.passes.applyPrediction)} | ${f(l.passes.correction)} | ${f(l.passes.fallback)} | ${f(l.pressureMs)} | ${e(l.divergenceL2)} | ${f(x.jacobiAtLatentResidual?.iterations, 0)} | ${f(x.jacobiAtLatentResidual?.pressureMs)} | ${f(x.ratioAtMatchedResidual, 3)} |`);
   }
   lines.push('');
+  lines.push(`Classical methods from the same state: Jacobi and MGPCG to relative residual ${e(r.options.relativeTolerance)} (GPU-decided, caps ${r.options.jacobiMaxIterations} and ${r.options.mgpcgMaxIterations}), and the cost of Jacobi's tolerance mode per iteration against a fixed-count iteration:`);
+  lines.push('');
+  lines.push('| grid | Jacobi fixed us/it | Jacobi tol. iterations | Jacobi tol. ms | Jacobi tol. ms, cap = need | Jacobi tol. us/it, cap = need | overhead | MGPCG iterations | MGPCG ms | MGPCG ms, cap = need | MGPCG us/it | MGPCG div | MGPCG whole frame ms | dispatches/it |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const x of r.results) {
+    const m = x.methods;
+    if (!m) continue;
+    lines.push(`| ${x.resolution.join('x')} | ${f(1000 * m.jacobiFixedMsPerIteration, 1)} | ${m.jacobiTolerance.iterations}${m.jacobiTolerance.outcome === 'converged' ? '' : ' (cap)'} | ${f(m.jacobiTolerance.pressureMs)} | ${f(m.jacobiToleranceTight.pressureMs)} | ${f(1000 * m.jacobiToleranceTight.msPerIteration, 1)} | ${f(m.jacobiToleranceOverhead)}x | ${m.mgpcgTolerance.iterations}${m.mgpcgTolerance.outcome === 'converged' ? '' : ' (cap)'} | ${f(m.mgpcgTolerance.pressureMs)} | ${f(m.mgpcgToleranceTight.pressureMs)} | ${f(1000 * m.mgpcgToleranceTight.msPerIteration, 1)} | ${e(m.mgpcgTolerance.divergenceL2)} | ${f(m.mgpcgTolerance.frameMs)} | ${m.mgpcgDispatchesPerIteration} |`);
+  }
+  const targets = r.options.divergenceTargets;
+  lines.push('');
+  lines.push('Iterations and pressure ms to reach an RMS divergence (1/s) from the same state (a solve of exactly that many iterations, timed; ">" = not reached within the cap):');
+  lines.push('');
+  lines.push(`| grid | ${targets.map((t) => `Jacobi to ${t}`).join(' | ')} | ${targets.map((t) => `MGPCG to ${t}`).join(' | ')} |`);
+  lines.push(`| --- | ${targets.map(() => '---').join(' | ')} | ${targets.map(() => '---').join(' | ')} |`);
+  const cost = (c: { iterations: number; pressureMs: number; reached: boolean } | undefined) => (c ? `${c.reached ? '' : '>'}${c.iterations} it, ${f(c.pressureMs)} ms` : '-');
+  for (const x of r.results) {
+    const m = x.methods;
+    if (!m) continue;
+    const at = (t: number) => m.targets.find((y) => y.divergence === t);
+    lines.push(`| ${x.resolution.join('x')} | ${targets.map((t) => cost(at(t)?.jacobi)).join(' | ')} | ${targets.map((t) => cost(at(t)?.mgpcg)).join(' | ')} |`);
+  }
+  if (r.results.some((x) => x.mgpcgAtLatentResidual)) {
+    lines.push('');
+    lines.push('At the latent path\'s residual: latent pressure ms vs Jacobi and MGPCG reaching the same RMS divergence from the same state:');
+    lines.push('');
+    lines.push('| grid | latent ms | latent div | Jacobi | MGPCG |');
+    lines.push('| --- | --- | --- | --- | --- |');
+    for (const x of r.results) {
+      if (!x.latent) continue;
+      lines.push(`| ${x.resolution.join('x')} | ${f(x.latent.pressureMs)} | ${e(x.latent.divergenceL2)} | ${f(x.jacobiAtLatentResidual?.iterations, 0)} it, ${f(x.jacobiAtLatentResidual?.pressureMs)} ms | ${cost(x.mgpcgAtLatentResidual ?? undefined)} |`);
+    }
+  }
+  lines.push('');
   lines.push(`Whole frame (all passes), Jacobi ${r.options.fullIterations} iterations every frame vs latent at intervals ${r.options.intervals.join(', ')} (amortized):`);
   lines.push('');
   lines.push(`| grid | Jacobi ms | latent solved+encoded frame ms | latent predicted frame ms | ${r.options.intervals.map((n) => `latent N=${n} ms`).join(' | ')} |`);

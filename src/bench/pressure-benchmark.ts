@@ -1,6 +1,7 @@
 import type { PredictorOptions } from '../latent/latent-pressure-predictor';
 import { LiquidSolver, type FrameMetrics } from '../solver/liquid-solver';
-import { JacobiPressureStage } from '../solver/jacobi-pressure-stage';
+import type { PressureStage } from '../solver/pressure-stage';
+import type { MgpcgPressureStage } from '../solver/mgpcg-pressure-stage';
 import { presetScene } from '../scene/presets';
 import { attachLatentPredictor } from '../latent/attach-latent';
 import type { LatentPressureStage } from '../latent/latent-pressure-stage';
@@ -24,6 +25,15 @@ export interface BenchmarkOptions {
   /** Frames simulated before measuring (the scene state everything is measured on). */
   warmupFrames: number;
   preset: string;
+  /** Relative residual of the tolerance-mode rows (Jacobi and MGPCG). */
+  relativeTolerance: number;
+  /** RMS divergence targets (1/s): iterations and time of each classical method to reach them. */
+  divergenceTargets: number[];
+  /** Iteration caps of the tolerance-mode rows (Jacobi; MGPCG). */
+  jacobiMaxIterations: number;
+  mgpcgMaxIterations: number;
+  /** Resolutions at which only the classical methods run (no model, e.g. 256). */
+  classicalOnly?: number[];
   /** onnxruntime-web settings (browsers: where its wasm is served). */
   ort?: PredictorOptions;
 }
@@ -37,7 +47,55 @@ export const DEFAULT_BENCHMARK_OPTIONS: BenchmarkOptions = {
   repeats: 5,
   warmupFrames: 12,
   preset: 'dam-break',
+  relativeTolerance: 1e-3,
+  divergenceTargets: [1, 0.3, 0.1, 0.03, 0.01],
+  jacobiMaxIterations: 20_000,
+  mgpcgMaxIterations: 20,
 };
+
+/** A GPU-decided solve to a tolerance, timed from the same state. */
+export interface ToleranceRow {
+  tolerance: number;
+  criterion: 'relative-residual' | 'divergence-rms';
+  iterations: number;
+  outcome: string;
+  /** Pressure pass time (ms), median. */
+  pressureMs: number;
+  /** Whole step (ms), median. */
+  frameMs: number;
+  /** RMS divergence after the projection (1/s). */
+  divergenceL2: number;
+  /** pressureMs / iterations. */
+  msPerIteration: number;
+  /** Iteration cap encoded (the iterations after convergence are no-ops that still launch). */
+  maxIterations: number;
+}
+
+/** Cost of one classical method to reach one RMS divergence target. */
+export interface TargetCost {
+  iterations: number;
+  /** Pressure time (ms) of a solve of exactly that many iterations. */
+  pressureMs: number;
+  reached: boolean;
+}
+
+/** The classical methods side by side from one state. */
+export interface MethodRows {
+  /** Fixed-count Jacobi: ms per iteration (from the largest fixed count). */
+  jacobiFixedMsPerIteration: number;
+  jacobiTolerance: ToleranceRow;
+  /** The same solve with its cap at the iterations it needs (rounded up to the check interval): the gating cost alone. */
+  jacobiToleranceTight: ToleranceRow;
+  /** jacobiToleranceTight.msPerIteration / jacobiFixedMsPerIteration. */
+  jacobiToleranceOverhead: number;
+  /** MGPCG with its cap at the iterations it needs. */
+  mgpcgToleranceTight: ToleranceRow;
+  mgpcgTolerance: ToleranceRow;
+  /** Dispatches one MGPCG iteration encodes. */
+  mgpcgDispatchesPerIteration: number;
+  /** Per RMS divergence target: Jacobi and MGPCG iterations and time from the same state. */
+  targets: { divergence: number; jacobi: TargetCost; mgpcg: TargetCost }[];
+}
 
 /** One measured variant: medians over the repeats. */
 export interface Measurement {
@@ -66,6 +124,10 @@ export interface ResolutionResult {
   /** Whole-frame time: Jacobi (full iterations every step) and latent at each interval (amortized). */
   wholeFrame: { jacobi: number; latent: Record<string, number>; latentSolveFrame: number | null; latentPredictFrame: number | null };
   memory: { liquidBytes: number; latentBuffersBytes: number | null; modelWeightsBytes: number | null; note: string };
+  /** Jacobi to tolerance, MGPCG to tolerance, and both to divergence targets. */
+  methods?: MethodRows;
+  /** MGPCG's solve at the latent path's residual (iterations and time from the same state). */
+  mgpcgAtLatentResidual?: TargetCost | null;
   latentError?: string;
 }
 
@@ -138,7 +200,9 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         device.queue.writeBuffer(solver.fields.pressure, 0, snapshot.pressure);
         if (latent && snapshot.history) latent.predictor.restoreHistory(snapshot.history);
       };
-      const jacobiStage = new JacobiPressureStage(scene.pressure);
+      const jacobiStage = await solver.createClassicalStage({ ...scene.pressure, method: 'jacobi' });
+      const mgpcgStage = await solver.createClassicalStage({ ...scene.pressure, method: 'mgpcg', tolerance: options.relativeTolerance, maxIterations: options.mgpcgMaxIterations }) as MgpcgPressureStage;
+      const use = (stage: PressureStage) => solver.setPressureStage(stage, { keepPrevious: true });
       const measure = async (setup: () => void, pressurePasses: string[]): Promise<Measurement> => {
         const samples: FrameMetrics[] = [];
         for (let r = 0; r < options.repeats + 1; r++) {
@@ -161,8 +225,44 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         };
       };
       const useJacobi = (settings: Partial<typeof scene.pressure>) => () => {
-        jacobiStage.settings = { ...scene.pressure, ...settings };
-        solver.pressureStage = jacobiStage;
+        jacobiStage.configure({ ...scene.pressure, ...settings });
+        use(jacobiStage);
+      };
+      const useMgpcg = (tolerance: number, criterion: MgpcgPressureStage['criterion'], maxIterations: number) => () => {
+        mgpcgStage.configure({ tolerance, maxIterations });
+        mgpcgStage.criterion = criterion;
+        use(mgpcgStage);
+      };
+      // Iterations a GPU-checked solve from the snapshot needs (one readback, outside the timings).
+      const iterationsNeeded = async (stage: PressureStage): Promise<{ iterations: number; outcome: string }> => {
+        restore();
+        use(stage);
+        solver.collectMetrics = true;
+        await solver.step();
+        await solver.readMetrics();
+        const report = await stage.readSolveReport!();
+        return { iterations: report.iterations, outcome: report.outcome };
+      };
+      const jacobiToDivergence = (target: number, maxIterations: number): PressureStage => ({
+        name: 'jacobi-to-divergence',
+        computePressure: (ctx) => {
+          solver.pressureSolver.iterateToTolerance(ctx.encoder, null, { tolerance: target, criterion: 'divergence-rms', maxIterations, checkInterval: 2 });
+          return { mode: 'solve', iterationsOnGpu: true };
+        },
+        readSolveReport: () => solver.pressureSolver.readReport(),
+      });
+      const toleranceRow = async (setup: () => void, tolerance: number, criterion: ToleranceRow['criterion'], maxIterations: number): Promise<ToleranceRow> => {
+        const m = await measure(setup, ['pressure']);
+        restore();
+        setup();
+        solver.collectMetrics = true;
+        await solver.step();
+        await solver.readMetrics();
+        const report = await solver.pressureStage.readSolveReport!();
+        return {
+          tolerance, criterion, iterations: report.iterations, outcome: report.outcome, pressureMs: m.pressureMs, frameMs: m.frameMs,
+          divergenceL2: m.divergenceL2, msPerIteration: m.pressureMs / Math.max(1, report.iterations), maxIterations,
+        };
       };
       const result: ResolutionResult = {
         resolution: scene.resolution, cells: solver.grid.cellCount, jacobi: {}, latent: null, jacobiAtLatentResidual: null,
@@ -179,9 +279,9 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         const stage = latent;
         log('  latent: predicted step');
         const predictPasses = ['lstm', 'decode', 'applyPrediction', 'correction', 'fallback'];
-        result.latent = await measure(() => { solver.pressureStage = stage; stage.forceNextMode = 'predict'; }, predictPasses);
+        result.latent = await measure(() => { use(stage); stage.forceNextMode = 'predict'; }, predictPasses);
         log('  latent: solved step (with encoding)');
-        const solveFrame = await measure(() => { solver.pressureStage = stage; stage.forceNextMode = 'solve'; }, ['pressure', 'encodeInput', 'encode']);
+        const solveFrame = await measure(() => { use(stage); stage.forceNextMode = 'solve'; }, ['pressure', 'encodeInput', 'encode']);
         result.wholeFrame.latentSolveFrame = solveFrame.frameMs;
         result.wholeFrame.latentPredictFrame = result.latent.frameMs;
         for (const n2 of options.intervals) {
@@ -191,24 +291,44 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         // How many iterations Jacobi needs from this state to reach the latent residual (a
         // GPU-checked tolerance solve, read back once), then time exactly that many.
         const toResidual = Math.max(result.latent.divergenceL2, 1e-9);
-        restore();
-        solver.pressureStage = {
-          name: 'jacobi-to-residual',
-          computePressure: (ctx) => {
-            solver.pressureSolver.iterateToTolerance(ctx.encoder, null, {
-              tolerance: toResidual, criterion: 'divergence-rms', maxIterations: 20_000, checkInterval: 2,
-            });
-            return { mode: 'solve', iterationsOnGpu: true };
-          },
-        };
-        solver.collectMetrics = true;
-        await solver.step();
-        await solver.readMetrics();
-        const needed = (await solver.pressureSolver.readReport()).iterations;
+        const needed = (await iterationsNeeded(jacobiToDivergence(toResidual, options.jacobiMaxIterations))).iterations;
         const matched = await measure(useJacobi({ iterations: Math.max(1, needed), tolerance: undefined }), ['pressure']);
         result.jacobiAtLatentResidual = matched;
         result.ratioAtMatchedResidual = result.latent.pressureMs / matched.pressureMs;
+        const mg = await iterationsNeeded((useMgpcg(toResidual, 'divergence-rms', options.mgpcgMaxIterations)(), mgpcgStage));
+        const mgTimed = await measure(useMgpcg(toResidual, 'divergence-rms', Math.max(1, mg.iterations)), ['pressure']);
+        result.mgpcgAtLatentResidual = { iterations: mg.iterations, pressureMs: mgTimed.pressureMs, reached: mg.outcome === 'converged' };
       }
+      log('  classical methods: tolerance mode and divergence targets');
+      const fixedCounts = Object.entries(result.jacobi).sort((a, b) => Number(b[0]) - Number(a[0]));
+      const jacobiFixedMsPerIteration = fixedCounts.length ? fixedCounts[0][1].pressureMs / Number(fixedCounts[0][0]) : NaN;
+      const jacobiTolerance = await toleranceRow(useJacobi({ tolerance: options.relativeTolerance, maxIterations: options.jacobiMaxIterations, checkInterval: 10 }),
+        options.relativeTolerance, 'relative-residual', options.jacobiMaxIterations);
+      const tightJacobi = Math.max(10, 10 * Math.ceil(jacobiTolerance.iterations / 10));
+      const jacobiToleranceTight = await toleranceRow(useJacobi({ tolerance: options.relativeTolerance, maxIterations: tightJacobi, checkInterval: 10 }),
+        options.relativeTolerance, 'relative-residual', tightJacobi);
+      const mgpcgTolerance = await toleranceRow(useMgpcg(options.relativeTolerance, 'relative-residual', options.mgpcgMaxIterations),
+        options.relativeTolerance, 'relative-residual', options.mgpcgMaxIterations);
+      const tightMgpcg = Math.max(1, mgpcgTolerance.iterations);
+      const mgpcgToleranceTight = await toleranceRow(useMgpcg(options.relativeTolerance, 'relative-residual', tightMgpcg),
+        options.relativeTolerance, 'relative-residual', tightMgpcg);
+      const targets: MethodRows['targets'] = [];
+      for (const target of options.divergenceTargets) {
+        log(`  to RMS divergence ${target} 1/s`);
+        const j = await iterationsNeeded(jacobiToDivergence(target, options.jacobiMaxIterations));
+        const jTimed = await measure(useJacobi({ iterations: Math.max(1, j.iterations), tolerance: undefined }), ['pressure']);
+        const m = await iterationsNeeded((useMgpcg(target, 'divergence-rms', options.mgpcgMaxIterations)(), mgpcgStage));
+        const mTimed = await measure(useMgpcg(target, 'divergence-rms', Math.max(1, m.iterations)), ['pressure']);
+        targets.push({
+          divergence: target,
+          jacobi: { iterations: j.iterations, pressureMs: jTimed.pressureMs, reached: j.outcome === 'converged' },
+          mgpcg: { iterations: m.iterations, pressureMs: mTimed.pressureMs, reached: m.outcome === 'converged' },
+        });
+      }
+      result.methods = {
+        jacobiFixedMsPerIteration, jacobiTolerance, jacobiToleranceTight, jacobiToleranceOverhead: jacobiToleranceTight.msPerIteration / jacobiFixedMsPerIteration,
+        mgpcgTolerance, mgpcgToleranceTight, mgpcgDispatchesPerIteration: mgpcgStage.dispatchesPerIteration, targets,
+      };
       results.push(result);
     } finally {
       solver.destroy();

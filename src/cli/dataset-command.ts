@@ -12,10 +12,12 @@ export const DATASET_HELP = `latent-liquid dataset --out DIR [options]
 latent-liquid dataset --merge DIR
 
 Simulates randomized scenes (liquid boxes and drops of random size and place, obstacles,
-emitters, tilting gravity) headless with a converged pressure solve (MIC(0)-preconditioned
-conjugate gradients to --tolerance), and writes per scene the pressure, hydrostatic pressure,
-level set and gravity of every frame as .npy, plus a JSON index (docs/contracts.md).
-Deterministic for a given seed.
+emitters, tilting gravity) headless with a converged pressure solve, and writes per scene the
+pressure, hydrostatic pressure, level set and gravity of every frame as .npy, plus a JSON
+index (docs/contracts.md). Deterministic for a given seed and label solver.
+Labels: --labels mgpcg (default) solves on the GPU with multigrid-preconditioned CG (float32)
+to --tolerance; --labels pcg reads each system back and solves it on the CPU with
+MIC(0)-preconditioned CG in float64 (slow; for references).
 
 Options:
   --out DIR         output folder
@@ -23,7 +25,8 @@ Options:
   --frames F        frames per scene (default 100)
   --res N           cells per edge of the 1 m tank (default 32)
   --seed S          seed of the whole dataset (default 1)
-  --tolerance T     relative residual of the pressure solve (default 1e-6)
+  --labels M        mgpcg (GPU, default) or pcg (CPU, float64)
+  --tolerance T     relative residual of the pressure solve (default 1e-5 mgpcg, 1e-6 pcg)
   --shard i/n       write only scenes whose number is i mod n (for parallel processes)
   --merge DIR       merge the shard indexes in DIR into DIR/index.json
   --quiet           no progress output
@@ -31,13 +34,16 @@ Options:
 
 interface SceneEntry { id: string; seed: number; frames: number; kind: string; shard: string; pcgIterations: number; maxRelativeResidual: number }
 
+/** CG iterations a GPU label solve may take per frame (it starts warm from the last frame). */
+const MGPCG_LABEL_MAX_ITERATIONS = 100;
+
 function sceneSeed(datasetSeed: number, index: number): number {
   return (Math.imul(datasetSeed ^ 0x9e3779b9, 2654435761) + Math.imul(index + 1, 40503)) >>> 0;
 }
 
 /** `latent-liquid dataset`. */
 export async function datasetCommand(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, { values: ['out', 'scenes', 'frames', 'res', 'seed', 'tolerance', 'shard', 'merge'], flags: ['quiet'] });
+  const args = parseArgs(argv, { values: ['out', 'scenes', 'frames', 'res', 'seed', 'tolerance', 'labels', 'shard', 'merge'], flags: ['quiet'] });
   const mergeDir = stringOption(args, 'merge');
   if (mergeDir) {
     const n = mergeIndexes(mergeDir);
@@ -50,7 +56,9 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   const frames = intOption(args, 'frames', 100, 2, 100000);
   const res = intOption(args, 'res', 32, 8, 256);
   const seed = intOption(args, 'seed', 1, 0, 2 ** 31 - 1);
-  const tolerance = numberOption(args, 'tolerance', 1e-6, 0, 1, true)!;
+  const labels = stringOption(args, 'labels') ?? 'mgpcg';
+  if (labels !== 'mgpcg' && labels !== 'pcg') throw new UsageError(`--labels must be mgpcg or pcg (got ${labels})`);
+  const tolerance = numberOption(args, 'tolerance', labels === 'mgpcg' ? 1e-5 : 1e-6, 0, 1, true)!;
   const quiet = args.options.has('quiet');
   let shardIndex = 0, shardCount = 1;
   const shard = stringOption(args, 'shard');
@@ -64,7 +72,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   const gpu = await createNodeGpu();
   const mine = Array.from({ length: scenes }, (_, i) => i).filter((i) => i % shardCount === shardIndex);
   const progress = new Progress('dataset frames', mine.length * frames, quiet);
-  if (!quiet) process.stderr.write(`dataset: ${mine.length} scenes x ${frames} frames at ${res}^3 on ${gpu.adapterName} -> ${out}\n`);
+  if (!quiet) process.stderr.write(`dataset: ${mine.length} scenes x ${frames} frames at ${res}^3 on ${gpu.adapterName}, ${labels} labels to ${tolerance} -> ${out}\n`);
   const entries: SceneEntry[] = [];
   const dt = 1 / 60;
   let done = 0;
@@ -75,8 +83,9 @@ export async function datasetCommand(argv: string[]): Promise<void> {
     const dir = join(out, id);
     mkdirSync(dir, { recursive: true });
     const solver = await LiquidSolver.create(gpu.device, scene);
-    const stage = new PcgPressureStage(tolerance);
-    solver.pressureStage = stage;
+    let pcg: PcgPressureStage | null = null;
+    if (labels === 'pcg') solver.setPressureStage(pcg = new PcgPressureStage(solver, tolerance));
+    else await solver.configurePressure({ method: 'mgpcg', tolerance, maxIterations: MGPCG_LABEL_MAX_ITERATIONS });
     const cells = solver.grid.cellCount;
     const pressure = new Float32Array(frames * cells);
     const hydrostatic = new Float32Array(frames * cells);
@@ -87,8 +96,14 @@ export async function datasetCommand(argv: string[]): Promise<void> {
       for (let f = 0; f < frames; f++) {
         gravity.set(solver.gravityAt(solver.time), f * 3);
         await solver.step();
-        pcgIterations += stage.lastIterations;
-        maxRel = Math.max(maxRel, stage.lastRelativeResidual);
+        const solved = pcg
+          ? { iterations: pcg.lastIterations, relativeResidual: pcg.lastRelativeResidual, outcome: 'converged' }
+          : await solver.classicalStage.readSolveReport!();
+        if (solved.outcome === 'max-iterations') {
+          throw new Error(`${id} frame ${f}: the label solve stopped at ${MGPCG_LABEL_MAX_ITERATIONS} iterations with relative residual ${solved.relativeResidual.toExponential(2)} > --tolerance ${tolerance}`);
+        }
+        pcgIterations += solved.iterations;
+        maxRel = Math.max(maxRel, solved.relativeResidual);
         // The pressure used for this frame's projection, with the level set and hydrostatic
         // part it was solved for (the level set is not moved by the projection).
         const [p, h, phi] = await Promise.all([solver.readField('pressure'), solver.readField('hydrostatic'), solver.readField('levelset')]);
@@ -113,7 +128,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   const index = {
     format: 'latent-liquid-dataset', version: 1, seed, resolution: [res, res, res], cellSize: 1 / res, density: 1000, dt,
     fields: ['pressure', 'hydrostatic', 'levelset'],
-    solver: { method: 'mic0-pcg', tolerance, maxIterations: 5000 },
+    solver: labels === 'pcg' ? { method: 'mic0-pcg', tolerance, maxIterations: 5000 } : { method: 'mgpcg', tolerance, maxIterations: MGPCG_LABEL_MAX_ITERATIONS },
     generator: { scenes, frames, shard: `${shardIndex}/${shardCount}` },
     scenes: entries,
   };

@@ -1,5 +1,4 @@
 import type { LiquidSolver } from '../solver/liquid-solver';
-import { JacobiPressureStage } from '../solver/jacobi-pressure-stage';
 import { LatentPressurePredictor } from './latent-pressure-predictor';
 import { LatentPressureStage } from './latent-pressure-stage';
 import { DEFAULT_LATENT_SCHEDULE, type LatentSchedule } from './latent-scheduler';
@@ -17,8 +16,9 @@ export interface AttachLatentOptions {
 
 /**
  * Loads a model set onto the solver's device and makes the latent stage the solver's
- * pressure stage. If the model cannot be used (broken files, wrong resolution, no WebGPU
- * provider), the solver keeps solving with Jacobi, the reason is reported once through
+ * pressure stage (its full solves and fallbacks use the solver's classical stage). If the
+ * model cannot be used (broken files, wrong resolution, no WebGPU provider), the solver keeps
+ * its classical solve, the reason is reported once through
  * `onWarning`, and null is returned.
  */
 export async function attachLatentPredictor(solver: LiquidSolver, files: ModelFiles | Promise<ModelFiles>, options: AttachLatentOptions = {}): Promise<LatentPressureStage | null> {
@@ -30,7 +30,7 @@ export async function attachLatentPredictor(solver: LiquidSolver, files: ModelFi
     predictor = await LatentPressurePredictor.create(solver, model, options.ort);
   } catch (e) {
     warn(`latent-liquid: the latent model cannot be used, solving with Jacobi only: ${(e as Error).message}`);
-    if (!(solver.pressureStage instanceof JacobiPressureStage)) solver.pressureStage = new JacobiPressureStage(solver.scene.pressure);
+    if (solver.pressureStage !== solver.classicalStage) solver.setPressureStage(solver.classicalStage);
     return null;
   }
   const schedule: LatentSchedule = {
@@ -38,8 +38,7 @@ export async function attachLatentPredictor(solver: LiquidSolver, files: ModelFi
     warmupFrames: model.manifest.window,
     ...options.schedule,
   };
-  const stage = new LatentPressureStage(predictor, schedule, solver.scene.pressure, warn);
-  solver.pressureStage.destroy?.();
-  solver.pressureStage = stage;
+  const stage = new LatentPressureStage(predictor, schedule, solver.classicalStage, solver.pressureSolver, warn);
+  solver.setPressureStage(stage);
   return stage;
 }

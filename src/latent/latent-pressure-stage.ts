@@ -1,5 +1,5 @@
-import type { PressureStage, PressureStepContext, PressureStepResult } from '../solver/pressure-stage';
-import type { PressureDescription } from '../scene/scene-description';
+import type { ClassicalPressureStage, PressureStage, PressureStepContext, PressureStepResult } from '../solver/pressure-stage';
+import type { PressureJacobiSolver, SolveReport } from '../solver/passes/pressure-jacobi-solver';
 import { LatentScheduler, type LatentSchedule } from './latent-scheduler';
 import type { LatentPressurePredictor, LatentCounters } from './latent-pressure-predictor';
 
@@ -14,18 +14,23 @@ export interface LatentStageStats {
 }
 
 /**
- * The latent pressure stage: full Jacobi solves on warm-up and every N-th step (encoded into
- * the history), predictions in between with K correction iterations, a GPU-decided full
- * solve when a prediction holds non-finite values, and (adaptive mode) Jacobi iterations
- * until the divergence is below a threshold. Model failures fall back to Jacobi, are
- * reported once through `onWarning`, and after three in a row disable the model for good.
+ * The latent pressure stage: full solves (the solver's classical stage: Jacobi or MGPCG) on
+ * warm-up and every N-th step (encoded into the history), predictions in between with K
+ * Jacobi correction iterations, and a GPU-decided full solve when a prediction holds
+ * non-finite values or (adaptive mode) leaves more divergence than a threshold. Model
+ * failures fall back to the classical solve, are reported once through `onWarning`, and
+ * after three in a row disable the model for good.
  */
 export class LatentPressureStage implements PressureStage {
   readonly name = 'latent';
   readonly scheduler: LatentScheduler;
   readonly predictor: LatentPressurePredictor;
-  /** The full solve's settings (the scene's pressure settings). */
-  fullSolve: PressureDescription;
+  /** The classical solve of full steps and fallbacks. */
+  private fullSolve: ClassicalPressureStage;
+  /** Jacobi kernels for the corrections and the divergence check. */
+  private readonly jacobi: PressureJacobiSolver;
+  /** Iterations of a fallback solve when the CPU knows them (Jacobi), else from the solve report. */
+  private fallbackIterations: number | undefined;
   /** Called once per distinct problem. */
   onWarning: (message: string) => void;
   readonly stats: LatentStageStats = { solves: 0, predictions: 0, failedPredictions: 0, disabled: false };
@@ -34,11 +39,12 @@ export class LatentPressureStage implements PressureStage {
   private consecutiveFailures = 0;
   private readonly warned = new Set<string>();
 
-  constructor(predictor: LatentPressurePredictor, schedule: LatentSchedule, fullSolve: PressureDescription,
+  constructor(predictor: LatentPressurePredictor, schedule: LatentSchedule, fullSolve: ClassicalPressureStage, jacobi: PressureJacobiSolver,
     onWarning: (message: string) => void = (m) => console.warn(m)) {
     this.predictor = predictor;
     this.scheduler = new LatentScheduler(predictor.manifest.window, schedule);
-    this.fullSolve = { ...fullSolve };
+    this.fullSolve = fullSolve;
+    this.jacobi = jacobi;
     this.onWarning = onWarning;
   }
 
@@ -48,9 +54,18 @@ export class LatentPressureStage implements PressureStage {
     this.onWarning(message);
   }
 
-  /** Jacobi iterations of a full solve (even, so the ping-pong ends in `pressure`). */
-  private get fullIterations(): number {
-    return 2 * Math.ceil(this.fullSolve.iterations / 2);
+  /** The classical stage of full solves. */
+  get classicalStage(): ClassicalPressureStage {
+    return this.fullSolve;
+  }
+
+  /** Full solves and fallbacks use `stage` from the next step on. */
+  useClassicalStage(stage: ClassicalPressureStage): void {
+    this.fullSolve = stage;
+  }
+
+  readSolveReport(): Promise<SolveReport> {
+    return this.fullSolve.readSolveReport?.() ?? this.jacobi.readReport();
   }
 
   /** Tools (benchmarks): the mode of the next step regardless of the schedule, once. */
@@ -76,17 +91,7 @@ export class LatentPressureStage implements PressureStage {
   }
 
   private async solve(ctx: PressureStepContext, encode: boolean): Promise<PressureStepResult> {
-    const s = this.fullSolve;
-    let result: PressureStepResult;
-    if (s.tolerance !== undefined) {
-      ctx.solver.pressureSolver.iterateToTolerance(ctx.encoder, ctx.timer, {
-        tolerance: s.tolerance, criterion: 'relative-residual', maxIterations: s.maxIterations, checkInterval: s.checkInterval,
-      });
-      result = { mode: 'solve', iterationsOnGpu: true };
-    } else {
-      ctx.solver.pressureSolver.iterate(ctx.encoder, ctx.timer, s.iterations);
-      result = { mode: 'solve', iterations: s.iterations };
-    }
+    const result = this.fullSolve.computePressure(ctx);
     let pushed = false;
     if (encode) {
       try {
@@ -110,16 +115,15 @@ export class LatentPressureStage implements PressureStage {
     this.predictor.setAdaptiveThreshold(threshold);
     if (threshold !== undefined) this.predictor.saveWarmStart(ctx.encoder);
     await this.predictor.predictPressure(ctx.flush, ctx.timer);
-    const solver = ctx.solver.pressureSolver;
     const k = this.scheduler.settings.correctionIterations;
-    solver.iterate(ctx.encoder, ctx.timer, k, 'correction');
+    this.jacobi.iterate(ctx.encoder, ctx.timer, k, 'correction');
     if (threshold !== undefined) {
-      solver.measureDivergence(ctx.encoder, ctx.timer, 'adaptiveCheck');
+      this.jacobi.measureDivergence(ctx.encoder, ctx.timer, 'adaptiveCheck');
       this.predictor.decideAdaptive(ctx.encoder, ctx.timer);
     }
-    // A rejected prediction (non-finite, or above the adaptive threshold) armed these
-    // dispatches: a full solve from the warm start. Otherwise they do nothing.
-    solver.iterateIndirect(ctx.encoder, ctx.timer, this.fullIterations, this.predictor.fallbackArgs, 'fallback');
+    // A rejected prediction (non-finite, or above the adaptive threshold) armed this solve
+    // (from the warm start); otherwise it does nothing.
+    this.fallbackIterations = this.fullSolve.encodeGatedSolve(ctx, this.predictor.fallbackArgs, 'fallback');
     this.consecutiveFailures = 0;
     this.scheduler.record('predict', true);
     this.stats.predictions++;
@@ -160,10 +164,12 @@ export class LatentPressureStage implements PressureStage {
     const discarded = c.adaptiveFallbacks + c.rejected;
     const newlyDiscarded = Math.max(0, discarded - this.discardedAtLastRead);
     this.discardedAtLastRead = discarded;
+    // A GPU-decided fallback's iterations: known for Jacobi, from the last solve's report for MGPCG.
+    const perFallback = newlyDiscarded === 0 ? 0 : this.fallbackIterations ?? (await this.readSolveReport()).iterations;
     return {
       discardedPredictions: discarded,
       predictionDiscarded: newlyDiscarded > 0,
-      fallbackIterations: newlyDiscarded * this.fullIterations,
+      fallbackIterations: newlyDiscarded * perFallback,
       latentSolves: this.stats.solves,
       latentPredictions: this.stats.predictions,
       rejectedPredictions: c.rejected,

@@ -59,13 +59,24 @@ export interface TimeStepDescription {
   maxSubsteps: number;
 }
 
+/** How the pressure system is solved. */
+export type PressureMethod = 'jacobi' | 'mgpcg';
+
+/** The pressure methods, as scene files and options name them. */
+export const PRESSURE_METHODS: readonly PressureMethod[] = ['jacobi', 'mgpcg'];
+
 /** Pressure projection settings. */
 export interface PressureDescription {
+  /**
+   * 'jacobi': weighted Jacobi, a fixed iteration count (or to `tolerance`); 'mgpcg':
+   * multigrid-preconditioned conjugate gradients to `tolerance` (always set for it).
+   */
+  method: PressureMethod;
   /** Fixed Jacobi iteration count per step (real-time mode). */
   iterations: number;
   /** If set, iterate until the relative residual is below it (checked on the GPU). */
   tolerance?: number;
-  /** Iteration cap in tolerance mode. */
+  /** Iteration cap in tolerance mode (CG iterations for mgpcg, encoded every step: keep it small). */
   maxIterations: number;
   /** Iterations between GPU convergence checks in tolerance mode (even). */
   checkInterval: number;

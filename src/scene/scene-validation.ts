@@ -1,6 +1,7 @@
-import type {
-  EmitterDescription, PressureDescription, SceneDescription, ShapeDescription, SinkDescription,
-  TimeStepDescription, Vec3,
+import {
+  PRESSURE_METHODS,
+  type EmitterDescription, type PressureDescription, type PressureMethod, type SceneDescription, type ShapeDescription,
+  type SinkDescription, type TimeStepDescription, type Vec3,
 } from './scene-description';
 
 /** Limits that scenes are checked against. */
@@ -12,6 +13,8 @@ export const SCENE_LIMITS = {
   maxGravity: 1000,
   maxShapes: 64,
   maxIterations: 100_000,
+  /** Every CG iteration up to the cap is encoded each step (those after convergence do nothing). */
+  maxMgpcgIterations: 200,
 } as const;
 
 /** Raised for an invalid scene; `problems` lists every field that is wrong. */
@@ -108,7 +111,9 @@ export const SCENE_DEFAULTS = {
   gravity: [0, -9.81, 0] as Vec3,
   density: 1000,
   timeStep: { frame: 1 / 60, substeps: 1, cfl: 2, maxSubsteps: 8 } as TimeStepDescription,
-  pressure: { iterations: 100, maxIterations: 5000, checkInterval: 10, omega: 1 } as PressureDescription,
+  pressure: { method: 'jacobi', iterations: 100, maxIterations: 5000, checkInterval: 10, omega: 1 } as PressureDescription,
+  /** What an mgpcg scene gets unless it says otherwise. */
+  mgpcg: { tolerance: 1e-3, maxIterations: 20 },
   levelSetBand: 4,
   extrapolationLayers: 4,
 };
@@ -183,7 +188,11 @@ export function validateScene(input: unknown, opts: { maxCells?: number; maxDime
   if (o.pressure !== undefined) {
     const p = c.object(o.pressure, 'pressure');
     if (p) {
-      c.unknownKeys(p, 'pressure', ['iterations', 'tolerance', 'maxIterations', 'checkInterval', 'omega']);
+      c.unknownKeys(p, 'pressure', ['method', 'iterations', 'tolerance', 'maxIterations', 'checkInterval', 'omega']);
+      if (p.method !== undefined) {
+        if (PRESSURE_METHODS.includes(p.method as PressureMethod)) pressure.method = p.method as PressureMethod;
+        else c.fail('pressure.method', `must be one of ${PRESSURE_METHODS.map((m) => `"${m}"`).join(', ')}`, p.method);
+      }
       if (p.iterations !== undefined) pressure.iterations = c.number(p.iterations, 'pressure.iterations', 0, SCENE_LIMITS.maxIterations, { integer: true });
       if (p.tolerance !== undefined) pressure.tolerance = c.number(p.tolerance, 'pressure.tolerance', 0, 1, { exclusiveMin: true });
       if (p.maxIterations !== undefined) pressure.maxIterations = c.number(p.maxIterations, 'pressure.maxIterations', 1, SCENE_LIMITS.maxIterations, { integer: true });
@@ -192,6 +201,13 @@ export function validateScene(input: unknown, opts: { maxCells?: number; maxDime
         if (pressure.checkInterval % 2 !== 0) c.fail('pressure.checkInterval', 'must be even', p.checkInterval);
       }
       if (p.omega !== undefined) pressure.omega = c.number(p.omega, 'pressure.omega', 0, 1, { exclusiveMin: true });
+      if (pressure.method === 'mgpcg') {
+        pressure.tolerance ??= SCENE_DEFAULTS.mgpcg.tolerance;
+        if (p.maxIterations === undefined) pressure.maxIterations = SCENE_DEFAULTS.mgpcg.maxIterations;
+        else if (pressure.maxIterations > SCENE_LIMITS.maxMgpcgIterations) {
+          c.fail('pressure.maxIterations', `must be an integer in [1, ${SCENE_LIMITS.maxMgpcgIterations}] with method "mgpcg"`, p.maxIterations);
+        }
+      }
     }
   }
 

@@ -1,27 +1,48 @@
 import type { PressureDescription } from '../scene/scene-description';
-import type { PressureStage, PressureStepContext, PressureStepResult } from './pressure-stage';
+import type { PressureJacobiSolver, SolveReport } from './passes/pressure-jacobi-solver';
+import type { ClassicalPressureStage, PressureStepContext, PressureStepResult } from './pressure-stage';
 
 /**
  * The plain pressure solve: a fixed number of Jacobi iterations (real time) or, with a
  * tolerance, iterations until the relative residual is below it (checked on the GPU).
  */
-export class JacobiPressureStage implements PressureStage {
+export class JacobiPressureStage implements ClassicalPressureStage {
   readonly name = 'jacobi';
-  settings: PressureDescription;
+  readonly method = 'jacobi';
+  private current: PressureDescription;
 
-  constructor(settings: PressureDescription) {
-    this.settings = { ...settings };
+  constructor(private readonly jacobi: PressureJacobiSolver, settings: PressureDescription) {
+    this.current = { ...settings, method: 'jacobi' };
+  }
+
+  get settings(): PressureDescription {
+    return { ...this.current };
+  }
+
+  configure(settings: Partial<Omit<PressureDescription, 'method'>>): void {
+    this.current = { ...this.current, ...settings, method: 'jacobi' };
   }
 
   computePressure(ctx: PressureStepContext): PressureStepResult {
-    const s = this.settings;
+    const s = this.current;
     if (s.tolerance !== undefined) {
-      ctx.solver.pressureSolver.iterateToTolerance(ctx.encoder, ctx.timer, {
+      this.jacobi.iterateToTolerance(ctx.encoder, ctx.timer, {
         tolerance: s.tolerance, criterion: 'relative-residual', maxIterations: s.maxIterations, checkInterval: s.checkInterval,
       });
       return { mode: 'solve', iterationsOnGpu: true };
     }
-    ctx.solver.pressureSolver.iterate(ctx.encoder, ctx.timer, s.iterations);
+    this.jacobi.iterate(ctx.encoder, ctx.timer, s.iterations);
     return { mode: 'solve', iterations: s.iterations };
+  }
+
+  /** A gated full solve runs the fixed iteration count (rounded up to even, so it ends in `pressure`). */
+  encodeGatedSolve(ctx: PressureStepContext, gate: GPUBuffer, passName: string): number {
+    const iterations = 2 * Math.ceil(this.current.iterations / 2);
+    this.jacobi.iterateIndirect(ctx.encoder, ctx.timer, iterations, gate, passName);
+    return iterations;
+  }
+
+  readSolveReport(): Promise<SolveReport> {
+    return this.jacobi.readReport();
   }
 }

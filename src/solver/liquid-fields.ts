@@ -83,7 +83,8 @@ export class LiquidFields {
     this.stats = make('liquid.stats', 8 * 4);
     this.volumeState = make('liquid.volumeState', 4 * 4);
     this.health = make('liquid.health', 4 * 4);
-    this.solveControl = make('liquid.solveControl', SOLVE_CONTROL_BYTES);
+    // Written by the convergence check (storage), read by the gated Jacobi kernels (uniform).
+    this.solveControl = make('liquid.solveControl', SOLVE_CONTROL_BYTES, STORAGE | GPUBufferUsage.UNIFORM);
     this.solveDispatchArgs = make('liquid.solveDispatchArgs', DISPATCH_ARGS_BYTES,
       GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
   }

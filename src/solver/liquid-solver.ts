@@ -10,11 +10,15 @@ import { DiagnosticsPass } from './passes/diagnostics-pass';
 import { ForcesPass } from './passes/forces-pass';
 import { HydrostaticPass } from './passes/hydrostatic-pass';
 import { PressureJacobiSolver, type SolveReport } from './passes/pressure-jacobi-solver';
+import { PressureMgpcgSolver } from './passes/pressure-mgpcg-solver';
+import { MgpcgPressureStage } from './mgpcg-pressure-stage';
 import { ProjectionPass } from './passes/projection-pass';
 import { RedistancePass } from './passes/redistance-pass';
 import { SanitizePass } from './passes/sanitize-pass';
 import { SceneShapesPass } from './passes/scene-shapes-pass';
-import type { PressureMode, PressureStage, PressureStepResult } from './pressure-stage';
+import type { ClassicalPressureStage, PressureMode, PressureStage, PressureStepResult } from './pressure-stage';
+import type { PressureDescription } from '../scene/scene-description';
+import { SCENE_DEFAULTS, SCENE_LIMITS } from '../scene/scene-validation';
 import { extendThroughWalls, packShapes, rotateByQuaternion, toGpuShape, type GpuShape } from './shape-packing';
 import { packSimParams, SIM_PARAMS_BYTES } from './sim-params';
 
@@ -84,9 +88,8 @@ export class LiquidSolver {
   readonly grid: GridLayout;
   readonly fields: LiquidFields;
   readonly timer: GpuTimer;
+  /** The Jacobi kernels (fixed-count, tolerance-mode and GPU-gated solves). */
   readonly pressureSolver: PressureJacobiSolver;
-  /** The pressure stage of each step; the latent runtime replaces it. */
-  pressureStage: PressureStage;
   /** Simulated time (s). */
   time = 0;
   /** Frames completed. */
@@ -114,6 +117,11 @@ export class LiquidSolver {
   private knownMaxSpeed = 0;
   private speedProbe: { buffer: GPUBuffer; busy: boolean } | null = null;
   private destroyed = false;
+  private stage: PressureStage;
+  /** The classical solve in use: the stage itself, or the one a latent stage falls back to. */
+  private classical: ClassicalPressureStage;
+  private multigrid: Promise<PressureMgpcgSolver> | null = null;
+  private lastMode: PressureMode | null = null;
 
   private constructor(device: GPUDevice, scene: SceneDescription, grid: GridLayout, fields: LiquidFields,
     kernels: LiquidSolver['kernels'], pressureSolver: PressureJacobiSolver, options: LiquidSolverOptions) {
@@ -126,7 +134,8 @@ export class LiquidSolver {
     this.thetaMin = options.thetaMin ?? 0.05;
     this.timer = new GpuTimer(device);
     this.timer.enabled = options.timing ?? false;
-    this.pressureStage = new JacobiPressureStage(scene.pressure);
+    this.classical = new JacobiPressureStage(pressureSolver, scene.pressure);
+    this.stage = this.classical;
     this.obstacles = scene.obstacles.map((s) => toGpuShape(s));
     device.lost.then((info) => { this.lostReason = `${info.reason}: ${info.message}`; });
   }
@@ -155,12 +164,80 @@ export class LiquidSolver {
       ]);
       const solver = new LiquidSolver(device, scene, grid, fields,
         { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize }, pressureSolver, options);
+      if (scene.pressure.method !== 'jacobi') solver.setPressureStage(solver.classical = await solver.createClassicalStage(scene.pressure));
       solver.initializeState();
       return solver;
     } catch (e) {
       fields.destroy();
       throw e;
     }
+  }
+
+  /** The pressure stage of each step (a classical solve, or the latent runtime). */
+  get pressureStage(): PressureStage {
+    return this.stage;
+  }
+
+  /**
+   * Makes `stage` the pressure stage of the following steps and destroys the previous one
+   * (unless it is the same stage, the classical stage the new one solves with, or
+   * `keepPrevious` is set: tools that switch between stages they own).
+   */
+  setPressureStage(stage: PressureStage, options: { keepPrevious?: boolean } = {}): void {
+    const old = this.stage;
+    this.stage = stage;
+    if (isClassical(stage)) this.classical = stage;
+    if (!options.keepPrevious && old !== stage && old !== this.classical) old.destroy?.();
+  }
+
+  /** The classical pressure solve in use (directly, or inside the latent stage). */
+  get classicalStage(): ClassicalPressureStage {
+    return this.classical;
+  }
+
+  /**
+   * A classical stage for `settings.method`, on this solver's kernels. The multigrid
+   * hierarchy is built on first use (its pipelines compile once) and lives with the solver.
+   */
+  async createClassicalStage(settings: PressureDescription): Promise<ClassicalPressureStage> {
+    if (settings.method === 'mgpcg') {
+      this.multigrid ??= PressureMgpcgSolver.create(this.device, this.grid, this.fields);
+      const multigrid = await this.multigrid;
+      this.multigridBytes = multigrid.byteSize;
+      return new MgpcgPressureStage(multigrid, settings);
+    }
+    return new JacobiPressureStage(this.pressureSolver, settings);
+  }
+
+  /**
+   * Changes the classical solve's settings from the next step on: iterations, tolerances, or
+   * the method (a new stage; a latent stage keeps predicting and falls back to the new one).
+   */
+  async configurePressure(settings: Partial<PressureDescription>): Promise<void> {
+    const next = { ...this.classical.settings, ...settings };
+    if (next.method !== this.classical.method && settings.maxIterations === undefined) {
+      // The other method's cap means something else (Jacobi iterations vs CG iterations).
+      next.maxIterations = next.method === 'mgpcg' ? SCENE_DEFAULTS.mgpcg.maxIterations : SCENE_DEFAULTS.pressure.maxIterations;
+    }
+    if (next.method === 'mgpcg') next.tolerance ??= SCENE_DEFAULTS.mgpcg.tolerance;
+    if (next.method === 'mgpcg' && next.maxIterations > SCENE_LIMITS.maxMgpcgIterations) {
+      throw new RangeError(`pressure.maxIterations must be an integer in [1, ${SCENE_LIMITS.maxMgpcgIterations}] with method "mgpcg" (got ${next.maxIterations})`);
+    }
+    if (next.method === this.classical.method) {
+      this.classical.configure(next);
+      return;
+    }
+    const replacement = await this.createClassicalStage(next);
+    const old = this.classical;
+    this.classical = replacement;
+    if (this.stage === old) this.stage = replacement;
+    else this.stage.useClassicalStage?.(replacement);
+    old.destroy?.();
+  }
+
+  /** How the last step got its pressure ('solve' or 'predict'); null before the first step. */
+  get lastPressureMode(): PressureMode | null {
+    return this.lastMode;
   }
 
   /** Level-set narrow band half-width (m). */
@@ -276,7 +353,8 @@ export class LiquidSolver {
 
   /** Re-initializes the scene (time 0, initial liquid, velocities zero). */
   reset(): void {
-    this.pressureStage.reset?.();
+    this.stage.reset?.();
+    this.lastMode = null;
     this.time = 0;
     this.frame = 0;
     this.stepCount = 0;
@@ -358,8 +436,9 @@ export class LiquidSolver {
 
     const stepIndex = this.stepCount;
     const device = this.device;
-    const result = await this.pressureStage.computePressure({
-      solver: this, dt, stepIndex, timer,
+    const stage = this.stage;
+    const result = await stage.computePressure({
+      dt, stepIndex, timer,
       get encoder() { return encoder; },
       flush: () => {
         device.queue.submit([encoder.finish()]);
@@ -389,8 +468,9 @@ export class LiquidSolver {
 
     this.time += dt;
     this.stepCount++;
+    this.lastMode = result.mode;
     const record: StepRecord = { result };
-    if (result.iterationsOnGpu && this.collectMetrics) record.solveReport = this.pressureSolver.readReport();
+    if (result.iterationsOnGpu && this.collectMetrics && stage.readSolveReport) record.solveReport = stage.readSolveReport();
     return record;
   }
 
@@ -442,7 +522,7 @@ export class LiquidSolver {
       iterations += s.result.iterations ?? 0;
       if (s.solveReport) iterations += (await s.solveReport).iterations;
     }
-    const extra = this.pressureStage.readFrameExtras ? await this.pressureStage.readFrameExtras() : undefined;
+    const extra = this.stage.readFrameExtras ? await this.stage.readFrameExtras() : undefined;
     if (typeof extra?.fallbackIterations === 'number') iterations += extra.fallbackIterations;
     const liquidCells = stats[2];
     const volume = stats[0];
@@ -485,16 +565,20 @@ export class LiquidSolver {
     return cellCentredVelocity(this.grid, await this.readVelocity());
   }
 
-  /** GPU memory held by the solver's buffers (bytes). */
+  /** GPU memory held by the solver's buffers (bytes), the multigrid hierarchy's once it was built. */
   get gpuBytes(): number {
-    return this.fields.byteSize;
+    return this.fields.byteSize + (this.multigridBytes ?? 0);
   }
+
+  private multigridBytes: number | null = null;
 
   /** Frees all GPU resources. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.pressureStage.destroy?.();
+    if (this.stage !== this.classical) this.stage.destroy?.();
+    this.classical.destroy?.();
+    this.multigrid?.then((m) => m.destroy(), () => undefined);
     this.timer.destroy();
     this.speedProbe?.buffer.destroy();
     this.fields.destroy();
@@ -533,4 +617,8 @@ export function checkDeviceLimits(device: GPUDevice, grid: GridLayout): void {
   if (device.limits.maxStorageBuffersPerShaderStage < 7) {
     throw new RangeError(`the device allows ${device.limits.maxStorageBuffersPerShaderStage} storage buffers per shader stage; the solver needs 7`);
   }
+}
+
+function isClassical(stage: PressureStage): stage is ClassicalPressureStage {
+  return 'method' in stage && 'encodeGatedSolve' in stage;
 }

@@ -1,5 +1,6 @@
 import { readFloat32 } from '../gpu/readback';
 import { solvePressurePcg } from '../reference/pcg';
+import type { LiquidSolver } from './liquid-solver';
 import type { PressureStage, PressureStepContext, PressureStepResult } from './pressure-stage';
 
 /**
@@ -12,11 +13,11 @@ export class PcgPressureStage implements PressureStage {
   lastIterations = 0;
   lastRelativeResidual = 0;
 
-  constructor(public tolerance = 1e-6, public maxIterations = 5000) {}
+  constructor(private readonly solver: LiquidSolver, public tolerance = 1e-6, public maxIterations = 5000) {}
 
   async computePressure(ctx: PressureStepContext): Promise<PressureStepResult> {
     ctx.flush();
-    const { solver } = ctx;
+    const { solver } = this;
     const n = solver.grid.cellCount;
     const [system, start] = await Promise.all([
       readFloat32(solver.device, solver.fields.pressureSystem, n * 4),

@@ -24,8 +24,8 @@ export interface ToleranceSolve {
 /** The control block of the last tolerance-mode solve, read back on request. */
 export interface SolveReport {
   iterations: number;
-  /** 'converged', 'max-iterations', or 'running' if the solve never finished a check. */
-  outcome: 'converged' | 'max-iterations' | 'running';
+  /** 'converged', 'max-iterations', 'skipped' (a gated solve the GPU did not arm), or 'running' if the solve never finished a check. */
+  outcome: 'converged' | 'max-iterations' | 'skipped' | 'running';
   relativeResidual: number;
   divergenceRms: number;
   /** RMS divergence at the first check, before any iteration of this solve. */
@@ -59,7 +59,7 @@ export class PressureJacobiSolver {
   static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields): Promise<PressureJacobiSolver> {
     const [system, jacobi, convergence] = await Promise.all([
       KernelFamily.create(device, 'pressureSystem', systemSource, ['buildPressureSystem']),
-      KernelFamily.create(device, 'pressureJacobi', jacobiSource, ['pressureJacobi', 'residualPartial']),
+      KernelFamily.create(device, 'pressureJacobi', jacobiSource, ['pressureJacobi', 'residualPartial', 'pressureJacobiGated', 'residualPartialGated']),
       KernelFamily.create(device, 'pressureConvergence', convergenceSource, ['residualCheck']),
     ]);
     const systemGroup = system.bindGroup({
@@ -67,7 +67,7 @@ export class PressureJacobiSolver {
       hydrostatic: fields.hydrostaticPressure, pressure: fields.pressure, system: fields.pressureSystem,
     });
     const jg = (pressureIn: GPUBuffer, pressureOut: GPUBuffer, label: string) => jacobi.bindGroup({
-      params: fields.params, system: fields.pressureSystem, pressureIn, pressureOut, partials: fields.partials,
+      params: fields.params, system: fields.pressureSystem, pressureIn, pressureOut, partials: fields.partials, control: fields.solveControl,
     }, label);
     const convergenceGroup = convergence.bindGroup({
       params: fields.params, partials: fields.partials, control: fields.solveControl, dispatchArgs: fields.solveDispatchArgs,
@@ -111,9 +111,10 @@ export class PressureJacobiSolver {
 
   /**
    * Iterates until the tolerance is met or `maxIterations` are done. The decision is taken
-   * on the GPU (indirect dispatches go idle once converged): nothing is read back.
+   * on the GPU (the gated kernels return at once once converged): nothing is read back.
    * The first check runs before any iteration, so a warm start that already meets the
-   * tolerance costs no iteration.
+   * tolerance costs no iteration. Queued iterations after convergence still launch (empty),
+   * so keep `maxIterations` near what a solve needs.
    */
   iterateToTolerance(encoder: GPUCommandEncoder, timer: GpuTimer | null, solve: ToleranceSolve, passName = 'pressure'): void {
     const chunk = Math.max(2, 2 * Math.ceil(solve.checkInterval / 2));
@@ -133,14 +134,13 @@ export class PressureJacobiSolver {
     this.device.queue.writeBuffer(this.fields.solveDispatchArgs, 0, initialArgs);
 
     const pass = encoder.beginComputePass(timer?.computePass(passName) ?? { label: passName });
-    const jacobi = this.jacobi.pipeline('pressureJacobi');
-    const partial = this.jacobi.pipeline('residualPartial');
+    const jacobi = this.jacobi.pipeline('pressureJacobiGated');
+    const partial = this.jacobi.pipeline('residualPartialGated');
     const check = this.convergence.pipeline('residualCheck');
-    const args = this.fields.solveDispatchArgs;
     const runCheck = () => {
       pass.setPipeline(partial);
       pass.setBindGroup(0, this.forward);
-      pass.dispatchWorkgroupsIndirect(args, 16);
+      pass.dispatchWorkgroups(residualGroups);
       pass.setPipeline(check);
       pass.setBindGroup(0, this.convergenceGroup);
       pass.dispatchWorkgroups(1);
@@ -151,7 +151,7 @@ export class PressureJacobiSolver {
       pass.setPipeline(jacobi);
       for (let i = 0; i < chunk; i++) {
         pass.setBindGroup(0, i % 2 === 0 ? this.forward : this.backward);
-        pass.dispatchWorkgroupsIndirect(args, 0);
+        pass.dispatchWorkgroups(jacobiGroups[0], jacobiGroups[1], jacobiGroups[2]);
       }
       runCheck();
     }
@@ -192,7 +192,7 @@ export function decodeSolveControl(data: ArrayBuffer): SolveReport {
   const f = new Float32Array(data);
   return {
     iterations: u[0],
-    outcome: u[1] === 1 ? 'converged' : u[1] === 2 ? 'max-iterations' : 'running',
+    outcome: u[1] === 1 ? 'converged' : u[1] === 2 ? 'max-iterations' : u[1] === 3 ? 'skipped' : 'running',
     relativeResidual: f[7],
     divergenceRms: f[8],
     initialDivergenceRms: f[9],

@@ -104,14 +104,18 @@ export class PressureMgpcgSolver {
   /** One CG iteration; two variants for the direction ping-pong. */
   private readonly iterationDispatches: [Dispatch[], Dispatch[]];
   private readonly vcycleDispatches: Dispatch[];
+  private readonly gateFor: (gate: GPUBuffer) => Dispatch;
+  private readonly gates = new Map<GPUBuffer, Dispatch>();
   /** Where a V-cycle on the finest level leaves its result (z = M r). */
   readonly preconditioned: GPUBuffer;
   private settingsData: MultigridSettings;
 
   private constructor(init: {
     device: GPUDevice; levels: Level[]; state: GPUBuffer; owned: GPUBuffer[]; setup: Dispatch[]; start: Dispatch[];
-    iteration: [Dispatch[], Dispatch[]]; vcycle: Dispatch[]; preconditioned: GPUBuffer; settings: MultigridSettings;
+    iteration: [Dispatch[], Dispatch[]]; vcycle: Dispatch[]; preconditioned: GPUBuffer; gateFor: (gate: GPUBuffer) => Dispatch;
+    settings: MultigridSettings;
   }) {
+    this.gateFor = init.gateFor;
     this.vcycleDispatches = init.vcycle;
     this.preconditioned = init.preconditioned;
     this.device = init.device;
@@ -130,7 +134,7 @@ export class PressureMgpcgSolver {
       KernelFamily.create(device, 'multigridSetup', setupSource, ['coarsenFinestLabels', 'coarsenLabels', 'buildLevelSystem'], undefined, { prependCommon: false, prelude: multigridCommon }),
       KernelFamily.create(device, 'multigridVcycle', vcycleSource, ['smoothFromZero', 'smoothSweep', 'smoothSweepWithDot', 'levelResidual', 'restrictResidual', 'prolongAdd', 'coarsestSolve'], undefined, { prependCommon: false, prelude: multigridCommon }),
       KernelFamily.create(device, 'pressureMgpcg', cgSource, ['cgStart', 'cgDirection', 'cgUpdate'], undefined, { prependCommon: false, prelude: multigridCommon }),
-      KernelFamily.create(device, 'pressureMgpcgScalars', scalarsSource, ['cgCheck', 'cgBeta', 'cgStepLength'], undefined, { prelude: multigridCommon }),
+      KernelFamily.create(device, 'pressureMgpcgScalars', scalarsSource, ['cgCheck', 'cgBeta', 'cgStepLength', 'cgGate'], undefined, { prelude: multigridCommon }),
     ]);
 
     const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -159,12 +163,12 @@ export class PressureMgpcgSolver {
         };
       });
       const fine = levels[0];
+      const state = make('mgpcg.state', CG_STATE_BYTES, GPUBufferUsage.UNIFORM | STORAGE);
       // On the finest level the V-cycle's right-hand side is CG's residual r.
       const r = fine.rhs;
       const direction: [GPUBuffer, GPUBuffer] = [make('mgpcg.direction0', fine.cells * 4), make('mgpcg.direction1', fine.cells * 4)];
       const product = make('mgpcg.product', fine.cells * 4);
       const partials = make('mgpcg.partials', fine.groups[0] * fine.groups[1] * 16);
-      const state = make('mgpcg.state', CG_STATE_BYTES, GPUBufferUsage.UNIFORM | STORAGE);
       // Bindings a kernel does not use still need a buffer; read-only ones share one.
       const unusedRead = make('mgpcg.unusedRead', 16);
       const unusedWrite = [0, 1, 2, 3].map((i) => make(`mgpcg.unusedWrite${i}`, 16));
@@ -182,9 +186,9 @@ export class PressureMgpcgSolver {
         const lv = levels[l];
         const finer = levels[l - 1];
         setupList.push(l === 1
-          ? run(setup, 'coarsenFinestLabels', { level: finer.params, systemIn: fine.system, phi: fields.levelSet, solidPhi: fields.solidLevelSet, labelsOut: lv.labels! }, lv.groups, l - 1)
-          : run(setup, 'coarsenLabels', { level: finer.params, phi: fields.levelSet, solidPhi: fields.solidLevelSet, labelsIn: finer.labels!, labelsOut: lv.labels! }, lv.groups, l - 1));
-        setupList.push(run(setup, 'buildLevelSystem', { level: lv.params, phi: fields.levelSet, solidPhi: fields.solidLevelSet, labelsIn: lv.labels!, systemOut: lv.system }, lv.groups, l));
+          ? run(setup, 'coarsenFinestLabels', { level: finer.params, cg: state, systemIn: fine.system, phi: fields.levelSet, solidPhi: fields.solidLevelSet, labelsOut: lv.labels! }, lv.groups, l - 1)
+          : run(setup, 'coarsenLabels', { level: finer.params, cg: state, phi: fields.levelSet, solidPhi: fields.solidLevelSet, labelsIn: finer.labels!, labelsOut: lv.labels! }, lv.groups, l - 1));
+        setupList.push(run(setup, 'buildLevelSystem', { level: lv.params, cg: state, phi: fields.levelSet, solidPhi: fields.solidLevelSet, labelsIn: lv.labels!, systemOut: lv.system }, lv.groups, l));
       }
 
       // The V-cycle on level l for right-hand side rhs; returns the buffer holding its result.
@@ -233,7 +237,8 @@ export class PressureMgpcgSolver {
         return list;
       }) as [Dispatch[], Dispatch[]];
 
-      const solver = new PressureMgpcgSolver({ device, levels, state, owned, setup: setupList, start, iteration, vcycle: vcycleList, preconditioned: z, settings: { ...settings } });
+      const gateFor = (gate: GPUBuffer) => run(scalars, 'cgGate', { params: fields.params, level: fine.params, cg: state, partials, gate }, [1, 1]);
+      const solver = new PressureMgpcgSolver({ device, levels, state, owned, setup: setupList, start, iteration, vcycle: vcycleList, preconditioned: z, gateFor, settings: { ...settings } });
       solver.writeLevelParams();
       return solver;
     } catch (e) {
@@ -270,10 +275,17 @@ export class PressureMgpcgSolver {
    * Encodes a solve: rebuilds the hierarchy for the current system (buildPressureSystem must
    * have run), then CG from `fields.pressure` until the tolerance is met or `maxIterations`.
    * Writes the CG state with `queue.writeBuffer`: one solve per submission.
+   * @param gate indirect dispatch arguments: the solve runs only if their x is non-zero when
+   *   the GPU gets there (a discarded prediction's fallback); else every kernel is a no-op
    */
-  solve(encoder: GPUCommandEncoder, timer: GpuTimer | null, solve: MgpcgSolve, passName = 'pressure'): void {
+  solve(encoder: GPUCommandEncoder, timer: GpuTimer | null, solve: MgpcgSolve, passName = 'pressure', gate?: GPUBuffer): void {
     this.resetState(solve);
     const pass = encoder.beginComputePass(timer?.computePass(passName) ?? { label: passName });
+    if (gate) {
+      let d = this.gates.get(gate);
+      if (!d) this.gates.set(gate, d = this.gateFor(gate));
+      replay(pass, [d]);
+    }
     replay(pass, this.setupDispatches);
     replay(pass, this.startDispatches);
     for (let i = 0; i < solve.maxIterations; i++) replay(pass, this.iterationDispatches[i % 2]);
