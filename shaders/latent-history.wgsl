@@ -1,6 +1,9 @@
 // The history of the last `window` latent codes, oldest first, shifted by one code per push.
-// A rejected prediction (non-finite values) repeats the newest code instead, and non-finite
-// values never enter the history, so one bad step cannot poison the ones after it.
+// Every step pushes the encoder's code of the pressure it actually used: a solved step's
+// solution, an accepted prediction after its corrections, or a discarded prediction's fallback
+// solve (LatentPressurePredictor.encodeUsedPressure), so a rejected prediction never enters
+// the history. Non-finite code values (a broken encoder) are replaced by the newest code and
+// counted, so one bad step cannot poison the ones after it.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<uniform> latent: LatentParams;
@@ -11,7 +14,9 @@
 
 const PUSH_THREADS: u32 = 64u;
 
-fn push(e: u32, rejectWhole: bool) {
+@compute @workgroup_size(PUSH_THREADS)
+fn pushCode(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let e = gid.x;
   let n = latent.codeCount;
   if (e >= n * latent.window) { return; }
   let slot = e / n;
@@ -19,24 +24,11 @@ fn push(e: u32, rejectWhole: bool) {
     historyOut[e] = historyIn[e + n];
     return;
   }
-  let newest = historyIn[e];
   let v = code[e - slot * n];
-  if (rejectWhole) {
-    historyOut[e] = newest;
-  } else if (!isFiniteF32(v)) {
-    historyOut[e] = newest;
-    atomicAdd(&state.repairedCodes, 1u);
-  } else {
+  if (isFiniteF32(v)) {
     historyOut[e] = v;
+  } else {
+    historyOut[e] = historyIn[e];
+    atomicAdd(&state.repairedCodes, 1u);
   }
-}
-
-@compute @workgroup_size(PUSH_THREADS)
-fn pushEncodedCode(@builtin(global_invocation_id) gid: vec3<u32>) {
-  push(gid.x, false);
-}
-
-@compute @workgroup_size(PUSH_THREADS)
-fn pushPredictedCode(@builtin(global_invocation_id) gid: vec3<u32>) {
-  push(gid.x, atomicLoad(&state.nonFinite) > 0u);
 }

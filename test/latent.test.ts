@@ -13,7 +13,8 @@ import { attachLatentPredictor } from '../src/latent/attach-latent';
 import { ModelCompatibilityError, ModelError, validateManifest, latentDims } from '../src/latent/model-manifest';
 import { gpuTensor } from '../src/latent/ort-session';
 import { loadModelFromDirectory } from '../src/node/model-directory';
-import { read, testGpu, upload } from './helpers/gpu';
+import { maxDiff, read, testGpu, upload } from './helpers/gpu';
+import type { LatentPressureStage } from '../src/latent/latent-pressure-stage';
 
 const TINY = join(__dirname, 'fixtures', 'tiny-model');
 let device: GPUDevice;
@@ -36,6 +37,45 @@ async function solverFor(preset: string, res: number): Promise<LiquidSolver> {
 function floats(path: string): Float32Array {
   const b = readFileSync(path);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/**
+ * What the history and the anchor must hold after a step: the encoder input computed on the CPU
+ * from the pressure the step used (normalized dynamic pressure in liquid cells, clamped level
+ * set), and the encoder's code of it, from a separate encoder run. Returns the newest history
+ * code and the anchor read from the GPU alongside.
+ */
+async function usedPressureEncoding(solver: LiquidSolver, stage: LatentPressureStage) {
+  const p = stage.predictor;
+  const m = p.manifest;
+  const n = solver.grid.cellCount;
+  const [pressure, phi, solid, hydro] = [await solver.readField('pressure'), await solver.readField('levelset'),
+    await solver.readField('solid'), await solver.readField('hydrostatic')];
+  const split = m.mode === 'split' ? 1 : 0;
+  const input = new Float32Array(m.inputChannels.length * n);
+  const k = m.levelSetClamp;
+  const inv = Math.fround(1 / solver.scene.cellSize);
+  for (let i = 0; i < n; i++) {
+    const liquid = phi[i] < 0 && solid[i] >= 0;
+    input[i] = liquid ? (pressure[i] - split * hydro[i]) / m.normalization.pressureScale : 0;
+    if (m.inputChannels.length > 1) input[n + i] = Math.min(k, Math.max(-k, phi[i] * inv)) / k;
+  }
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const inBuf = device.createBuffer({ size: input.byteLength, usage });
+  const outBuf = device.createBuffer({ size: p.codeCount * 4, usage });
+  upload(device, inBuf, input);
+  const g = solver.grid;
+  const [lx, ly, lz] = p.latentGrid;
+  await p.runNetwork('encoder', { pressure: gpuTensor(inBuf, [1, m.inputChannels.length, g.nz, g.ny, g.nx]) },
+    { code: gpuTensor(outBuf, [1, m.latent.channels, lz, ly, lx]) });
+  const code = await read(device, outBuf, p.codeCount);
+  inBuf.destroy();
+  outBuf.destroy();
+  const history = await read(device, p.historyBuffer, m.window * p.codeCount);
+  const newest = history.slice((m.window - 1) * p.codeCount);
+  const anchor = await read(device, p.gpuBuffers.anchor, 2 * n);
+  const prediction = await read(device, p.gpuBuffers.prediction, p.codeCount);
+  return { input: input.slice(0, n), code, newest, anchor, prediction };
 }
 
 describe('the scheduler', () => {
@@ -183,6 +223,61 @@ describe('fallbacks', () => {
     expect(await strict.readField('levelset')).toEqual(await reference.readField('levelset'));
   }, 240_000);
 
+  it('a discarded prediction leaves the state of a solved step: history, delta anchor and pressure equal those of a run that solves and encodes every step', async () => {
+    // Threshold 1e-9 1/s discards every prediction. Each of those steps must end exactly as a
+    // solved, encoded step: before the fix the LSTM's rejected code stayed in the history and
+    // the anchor stayed on the previous solve, so later predictions built on rejected ones.
+    const strict = await solverFor('dam-break', 16);
+    const solved = await solverFor('dam-break', 16);
+    const fail = (m: string) => { throw new Error(m); };
+    const schedule = { interval: 4, correctionIterations: 2, adaptiveThreshold: 1e-9 };
+    const s1 = (await attachLatentPredictor(strict, loadModelFromDirectory(TINY), { schedule, onWarning: fail }))!;
+    const s2 = (await attachLatentPredictor(solved, loadModelFromDirectory(TINY), { schedule, onWarning: fail }))!;
+    const w = s1.predictor.manifest.window;
+    const codes = w * s1.predictor.codeCount;
+    const cells = strict.grid.cellCount;
+    let compared = 0;
+    for (let f = 0; f < 11; f++) {
+      s2.forceNextMode = 'solve';
+      await strict.step();
+      await solved.step();
+      expect(s2.lastMode).toBe('solve');
+      if (s1.lastMode !== 'predict') continue;
+      compared++;
+      expect((await s1.predictor.readCounters()).adaptiveFallbacks).toBe(compared);
+      expect(await read(device, s1.predictor.historyBuffer, codes)).toEqual(await read(device, s2.predictor.historyBuffer, codes));
+      expect(await read(device, s1.predictor.gpuBuffers.anchor, 2 * cells)).toEqual(await read(device, s2.predictor.gpuBuffers.anchor, 2 * cells));
+      expect(await strict.readField('pressure')).toEqual(await solved.readField('pressure'));
+    }
+    expect(compared).toBe(4);
+    expect(s1.stats.predictions).toBe(4);
+    expect(s2.stats.predictions).toBe(0);
+  }, 240_000);
+
+  it('an accepted prediction pushes the code of its corrected pressure into the history and keeps the anchor on the last solve', async () => {
+    const solver = await solverFor('dam-break', 16);
+    const fail = (m: string) => { throw new Error(m); };
+    const stage = (await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { schedule: { interval: 4, correctionIterations: 2, adaptiveThreshold: 1e9 }, onWarning: fail }))!;
+    for (let f = 0; f < 6; f++) await solver.step();
+    const n = solver.grid.cellCount;
+    for (let f = 0; f < 2; f++) {
+      const anchorBefore = await read(device, stage.predictor.gpuBuffers.anchor, 2 * n);
+      await solver.step();
+      expect(stage.lastMode).toBe('predict');
+      const e = await usedPressureEncoding(solver, stage);
+      // The GPU's encoder input is the CPU's normalization of the used pressure (float32 rounding).
+      const gpuInput = await read(device, stage.predictor.gpuBuffers.encoderInput, n);
+      const inputDiff = maxDiff(gpuInput, e.input);
+      expect(inputDiff.abs).toBeLessThanOrEqual(1e-6 * inputDiff.scale);
+      const codeDiff = maxDiff(e.newest, e.code);
+      expect(codeDiff.abs, `newest history code vs encoder(used pressure): ${codeDiff.abs}`).toBeLessThanOrEqual(1e-5 * codeDiff.scale);
+      // ...and not the LSTM's raw prediction (what the history held before).
+      expect(maxDiff(e.newest, e.prediction).abs).toBeGreaterThan(1e-3 * codeDiff.scale);
+      expect(e.anchor).toEqual(anchorBefore);
+    }
+    expect(await stage.predictor.readCounters()).toMatchObject({ predictions: 2, rejected: 0, adaptiveFallbacks: 0 });
+  }, 180_000);
+
   it('a broken .onnx file: warns once, keeps solving with Jacobi', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'broken-model-'));
     cpSync(TINY, dir, { recursive: true });
@@ -231,6 +326,14 @@ describe('fallbacks', () => {
     const p = await solver.readField('pressure');
     expect(p.every(Number.isFinite)).toBe(true);
     expect(Math.max(...p)).toBeGreaterThan(100);
+    // The rejected (NaN) code is not in the history: the newest code is the encoding of the
+    // fallback solve, and that solve became the delta anchor.
+    const e = await usedPressureEncoding(solver, stage);
+    const codeDiff = maxDiff(e.newest, e.code);
+    expect(e.newest.every(Number.isFinite)).toBe(true);
+    expect(codeDiff.abs).toBeLessThanOrEqual(1e-5 * codeDiff.scale);
+    const anchorDiff = maxDiff(e.anchor.subarray(0, solver.grid.cellCount), e.input);
+    expect(anchorDiff.abs).toBeLessThanOrEqual(1e-6 * anchorDiff.scale);
     expect(warnings.filter((w) => /held NaN\/Inf and were replaced by full Jacobi solves/.test(w))).toHaveLength(1);
     await solver.step();
     await solver.readMetrics();
@@ -244,10 +347,18 @@ describe('fallbacks', () => {
     for (let f = 0; f < 6; f++) await solver.step();
     (stage.predictor as unknown as { sessions: { lstm: { run: () => Promise<never> } } }).sessions.lstm.run = () => Promise.reject(new Error('simulated device error'));
     solver.collectMetrics = true;
+    const codes = stage.predictor.manifest.window * stage.predictor.codeCount;
     for (let f = 0; f < 4; f++) {
+      const before = await read(device, stage.predictor.historyBuffer, codes);
+      const wasDisabled = stage.stats.disabled;
       await solver.step();
       const m = await solver.readMetrics();
       expect(m.mode).toBe('solve');
+      // The solve that replaced a failed prediction was encoded (the history has no gap); once
+      // the model is disabled, nothing is encoded any more.
+      const after = await read(device, stage.predictor.historyBuffer, codes);
+      if (wasDisabled) expect(after).toEqual(before);
+      else expect(after).not.toEqual(before);
       expect(m.divergenceL2).toBeLessThan(0.5);
     }
     expect(stage.stats.failedPredictions).toBe(3);

@@ -69,7 +69,7 @@ export class LatentPressurePredictor {
     predictedCode: ort.Tensor; decoded: ort.Tensor;
   };
   private readonly kernels: { encode: KernelFamily; apply: KernelFamily; history: KernelFamily };
-  private readonly groups: { encode: GPUBindGroup; apply: GPUBindGroup; pushEncoded: [GPUBindGroup, GPUBindGroup]; pushPredicted: [GPUBindGroup, GPUBindGroup] };
+  private readonly groups: { encode: GPUBindGroup; apply: GPUBindGroup; push: [GPUBindGroup, GPUBindGroup] };
   /** Index of the history buffer that holds the current history. */
   private current = 0;
   private destroyed = false;
@@ -105,21 +105,20 @@ export class LatentPressurePredictor {
     };
     const f = init.solver.fields;
     const k = this.kernels;
-    const pushGroup = (family: KernelFamily, from: number, code: GPUBuffer) => family.bindGroup({
-      params: f.params, latent: b.params, historyIn: b.history[from], historyOut: b.history[1 - from], code, state: b.state,
+    const pushGroup = (from: number) => k.history.bindGroup({
+      params: f.params, latent: b.params, historyIn: b.history[from], historyOut: b.history[1 - from], code: b.code, state: b.state,
     });
     this.groups = {
       encode: k.encode.bindGroup({
         params: f.params, latent: b.params, phi: f.levelSet, solidPhi: f.solidLevelSet, pressure: f.pressure,
-        hydrostatic: f.hydrostaticPressure, encoderInput: b.encoderInput,
+        hydrostatic: f.hydrostaticPressure, encoderInput: b.encoderInput, decoded: b.decoded, anchor: b.anchor, state: b.state,
       }),
       apply: k.apply.bindGroup({
         params: f.params, latent: b.params, phi: f.levelSet, solidPhi: f.solidLevelSet, hydrostatic: f.hydrostaticPressure,
         decoded: b.decoded, pressure: f.pressure, state: b.state, fallbackArgs: b.fallbackArgs, anchor: b.anchor,
         warmStart: b.warmStart, solveControl: f.solveControl,
       }),
-      pushEncoded: [pushGroup(k.history, 0, b.code), pushGroup(k.history, 1, b.code)],
-      pushPredicted: [pushGroup(k.history, 0, b.prediction), pushGroup(k.history, 1, b.prediction)],
+      push: [pushGroup(0), pushGroup(1)],
     };
     this.writeParams();
   }
@@ -168,9 +167,9 @@ export class LatentPressurePredictor {
       };
       made.push(buffers.params);
       const [encode, apply, history] = await Promise.all([
-        KernelFamily.create(device, 'latentEncode', encodeSource, ['prepareEncoderInput'], undefined, { prelude: latentCommon }),
+        KernelFamily.create(device, 'latentEncode', encodeSource, ['prepareEncoderInput', 'setAnchorIfDiscarded'], undefined, { prelude: latentCommon }),
         KernelFamily.create(device, 'latentApply', applySource, ['resetPredictionCheck', 'checkPrediction', 'decidePrediction', 'applyPrediction', 'decideAdaptive', 'restoreWarmStart'], undefined, { prelude: latentCommon }),
-        KernelFamily.create(device, 'latentHistory', historySource, ['pushEncodedCode', 'pushPredictedCode'], undefined, { prelude: latentCommon }),
+        KernelFamily.create(device, 'latentHistory', historySource, ['pushCode'], undefined, { prelude: latentCommon }),
       ]);
       return new LatentPressurePredictor({
         solver, files, latentGrid, buffers, kernels: { encode, apply, history }, predictionForm: ortOptions.predictionForm ?? 'delta',
@@ -243,30 +242,61 @@ export class LatentPressurePredictor {
   }
 
   /**
-   * Encodes the solved pressure (in `fields.pressure`) into the history. `encoder` holds the
-   * step's work so far; it is submitted, the encoder network runs, and the returned encoder
-   * carries the push into the history.
+   * Encodes the solved pressure (in `fields.pressure`) into the history and, in delta form,
+   * makes it the anchor of the next predictions. `encoder` holds the step's work so far; it is
+   * submitted, the networks run, and the returned encoder carries the anchor update and the
+   * push into the history.
    */
-  async encodeSolvedPressure(encoder: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
+  encodeSolvedPressure(encoder: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
+    return this.encodePressure(encoder, flush, timer, 'solved');
+  }
+
+  /**
+   * The end of a predicted step, after the corrections, the adaptive decision and the
+   * (indirect) fallback solve: encodes the pressure the step actually used into the history,
+   * i.e. the corrected prediction, or the fallback solve of a discarded one. The CPU does not
+   * know which (the decision is on the GPU and is never read back), so the encoder runs on
+   * every predicted step; in delta form the decoder runs on the new code too, and a GPU kernel
+   * makes a discarded step (which was a full solve) the anchor, as a solved step is, while an
+   * accepted prediction leaves the anchor on the last solved step.
+   * Cost per predicted step: one encoder run, plus one decoder run in delta form, plus the
+   * input kernel, the conditional anchor kernel and the push (README, "The latent runtime").
+   */
+  encodeUsedPressure(encoder: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
+    return this.encodePressure(encoder, flush, timer, 'used');
+  }
+
+  private async encodePressure(encoder: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null,
+    step: 'solved' | 'used'): Promise<GPUCommandEncoder> {
+    const grid = workgroups3d(this.solver.grid.dims);
     const pass = encoder.beginComputePass(timer?.computePass('encodeInput') ?? { label: 'encodeInput' });
-    dispatch(pass, this.kernels.encode.pipeline('prepareEncoderInput'), this.groups.encode, workgroups3d(this.solver.grid.dims));
+    dispatch(pass, this.kernels.encode.pipeline('prepareEncoderInput'), this.groups.encode, grid);
     pass.end();
     flush();
-    const span = timer?.beginSpan('encode') ?? -1;
+    const span = timer?.beginSpan(step === 'solved' ? 'encode' : 'encodeUsed') ?? -1;
     await this.sessions.encoder.run({ pressure: this.tensors.encoderInput }, { code: this.tensors.code });
     if (this.predictionForm === 'delta') {
       // The anchor of the next predictions: this step's dynamic pressure and the decoding of
-      // its own code.
+      // its own code (used only if this step is or replaced a solve).
       await this.sessions.decoder.run({ code: this.tensors.code }, { pressure: this.tensors.decoded });
     }
     timer?.endSpan(span);
     const next = flush();
     if (this.predictionForm === 'delta') {
-      const bytes = this.solver.grid.cellCount * 4;
-      next.copyBufferToBuffer(this.buffers.encoderInput, 0, this.buffers.anchor, 0, bytes);
-      next.copyBufferToBuffer(this.buffers.decoded, 0, this.buffers.anchor, bytes, bytes);
+      if (step === 'solved') {
+        const bytes = this.solver.grid.cellCount * 4;
+        next.copyBufferToBuffer(this.buffers.encoderInput, 0, this.buffers.anchor, 0, bytes);
+        next.copyBufferToBuffer(this.buffers.decoded, 0, this.buffers.anchor, bytes, bytes);
+      } else {
+        const anchorPass = next.beginComputePass(timer?.computePass('anchor') ?? { label: 'anchor' });
+        dispatch(anchorPass, this.kernels.encode.pipeline('setAnchorIfDiscarded'), this.groups.encode, grid);
+        anchorPass.end();
+      }
     }
-    this.push(next, 'pushEncodedCode');
+    const pushPass = next.beginComputePass({ label: 'pushCode' });
+    dispatch(pushPass, this.kernels.history.pipeline('pushCode'), this.groups.push[this.current], Math.ceil((this.manifest.window * this.codeCount) / 64));
+    pushPass.end();
+    this.current = 1 - this.current;
     return next;
   }
 
@@ -274,7 +304,8 @@ export class LatentPressurePredictor {
    * Predicts this step's pressure from the history: the LSTM predicts the next code, the
    * decoder turns it into pressure, which is checked (non-finite values reject the whole
    * prediction and arm `fallbackArgs` for a full solve) and written into `fields.pressure`.
-   * The predicted code joins the history.
+   * The history is not touched here: `encodeUsedPressure` pushes the code of the pressure the
+   * step ends up using.
    */
   async predictPressure(flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
     flush();
@@ -293,16 +324,7 @@ export class LatentPressurePredictor {
     dispatch(pass, a.pipeline('decidePrediction'), this.groups.apply, 1);
     dispatch(pass, a.pipeline('applyPrediction'), this.groups.apply, g);
     pass.end();
-    this.push(encoder, 'pushPredictedCode');
     return encoder;
-  }
-
-  private push(encoder: GPUCommandEncoder, entry: 'pushEncodedCode' | 'pushPredictedCode'): void {
-    const pass = encoder.beginComputePass({ label: entry });
-    const groups = entry === 'pushEncodedCode' ? this.groups.pushEncoded : this.groups.pushPredicted;
-    dispatch(pass, this.kernels.history.pipeline(entry), groups[this.current], Math.ceil((this.manifest.window * this.codeCount) / 64));
-    pass.end();
-    this.current = 1 - this.current;
   }
 
   /** Indirect dispatch arguments of the fallback solve: a full grid when the last prediction was rejected, else zero. */

@@ -83,21 +83,22 @@ export class LatentPressureStage implements PressureStage {
         this.consecutiveFailures++;
         this.warnOnce(`predict:${(e as Error).message}`, `latent-liquid: a prediction failed, that step was solved with Jacobi instead: ${(e as Error).message}`);
         if (this.consecutiveFailures >= 3) this.disable('three predictions in a row failed');
-        // The step still needs a pressure: a full solve on whatever encoder is current.
-        return this.solve(ctx, false);
+        // The step still needs a pressure: a full solve on whatever encoder is current, encoded
+        // like any solve so the history has no gap (its success does not end the failure run).
+        return this.solve(ctx, this.scheduler.encodesSolves, false);
       }
     }
     return this.solve(ctx, this.scheduler.encodesSolves && !this.stats.disabled);
   }
 
-  private async solve(ctx: PressureStepContext, encode: boolean): Promise<PressureStepResult> {
+  private async solve(ctx: PressureStepContext, encode: boolean, encodeEndsFailures = true): Promise<PressureStepResult> {
     const result = this.fullSolve.computePressure(ctx);
     let pushed = false;
     if (encode) {
       try {
         await this.predictor.encodeSolvedPressure(ctx.encoder, ctx.flush, ctx.timer);
         pushed = true;
-        this.consecutiveFailures = 0;
+        if (encodeEndsFailures) this.consecutiveFailures = 0;
       } catch (e) {
         this.warnOnce(`encode:${(e as Error).message}`, `latent-liquid: encoding a solved step failed: ${(e as Error).message}`);
         this.consecutiveFailures++;
@@ -124,6 +125,9 @@ export class LatentPressureStage implements PressureStage {
     // A rejected prediction (non-finite, or above the adaptive threshold) armed this solve
     // (from the warm start); otherwise it does nothing.
     this.fallbackIterations = this.fullSolve.encodeGatedSolve(ctx, this.predictor.fallbackArgs, 'fallback');
+    // The history gets the code of the pressure used (never a discarded prediction's), and a
+    // discarded step becomes the delta anchor, as a solved step does.
+    await this.predictor.encodeUsedPressure(ctx.encoder, ctx.flush, ctx.timer);
     this.consecutiveFailures = 0;
     this.scheduler.record('predict', true);
     this.stats.predictions++;
