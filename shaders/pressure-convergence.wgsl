@@ -29,7 +29,7 @@ fn residualCheck(@builtin(local_invocation_index) lid: u32) {
   let alreadyDone = workgroupUniformLoad(&sharedDone);
   if (alreadyDone != 0u) { return; }
   var acc = vec4<f32>(0.0);
-  let count = reducePartialCount(params.cellCount);
+  let count = reduceWorkgroups(params.cellCount);
   for (var i = lid; i < count; i = i + REDUCE_THREADS) { acc = acc + partials[i]; }
   sharedR[lid] = acc;
   workgroupBarrier();

@@ -64,24 +64,33 @@ fn cellResidual(idx: u32) -> vec4<f32> {
   return vec4<f32>(r * r, b * b, 1.0, 0.0);
 }
 
-// Stage 1 (see REDUCE_* in common.wgsl): per thread (sum r^2, sum b^2, liquid cells, 0).
-fn residualPartialSums(gid: vec3<u32>, lid: u32, wid: vec3<u32>) {
+// Stage 1 (see REDUCE_* in common.wgsl): per workgroup (sum r^2, sum b^2, liquid cells, 0).
+var<workgroup> sharedResidual: array<vec4<f32>, REDUCE_THREADS>;
+
+// One partial per workgroup (a 64-wide tree after the serial folds), so the check folds only
+// cells / REDUCE_BLOCK values: with one partial per thread its single workgroup spent longer
+// on them than ten Jacobi iterations took (measured at 128^3 on an NVIDIA H200).
+fn residualPartialSums(lid: u32, wid: vec3<u32>) {
   var acc = vec4<f32>(0.0);
   let base = wid.x * REDUCE_BLOCK + lid;
   for (var r = 0u; r < REDUCE_SPAN; r = r + 1u) { acc = acc + cellResidual(base + r * REDUCE_THREADS); }
-  partials[gid.x] = acc;
+  sharedResidual[lid] = acc;
+  workgroupBarrier();
+  for (var stride = REDUCE_THREADS / 2u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) { sharedResidual[lid] = sharedResidual[lid] + sharedResidual[lid + stride]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { partials[wid.x] = sharedResidual[0]; }
 }
 
 @compute @workgroup_size(REDUCE_THREADS)
-fn residualPartial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                   @builtin(workgroup_id) wid: vec3<u32>) {
-  residualPartialSums(gid, lid, wid);
+fn residualPartial(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  residualPartialSums(lid, wid);
 }
 
 @compute @workgroup_size(REDUCE_THREADS)
-fn residualPartialGated(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-                        @builtin(workgroup_id) wid: vec3<u32>) {
+fn residualPartialGated(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   if (control.converged != 0u) { return; }
-  residualPartialSums(gid, lid, wid);
+  residualPartialSums(lid, wid);
 }
 

@@ -59,6 +59,10 @@ export class LatentPressureStage implements PressureStage {
     return this.fullSolve;
   }
 
+  afterSubmit(): void {
+    this.fullSolve.afterSubmit?.();
+  }
+
   /** Full solves and fallbacks use `stage` from the next step on. */
   useClassicalStage(stage: ClassicalPressureStage): void {
     this.fullSolve = stage;

@@ -76,8 +76,14 @@ export interface PressureDescription {
   iterations: number;
   /** If set, iterate until the relative residual is below it (checked on the GPU). */
   tolerance?: number;
-  /** Iteration cap in tolerance mode (CG iterations for mgpcg, encoded every step: keep it small). */
+  /** Iteration cap in tolerance mode (CG iterations for mgpcg). */
   maxIterations: number;
+  /**
+   * Tolerance mode: 'adaptive' (default) encodes the last solve's iterations plus a margin
+   * (a 16-byte asynchronous readback per step, never waited on), 'cap' always encodes
+   * maxIterations (iterations after convergence are no-ops that still launch).
+   */
+  iterationBudget?: 'adaptive' | 'cap';
   /** Iterations between GPU convergence checks in tolerance mode (even). */
   checkInterval: number;
   /** Weighted-Jacobi factor in (0, 1]. */

@@ -188,7 +188,11 @@ export function validateScene(input: unknown, opts: { maxCells?: number; maxDime
   if (o.pressure !== undefined) {
     const p = c.object(o.pressure, 'pressure');
     if (p) {
-      c.unknownKeys(p, 'pressure', ['method', 'iterations', 'tolerance', 'maxIterations', 'checkInterval', 'omega']);
+      c.unknownKeys(p, 'pressure', ['method', 'iterations', 'tolerance', 'maxIterations', 'checkInterval', 'omega', 'iterationBudget']);
+      if (p.iterationBudget !== undefined) {
+        if (p.iterationBudget === 'adaptive' || p.iterationBudget === 'cap') pressure.iterationBudget = p.iterationBudget;
+        else c.fail('pressure.iterationBudget', 'must be "adaptive" or "cap"', p.iterationBudget);
+      }
       if (p.method !== undefined) {
         if (PRESSURE_METHODS.includes(p.method as PressureMethod)) pressure.method = p.method as PressureMethod;
         else c.fail('pressure.method', `must be one of ${PRESSURE_METHODS.map((m) => `"${m}"`).join(', ')}`, p.method);

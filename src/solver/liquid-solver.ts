@@ -464,6 +464,7 @@ export class LiquidSolver {
     if (lastOfFrame && timer) this.timer.endFrame(encoder);
     const probe = lastOfFrame && autoSubsteps ? this.encodeSpeedProbe(encoder) : false;
     this.device.queue.submit([encoder.finish()]);
+    stage.afterSubmit?.();
     if (probe) this.readSpeedProbe();
 
     this.time += dt;

@@ -44,6 +44,8 @@ export interface PressureStage {
   readFrameExtras?(): Promise<Record<string, number | string | boolean>>;
   // A numeric `fallbackIterations` in the extras (iterations the GPU decided to run, such as a
   // discarded prediction's full solve) is added to the frame's `pressureIterations`.
+  /** Called once the step's last submission is queued (starts asynchronous reads). */
+  afterSubmit?(): void;
   /** Called when the simulation is reset. */
   reset?(): void;
   /** A stage that solves with a classical stage (the latent one) switches to this one. */

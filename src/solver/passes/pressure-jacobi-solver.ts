@@ -44,7 +44,7 @@ export interface SolveReport {
  */
 export class PressureJacobiSolver {
   private constructor(
-    private readonly device: GPUDevice,
+    readonly device: GPUDevice,
     private readonly system: KernelFamily,
     private readonly jacobi: KernelFamily,
     private readonly convergence: KernelFamily,
@@ -177,6 +177,11 @@ export class PressureJacobiSolver {
     pass.setBindGroup(0, this.convergenceGroup);
     pass.dispatchWorkgroups(1);
     pass.end();
+  }
+
+  /** The control block of tolerance-mode solves (SolveControl). */
+  get controlBuffer(): GPUBuffer {
+    return this.fields.solveControl;
   }
 
   /** Reads the control block of the last tolerance-mode solve (a small readback). */

@@ -97,7 +97,7 @@ export class PressureMgpcgSolver {
   readonly levels: Level[];
   /** The CG state (its first 48 bytes are a SolveControl block). */
   readonly state: GPUBuffer;
-  private readonly device: GPUDevice;
+  readonly device: GPUDevice;
   private readonly owned: GPUBuffer[];
   private readonly setupDispatches: Dispatch[];
   private readonly startDispatches: Dispatch[];
