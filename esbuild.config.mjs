@@ -113,12 +113,10 @@ function copySite() {
   for (const f of ['index.html', 'style.css']) {
     if (existsSync(join(root, 'examples', f))) cpSync(join(root, 'examples', f), join(root, 'site', f));
   }
-  // onnxruntime-web loads its wasm at run time; serve it beside the pages (no CDN).
-  const ortDist = join(root, 'node_modules/onnxruntime-web/dist');
+  // onnxruntime-web fetches its .wasm at run time (its .mjs glue is bundled into the pages, see
+  // src/latent/ort-session.ts): serve the .wasm beside the pages (no CDN), as the README says.
   mkdirSync(join(root, 'site/ort'), { recursive: true });
-  for (const f of readdirSync(ortDist)) {
-    if (/^ort-wasm-simd-threaded\.(asyncify\.)?(wasm|mjs)$/.test(f)) cpSync(join(ortDist, f), join(root, 'site/ort', f));
-  }
+  cpSync(join(root, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'), join(root, 'site/ort/ort-wasm-simd-threaded.asyncify.wasm'));
   if (existsSync(join(root, 'models'))) cpSync(join(root, 'models'), join(root, 'site/models'), { recursive: true });
 }
 

@@ -6,6 +6,7 @@ export { LiquidVolume, LiquidEmitter } from './liquid-volume.mjs';
 export { LiquidVolumeController, DEFAULT_LIQUID_SETTINGS, LIQUID_SETTING_RANGES } from './liquid-volume-controller';
 export type { LiquidVolumeSettings, LiquidStatus } from './liquid-volume-controller';
 export { LiquidStats, Series } from './liquid-stats';
+export type { LiquidTimingSource } from './liquid-stats';
 export { StatsOverlay } from './stats-overlay';
 export { ChildShapeTracker, OBSTACLE_TAG, EMITTER_TAG } from './child-shape-tracker';
 export * from './render';

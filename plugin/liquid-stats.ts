@@ -18,6 +18,9 @@ export class Series {
   }
 }
 
+/** What `LiquidStats.frameMs` measures (see `LiquidStats.timingSource`). */
+export type LiquidTimingSource = 'gpu-timestamps' | 'wall-clock' | 'cpu-submit' | '';
+
 /**
  * What tech artists watch while tuning: per-frame GPU time per pass, whether the frame was
  * solved or predicted, the divergence left after the projection and the volume drift, with
@@ -29,8 +32,19 @@ export class LiquidStats {
   mode: 'solve' | 'predict' = 'solve';
   /** GPU time per pass (ms) of the last measured frame (timestamps where available). */
   ms: PassTimes = {};
-  /** Sum of `ms`, or the wall time of the step when timestamps are missing. */
+  /**
+   * The last frame's time in ms, of the kind `timingSource` names: GPU time only when it is
+   * 'gpu-timestamps'. Without `collectStats` it is CPU submit time (`cpuSubmitMs`), not GPU time.
+   */
   frameMs = NaN;
+  /** GPU time of the last frame (sum of `ms`) from timestamp queries; NaN when not GPU-timed. */
+  gpuMs = NaN;
+  /**
+   * CPU time until the last frame's step was submitted (encoding and submitting the GPU work, with
+   * the latent solver also onnxruntime's run() calls). Always measured; says nothing about how
+   * long the GPU takes.
+   */
+  cpuSubmitMs = NaN;
   divergenceL2 = NaN;
   divergenceLinf = NaN;
   volumeDrift = NaN;
@@ -40,7 +54,13 @@ export class LiquidStats {
   predictedFrames = 0;
   /** Latent extras (predictions, rejected predictions, ...). */
   extra: Record<string, number | string | boolean> = {};
-  timingSource = '';
+  /**
+   * What `frameMs` measures: 'gpu-timestamps' (collectStats on, the adapter has timestamp
+   * queries: GPU time), 'wall-clock' (collectStats on, no timestamp queries: from the step's
+   * start until its metrics were read back, so GPU time plus waiting), 'cpu-submit'
+   * (collectStats off: CPU submit time, the GPU is not measured), '' before the first frame.
+   */
+  timingSource: LiquidTimingSource = '';
   scene = '';
   readonly history = {
     frameMs: new Series(),
@@ -65,14 +85,19 @@ export class LiquidStats {
     this.history.predicted.push(mode === 'predict' ? 1 : 0);
   }
 
-  /** A frame with full metrics. */
-  push(m: FrameMetrics, wallMs: number): void {
+  /**
+   * A frame with full metrics. `wallMs`: from the step's start until the metrics were read;
+   * `cpuSubmitMs`: until the step was submitted.
+   */
+  push(m: FrameMetrics, wallMs: number, cpuSubmitMs = NaN): void {
     this.frame = m.frame;
     this.t = m.t;
     this.count(m.mode);
     this.ms = m.ms;
     this.timingSource = m.timingSource;
-    this.frameMs = m.timingSource === 'gpu-timestamps' ? Object.values(m.ms).reduce((a, b) => a + b, 0) : wallMs;
+    this.gpuMs = m.timingSource === 'gpu-timestamps' ? Object.values(m.ms).reduce((a, b) => a + b, 0) : NaN;
+    this.cpuSubmitMs = cpuSubmitMs;
+    this.frameMs = m.timingSource === 'gpu-timestamps' ? this.gpuMs : wallMs;
     this.divergenceL2 = m.divergenceL2;
     this.divergenceLinf = m.divergenceLinf;
     this.volumeDrift = m.volumeDrift;
@@ -84,13 +109,15 @@ export class LiquidStats {
     this.history.drift.push(m.volumeDrift);
   }
 
-  /** A frame without metrics (collectStats off): only frame, time, mode and wall time. */
-  pushLight(frame: number, t: number, mode: 'solve' | 'predict', wallMs: number): void {
+  /** A frame without metrics (collectStats off): only frame, time, mode and CPU submit time. */
+  pushLight(frame: number, t: number, mode: 'solve' | 'predict', cpuSubmitMs: number): void {
     this.frame = frame;
     this.t = t;
     this.count(mode);
-    this.frameMs = wallMs;
-    this.timingSource = 'wall-clock (submit)';
-    this.history.frameMs.push(wallMs);
+    this.frameMs = cpuSubmitMs;
+    this.cpuSubmitMs = cpuSubmitMs;
+    this.gpuMs = NaN;
+    this.timingSource = 'cpu-submit';
+    this.history.frameMs.push(cpuSubmitMs);
   }
 }

@@ -110,8 +110,17 @@ export class LiquidVolumeController {
   /** Per-frame numbers for tech artists (filled when `collectStats` is on; mode/frame always). */
   readonly stats = new LiquidStats();
   status: LiquidStatus = 'starting';
-  /** Why the component is not running, if it is not. */
+  /**
+   * Why the component is not running, if it is not; while it runs, why the latent solver that
+   * was asked for is not in use (see `latentUnavailable`). The stats overlay shows it.
+   */
   message = '';
+  /**
+   * Set when `solver` is 'latent' but the predictor could not be attached (no model set, a model
+   * that fails to load or does not fit the grid, onnxruntime-web's .wasm missing): the reason.
+   * The liquid then runs on Jacobi only. '' when the latent solver runs or was not asked for.
+   */
+  latentUnavailable = '';
   solver: LiquidSolver | null = null;
   renderer: LiquidSurfaceRenderer | null = null;
   latent: LatentPressureStage | null = null;
@@ -318,6 +327,7 @@ export class LiquidVolumeController {
     const run = async () => {
       await this.waitForStep();
       if (this.solver !== solver) return;
+      this.clearLatentUnavailable();
       if (this.latent) {
         solver.setPressureStage(solver.classicalStage);
         this.latent = null;
@@ -325,24 +335,43 @@ export class LiquidVolumeController {
       if (s.solver !== 'latent') return;
       const files = this.modelFiles();
       if (!files) {
-        this.warn('latent-liquid: liquidVolume.solver is "latent" but neither model assets nor liquidVolume.modelUrl are set; solving with Jacobi only');
+        this.reportLatentUnavailable('neither model assets nor liquidVolume.modelUrl are set');
         return;
       }
       this.stepping = true; // no steps while the networks load
       try {
+        let failure = '';
         const stage = await attachLatentPredictor(solver, files, {
           schedule: { interval: s.interval, correctionIterations: s.correctionIterations, adaptiveThreshold: s.adaptive > 0 ? s.adaptive : undefined },
           ort: s.ortWasmPath ? { wasmPaths: s.ortWasmPath } : {},
-          onWarning: (m) => this.warn(m),
+          onWarning: (m) => { failure = m; this.warn(m); },
         });
-        if (this.solver === solver) this.latent = stage;
-        else stage?.destroy();
+        if (this.solver === solver) {
+          this.latent = stage;
+          if (!stage) this.reportLatentUnavailable(failure.replace(/^latent-liquid: the latent model cannot be used, solving with Jacobi only: /, '') || 'the model could not be loaded', true);
+        } else stage?.destroy();
         this.applyLive();
       } finally {
         this.stepping = false;
       }
     };
     return run();
+  }
+
+  /**
+   * `solver: 'latent'` was asked for but cannot run: says so where users look (the status
+   * message and the stats overlay) besides the console, and keeps the reason in
+   * `latentUnavailable`. `warned`: the console already has the reason.
+   */
+  private reportLatentUnavailable(reason: string, warned = false): void {
+    this.latentUnavailable = reason;
+    this.message = `latent solver unavailable, solving with Jacobi only: ${reason}`;
+    if (!warned) this.warn(`latent-liquid: ${this.message}`);
+  }
+
+  private clearLatentUnavailable(): void {
+    if (this.latentUnavailable && this.status === 'running') this.message = '';
+    this.latentUnavailable = '';
   }
 
   private modelFiles(): Promise<ModelFiles> | null {
@@ -383,14 +412,15 @@ export class LiquidVolumeController {
     const started = performance.now();
     solver.step()
       .then(async () => {
+        const cpuSubmitMs = performance.now() - started;
         this.copyToRenderer(solver);
         const mode = solver.lastPressureMode ?? 'solve';
         this.renderer?.setFrameMode(mode);
         if (solver.collectMetrics) {
           const metrics = await solver.readMetrics();
-          this.stats.push(metrics, performance.now() - started);
+          this.stats.push(metrics, performance.now() - started, cpuSubmitMs);
         } else {
-          this.stats.pushLight(solver.frame, solver.time, mode, performance.now() - started);
+          this.stats.pushLight(solver.frame, solver.time, mode, cpuSubmitMs);
         }
       })
       .catch((e: Error) => {

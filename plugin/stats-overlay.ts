@@ -7,6 +7,13 @@ export type StatsCorner = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-rig
 const SOLVE_COLOR = '#4fc3f7';
 const PREDICT_COLOR = '#ffa040';
 
+/** The overlay's timing line: says whether the number is GPU time. */
+function timingLine(source: string, frameMs: string, cpuSubmitMs: string): string {
+  if (source === 'gpu-timestamps') return `GPU ${frameMs} ms per frame (timestamps)   CPU submit ${cpuSubmitMs} ms`;
+  if (source === 'wall-clock') return `frame ${frameMs} ms wall clock (no GPU timestamps here)   CPU submit ${cpuSubmitMs} ms`;
+  return `CPU submit ${cpuSubmitMs} ms (not GPU time; collectStats measures the GPU)`;
+}
+
 /**
  * A small HTML overlay over the canvas for tech artists: time per pass, solve/predict per
  * frame, divergence and volume drift, with live plots of the last 240 frames (bars coloured
@@ -16,6 +23,7 @@ export class StatsOverlay {
   readonly element: HTMLDivElement;
   private readonly text: HTMLPreElement;
   private readonly timePlot: HTMLCanvasElement;
+  private readonly timeLabel: HTMLDivElement;
   private readonly driftPlot: HTMLCanvasElement;
   private frames = 0;
 
@@ -32,10 +40,11 @@ export class StatsOverlay {
     this.element.style[v as 'top' | 'bottom'] = '8px';
     this.element.style[h as 'left' | 'right'] = '8px';
     this.text = document.createElement('pre');
-    Object.assign(this.text.style, { margin: '0', whiteSpace: 'pre' });
+    Object.assign(this.text.style, { margin: '0', whiteSpace: 'pre-wrap', maxWidth: '420px' });
     this.timePlot = this.plotCanvas();
     this.driftPlot = this.plotCanvas();
-    this.element.append(this.text, this.label('frame time (ms): blue solve, orange predict'), this.timePlot, this.label('divergence L2 (1/s, white), volume drift (%, green)'), this.driftPlot);
+    this.timeLabel = this.label('frame time (ms): blue solve, orange predict');
+    this.element.append(this.text, this.timeLabel, this.timePlot, this.label('divergence L2 (1/s, white), volume drift (%, green)'), this.driftPlot);
     if (getComputedStyle(host).position === 'static') host.style.position = 'relative';
     host.appendChild(this.element);
   }
@@ -66,8 +75,8 @@ export class StatsOverlay {
     const lines = [
       `${s.scene || 'latent-liquid'}   ${controller.status}${controller.message ? `: ${controller.message}` : ''}`,
       `frame ${s.frame}  t ${s.t.toFixed(2)} s  mode ${s.mode.toUpperCase()}`,
-      `solver ${latent ? `latent (every ${latent.scheduler.settings.interval}, K=${latent.scheduler.settings.correctionIterations})` : 'jacobi'}  solved ${s.solvedFrames} / predicted ${s.predictedFrames}`,
-      `frame ${fmt(s.frameMs)} ms (${s.timingSource || '-'})`,
+      `solver ${latent ? `latent (every ${latent.scheduler.settings.interval}, K=${latent.scheduler.settings.correctionIterations})` : controller.latentUnavailable ? 'jacobi (latent unavailable, see above)' : 'jacobi'}  solved ${s.solvedFrames} / predicted ${s.predictedFrames}`,
+      timingLine(s.timingSource, fmt(s.frameMs), fmt(s.cpuSubmitMs)),
       `divergence L2 ${fmt(s.divergenceL2)} 1/s   drift ${Number.isFinite(s.volumeDrift) ? (s.volumeDrift * 100).toFixed(3) : '-'} %`,
       `iterations ${fmt(s.pressureIterations, 4)}   max speed ${fmt(s.maxSpeed)} m/s`,
       passes || '  (enable collectStats for time per pass)',
@@ -77,6 +86,7 @@ export class StatsOverlay {
     }
     if (typeof s.extra.rejectedPredictions === 'number' && s.extra.rejectedPredictions > 0) lines.push(`rejected predictions (NaN/Inf) ${s.extra.rejectedPredictions}`);
     this.text.textContent = lines.join('\n');
+    this.timeLabel.textContent = `${s.timingSource === 'gpu-timestamps' ? 'GPU time' : s.timingSource === 'wall-clock' ? 'wall-clock time' : 'CPU submit time'} per frame (ms): blue solve, orange predict`;
     this.drawBars(this.timePlot, s.history.frameMs, s.history.predicted);
     this.drawLines(this.driftPlot, [[s.history.divergence, '#ffffff', 1], [s.history.drift, '#7ee787', 100]]);
   }

@@ -1,11 +1,11 @@
 // The CLI end to end, from the built bundle: simulate with metrics and dumps, scene files,
 // tolerance mode, and clear errors for bad input.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../src/node/npy';
-import { cli, ensureBuilt } from './helpers/cli';
+import { cli, ensureBuilt, ROOT } from './helpers/cli';
 
 const REQUIRED_KEYS = ['frame', 't', 'volume', 'maxSpeed', 'divergenceL2', 'divergenceLinf', 'pressureIterations', 'mode', 'ms'];
 let dir: string;
@@ -138,12 +138,58 @@ describe('bad input', () => {
     expect(cli(['simulate', 'rest', '--frobnicate']).stderr).toMatch(/unknown option --frobnicate/);
   });
 
-  it('no WebGPU adapter: says how to get one, exit 1', () => {
+  it('no WebGPU adapter: says how to get one, exit 1, without Dawn\'s own warning', () => {
     const r = cli(['simulate', 'rest', '--res', '8', '--frames', '1'], { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/No WebGPU adapter found/);
+    expect(r.stderr).toMatch(/No WebGPU adapter found \(VK_ICD_FILENAMES=\/nonexistent\/icd.json names no existing file\)/);
     expect(r.stderr).toMatch(/apt-get install chromium libvulkan1/);
+    expect(r.stdout + r.stderr).not.toMatch(/vkCreateInstance|VulkanError\.cpp/);
   }, 60_000);
+
+  it('no Vulkan driver installed: one line of ours (SwiftShader picked), not Dawn\'s warning', () => {
+    // The Vulkan loader finds no driver: no VK_ICD_FILENAMES and empty search folders.
+    const empty = mkdtempSync(join(tmpdir(), 'no-vulkan-'));
+    const r = cli(['simulate', 'rest', '--res', '8', '--frames', '1'], {
+      VK_ICD_FILENAMES: undefined, VK_DRIVER_FILES: undefined, VK_ADD_DRIVER_FILES: undefined, HOME: empty,
+      XDG_CONFIG_HOME: join(empty, 'c'), XDG_CONFIG_DIRS: join(empty, 'cd'), XDG_DATA_HOME: join(empty, 'd'), XDG_DATA_DIRS: join(empty, 'dd'),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/vkCreateInstance|VulkanError\.cpp/);
+    const notes = r.stderr.split('\n').filter((l) => /no Vulkan driver is installed/.test(l));
+    expect(notes).toEqual(["latent-liquid: no Vulkan driver is installed: using SwiftShader (/usr/lib/chromium/vk_swiftshader_icd.json, software, slow); install your GPU's Vulkan driver for real speed"]);
+  }, 60_000);
+
+  it('--solver latent on a grid no model serves: names the allowed sizes, exit 1 (or Jacobi with --allow-fallback)', () => {
+    const r = cli(['simulate', 'rest', '--res', '7', '--frames', '1', '--solver', 'latent']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/--solver latent cannot run: no shipped model serves the grid \[7, 7, 7\]/);
+    expect(r.stderr).toMatch(/models\/latent-liquid: this model serves grids whose sides are multiples of 8 within \[16, 16, 16\]\.\.\[128, 128, 128\]/);
+    expect(r.stderr).toMatch(/--allow-fallback/);
+    expect(r.stderr).not.toMatch(/done:/);
+    const f = cli(['simulate', 'rest', '--res', '7', '--frames', '1', '--solver', 'latent', '--allow-fallback']);
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stderr).toMatch(/warning: latent-liquid: --solver latent cannot run \(no shipped model serves the grid \[7, 7, 7\]/);
+    expect(f.stderr).toMatch(/pressure: Jacobi, 100 iterations/);
+    expect(cli(['simulate', 'rest', '--allow-fallback']).stderr).toMatch(/--allow-fallback needs --solver latent/);
+  }, 120_000);
+
+  it('an explicit --model that is missing or truncated: the reason, exit 1; --allow-fallback runs Jacobi after a warning', () => {
+    const missing = cli(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--model', join(dir, 'no-such-model')]);
+    expect(missing.code, missing.stderr).toBe(1);
+    expect(missing.stderr).toMatch(/--solver latent cannot run: model .*no-such-model: model directory .*no-such-model does not exist/);
+    const truncated = join(dir, 'truncated-model');
+    mkdirSync(truncated);
+    cpSync(join(ROOT, 'models', 'latent-liquid'), truncated, { recursive: true });
+    writeFileSync(join(truncated, 'decoder.onnx'), readFileSync(join(ROOT, 'models', 'latent-liquid', 'decoder.onnx')).subarray(0, 5000));
+    const broken = cli(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--model', truncated]);
+    expect(broken.code, broken.stderr).toBe(1);
+    expect(broken.stderr).toMatch(/--solver latent cannot run: model .*truncated-model: decoder\.onnx could not be loaded on WebGPU/);
+    expect(broken.stderr).not.toMatch(/solving with Jacobi only/);
+    const fallback = cli(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--model', truncated, '--allow-fallback']);
+    expect(fallback.code, fallback.stderr).toBe(0);
+    expect(fallback.stderr).toMatch(/warning: .*decoder\.onnx could not be loaded on WebGPU.*solving with Jacobi only \(--allow-fallback\)/);
+    expect(fallback.stderr).toMatch(/pressure: Jacobi, 100 iterations/);
+  }, 180_000);
 
   it('help and presets', () => {
     expect(cli(['--help']).stdout).toMatch(/latent-liquid simulate/);

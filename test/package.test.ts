@@ -1,120 +1,175 @@
-// A PlayCanvas app written the way a game developer would, against the published package
-// entry (`latent-liquid/playcanvas`), bundled with esbuild and run in headless Chromium; and
-// the single-file PlayCanvas Editor bundle, loaded as the Editor loads ESM scripts.
+// The published package as a user gets it: `npm pack`, unpacked into a fresh app's
+// node_modules (test/helpers/packed-app.ts). The README's PlayCanvas app, run exactly as the
+// README says (its install steps and its main.js, type-checked under strict TypeScript), with the
+// latent solver predicting frames in headless Chromium; the PlayCanvas Editor file loaded as the
+// Editor loads it, the model as assets; the CLI from the tarball, with and without `webgpu`.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, startStaticServer, type StaticServer } from './helpers/browser';
-import { ensureBuilt, ROOT } from './helpers/cli';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openPage, startStaticServer, type TestPage } from './helpers/browser';
+import { ROOT } from './helpers/cli';
+import { buildAndPack, createPackedApp, readmeBlock } from './helpers/packed-app';
 
-let dir: string;
-let server: StaticServer;
+let tarball: string;
 
-const APP = `
-import * as pc from 'playcanvas';
-import { LiquidVolume } from 'latent-liquid/playcanvas';
+beforeAll(() => {
+  tarball = buildAndPack();
+}, 300_000);
 
-const canvas = document.getElementById('c');
-const device = await pc.createGraphicsDevice(canvas, { deviceTypes: [pc.DEVICETYPE_WEBGPU] });
-const app = new pc.Application(canvas, { graphicsDevice: device });
-app.setCanvasFillMode(pc.FILLMODE_FILL_WINDOW);
-const camera = new pc.Entity();
-camera.addComponent('camera', { clearColor: new pc.Color(0.5, 0.6, 0.7) });
-camera.setPosition(0.5, 0.9, 2.2);
-camera.lookAt(0.5, 0.2, 0.5);
-app.root.addChild(camera);
-const light = new pc.Entity();
-light.addComponent('light', { type: 'directional' });
-light.setEulerAngles(45, 30, 0);
-app.root.addChild(light);
-const water = new pc.Entity('water');
-water.addComponent('script');
-app.root.addChild(water);
-const block = new pc.Entity('block');
-block.addComponent('render', { type: 'box' });
-block.tags.add('liquid-obstacle');
-block.setLocalPosition(0.6, 0.1, 0.5);
-block.setLocalScale(0.15, 0.2, 0.15);
-water.addChild(block);
-const liquid = water.script.create(LiquidVolume, { properties: { preset: 'drop', resolution: 16, cellSize: 1 / 16, collectStats: true } });
-app.start();
-window.check = { liquid, device: device.deviceType };
-`;
+/** Waits for `predicate` in the page; on a timeout the error carries `state` (evaluated then) and the page's console. */
+async function waitInPage(page: TestPage, predicate: string, state: string, timeout: number): Promise<void> {
+  try {
+    await page.page.waitForFunction(predicate, undefined, { timeout, polling: 250 });
+  } catch (e) {
+    const now = await page.page.evaluate(state).catch((err: Error) => `(page did not answer: ${err.message})`);
+    throw new Error(`${(e as Error).message}\nstate: ${JSON.stringify(now)}\nconsole:\n${page.logs.join('\n')}`);
+  }
+}
 
-beforeAll(async () => {
-  ensureBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'checker-app-'));
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(ROOT, join(dir, 'node_modules', 'latent-liquid'));
-  symlinkSync(join(ROOT, 'node_modules', 'playcanvas'), join(dir, 'node_modules', 'playcanvas'));
-  writeFileSync(join(dir, 'main.js'), APP);
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><link rel="icon" href="data:,"></head><body style="margin:0"><canvas id="c"></canvas><script type="module" src="app.js"></script></body></html>');
-  await esbuild.build({ entryPoints: [join(dir, 'main.js')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(dir, 'app.js'), logLevel: 'error', absWorkingDir: dir });
-  // onnxruntime's wasm next to the bundle (where it looks by default).
-  cpSync(join(ROOT, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'), join(dir, 'ort-wasm-simd-threaded.asyncify.wasm'));
-  server = await startStaticServer(dir);
-}, 120_000);
+/** The overlay's text, its solved/predicted counts and the liquid's status (its first line). */
+const OVERLAY = `(() => {
+  const el = document.querySelector('.latent-liquid-stats pre');
+  if (!el) return null;
+  const text = el.textContent;
+  const m = / solved (\\d+) \\/ predicted (\\d+)/.exec(text);
+  return { text, solved: m ? Number(m[1]) : 0, predicted: m ? Number(m[2]) : 0 };
+})()`;
 
-afterAll(async () => {
-  await server?.close();
-});
+describe('the packed package', () => {
+  it('ships the LICENSE, the Editor file with its .wasm, the models and the declarations; playcanvas and webgpu are peers', () => {
+    const app = createPackedApp(tarball, [], 'latent-liquid-files-');
+    const pkg = join(app, 'node_modules', 'latent-liquid');
+    for (const f of ['LICENSE', 'README.md', 'dist/plugin.js', 'dist/types/plugin/index.d.ts', 'dist/editor/latent-liquid.mjs',
+      'dist/editor/ort-wasm-simd-threaded.asyncify.wasm', 'models/latent-liquid/manifest.json', 'models/latent-liquid/decoder.onnx', 'bin/latent-liquid.mjs']) {
+      expect(existsSync(join(pkg, f)), f).toBe(true);
+    }
+    expect(readFileSync(join(pkg, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 latent-liquid contributors\n/);
+    const json = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+    expect(json.license).toBe('MIT');
+    expect(Object.keys(json.dependencies)).toEqual(['onnxruntime-web']);
+    expect(json.peerDependencies).toMatchObject({ playcanvas: expect.any(String), webgpu: expect.any(String) });
+    expect(json.peerDependenciesMeta).toEqual({ playcanvas: { optional: true }, webgpu: { optional: true } });
+  });
 
-describe('the PlayCanvas Editor bundle', () => {
-  it('dist/editor/latent-liquid.mjs is one ES module whose script carries the @attribute JSDoc and runs', async () => {
-    const source = readFileSync(join(ROOT, 'dist/editor/latent-liquid.mjs'), 'utf8');
-    for (const tag of ['static scriptName = \'liquidVolume\'', '@attribute', '@range [1, 16]', "@type {'jacobi' | 'latent'}", '@resource binary']) {
+  it('the README app, verbatim: installs, bundles, type-checks under strict TypeScript, and the latent solver predicts frames', async () => {
+    const app = createPackedApp(tarball, ['playcanvas', 'onnxruntime-web', 'esbuild', 'typescript'], 'latent-liquid-readme-app-');
+    const main = readmeBlock('app');
+    writeFileSync(join(app, 'main.js'), main);
+    // The install steps as written; `npm install` is what createPackedApp did (offline).
+    const steps = readmeBlock('install').split('\n').filter((l) => l.trim() && !l.startsWith('#') && !l.startsWith('npm install '));
+    expect(steps.length).toBeGreaterThanOrEqual(4);
+    execFileSync('bash', ['-euo', 'pipefail', '-c', steps.join('\n')], { cwd: app, stdio: 'pipe', env: { ...process.env, npm_config_offline: 'true' } });
+    expect(existsSync(join(app, 'public', 'main.js'))).toBe(true);
+
+    // The same main.js as TypeScript, strict, against the package's declarations.
+    writeFileSync(join(app, 'main.ts'), main);
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'], types: [], noEmit: true, skipLibCheck: true },
+      files: ['main.ts'],
+    }));
+    const tsc = spawnSync(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { encoding: 'utf8' });
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+
+    const server = await startStaticServer(join(app, 'public'));
+    const browser = await launchBrowser();
+    try {
+      const page = await openPage(browser, server.url('/'), { width: 320, height: 240 });
+      await waitInPage(page, `(${OVERLAY})?.predicted >= 1 || /error|unsupported|unavailable/.test((${OVERLAY})?.text ?? '')`, OVERLAY, 240_000);
+      const overlay = await page.page.evaluate(OVERLAY) as { text: string; solved: number; predicted: number };
+      expect(overlay.text, page.logs.join('\n')).toMatch(/^dam-break \[32x32x32\]\s+running\n/);
+      expect(overlay.text).toMatch(/solver latent \(every 4, K=4\)/);
+      expect(overlay.predicted).toBeGreaterThanOrEqual(1);
+      expect(page.logs).toContain('log: liquid script created: true');
+      // Nothing the page fetched was missing but the favicon (the README's page has none).
+      expect(server.requests.filter((r) => r.status !== 200 && r.path !== '/favicon.ico')).toEqual([]);
+      expect(page.logs.filter((l) => /^(warning|error)/.test(l) && !/status of 404/.test(l))).toEqual([]);
+      await page.screenshot('package-readme-app.png');
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 420_000);
+
+  it('the Editor file, loaded as the Editor loads it with the model as assets: the latent solver predicts; a missing model shows on the overlay', async () => {
+    const app = createPackedApp(tarball, ['playcanvas'], 'latent-liquid-editor-');
+    const pkg = join(app, 'node_modules', 'latent-liquid');
+    const site = join(app, 'site');
+    const source = readFileSync(join(pkg, 'dist', 'editor', 'latent-liquid.mjs'), 'utf8');
+    for (const tag of ["static scriptName = 'liquidVolume'", '@attribute', '@range [1, 16]', "@type {'jacobi' | 'latent'}", '@resource binary']) {
       expect(source).toContain(tag);
     }
-    const editorDir = mkdtempSync(join(tmpdir(), 'editor-bundle-'));
-    cpSync(join(ROOT, 'dist/editor'), editorDir, { recursive: true });
-    cpSync(join(ROOT, 'node_modules/playcanvas/build/playcanvas.mjs'), join(editorDir, 'playcanvas.mjs'));
-    writeFileSync(join(editorDir, 'index.html'), `<!doctype html><html><head><link rel="icon" href="data:,">
+    // What a user uploads: the two files of dist/editor, the model's four files as assets.
+    cpSync(join(pkg, 'dist', 'editor'), join(site, 'files', 'scripts'), { recursive: true });
+    mkdirSync(join(site, 'files', 'model'), { recursive: true });
+    for (const f of ['manifest.json', 'encoder.onnx', 'lstm.onnx', 'decoder.onnx']) cpSync(join(pkg, 'models', 'latent-liquid', f), join(site, 'files', 'model', f));
+    cpSync(join(app, 'node_modules', 'playcanvas', 'build', 'playcanvas.mjs'), join(site, 'playcanvas.mjs'));
+    writeFileSync(join(site, 'index.html'), `<!doctype html><html><head><link rel="icon" href="data:,">
 <script type="importmap">{ "imports": { "playcanvas": "./playcanvas.mjs" } }</script></head>
 <body style="margin:0"><canvas id="c"></canvas><script type="module">
 import * as pc from 'playcanvas';
-import { LiquidVolume } from './latent-liquid.mjs';
+import { LiquidVolume } from './files/scripts/latent-liquid.mjs';
 const canvas = document.getElementById('c');
 const device = await pc.createGraphicsDevice(canvas, { deviceTypes: [pc.DEVICETYPE_WEBGPU] });
 const app = new pc.Application(canvas, { graphicsDevice: device });
 const camera = new pc.Entity(); camera.addComponent('camera'); camera.setPosition(0.5, 0.8, 2.2); app.root.addChild(camera);
-const e = new pc.Entity(); e.addComponent('script'); app.root.addChild(e);
-const liquid = e.script.create(LiquidVolume, { properties: { preset: 'rest', resolution: 8, cellSize: 1 / 8 } });
+const asset = (name, type) => { const a = new pc.Asset(name, type, { url: './files/model/' + name }); app.assets.add(a); return a; };
+const e = new pc.Entity('latent'); e.addComponent('script'); app.root.addChild(e);
+const liquid = e.script.create(LiquidVolume, { properties: {
+  preset: 'dam-break', resolution: 16, cellSize: 1 / 16, solver: 'latent', showStats: true,
+  ortWasmPath: '/files/scripts/ort-wasm-simd-threaded.asyncify.wasm',
+  modelManifest: asset('manifest.json', 'json'), modelEncoder: asset('encoder.onnx', 'binary'),
+  modelLstm: asset('lstm.onnx', 'binary'), modelDecoder: asset('decoder.onnx', 'binary'),
+} });
+const m = new pc.Entity('missing'); m.addComponent('script'); m.setPosition(2, 0, 0); app.root.addChild(m);
+const missing = m.script.create(LiquidVolume, { properties: { preset: 'rest', resolution: 8, cellSize: 1 / 8, solver: 'latent', modelUrl: '/no-such-model/', showStats: true, statsCorner: 'bottom-right' } });
 app.start();
-window.check = { liquid };
+window.check = { liquid, missing };
 </script></body></html>`);
-    const editorServer = await startStaticServer(editorDir);
+    const server = await startStaticServer(site);
     const browser = await launchBrowser();
     try {
-      const page = await openPage(browser, editorServer.url('/'), { width: 320, height: 240 });
-      await page.page.waitForFunction('window.check?.liquid?.stats?.frame >= 3 || window.check?.liquid?.controller?.status === "error"', undefined, { timeout: 120_000, polling: 250 });
-      expect(await page.page.evaluate(() => (window as any).check.liquid.controller.status)).toBe('running');
-      expect(page.errors).toEqual([]);
-    } finally {
-      await browser.close();
-      await editorServer.close();
-    }
-  }, 240_000);
-});
-
-describe('the published package in a user app', () => {
-  it('adds the liquidVolume script from latent-liquid/playcanvas and the liquid runs with an obstacle', async () => {
-    const browser = await launchBrowser();
-    try {
-      const page = await openPage(browser, server.url('/'), { width: 400, height: 300 });
-      await page.page.waitForFunction('window.check?.liquid?.stats?.frame >= 5 || window.check?.liquid?.controller?.status === "error"', undefined, { timeout: 180_000, polling: 250 });
+      const page = await openPage(browser, server.url('/'), { width: 320, height: 240 });
+      const state = '[...document.querySelectorAll(".latent-liquid-stats pre")].map((e) => e.textContent)';
+      await waitInPage(page, 'window.check?.liquid?.stats?.predictedFrames >= 1 || window.check?.liquid?.controller?.latentUnavailable', state, 240_000);
+      await waitInPage(page, 'window.check.missing.controller?.latentUnavailable', state, 60_000);
+      await new Promise((r) => setTimeout(r, 300)); // the overlays redraw every frame
       const s = await page.page.evaluate(() => {
-        const c = (window as any).check;
-        return { device: c.device, status: c.liquid.controller.status, frame: c.liquid.stats.frame, obstacles: c.liquid.controller.solver.getObstacles().length, drift: c.liquid.stats.volumeDrift };
+        const { liquid, missing } = (window as any).check;
+        const overlays = [...document.querySelectorAll('.latent-liquid-stats pre')].map((e) => e.textContent);
+        return {
+          status: liquid.controller.status, unavailable: liquid.controller.latentUnavailable, predicted: liquid.stats.predictedFrames,
+          missingStatus: missing.controller.status, missingMessage: missing.controller.message, missingFrame: missing.stats.frame, overlays,
+        };
       });
-      expect(s).toMatchObject({ device: 'webgpu', status: 'running', obstacles: 1 });
-      expect(Math.abs(s.drift)).toBeLessThan(0.01);
-      await page.screenshot('package-app.png');
-      expect(page.errors).toEqual([]);
+      expect(s.unavailable, page.logs.join('\n')).toBe('');
+      expect(s).toMatchObject({ status: 'running', missingStatus: 'running' });
+      expect(s.predicted).toBeGreaterThanOrEqual(1);
+      expect(s.missingMessage).toMatch(/^latent solver unavailable, solving with Jacobi only: cannot read \/no-such-model\/\/?manifest\.json: HTTP 404/);
+      expect(s.missingFrame).toBeGreaterThan(0);
+      expect(s.overlays).toHaveLength(2);
+      expect(s.overlays.find((t: string) => /rest \[8x8x8\]/.test(t))).toMatch(/running: latent solver unavailable, solving with Jacobi only: cannot read[\s\S]*solver jacobi \(latent unavailable, see above\)/);
+      expect(s.overlays.find((t: string) => /dam-break \[16x16x16\]/.test(t))).toMatch(/solver latent/);
+      // The only failed request: the missing model's manifest (and its console line).
+      expect(server.requests.filter((r) => r.status !== 200)).toEqual([{ path: '/no-such-model/manifest.json', status: 404 }]);
+      expect(page.errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
     } finally {
       await browser.close();
+      await server.close();
     }
-  }, 300_000);
+  }, 420_000);
+
+  it('the CLI from the tarball: without the webgpu package it says to install it; with it, it runs', () => {
+    const app = createPackedApp(tarball, ['onnxruntime-web'], 'latent-liquid-cli-app-');
+    const bin = join(app, 'node_modules', 'latent-liquid', 'bin', 'latent-liquid.mjs');
+    const run = () => spawnSync(process.execPath, [bin, 'simulate', 'rest', '--res', '8', '--frames', '2'], { cwd: app, encoding: 'utf8', timeout: 120_000 });
+    const without = run();
+    expect(without.status, without.stderr).toBe(1);
+    expect(without.stderr).toMatch(/The 'webgpu' package is not installed.*npm install webgpu/);
+    symlinkSync(join(ROOT, 'node_modules', 'webgpu'), join(app, 'node_modules', 'webgpu'));
+    const withIt = run();
+    expect(withIt.status, withIt.stderr).toBe(0);
+    expect(withIt.stderr).toMatch(/done: 2 frames/);
+  }, 180_000);
 });

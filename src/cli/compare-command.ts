@@ -78,6 +78,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
   }
   const quiet = args.options.has('quiet');
   const gpu = await createNodeGpu();
+  if (gpu.notice && !quiet) process.stderr.write(`latent-liquid: ${gpu.notice}\n`);
   const progress = new Progress('compare frames', frames * (intervals.length + 1), quiet);
   let done = 0;
 

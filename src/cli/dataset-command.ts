@@ -70,6 +70,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   }
   mkdirSync(out, { recursive: true });
   const gpu = await createNodeGpu();
+  if (gpu.notice && !quiet) process.stderr.write(`latent-liquid: ${gpu.notice}\n`);
   const mine = Array.from({ length: scenes }, (_, i) => i).filter((i) => i % shardCount === shardIndex);
   const progress = new Progress('dataset frames', mine.length * frames, quiet);
   if (!quiet) process.stderr.write(`dataset: ${mine.length} scenes x ${frames} frames at ${res}^3 on ${gpu.adapterName}, ${labels} labels to ${tolerance} -> ${out}\n`);

@@ -1,11 +1,23 @@
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { attachLatentPredictor } from '../latent/attach-latent';
 import type { LatentPressureStage } from '../latent/latent-pressure-stage';
-import { findShippedModel, loadModelFromDirectory } from '../node/model-directory';
+import { findShippedModel, loadModelFromDirectory, shippedModelsProblems } from '../node/model-directory';
 import { intOption, numberOption, stringOption, UsageError, type ParsedArgs } from './args';
 
 export const LATENT_OPTION_VALUES = ['solver', 'model', 'interval', 'correction-iterations', 'adaptive', 'warmup-frames'];
-export const LATENT_OPTION_FLAGS: string[] = [];
+export const LATENT_OPTION_FLAGS: string[] = ['allow-fallback'];
+
+/**
+ * Raised when `--solver latent` was asked for but no model can run (missing or broken files, a
+ * grid no model serves) and `--allow-fallback` was not given; the CLI prints it and exits 1.
+ */
+export class LatentUnavailableError extends Error {
+  constructor(reason: string) {
+    super(`--solver latent cannot run: ${reason}\n`
+      + 'Fix the model or the grid, or pass --allow-fallback to solve with Jacobi only (with a warning).');
+    this.name = 'LatentUnavailableError';
+  }
+}
 
 /** A latent pressure stage attached to a solver, as the CLI sees it. */
 export interface AttachedLatent {
@@ -23,6 +35,8 @@ export interface LatentCliSettings {
   correctionIterations: number;
   adaptive: number | undefined;
   warmupFrames: number | undefined;
+  /** Solve with Jacobi (after a warning) when the model cannot run, instead of failing. */
+  allowFallback: boolean;
 }
 
 /** Reads --solver and the latent options; null when the solver is jacobi. */
@@ -30,7 +44,7 @@ export function readLatentSettings(args: ParsedArgs): LatentCliSettings | null {
   const kind = stringOption(args, 'solver') ?? 'jacobi';
   if (kind !== 'jacobi' && kind !== 'latent') throw new UsageError(`--solver must be jacobi or latent (got ${kind})`);
   if (kind === 'jacobi') {
-    for (const o of LATENT_OPTION_VALUES.slice(1)) {
+    for (const o of [...LATENT_OPTION_VALUES.slice(1), ...LATENT_OPTION_FLAGS]) {
       if (args.options.has(o)) throw new UsageError(`--${o} needs --solver latent`);
     }
     return null;
@@ -41,21 +55,33 @@ export function readLatentSettings(args: ParsedArgs): LatentCliSettings | null {
     correctionIterations: intOption(args, 'correction-iterations', 4, 0, 10000),
     adaptive: numberOption(args, 'adaptive', undefined, 0, 1e6),
     warmupFrames: args.options.has('warmup-frames') ? intOption(args, 'warmup-frames', 0, 0, 100000) : undefined,
+    allowFallback: args.options.has('allow-fallback'),
   };
 }
 
 /**
- * Attaches the latent predictor when `--solver latent` is given. A model that cannot be
- * used leaves the solver on Jacobi, with a warning on stderr (and null returned).
+ * Attaches the latent predictor when `--solver latent` is given. A model that cannot be used
+ * throws LatentUnavailableError with the reason; with `allowFallback` it leaves the solver on
+ * Jacobi instead, with a warning on stderr (and null returned).
  */
 export async function attachLatentSolver(solver: LiquidSolver, settings: LatentCliSettings | null, quiet: boolean): Promise<AttachedLatent | null> {
   if (!settings) return null;
   const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
-  const modelDir = settings.modelDir ?? findShippedModel(solver.scene.resolution);
-  if (!modelDir) {
-    warn(`latent-liquid: no shipped model serves the grid [${solver.scene.resolution.join(', ')}] (pass --model DIR); solving with Jacobi only`);
+  const unavailable = (reason: string): null => {
+    if (!settings.allowFallback) throw new LatentUnavailableError(reason);
+    warn(`latent-liquid: --solver latent cannot run (${reason}); solving with Jacobi only (--allow-fallback)`);
     return null;
+  };
+  const dims = solver.scene.resolution;
+  const modelDir = settings.modelDir ?? findShippedModel(dims);
+  if (!modelDir) {
+    return unavailable(`no shipped model serves the grid [${dims.join(', ')}]:\n  ${shippedModelsProblems(dims).join('\n  ')}\n`
+      + 'pick a --res the model serves, or pass --model DIR with a model for this grid');
   }
+  // attachLatentPredictor reports a model it cannot use as a warning and returns null: hold
+  // the warnings of the attach itself until it is known whether the run goes on.
+  let attaching = true;
+  const held: string[] = [];
   const stage = await attachLatentPredictor(solver, loadModelFromDirectory(modelDir), {
     schedule: {
       interval: settings.interval,
@@ -64,9 +90,15 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
       ...(settings.adaptive !== undefined ? { adaptiveThreshold: settings.adaptive > 0 ? settings.adaptive : undefined } : {}),
       ...(settings.warmupFrames !== undefined ? { warmupFrames: settings.warmupFrames } : {}),
     },
-    onWarning: warn,
+    onWarning: (m) => { if (attaching) held.push(m); else warn(m); },
   });
-  if (!stage) return null;
+  attaching = false;
+  if (!stage) {
+    const reason = held.pop() ?? 'the model could not be loaded';
+    held.forEach(warn);
+    return unavailable(`model ${modelDir}: ${reason.replace(/^latent-liquid: the latent model cannot be used, solving with Jacobi only: /, '')}`);
+  }
+  held.forEach(warn);
   void quiet;
   return {
     stage,

@@ -1,5 +1,6 @@
 import { SceneValidationError } from '../scene/scene-validation';
-import { NoWebGpuAdapterError } from '../node/node-gpu';
+import { NoWebGpuAdapterError, WebGpuPackageMissingError } from '../node/node-gpu';
+import { LatentUnavailableError } from './latent-options';
 import { UsageError } from './args';
 import { SIMULATE_HELP, simulateCommand } from './simulate-command';
 import { DATASET_HELP, datasetCommand } from './dataset-command';
@@ -54,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`latent-liquid ${command}: ${e.message}\nRun 'latent-liquid help ${command}' for usage.\n`);
       return 2;
     }
-    if (e instanceof SceneValidationError || e instanceof NoWebGpuAdapterError || e instanceof RangeError) {
+    if (e instanceof SceneValidationError || e instanceof NoWebGpuAdapterError || e instanceof WebGpuPackageMissingError
+      || e instanceof LatentUnavailableError || e instanceof RangeError) {
       process.stderr.write(`latent-liquid ${command}: ${e.message}\n`);
       return 1;
     }

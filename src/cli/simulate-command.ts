@@ -31,6 +31,8 @@ Options:
   --adaptive THRESHOLD      latent: RMS divergence (1/s) above which a prediction is discarded
                             for a full solve (default 1; 0 turns the check off)
   --warmup-frames W         latent: solved steps before predictions start (default: the model's window)
+  --allow-fallback          latent: if the model cannot run (missing or broken files, a grid it does
+                            not serve), solve with Jacobi after a warning instead of exiting with 1
   --no-timing               do not use GPU timestamps
   --quiet                   no progress output
 `;
@@ -64,6 +66,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   const latentSettings = readLatentSettings(args);
 
   const gpu = await createNodeGpu();
+  if (gpu.notice && !quiet) process.stderr.write(`latent-liquid: ${gpu.notice}\n`);
   const timing = !args.options.has('no-timing') && metricsPath !== undefined;
   const solver = await LiquidSolver.create(gpu.device, scene, { timing });
   const latent = await attachLatentSolver(solver, latentSettings, quiet);

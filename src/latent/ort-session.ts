@@ -1,9 +1,25 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import { ModelError } from './model-manifest';
 
+/** The one file onnxruntime-web's WebGPU build fetches at run time (its .mjs glue is bundled in). */
+export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.asyncify.wasm';
+
+/**
+ * The URL of onnxruntime-web's .wasm from `wasmPaths`: a folder URL (with or without the
+ * trailing slash) gets the file name appended, a URL ending in `.wasm` is used as it is.
+ */
+export function ortWasmUrl(wasmPaths: string): string {
+  if (/\.wasm([?#].*)?$/.test(wasmPaths)) return wasmPaths;
+  return `${wasmPaths.endsWith('/') ? wasmPaths : `${wasmPaths}/`}${ORT_WASM_FILE}`;
+}
+
 /** Settings for onnxruntime-web. */
 export interface OrtOptions {
-  /** Where ort-wasm-*.wasm/.mjs are served from (browsers); default: next to the ORT module. */
+  /**
+   * Where onnxruntime-web's `ort-wasm-simd-threaded.asyncify.wasm` is served (browsers): its
+   * folder's URL or the file's URL; default: next to the ORT module. Only the .wasm is fetched:
+   * the module glue (.mjs) that onnxruntime-web's bundled build carries is used.
+   */
   wasmPaths?: string;
   /** wasm threads; 1 avoids workers and cross-origin isolation needs (default 1). */
   numThreads?: number;
@@ -17,7 +33,9 @@ function configure(opts: OrtOptions): void {
   if (configured) return;
   configured = true;
   ort.env.wasm.numThreads = opts.numThreads ?? 1;
-  if (opts.wasmPaths) ort.env.wasm.wasmPaths = opts.wasmPaths;
+  // A string prefix would make onnxruntime-web import its .mjs glue from there too (one more
+  // file to serve, a 404 that disables the model); naming only the .wasm keeps the bundled glue.
+  if (opts.wasmPaths) ort.env.wasm.wasmPaths = { wasm: ortWasmUrl(opts.wasmPaths) };
   ort.env.logLevel = 'warning';
 }
 

@@ -2,9 +2,9 @@
  * latent-liquid/node: Node-only helpers (WebGPU through the `webgpu` package, model folders,
  * .npy files, field dumps) on top of the engine-agnostic core, which is re-exported.
  */
-export { createNodeGpu, NoWebGpuAdapterError, SWIFTSHADER_ICD } from './node-gpu';
+export { createNodeGpu, NoWebGpuAdapterError, WebGpuPackageMissingError, SWIFTSHADER_ICD, vulkanDriversVisible } from './node-gpu';
 export type { NodeGpu } from './node-gpu';
-export { loadModelFromDirectory, findShippedModel, packageRoot } from './model-directory';
+export { loadModelFromDirectory, findShippedModel, shippedModelsProblems, packageRoot } from './model-directory';
 export { encodeNpy, decodeNpy, writeNpy, readNpy } from './npy';
 export type { NpyArray } from './npy';
 export { dumpFrame, frameTag } from './field-dump';

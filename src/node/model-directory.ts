@@ -27,6 +27,26 @@ export function packageRoot(): string {
 }
 
 /**
+ * Why no shipped model serves a grid: one line per model folder under `modelsDir`, naming the
+ * grids it accepts (from its manifest), e.g. "models/latent-liquid: this model serves grids
+ * whose sides are multiples of 8 within ...".
+ */
+export function shippedModelsProblems(dims: [number, number, number], modelsDir = join(packageRoot(), 'models')): string[] {
+  if (!existsSync(modelsDir)) return [`no models folder at ${modelsDir}`];
+  const lines: string[] = [];
+  for (const name of readdirSync(modelsDir).sort()) {
+    const manifestPath = join(modelsDir, name, 'manifest.json');
+    if (!existsSync(manifestPath)) continue;
+    try {
+      latentDims(validateManifest(JSON.parse(readFileSync(manifestPath, 'utf8'))), dims);
+    } catch (e) {
+      lines.push(`models/${name}: ${(e as Error).message}`);
+    }
+  }
+  return lines;
+}
+
+/**
  * The shipped model (models/<name>/) that serves a grid: among those whose manifest accepts
  * it, split-mode models first (the paper's best), then the one trained closest to the grid.
  * Null if none does.

@@ -60,6 +60,8 @@ export interface StaticServer {
   readonly origin: string;
   /** Absolute URL of a path under the served folder. */
   url(path: string): string;
+  /** Every request so far: its path and the status answered. */
+  readonly requests: { path: string; status: number }[];
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -71,7 +73,9 @@ export interface StaticServer {
  */
 export async function startStaticServer(root: string): Promise<StaticServer> {
   const base = resolve(root);
+  const requests: { path: string; status: number }[] = [];
   const server: Server = createServer((req, res) => {
+    res.on('finish', () => requests.push({ path: req.url ?? '', status: res.statusCode }));
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();
       return;
@@ -114,6 +118,7 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
   const origin = `http://127.0.0.1:${port}`;
   return {
     origin,
+    requests,
     url: (p: string) => origin + (p.startsWith('/') ? p : `/${p}`),
     close: () => new Promise<void>((ok) => {
       server.closeAllConnections?.();
