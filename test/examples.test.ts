@@ -123,13 +123,19 @@ describe('example pages', () => {
   }, 300_000);
 
   it('bench page: runs the benchmark and shows its JSON', async () => {
-    const page = await openPage(browser, server.url('/bench/?autorun=1&res=16&repeats=1&warmup=6&iterations=20,50&model=../test-models/tiny-model/'), { width: 800, height: 600 });
+    const page = await openPage(browser, server.url('/bench/?autorun=1&res=16&repeats=1&warmup=6&iterations=20,50&targets=0.3&jacobiMax=400&model=../test-models/tiny-model/'), { width: 800, height: 600 });
     try {
       await waitFor(page, 'window.benchmark?.done === true', 280_000);
       const json = JSON.parse(await page.page.textContent('#json') ?? '{}');
       expect(json.tool).toBe('latent-liquid bench');
       expect(json.results[0].jacobi['20'].pressureMs).toBeGreaterThan(0);
       expect(json.results[0].jacobi['50'].divergenceL2).toBeLessThan(json.results[0].jacobi['20'].divergenceL2);
+      // All methods side by side: Jacobi and MGPCG to the tolerance, and to the divergence target.
+      const methods = json.results[0].methods;
+      expect(methods.mgpcgTolerance.outcome).toBe('converged');
+      expect(methods.mgpcgTolerance.divergenceL2).toBeLessThan(json.results[0].jacobi['50'].divergenceL2);
+      expect(methods.targets[0].mgpcg.reached).toBe(true);
+      expect(await page.page.textContent('#report')).toContain('MGPCG');
       expect(page.errors).toEqual([]);
     } catch (e) {
       // The page's own progress log says where it was.

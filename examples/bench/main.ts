@@ -58,7 +58,15 @@ async function run(): Promise<void> {
   const resolutions = (document.getElementById('res') as HTMLInputElement).value.split(',').map((x) => Number(x.trim())).filter((x) => x > 0);
   const repeats = Number((document.getElementById('repeats') as HTMLInputElement).value) || 5;
   const params = new URLSearchParams(location.search);
-  const options = { ...DEFAULT_BENCHMARK_OPTIONS, ort: { wasmPaths: '../ort/' }, resolutions, repeats, warmupFrames: Number(params.get('warmup') ?? DEFAULT_BENCHMARK_OPTIONS.warmupFrames), jacobiIterations: (params.get('iterations') ?? '20,50,100,200').split(',').map(Number) };
+  const numbers = (key: string, fallback: number[]) => (params.get(key) ?? fallback.join(',')).split(',').map(Number);
+  // ?targets=1,0.1&jacobiMax=2000 shrink the classical rows (software adapters take seconds per thousand iterations).
+  const options = {
+    ...DEFAULT_BENCHMARK_OPTIONS, ort: { wasmPaths: '../ort/' }, resolutions, repeats,
+    warmupFrames: Number(params.get('warmup') ?? DEFAULT_BENCHMARK_OPTIONS.warmupFrames),
+    jacobiIterations: numbers('iterations', [20, 50, 100, 200]),
+    divergenceTargets: numbers('targets', DEFAULT_BENCHMARK_OPTIONS.divergenceTargets),
+    jacobiMaxIterations: Number(params.get('jacobiMax') ?? DEFAULT_BENCHMARK_OPTIONS.jacobiMaxIterations),
+  };
   try {
     last = await runPressureBenchmark(gpu.device, gpu.name, options, () => loadModelFromUrl(params.get('model') ?? '../models/latent-liquid/'),
       (line) => { log.textContent += `${line}\n`; });

@@ -60,6 +60,18 @@ export function benchmarkMarkdown(r: BenchmarkResult): string {
       lines.push(`| ${x.resolution.join('x')} | ${f(x.latent.pressureMs)} | ${e(x.latent.divergenceL2)} | ${f(x.jacobiAtLatentResidual?.iterations, 0)} it, ${f(x.jacobiAtLatentResidual?.pressureMs)} ms | ${cost(x.mgpcgAtLatentResidual ?? undefined)} |`);
     }
   }
+  if (r.results.some((x) => x.predictionAsWarmStart)) {
+    lines.push('');
+    lines.push('The prediction as a warm start: MGPCG to the warm-up tolerance from the predicted pressure vs from the previous pressure (same state):');
+    lines.push('');
+    lines.push('| grid | tolerance | from previous: iterations / ms | from prediction: iterations / pressure-path ms (LSTM + decode + solve) | iterations saved (ratio) |');
+    lines.push('| --- | --- | --- | --- | --- |');
+    for (const x of r.results) {
+      const w = x.predictionAsWarmStart;
+      if (!w) continue;
+      lines.push(`| ${x.resolution.join('x')} | ${e(w.tolerance)} | ${f(w.fromPrevious.iterations, 0)} / ${f(w.fromPrevious.pressureMs)} | ${f(w.fromPrediction.iterations, 0)} / ${f(w.fromPrediction.pressureMs)} | ${f(w.iterationRatio)}x |`);
+    }
+  }
   lines.push('');
   lines.push(`Whole frame (all passes), Jacobi ${r.options.fullIterations} iterations every frame vs latent at intervals ${r.options.intervals.join(', ')} (amortized):`);
   lines.push('');

@@ -128,6 +128,11 @@ export interface ResolutionResult {
   methods?: MethodRows;
   /** MGPCG's solve at the latent path's residual (iterations and time from the same state). */
   mgpcgAtLatentResidual?: TargetCost | null;
+  /**
+   * The prediction as a warm start: MGPCG (the latent path's full solve, to the warm-up
+   * tolerance) from the predicted pressure against the same solve from the previous pressure.
+   */
+  predictionAsWarmStart?: { tolerance: number; fromPrediction: Measurement; fromPrevious: Measurement; iterationRatio: number };
   latentError?: string;
 }
 
@@ -173,7 +178,7 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
     if (solver.timer.supported) timing = 'gpu-timestamps';
     // The state everything is measured on is a converged simulation's (and the latent path's
     // full solves run the same converged method).
-    await solver.configurePressure({ method: 'mgpcg', tolerance: WARMUP_TOLERANCE, maxIterations: 60 });
+    await solver.configurePressure({ method: 'mgpcg', tolerance: WARMUP_TOLERANCE, maxIterations: 60, iterationBudget: 'adaptive' });
     let latent: LatentPressureStage | null = null;
     let latentError: string | undefined;
     let modelBytes: number | null = null;
@@ -294,6 +299,15 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         for (const n2 of options.intervals) {
           result.wholeFrame.latent[String(n2)] = ((n2 - 1) * result.latent.frameMs + solveFrame.frameMs) / n2;
         }
+        log('  latent: the prediction as the warm start of an MGPCG solve');
+        const classical = solver.classicalStage;
+        const fromPrevious = await measure(() => use(classical), ['pressure']);
+        stage.scheduler.update({ correction: 'solve' });
+        const fromPrediction = await measure(() => { use(stage); stage.forceNextMode = 'predict'; }, [...predictPasses, 'pressure']);
+        stage.scheduler.update({ correction: 'jacobi' });
+        result.predictionAsWarmStart = {
+          tolerance: WARMUP_TOLERANCE, fromPrediction, fromPrevious, iterationRatio: fromPrevious.iterations / Math.max(fromPrediction.iterations, 1e-9),
+        };
         log(`  jacobi to the latent residual ${result.latent.divergenceL2.toExponential(2)} 1/s`);
         // How many iterations Jacobi needs from this state to reach the latent residual (a
         // GPU-checked tolerance solve, read back once), then time exactly that many.

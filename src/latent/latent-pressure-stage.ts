@@ -116,6 +116,7 @@ export class LatentPressureStage implements PressureStage {
   }
 
   private async predict(ctx: PressureStepContext): Promise<PressureStepResult> {
+    if (this.scheduler.settings.correction === 'solve') return this.predictAndSolve(ctx);
     const threshold = this.scheduler.settings.adaptiveThreshold;
     this.predictor.setAdaptiveThreshold(threshold);
     if (threshold !== undefined) this.predictor.saveWarmStart(ctx.encoder);
@@ -137,6 +138,24 @@ export class LatentPressureStage implements PressureStage {
     this.stats.predictions++;
     this.lastMode = 'predict';
     return { mode: 'predict', iterations: k };
+  }
+
+  /**
+   * The prediction as a warm start: the classical solve runs to its tolerance from it (from
+   * the previous pressure when the GPU rejected it as non-finite), so the step is as accurate
+   * as a solved one and the network's worth is the iterations it saves.
+   */
+  private async predictAndSolve(ctx: PressureStepContext): Promise<PressureStepResult> {
+    this.predictor.setAdaptiveThreshold(undefined);
+    await this.predictor.predictPressure(ctx.flush, ctx.timer);
+    const result = this.fullSolve.computePressure(ctx);
+    this.fallbackIterations = 0;
+    await this.predictor.encodeUsedPressure(ctx.encoder, ctx.flush, ctx.timer);
+    this.consecutiveFailures = 0;
+    this.scheduler.record('predict', true);
+    this.stats.predictions++;
+    this.lastMode = 'predict';
+    return { ...result, mode: 'predict' };
   }
 
   /** Stops predicting for good (the stage then solves every step) and says why once. */

@@ -9,6 +9,12 @@ export interface LatentSchedule {
   /** Jacobi iterations warm-started from each prediction. */
   correctionIterations: number;
   /**
+   * How a prediction is corrected: 'jacobi' (default): `correctionIterations` Jacobi
+   * iterations and the adaptive check; 'solve': the classical solve (MGPCG) to its tolerance
+   * from the prediction, so the network only saves iterations and never costs accuracy.
+   */
+  correction?: 'jacobi' | 'solve';
+  /**
    * Adaptive mode: if the RMS divergence (1/s) a predicted step would leave exceeds this, the
    * step continues with Jacobi iterations until it is below (at most a full solve), decided on
    * the GPU. Undefined: off.
@@ -46,6 +52,7 @@ export class LatentScheduler {
     if (!Number.isInteger(s.correctionIterations) || s.correctionIterations < 0) throw new RangeError(`correctionIterations must be an integer >= 0 (got ${s.correctionIterations})`);
     if (!Number.isInteger(s.warmupFrames) || s.warmupFrames < 0) throw new RangeError(`warmupFrames must be an integer >= 0 (got ${s.warmupFrames})`);
     if (s.adaptiveThreshold !== undefined && !(s.adaptiveThreshold > 0)) throw new RangeError(`adaptive threshold must be > 0 (got ${s.adaptiveThreshold})`);
+    if (s.correction !== undefined && s.correction !== 'jacobi' && s.correction !== 'solve') throw new RangeError(`correction must be 'jacobi' or 'solve' (got ${String(s.correction)})`);
   }
 
   /** Changes settings at run time (takes effect next step). */

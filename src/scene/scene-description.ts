@@ -79,9 +79,10 @@ export interface PressureDescription {
   /** Iteration cap in tolerance mode (CG iterations for mgpcg). */
   maxIterations: number;
   /**
-   * Tolerance mode: 'adaptive' (default) encodes the last solve's iterations plus a margin
-   * (a 16-byte asynchronous readback per step, never waited on), 'cap' always encodes
-   * maxIterations (iterations after convergence are no-ops that still launch).
+   * Tolerance mode: 'cap' (default) encodes maxIterations every step (those after
+   * convergence are no-ops that still launch); 'adaptive' encodes the last solve's
+   * iterations plus a margin, at the price of a 16-byte asynchronous readback per step
+   * (never waited on).
    */
   iterationBudget?: 'adaptive' | 'cap';
   /** Iterations between GPU convergence checks in tolerance mode (even). */

@@ -8,7 +8,7 @@ import { countReadback } from '../gpu/readback';
  * iteration count plus half (at least 2), read back asynchronously: the copy rides in the
  * step's own submission and the mapping is never waited on, so the CPU does not stall and
  * a step uses what arrived by then. A solve that ran out of budget before converging doubles
- * it (up to the cap). Off: always the cap.
+ * it (up to the cap). Off: always the cap (the scene default, which reads nothing back).
  */
 export class IterationBudget {
   /** Iterations the next solve encodes when a read has arrived; null before. */
@@ -22,7 +22,7 @@ export class IterationBudget {
     this.enabled = enabled;
   }
 
-  /** Size solves from the last ones (default); false: always the cap. */
+  /** Size solves from the last ones; false: always the cap. */
   enabled: boolean;
 
   /** Iterations to encode for a solve capped at `cap`. */

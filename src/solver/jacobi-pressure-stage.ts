@@ -16,7 +16,7 @@ export class JacobiPressureStage implements ClassicalPressureStage {
 
   constructor(private readonly jacobi: PressureJacobiSolver, settings: PressureDescription) {
     this.current = { ...settings, method: 'jacobi' };
-    this.budget = new IterationBudget(jacobi.device, settings.iterationBudget !== 'cap');
+    this.budget = new IterationBudget(jacobi.device, settings.iterationBudget === 'adaptive');
   }
 
   get settings(): PressureDescription {
@@ -26,7 +26,7 @@ export class JacobiPressureStage implements ClassicalPressureStage {
   configure(settings: Partial<Omit<PressureDescription, 'method'>>): void {
     const toleranceBefore = this.current.tolerance;
     this.current = { ...this.current, ...settings, method: 'jacobi' };
-    this.budget.enabled = this.current.iterationBudget !== 'cap';
+    this.budget.enabled = this.current.iterationBudget === 'adaptive';
     if (this.current.tolerance !== toleranceBefore) this.budget.reset();
   }
 

@@ -19,7 +19,7 @@ export class MgpcgPressureStage implements ClassicalPressureStage {
 
   constructor(private readonly multigrid: PressureMgpcgSolver, settings: PressureDescription) {
     this.current = { ...settings, method: 'mgpcg' };
-    this.budget = new IterationBudget(multigrid.device, settings.iterationBudget !== 'cap');
+    this.budget = new IterationBudget(multigrid.device, settings.iterationBudget === 'adaptive');
   }
 
   get settings(): PressureDescription {
@@ -29,7 +29,7 @@ export class MgpcgPressureStage implements ClassicalPressureStage {
   configure(settings: Partial<Omit<PressureDescription, 'method'>>): void {
     const criterionBefore = this.current.tolerance;
     this.current = { ...this.current, ...settings, method: 'mgpcg' };
-    this.budget.enabled = this.current.iterationBudget !== 'cap';
+    this.budget.enabled = this.current.iterationBudget === 'adaptive';
     if (this.current.tolerance !== criterionBefore) this.budget.reset();
   }
 
