@@ -99,6 +99,27 @@ fn levelResidual(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
   residual[idx] = rhs[idx] - (s.w * xIn[idx] - neighbourSum(idx, u32(s.z)));
 }
 
+// The four fine cells along one axis whose prolongation names coarse cell c (2c-1 .. 2c+2),
+// with their weights (0 outside the grid) and clamped indices: fixed trip counts and no
+// branches, so the 64 loads of a coarse cell issue together instead of one after another
+// (measured: 13 us per dispatch even on a 512-cell level with the branchy loop).
+struct AxisTaps {
+  index: vec4<u32>,
+  weight: vec4<f32>,
+};
+
+fn axisTaps(c: u32, fineCount: u32, coarseCount: u32) -> AxisTaps {
+  var taps: AxisTaps;
+  for (var t = 0u; t < 4u; t = t + 1u) {
+    let f = i32(2u * c + t) - 1;
+    let inside = f >= 0 && f < i32(fineCount);
+    let fc = u32(clamp(f, 0, i32(fineCount) - 1));
+    taps.index[t] = fc;
+    taps.weight[t] = select(0.0, prolongationWeight(fc, c, coarseCount), inside);
+  }
+  return taps;
+}
+
 // One thread per coarse cell: gathers the fine residuals whose prolongation weights name it.
 @compute @workgroup_size(MG_THREADS)
 fn restrictResidual(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -109,20 +130,17 @@ fn restrictResidual(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
     coarseRhs[idx] = 0.0;
     return;
   }
-  let c = vec3<i32>(levelCoords(idx, level.coarseDims));
-  let fd = vec3<i32>(level.dims);
+  let c = levelCoords(idx, level.coarseDims);
+  let tx = axisTaps(c.x, level.dims.x, level.coarseDims.x);
+  let ty = axisTaps(c.y, level.dims.y, level.coarseDims.y);
+  let tz = axisTaps(c.z, level.dims.z, level.coarseDims.z);
   var sum = 0.0;
-  for (var fk = 2 * c.z - 1; fk <= 2 * c.z + 2; fk = fk + 1) {
-    if (fk < 0 || fk >= fd.z) { continue; }
-    let wk = prolongationWeight(u32(fk), u32(c.z), level.coarseDims.z);
-    for (var fj = 2 * c.y - 1; fj <= 2 * c.y + 2; fj = fj + 1) {
-      if (fj < 0 || fj >= fd.y) { continue; }
-      let wj = wk * prolongationWeight(u32(fj), u32(c.y), level.coarseDims.y);
-      for (var fi = 2 * c.x - 1; fi <= 2 * c.x + 2; fi = fi + 1) {
-        if (fi < 0 || fi >= fd.x) { continue; }
-        let w = wj * prolongationWeight(u32(fi), u32(c.x), level.coarseDims.x);
-        sum = sum + w * residual[levelIndex(vec3<u32>(u32(fi), u32(fj), u32(fk)), level.dims)];
-      }
+  for (var k = 0u; k < 4u; k = k + 1u) {
+    for (var j = 0u; j < 4u; j = j + 1u) {
+      let row = (tz.index[k] * level.dims.y + ty.index[j]) * level.dims.x;
+      let wkj = tz.weight[k] * ty.weight[j];
+      let r = vec4<f32>(residual[row + tx.index[0]], residual[row + tx.index[1]], residual[row + tx.index[2]], residual[row + tx.index[3]]);
+      sum = sum + wkj * dot(tx.weight, r);
     }
   }
   coarseRhs[idx] = 0.5 * sum;

@@ -22,11 +22,18 @@ fn solveFinished(lid: u32) -> bool {
   return workgroupUniformLoad(&sharedDone) != 0u;
 }
 
+// Four independent sums per thread, so the loads of one workgroup overlap (it is the only
+// workgroup running: latency, not bandwidth, bounds it).
 fn foldPartials(lid: u32) -> vec4<f32> {
-  var acc = vec4<f32>(0.0);
+  var acc = array<vec4<f32>, 4>();
   let count = (level.cells + MG_THREADS - 1u) / MG_THREADS;
-  for (var i = lid; i < count; i = i + MG_THREADS) { acc = acc + partials[i]; }
-  return workgroupSum(acc, lid);
+  for (var i = lid; i < count; i = i + 4u * MG_THREADS) {
+    for (var u = 0u; u < 4u; u = u + 1u) {
+      let k = i + u * MG_THREADS;
+      acc[u] = acc[u] + select(vec4<f32>(0.0), partials[min(k, count - 1u)], k < count);
+    }
+  }
+  return workgroupSum(acc[0] + acc[1] + acc[2] + acc[3], lid);
 }
 
 @compute @workgroup_size(MG_THREADS)

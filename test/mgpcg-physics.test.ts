@@ -95,11 +95,13 @@ describe('MGPCG pressure in the simulation', () => {
 });
 
 describe('adaptive iteration budget', () => {
-  it('encodes the last solve plus half (at least 2), doubles a budget that ran out, ignores skipped solves', () => {
+  it('encodes the last solve plus a quarter (at least 2), doubles a budget that ran out, ignores skipped solves', () => {
     const budget = new IterationBudget(device);
     expect(budget.iterations(20)).toBe(20);
     budget.update(6, 1, 20);
-    expect(budget.iterations(20)).toBe(9);
+    expect(budget.iterations(20)).toBe(8);
+    budget.update(12, 1, 20);
+    expect(budget.iterations(20)).toBe(15);
     budget.update(1, 1, 9);
     expect(budget.iterations(20)).toBe(3);
     budget.update(3, 2, 3);

@@ -5,6 +5,7 @@ import { findShippedModel, loadModelFromDirectory } from '../node/model-director
 import { encodePngRgba } from '../node/png';
 import { DEFAULT_BENCHMARK_OPTIONS, runPressureBenchmark, type BenchmarkResult } from './pressure-benchmark';
 import { runDamBreakFront } from './dam-break-front';
+import { profileMgpcg } from './mgpcg-profile';
 import { benchmarkMarkdown } from './benchmark-report';
 import { lineChart } from './raster-plot';
 import { intOption, numberOption, parseArgs, stringOption, UsageError } from '../cli/args';
@@ -31,6 +32,9 @@ Options:
   --targets LIST          RMS divergence targets in 1/s (default 1,0.3,0.1,0.03,0.01)
   --mgpcg-max-iterations N  MGPCG iteration cap (default 20)
   --jacobi-max-iterations N Jacobi iteration cap of tolerance solves (default 20000)
+
+MGPCG kernel profile (instead of the above): --profile-mgpcg LIST times each kernel of a CG
+iteration at each resolution (GPU timestamps, 50 back-to-back dispatches each).
 
 Dam-break front study (instead of the above): --front LIST runs Martin and Moyce's dam break
 with LIST cells across the column (e.g. 16,32,64), with MGPCG to --tolerance (default 1e-4
@@ -76,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const args = parseArgs(argv, {
     values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',
-      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front'],
+      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg'],
     flags: [],
   });
   const options = {
@@ -99,6 +103,21 @@ async function main(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   log(`adapter ${gpu.adapterName}${gpu.isFallbackAdapter ? ' (software: numbers say nothing about real GPUs)' : ''}`);
   const write = (path: string, data: string | Buffer) => { mkdirSync(dirname(path) || '.', { recursive: true }); writeFileSync(path, data); log(`wrote ${path}`); };
+  const profileList = stringOption(args, 'profile-mgpcg');
+  if (profileList) {
+    const profiles = [];
+    for (const n of list(profileList, 'profile-mgpcg', [])) {
+      const p = await profileMgpcg(gpu.device, n);
+      log(`MGPCG kernels at ${n}^3 (us per dispatch; one iteration ${p.iterationUs.toFixed(1)} us):`);
+      for (const k of p.kernels) log(`  ${k.kernel.padEnd(24)} ${String(k.cells).padStart(9)} cells ${k.us.toFixed(2).padStart(9)} us`);
+      profiles.push(p);
+    }
+    const jsonPath = stringOption(args, 'json');
+    const json = `${JSON.stringify({ tool: 'latent-liquid bench --profile-mgpcg', date: new Date().toISOString(), adapter: gpu.adapterName, profiles }, null, 2)}\n`;
+    if (jsonPath) write(jsonPath, json); else process.stdout.write(json);
+    gpu.device.destroy();
+    return 0;
+  }
   const frontList = stringOption(args, 'front');
   if (frontList) {
     const columns = list(frontList, 'front', []);

@@ -5,7 +5,7 @@ import { countReadback } from '../gpu/readback';
  * not (a converged one returns at once from each kernel, but its dispatches still launch: on
  * an NVIDIA H200 about 2.8 us each, 73 us for an MGPCG iteration at 128^3, measured), so
  * encoding the cap every step wastes much of a frame. The budget is the last solve's
- * iteration count plus half (at least 2), read back asynchronously: the copy rides in the
+ * iteration count plus a quarter (at least 2), read back asynchronously: the copy rides in the
  * step's own submission and the mapping is never waited on, so the CPU does not stall and
  * a step uses what arrived by then. A solve that ran out of budget before converging doubles
  * it (up to the cap). Off: always the cap (the scene default, which reads nothing back).
@@ -61,7 +61,7 @@ export class IterationBudget {
 
   /** Folds one finished solve into the estimate (exposed for tests). */
   update(iterations: number, outcome: number, encoded: number): void {
-    if (outcome === 1) this.estimate = iterations + Math.max(2, Math.ceil(iterations / 2));
+    if (outcome === 1) this.estimate = iterations + Math.max(2, Math.ceil(iterations / 4));
     else if (outcome === 2) this.estimate = Math.max(2 * encoded, 2);
     // 0 (never checked) and 3 (a gated solve the GPU skipped) say nothing about the next one.
   }

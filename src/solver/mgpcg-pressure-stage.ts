@@ -61,6 +61,11 @@ export class MgpcgPressureStage implements ClassicalPressureStage {
     this.budget.destroy();
   }
 
+  /** @internal The multigrid solver (profiles and tests). */
+  get multigridSolver(): PressureMgpcgSolver {
+    return this.multigrid;
+  }
+
   /** Dispatches one CG iteration encodes (V-cycle included). */
   get dispatchesPerIteration(): number {
     return this.multigrid.dispatchesPerIteration;

@@ -332,6 +332,11 @@ export class PressureMgpcgSolver {
     return decodeSolveControl(await readBuffer(this.device, this.state, 48));
   }
 
+  /** The kernels of one CG iteration in order (`entry@level`; for profiles). */
+  get iterationKernelNames(): string[] {
+    return this.iterationDispatches[0].map((d) => d.name);
+  }
+
   /** Dispatches of one CG iteration (for benchmarks and docs). */
   get dispatchesPerIteration(): number {
     return this.iterationDispatches[0].length;
