@@ -71,6 +71,8 @@ export function benchmarkPlot(r: BenchmarkResult): Buffer {
       { name: `LATENT N=${mid} WHOLE FRAME`, color: [230, 120, 20], points: pts((x) => x.wholeFrame.latent[mid]) },
       { name: 'JACOBI PRESSURE AT LATENT RESIDUAL', color: [33, 102, 172], points: pts((x) => x.jacobiAtLatentResidual?.pressureMs), dashed: true },
       { name: 'LATENT PRESSURE (PREDICT+CORRECT)', color: [230, 120, 20], points: pts((x) => x.latent?.pressureMs), dashed: true },
+      { name: `MGPCG PRESSURE TO ${r.options.relativeTolerance}`, color: [40, 150, 60], points: pts((x) => x.methods?.mgpcgTolerance.pressureMs) },
+      { name: `MGPCG WHOLE FRAME`, color: [40, 150, 60], points: pts((x) => x.methods?.mgpcgTolerance.frameMs), dashed: true },
     ],
   });
   return encodePngRgba(chart.width, chart.height, chart.pixels);

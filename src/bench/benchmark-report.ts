@@ -36,6 +36,16 @@ export function benchmarkMarkdown(r: BenchmarkResult): string {
     if (!m) continue;
     lines.push(`| ${x.resolution.join('x')} | ${f(1000 * m.jacobiFixedMsPerIteration, 1)} | ${m.jacobiTolerance.iterations}${m.jacobiTolerance.outcome === 'converged' ? '' : ' (cap)'} | ${f(m.jacobiTolerance.pressureMs)} | ${f(m.jacobiToleranceAdaptive.pressureMs)} | ${f(1000 * m.jacobiToleranceAdaptive.msPerIteration, 1)} | ${f(m.jacobiToleranceOverhead)}x | ${m.mgpcgTolerance.iterations}${m.mgpcgTolerance.outcome === 'converged' ? '' : ' (cap)'} | ${f(m.mgpcgTolerance.pressureMs)} | ${f(m.mgpcgToleranceAdaptive.pressureMs)} | ${f(1000 * m.mgpcgToleranceAdaptive.msPerIteration, 1)} | ${e(m.mgpcgToleranceAdaptive.divergenceL2)} | ${f(m.mgpcgToleranceAdaptive.frameMs)} | ${m.mgpcgDispatchesPerIteration} |`);
   }
+  lines.push('');
+  lines.push(`MGPCG iterations to ${e(r.options.relativeTolerance)} by warm start: from the previous frame's pressure (as in a simulation) and from the hydrostatic pressure (no warm start; measures the preconditioner):`);
+  lines.push('');
+  lines.push('| grid | from previous: iterations / ms | from hydrostatic: iterations / ms |');
+  lines.push('| --- | --- | --- |');
+  for (const x of r.results) {
+    const m = x.methods;
+    if (!m?.mgpcgFromHydrostatic) continue;
+    lines.push(`| ${x.resolution.join('x')} | ${m.mgpcgTolerance.iterations} / ${f(m.mgpcgTolerance.pressureMs)} | ${m.mgpcgFromHydrostatic.iterations} / ${f(m.mgpcgFromHydrostatic.pressureMs)} |`);
+  }
   const targets = r.options.divergenceTargets;
   lines.push('');
   lines.push('Iterations and pressure ms to reach an RMS divergence (1/s) from the same state (a solve of exactly that many iterations, timed; ">" = not reached within the cap):');
