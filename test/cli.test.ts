@@ -78,6 +78,24 @@ describe('latent-liquid simulate', () => {
     }
   }, 300_000);
 
+  it('--pressure mgpcg solves to the tolerance on the GPU; scenes that name no method get jacobi below 64 cells', () => {
+    const metrics = join(dir, 'mgpcg.jsonl');
+    const r = cli(['simulate', 'dam-break', '--res', '12', '--frames', '3', '--pressure', 'mgpcg', '--tolerance', '1e-4', '--metrics', metrics]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/pressure: MGPCG to relative residual 0\.0001 \(cap 20 iterations\)/);
+    const rows = readMetrics(metrics);
+    expect(rows).toHaveLength(3);
+    for (const m of rows) {
+      expect(m.pressureIterations as number).toBeGreaterThan(0);
+      expect(m.pressureIterations as number).toBeLessThanOrEqual(20);
+      expect(m.divergenceL2 as number).toBeLessThan(0.05);
+    }
+    expect(cli(['simulate', 'dam-break', '--res', '12', '--frames', '1']).stderr).toMatch(/pressure: Jacobi, 100 iterations/);
+    expect(cli(['simulate', 'rest', '--pressure', 'sor']).stderr).toMatch(/--pressure must be one of jacobi, mgpcg \(got sor\)/);
+    expect(cli(['simulate', 'rest', '--pressure', 'mgpcg', '--max-iterations', '500']).stderr).toMatch(/--max-iterations must be an integer in \[1, 200\]/);
+    expect(cli(['simulate', 'rest', '--pressure', 'mgpcg', '--jacobi-iterations', '10']).stderr).toMatch(/--jacobi-iterations applies to --pressure jacobi only/);
+  }, 300_000);
+
   it('--res rescales a scene file', () => {
     const scenePath = join(dir, 'small.json');
     writeFileSync(scenePath, JSON.stringify({ resolution: [20, 10, 10], cellSize: 0.05, liquid: [{ type: 'box', min: [0, 0, 0], max: [0.5, 0.2, 0.5] }] }));

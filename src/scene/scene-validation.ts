@@ -106,6 +106,21 @@ class Checker {
   }
 }
 
+/** Grids with at least this many cells along their longest axis solve pressure with MGPCG by default. */
+export const MGPCG_DEFAULT_FROM_RESOLUTION = 64;
+
+/**
+ * The pressure method of a scene that names none: what measured cheapest per millisecond at
+ * its size (NVIDIA H200, dam break, BENCHMARKS.md). At 32^3, 100 Jacobi iterations (0.26 ms)
+ * reach 0.06 1/s RMS divergence, which MGPCG needs 0.4-0.5 ms for. From 64 up a Jacobi-only
+ * simulation's divergence builds up (1.3 1/s at 64^3, 3.9 at 128^3 after 24 frames) while
+ * MGPCG reaches a relative residual of 1e-3 in 1.2-1.5 ms at 64^3 and 3.7 ms at 128^3, and
+ * any RMS divergence from 1 to 0.01 1/s at 128^3 7x-27x cheaper than Jacobi.
+ */
+export function defaultPressureMethod(resolution: Vec3): PressureMethod {
+  return Math.max(...resolution) >= MGPCG_DEFAULT_FROM_RESOLUTION ? 'mgpcg' : 'jacobi';
+}
+
 /** Defaults for optional scene fields. */
 export const SCENE_DEFAULTS = {
   gravity: [0, -9.81, 0] as Vec3,
@@ -184,7 +199,7 @@ export function validateScene(input: unknown, opts: { maxCells?: number; maxDime
     }
   }
 
-  const pressure: PressureDescription = { ...SCENE_DEFAULTS.pressure };
+  const pressure: PressureDescription = { ...SCENE_DEFAULTS.pressure, method: defaultPressureMethod(resolution) };
   if (o.pressure !== undefined) {
     const p = c.object(o.pressure, 'pressure');
     if (p) {
@@ -205,14 +220,14 @@ export function validateScene(input: unknown, opts: { maxCells?: number; maxDime
         if (pressure.checkInterval % 2 !== 0) c.fail('pressure.checkInterval', 'must be even', p.checkInterval);
       }
       if (p.omega !== undefined) pressure.omega = c.number(p.omega, 'pressure.omega', 0, 1, { exclusiveMin: true });
-      if (pressure.method === 'mgpcg') {
-        pressure.tolerance ??= SCENE_DEFAULTS.mgpcg.tolerance;
-        if (p.maxIterations === undefined) pressure.maxIterations = SCENE_DEFAULTS.mgpcg.maxIterations;
-        else if (pressure.maxIterations > SCENE_LIMITS.maxMgpcgIterations) {
-          c.fail('pressure.maxIterations', `must be an integer in [1, ${SCENE_LIMITS.maxMgpcgIterations}] with method "mgpcg"`, p.maxIterations);
-        }
+      if (pressure.method === 'mgpcg' && p.maxIterations !== undefined && pressure.maxIterations > SCENE_LIMITS.maxMgpcgIterations) {
+        c.fail('pressure.maxIterations', `must be an integer in [1, ${SCENE_LIMITS.maxMgpcgIterations}] with method "mgpcg"`, p.maxIterations);
       }
     }
+  }
+  if (pressure.method === 'mgpcg') {
+    pressure.tolerance ??= SCENE_DEFAULTS.mgpcg.tolerance;
+    if ((o.pressure as Obj | undefined)?.maxIterations === undefined) pressure.maxIterations = SCENE_DEFAULTS.mgpcg.maxIterations;
   }
 
   const levelSetBand = o.levelSetBand === undefined ? SCENE_DEFAULTS.levelSetBand : c.number(o.levelSetBand, 'levelSetBand', 2, 16, { integer: true });
