@@ -434,264 +434,484 @@ fn debugSliceColor(p: vec3f) -> vec3f {
 #endif
 
 // ---------------------------------------------------------------------------------------------
+// Ray set-up
+// ---------------------------------------------------------------------------------------------
+
+struct Ray {
+    ro: vec3f,
+    rd: vec3f,
+}
+
+// The view ray through this fragment in the box's local frame (perspective or orthographic).
+fn viewRayLocal() -> Ray {
+    var ray: Ray;
+    if (uniform.camera_params.w > 0.5) {
+        // orthographic: parallel rays along the camera's forward axis, starting on its plane
+        let fwdW = -normalize(uniform.matrix_viewInverse[2].xyz);
+        let rdU = (uniform.liquid_modelInv * vec4f(fwdW, 0.0)).xyz;
+        let depthToFrag = dot(toWorldPoint(vLocalPos) - uniform.view_position, fwdW);
+        ray.ro = vLocalPos - rdU * depthToFrag;
+        ray.rd = normalize(rdU);
+    } else {
+        ray.ro = (uniform.liquid_modelInv * vec4f(uniform.view_position, 1.0)).xyz;
+        ray.rd = normalize(vLocalPos - ray.ro);
+    }
+    return ray;
+}
+
+struct BoxSpan {
+    // where the ray enters the box (may be behind the camera) and the part of it to march
+    tEnter: f32,
+    tStart: f32,
+    tEnd: f32,
+    // axis of the face the ray enters through
+    entryAxis: i32,
+}
+
+// Clips the ray to the box [0, boxSize] with slabs, and to the opaque scene (its depth grab at
+// this pixel, `sceneDepth`, a view depth).
+fn clipToBox(ray: Ray, boxSize: vec3f, sceneDepth: f32) -> BoxSpan {
+    let rds = select(ray.rd, vec3f(1e-8), abs(ray.rd) < vec3f(1e-8));
+    let inv = 1.0 / rds;
+    let tA = (vec3f(0.0) - ray.ro) * inv;
+    let tB = (boxSize - ray.ro) * inv;
+    let tMinV = min(tA, tB);
+    let tMaxV = max(tA, tB);
+    var span: BoxSpan;
+    span.tEnter = max(max(tMinV.x, tMinV.y), tMinV.z);
+    span.tStart = max(span.tEnter, 0.0);
+    span.tEnd = min(min(tMaxV.x, tMaxV.y), tMaxV.z);
+    span.entryAxis = 0;
+    if (tMinV.y >= tMinV.x && tMinV.y >= tMinV.z) {
+        span.entryAxis = 1;
+    } else if (tMinV.z >= tMinV.x && tMinV.z >= tMinV.y) {
+        span.entryAxis = 2;
+    }
+    // view depth along the ray is affine in t: depth(t) = d0 + t * d1
+    let d0 = viewDepth(toWorldPoint(ray.ro));
+    let d1 = -(uniform.matrix_view * vec4f(toWorldVector(ray.rd), 0.0)).z;
+    if (d1 > 1e-6) {
+        span.tEnd = min(span.tEnd, (sceneDepth - d0) / d1);
+    }
+    return span;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding the surface
+// ---------------------------------------------------------------------------------------------
+
+const HIT_NONE: i32 = 0;
+const HIT_FROM_AIR: i32 = 1;
+const HIT_UNDERWATER: i32 = 2;
+
+struct SurfaceHit {
+    kind: i32,
+    t: f32,
+    // outward (towards air) normal, local frame
+    normal: vec3f,
+}
+
+// Sphere traces the level set along the ray from outside the liquid. A ray that enters the box
+// where the liquid touches a wall takes that wall as the surface (a flat face); a ray that starts
+// inside the liquid (camera in it) is underwater.
+fn findSurface(ray: Ray, span: BoxSpan) -> SurfaceHit {
+    var hit: SurfaceHit;
+    hit.kind = HIT_NONE;
+    hit.t = 0.0;
+    hit.normal = -ray.rd;
+    let minStep = 0.25 * uniform.liquid_cellSize;
+    let phiStart = sampleLevelSet(ray.ro + ray.rd * span.tStart);
+    if (phiStart < 0.0) {
+        if (span.tEnter > 0.0) {
+            hit.kind = HIT_FROM_AIR;
+            hit.t = span.tStart;
+            var n = vec3f(0.0);
+            n[span.entryAxis] = -sign(ray.rd[span.entryAxis]);
+            hit.normal = n;
+        } else {
+            hit.kind = HIT_UNDERWATER;
+        }
+        return hit;
+    }
+    var tPrev = span.tStart;
+    var phiPrev = phiStart;
+    for (var i = 0; i < MAX_TRACE_STEPS; i++) {
+        let t = min(tPrev + max(phiPrev * 0.9, minStep), span.tEnd);
+        let phi = sampleLevelSet(ray.ro + ray.rd * t);
+        if (phi < 0.0) {
+            hit.kind = HIT_FROM_AIR;
+            hit.t = refineCrossing(ray.ro, ray.rd, tPrev, t, phiPrev, phi);
+            hit.normal = levelSetNormal(ray.ro + ray.rd * hit.t, -ray.rd);
+            return hit;
+        }
+        if (t >= span.tEnd) {
+            break;
+        }
+        tPrev = t;
+        phiPrev = phi;
+    }
+    return hit;
+}
+
+// From inside the liquid: the distance to the surface along the ray, or tEnd with found = false.
+struct ExitHit {
+    found: bool,
+    t: f32,
+}
+
+fn findSurfaceFromInside(ray: Ray, span: BoxSpan) -> ExitHit {
+    let minStep = 0.25 * uniform.liquid_cellSize;
+    var tPrev = span.tStart;
+    var phiPrev = sampleLevelSet(ray.ro + ray.rd * span.tStart);
+    var result: ExitHit;
+    result.found = false;
+    result.t = span.tEnd;
+    for (var i = 0; i < MAX_TRACE_STEPS; i++) {
+        let t = min(tPrev + max(-phiPrev * 0.9, minStep), span.tEnd);
+        let phi = sampleLevelSet(ray.ro + ray.rd * t);
+        if (phi >= 0.0) {
+            result.t = refineCrossing(ray.ro, ray.rd, tPrev, t, phiPrev, phi);
+            result.found = true;
+            break;
+        }
+        if (t >= span.tEnd) {
+            break;
+        }
+        tPrev = t;
+        phiPrev = phi;
+    }
+    return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refraction
+// ---------------------------------------------------------------------------------------------
+
+struct RefractionEnd {
+    // screen uv of what the refracted ray sees
+    uv: vec2f,
+    // distance (local units) at which it meets the opaque scene, or -1 if it does not in view
+    t: f32,
+}
+
+#if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
+// A point on a ray that goes along dIn up to tBox, then along dOut.
+fn rayPoint(p: vec3f, dIn: vec3f, dOut: vec3f, tBox: f32, t: f32) -> vec3f {
+    return select(p + dIn * tBox + dOut * (t - tBox), p + dIn * t, t <= tBox);
+}
+
+const REFRACT_STEPS_IN: i32 = 12;
+const REFRACT_STEPS_OUT: i32 = 10;
+const REFRACT_REFINE: i32 = 5;
+
+// Marches the refracted ray (local origin p, direction dIn) against the scene depth grab: through
+// the box (to tBox) in even steps, then beyond it in growing ones. A hit is where the ray goes from
+// in front of the depth grab to behind it within one step, i.e. the grab's surface lies between
+// the two samples; a sample behind an object that was already in front of the previous sample
+// (a thin object between the camera and the ray, such as the tank's edges or a spout above the
+// water) is not a hit: the march goes on behind it. Without a hit, the last sample the camera
+// sees (not hidden by anything) is used.
+fn traceRefraction(p: vec3f, dIn: vec3f, tBox: f32, uvFrag: vec2f, refW: vec3f, ior: f32) -> RefractionEnd {
+    // past the box the ray has left the liquid through a wall: it bends again there (water to
+    // air), so the wall's contact line with the surface is a visible edge, as with a real tank
+    let pExit = p + dIn * tBox;
+    let boxSize = uniform.liquid_dims * uniform.liquid_cellSize;
+    let toWall = min(pExit, boxSize - pExit);
+    var wallAxis = 0;
+    if (toWall.y <= toWall.x && toWall.y <= toWall.z) {
+        wallAxis = 1;
+    } else if (toWall.z <= toWall.x && toWall.z <= toWall.y) {
+        wallAxis = 2;
+    }
+    var nOut = vec3f(0.0);
+    nOut[wallAxis] = select(-1.0, 1.0, pExit[wallAxis] > 0.5 * boxSize[wallAxis]);
+    let dInW = normalize(toWorldVector(dIn));
+    var dOutW = refract(dInW, -toWorldNormal(nOut), ior);
+    if (dot(dOutW, dOutW) < 1e-6) {
+        dOutW = dInW;
+    }
+    let dOut = normalize((uniform.liquid_modelInv * vec4f(dOutW, 0.0)).xyz) * length(dIn);
+    var end: RefractionEnd;
+    end.uv = uvFrag;
+    end.t = -1.0;
+    let stepIn = max(tBox, 1e-4) / f32(REFRACT_STEPS_IN);
+    let clipRef = uniform.matrix_viewProjection * vec4f(refW, 1.0);
+    let ndcRef = clipRef.xy / clipRef.w;
+    let toUv = vec2f(0.5, -0.5) * uniform.viewport_size.xy * uniform.screen_size.zw;
+    var tPrev = 0.0;
+    var depthPrev = viewDepth(refW);
+    var step = stepIn;
+    var t = 0.0;
+    for (var i = 0; i < REFRACT_STEPS_IN + REFRACT_STEPS_OUT; i++) {
+        if (i >= REFRACT_STEPS_IN) {
+            step *= 1.5;
+        }
+        t += step;
+        let pW = toWorldPoint(rayPoint(p, dIn, dOut, tBox, t));
+        let clip = uniform.matrix_viewProjection * vec4f(pW, 1.0);
+        if (clip.w <= 1e-4) {
+            break;
+        }
+        let uvRaw = uvFrag + (clip.xy / clip.w - ndcRef) * toUv;
+        if (any(uvRaw < vec2f(0.0)) || any(uvRaw > vec2f(1.0))) {
+            break; // off screen: nothing known there
+        }
+        let depth = viewDepth(pW);
+        let scene = getLinearScreenDepth(uvRaw);
+        if (depth >= scene) {
+            if (scene >= depthPrev - 1e-3 * depthPrev) {
+                // the grab's surface is between the two samples: refine the crossing
+                var a = tPrev;
+                var b = t;
+                var uvHit = uvRaw;
+                for (var k = 0; k < REFRACT_REFINE; k++) {
+                    let m = 0.5 * (a + b);
+                    let pm = toWorldPoint(rayPoint(p, dIn, dOut, tBox, m));
+                    let uvm = screenUvOf(pm, refW, uvFrag);
+                    if (viewDepth(pm) >= getLinearScreenDepth(uvm)) {
+                        b = m;
+                        uvHit = uvm;
+                    } else {
+                        a = m;
+                    }
+                }
+                end.uv = uvHit;
+                end.t = b;
+                return end;
+            }
+            // behind something that was already in front of the ray: it hides this part of the
+            // ray from the camera but is not what the ray meets; go on behind it
+        } else {
+            end.uv = uvRaw;
+        }
+        tPrev = t;
+        depthPrev = depth;
+    }
+    return end;
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Shading
+// ---------------------------------------------------------------------------------------------
+
+struct Optics {
+    refractionStrength: f32,
+    reflectionStrength: f32,
+    roughness: f32,
+    ior: f32,
+    extinction: vec3f,
+    body: vec3f,
+}
+
+fn currentOptics() -> Optics {
+    var o: Optics;
+    o.refractionStrength = uniform.liquid_optics.x;
+    o.reflectionStrength = uniform.liquid_optics.y;
+    o.roughness = clamp(uniform.liquid_optics.z, 0.0, 1.0);
+    o.ior = max(uniform.liquid_optics.w, 1.0001);
+    o.extinction = max(uniform.liquid_absorption, vec3f(0.0));
+    o.body = uniform.liquid_color * bodyLight();
+    return o;
+}
+
+// Seen from the air: Fresnel reflection (screen-space where the scene has it, the environment
+// elsewhere) plus the sun glint, and refraction of what the bent ray meets, absorbed along its
+// path in the liquid with in-scattered body colour. Returns the display colour before gamma.
+fn shadeFromAir(ray: Ray, hit: SurfaceHit, boxSize: vec3f, o: Optics, uvFrag: vec2f, sceneDepth: f32) -> vec3f {
+    let pHit = ray.ro + ray.rd * hit.t;
+    let worldHit = toWorldPoint(pHit);
+    let rdW = normalize(toWorldVector(ray.rd));
+    let nW = toWorldNormal(hit.normal);
+    let v = -rdW;
+    let cosV = clamp(dot(nW, v), 0.0, 1.0);
+    let fresnel = clamp(schlick(cosV, o.ior) * o.reflectionStrength, 0.0, 1.0);
+    let lod = o.roughness * 4.0;
+
+    let reflW = reflect(rdW, nW);
+    var reflected = environment(reflW, o.roughness);
+    let specular = sunSpecular(nW, v, o.roughness) * schlick(cosV, o.ior) * o.reflectionStrength;
+
+    // refracted direction (in world space, so a non-uniform scale of the box does not change
+    // the angles), bent by the refraction strength, then back to the box frame
+    var refrW = refract(rdW, nW, 1.0 / o.ior);
+    if (dot(refrW, refrW) < 1e-6) {
+        refrW = rdW;
+    }
+    let dIn = normalize((uniform.liquid_modelInv * vec4f(normalize(mix(rdW, refrW, o.refractionStrength)), 0.0)).xyz);
+    let tBox = boxExit(pHit, dIn, boxSize);
+
+    var ldr = vec3f(0.0);
+#if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
+    // reflections of the scene where the screen has them, the environment elsewhere
+    let ssr = screenSpaceReflection(worldHit, reflW, uvFrag, lod);
+    reflected *= 1.0 - ssr.a;
+    ldr += ssr.rgb * (ssr.a * fresnel);
+    // the refracted ray against the scene depth: what it meets, and where
+    let seen = traceRefraction(pHit, dIn, tBox, uvFrag, worldHit, o.ior);
+    var tLimit = tBox;
+    if (seen.t >= 0.0) {
+        tLimit = min(tLimit, seen.t);
+    }
+    let uv = seen.uv;
+#else
+    var tLimit = tBox;
+#ifdef LIQUID_SCENE_DEPTH
+    // the opaque scene as a plane facing the camera at this pixel's scene depth
+    let e1 = -(uniform.matrix_view * vec4f(toWorldVector(dIn), 0.0)).z;
+    if (e1 > 1e-6) {
+        tLimit = min(tLimit, max((sceneDepth - viewDepth(worldHit)) / e1, 0.0));
+    }
+#endif
+#ifdef LIQUID_SCENE_COLOR
+    let uv = screenUvOf(toWorldPoint(pHit + dIn * tLimit), worldHit, uvFrag);
+#endif
+#endif
+    let path = pathInLiquid(pHit, dIn, tLimit, true);
+    let transmittance = exp(-o.extinction * path * length(toWorldVector(dIn)));
+
+    var hdr = reflected * fresnel + specular + o.body * (vec3f(1.0) - transmittance) * (1.0 - fresnel);
+#ifdef LIQUID_SCENE_COLOR
+    ldr += sceneColorAt(uv, lod) * transmittance * (1.0 - fresnel);
+#else
+    hdr += environment(normalize(toWorldVector(dIn)), o.roughness) * transmittance * (1.0 - fresnel);
+#endif
+    return toneMap(hdr) + ldr;
+}
+
+struct Shaded {
+    color: vec3f,
+    depthT: f32,
+}
+
+// Camera inside the liquid: absorption towards the surface (Snell's window, total internal
+// reflection) or towards what is behind.
+fn shadeUnderwater(ray: Ray, span: BoxSpan, boxSize: vec3f, o: Optics, uvFrag: vec2f) -> Shaded {
+    let rdW = normalize(toWorldVector(ray.rd));
+    let lod = o.roughness * 4.0;
+    let exit = findSurfaceFromInside(ray, span);
+    let transmittance = exp(-o.extinction * (exit.t - span.tStart) * length(toWorldVector(ray.rd)));
+    var hdr = o.body * (vec3f(1.0) - transmittance);
+    var ldr = vec3f(0.0);
+    var result: Shaded;
+    if (exit.found) {
+        // looking up at the surface from below
+        let pS = ray.ro + ray.rd * exit.t;
+        let nW = toWorldNormal(levelSetNormal(pS, -ray.rd));
+        let out = refract(rdW, -nW, o.ior);
+        if (dot(out, out) < 1e-6) {
+            // total internal reflection: a mirror of the liquid below the surface
+#ifdef LIQUID_SCENE_COLOR
+            let reflL = normalize((uniform.liquid_modelInv * vec4f(reflect(rdW, -nW), 0.0)).xyz);
+            let tR = boxExit(pS, reflL, boxSize);
+            let t2 = exp(-o.extinction * tR * length(toWorldVector(reflL)));
+            let uvR = screenUvOf(toWorldPoint(pS + reflL * tR), toWorldPoint(pS), uvFrag);
+            hdr += o.body * (vec3f(1.0) - t2) * transmittance;
+            ldr = sceneColorAt(uvR, lod) * t2 * transmittance;
+#else
+            hdr += o.body * transmittance;
+#endif
+        } else {
+            let f = schlick(clamp(dot(normalize(out), nW), 0.0, 1.0), o.ior);
+            hdr += (environment(normalize(out), o.roughness) * (1.0 - f) + o.body * f) * transmittance;
+        }
+        result.depthT = exit.t;
+    } else {
+        // the ray leaves the liquid through a box face or reaches opaque geometry
+#ifdef LIQUID_SCENE_COLOR
+        ldr = sceneColorAt(uvFrag, lod) * transmittance;
+#else
+        hdr += environment(rdW, o.roughness) * transmittance;
+#endif
+        result.depthT = span.tEnd - 1e-4 * max(span.tEnd, 1.0);
+    }
+    result.color = toneMap(hdr) + ldr;
+    return result;
+}
+
+#ifdef LIQUID_DEBUG
+struct DebugOverlay {
+    shown: bool,
+    color: vec3f,
+    t: f32,
+}
+
+// The slice is drawn over the liquid (it is what a debug view is for): the pressure slice where
+// there is liquid plus the zero contour, the level-set slice everywhere.
+fn debugOverlay(ray: Ray, span: BoxSpan, boxSize: vec3f) -> DebugOverlay {
+    var o: DebugOverlay;
+    o.shown = false;
+    o.color = vec3f(0.0);
+    o.t = 0.0;
+    if (uniform.liquid_debug.x < 0.5) {
+        return o;
+    }
+    let axis = i32(uniform.liquid_debug.y);
+    let planePos = clamp(uniform.liquid_debug.z, 0.0, 1.0) * boxSize[axis];
+    if (abs(ray.rd[axis]) > 1e-7) {
+        let tP = (planePos - ray.ro[axis]) / ray.rd[axis];
+        if (tP >= span.tStart && tP <= span.tEnd) {
+            let pP = ray.ro + ray.rd * tP;
+            let pressureMode = uniform.liquid_debug.x < 1.5;
+            if (!pressureMode || sampleLevelSet(pP) < 0.25 * uniform.liquid_cellSize) {
+                o.shown = true;
+                o.color = debugSliceColor(pP);
+                o.t = tP;
+            }
+        }
+    }
+    return o;
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
 
 @fragment
 fn fragmentMain(input: FragmentInput) -> FragmentOutput {
     var output: FragmentOutput;
-
-    let h = uniform.liquid_cellSize;
-    let boxSize = uniform.liquid_dims * h;
-    let refractionStrength = uniform.liquid_optics.x;
-    let reflectionStrength = uniform.liquid_optics.y;
-    let roughness = clamp(uniform.liquid_optics.z, 0.0, 1.0);
-    let ior = max(uniform.liquid_optics.w, 1.0001);
-
-    // ---- view ray in the box's local frame -------------------------------------------------
-    var ro: vec3f;
-    var rd: vec3f;
-    if (uniform.camera_params.w > 0.5) {
-        // orthographic: parallel rays along the camera's forward axis, starting on its plane
-        let fwdW = -normalize(uniform.matrix_viewInverse[2].xyz);
-        let rdU = (uniform.liquid_modelInv * vec4f(fwdW, 0.0)).xyz;
-        let depthToFrag = dot(toWorldPoint(vLocalPos) - uniform.view_position, fwdW);
-        ro = vLocalPos - rdU * depthToFrag;
-        rd = normalize(rdU);
-    } else {
-        ro = (uniform.liquid_modelInv * vec4f(uniform.view_position, 1.0)).xyz;
-        rd = normalize(vLocalPos - ro);
-    }
-
-    // ---- ray / box slabs --------------------------------------------------------------------
-    let rds = select(rd, vec3f(1e-8), abs(rd) < vec3f(1e-8));
-    let inv = 1.0 / rds;
-    let tA = (vec3f(0.0) - ro) * inv;
-    let tB = (boxSize - ro) * inv;
-    let tMinV = min(tA, tB);
-    let tMaxV = max(tA, tB);
-    let tEnter = max(max(tMinV.x, tMinV.y), tMinV.z);
-    let tExit = min(min(tMaxV.x, tMaxV.y), tMaxV.z);
-    let tStart = max(tEnter, 0.0);
-    var tEnd = tExit;
-
-    // view depth along the ray is affine in t: depth(t) = d0 + t * d1
-    let d0 = viewDepth(toWorldPoint(ro));
-    let d1 = -(uniform.matrix_view * vec4f(toWorldVector(rd), 0.0)).z;
+    let boxSize = uniform.liquid_dims * uniform.liquid_cellSize;
+    let ray = viewRayLocal();
     let uvFrag = pcPosition.xy * uniform.screen_size.zw;
-
 #ifdef LIQUID_SCENE_DEPTH
-    let sceneDepthHere = getLinearScreenDepth(uvFrag);
-    if (d1 > 1e-6) {
-        tEnd = min(tEnd, (sceneDepthHere - d0) / d1);
-    }
+    let sceneDepth = getLinearScreenDepth(uvFrag);
+#else
+    let sceneDepth = 3.0e38;
 #endif
-
-    if (!(tEnd > tStart)) {
+    let span = clipToBox(ray, boxSize, sceneDepth);
+    if (!(span.tEnd > span.tStart)) {
         discard;
     }
 
-    // ---- find the liquid surface ------------------------------------------------------------
-    let minStep = 0.25 * h;
-    var hit = false;
-    var underwater = false;
-    var tHit = 0.0;
-    var nL = -rd;
-
-    let phiStart = sampleLevelSet(ro + rd * tStart);
-    if (phiStart < 0.0) {
-        if (tEnter > 0.0) {
-            // the ray enters through a box face the liquid touches: that face is the surface
-            hit = true;
-            tHit = tStart;
-            var axis = 0;
-            if (tMinV.y >= tMinV.x && tMinV.y >= tMinV.z) {
-                axis = 1;
-            } else if (tMinV.z >= tMinV.x && tMinV.z >= tMinV.y) {
-                axis = 2;
-            }
-            nL = vec3f(0.0);
-            nL[axis] = -sign(rd[axis]);
-        } else {
-            underwater = true;
-        }
-    } else {
-        var tPrev = tStart;
-        var phiPrev = phiStart;
-        for (var i = 0; i < MAX_TRACE_STEPS; i++) {
-            let t = min(tPrev + max(phiPrev * 0.9, minStep), tEnd);
-            let phi = sampleLevelSet(ro + rd * t);
-            if (phi < 0.0) {
-                tHit = refineCrossing(ro, rd, tPrev, t, phiPrev, phi);
-                hit = true;
-                break;
-            }
-            if (t >= tEnd) {
-                break;
-            }
-            tPrev = t;
-            phiPrev = phi;
-        }
-        if (hit) {
-            nL = levelSetNormal(ro + rd * tHit, -rd);
-        }
-    }
-
+    let hit = findSurface(ray, span);
+    let o = currentOptics();
     var color = vec3f(0.0);
-    var depthT = tHit;
-    var visible = hit || underwater;
-
-    let rdW = normalize(toWorldVector(rd));
-    let extinction = max(uniform.liquid_absorption, vec3f(0.0));
-    let body = uniform.liquid_color * bodyLight();
-    let lod = roughness * 4.0;
-
-    if (hit) {
-        // ---- seen from the air: reflection + refraction + absorption ------------------------
-        let pHit = ro + rd * tHit;
-        let worldHit = toWorldPoint(pHit);
-        let nW = toWorldNormal(nL);
-        let v = -rdW;
-        let cosV = clamp(dot(nW, v), 0.0, 1.0);
-        let fresnel = clamp(schlick(cosV, ior) * reflectionStrength, 0.0, 1.0);
-
-        let reflW = reflect(rdW, nW);
-        var reflected = environment(reflW, roughness);
-        let specular = sunSpecular(nW, v, roughness) * schlick(cosV, ior) * reflectionStrength;
-
-        // refracted direction (in world space, so a non-uniform scale of the box does not change
-        // the angles), bent by the refraction strength, then back to the box frame
-        var refrW = refract(rdW, nW, 1.0 / ior);
-        if (dot(refrW, refrW) < 1e-6) {
-            refrW = rdW;
-        }
-        let dIn = normalize((uniform.liquid_modelInv * vec4f(normalize(mix(rdW, refrW, refractionStrength)), 0.0)).xyz);
-
-        // how far the refracted ray may go: box exit, and the opaque scene (as a plane facing
-        // the camera at this pixel's scene depth)
-        var tLimit = boxExit(pHit, dIn, boxSize);
-#ifdef LIQUID_SCENE_DEPTH
-        let e1 = -(uniform.matrix_view * vec4f(toWorldVector(dIn), 0.0)).z;
-        if (e1 > 1e-6) {
-            tLimit = min(tLimit, max((sceneDepthHere - viewDepth(worldHit)) / e1, 0.0));
-        }
-#endif
-        let path = pathInLiquid(pHit, dIn, tLimit, true);
-        let pathW = path * length(toWorldVector(dIn));
-        let transmittance = exp(-extinction * pathW);
-
-        var ldr = vec3f(0.0);
-#if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
-        // reflections of the scene where the screen has them, the environment elsewhere
-        let ssr = screenSpaceReflection(worldHit, reflW, uvFrag, lod);
-        reflected *= 1.0 - ssr.a;
-        ldr += ssr.rgb * (ssr.a * fresnel);
-#endif
-        var hdr = reflected * fresnel + specular + body * (vec3f(1.0) - transmittance) * (1.0 - fresnel);
-
-#ifdef LIQUID_SCENE_COLOR
-        // where the refracted ray ends up on screen
-        var uv = screenUvOf(toWorldPoint(pHit + dIn * tLimit), worldHit, uvFrag);
-#ifdef LIQUID_SCENE_DEPTH
-        // never pick up geometry that is in front of the liquid
-        if (getLinearScreenDepth(uv) < viewDepth(worldHit)) {
-            uv = uvFrag;
-        }
-#endif
-        ldr += sceneColorAt(uv, lod) * transmittance * (1.0 - fresnel);
-#else
-        hdr += environment(normalize(toWorldVector(dIn)), roughness) * transmittance * (1.0 - fresnel);
-#endif
-        color = toneMap(hdr) + ldr;
-    } else if (underwater) {
-        // ---- camera inside the liquid: absorption towards the surface or what is behind -----
-        var tPrev = tStart;
-        var phiPrev = phiStart;
-        var found = false;
-        var tS = tEnd;
-        for (var i = 0; i < MAX_TRACE_STEPS; i++) {
-            let t = min(tPrev + max(-phiPrev * 0.9, minStep), tEnd);
-            let phi = sampleLevelSet(ro + rd * t);
-            if (phi >= 0.0) {
-                tS = refineCrossing(ro, rd, tPrev, t, phiPrev, phi);
-                found = true;
-                break;
-            }
-            if (t >= tEnd) {
-                break;
-            }
-            tPrev = t;
-            phiPrev = phi;
-        }
-        let pathW = (tS - tStart) * length(toWorldVector(rd));
-        let transmittance = exp(-extinction * pathW);
-        var hdr = body * (vec3f(1.0) - transmittance);
-        var ldr = vec3f(0.0);
-        if (found) {
-            // looking up at the surface from below: Snell's window, total internal reflection
-            let pS = ro + rd * tS;
-            let nAir = levelSetNormal(pS, -rd);
-            let nW = toWorldNormal(nAir);
-            let out = refract(rdW, -nW, ior);
-            if (dot(out, out) < 1e-6) {
-                // total internal reflection: a mirror of the liquid below the surface
-#ifdef LIQUID_SCENE_COLOR
-                let reflL = normalize((uniform.liquid_modelInv * vec4f(reflect(rdW, -nW), 0.0)).xyz);
-                let tR = boxExit(pS, reflL, boxSize);
-                let t2 = exp(-extinction * tR * length(toWorldVector(reflL)));
-                let uvR = screenUvOf(toWorldPoint(pS + reflL * tR), toWorldPoint(pS), uvFrag);
-                hdr += body * (vec3f(1.0) - t2) * transmittance;
-                ldr = sceneColorAt(uvR, lod) * t2 * transmittance;
-#else
-                hdr += body * transmittance;
-#endif
-            } else {
-                let f = schlick(clamp(dot(normalize(out), nW), 0.0, 1.0), ior);
-                hdr += (environment(normalize(out), roughness) * (1.0 - f) + body * f) * transmittance;
-            }
-            depthT = tS;
-        } else {
-            // the ray leaves the liquid through a box face or reaches opaque geometry
-#ifdef LIQUID_SCENE_COLOR
-            ldr = sceneColorAt(uvFrag, lod) * transmittance;
-#else
-            hdr += environment(rdW, roughness) * transmittance;
-#endif
-            depthT = tEnd - 1e-4 * max(tEnd, 1.0);
-        }
-        color = toneMap(hdr) + ldr;
+    var depthT = hit.t;
+    var visible = hit.kind != HIT_NONE;
+    if (hit.kind == HIT_FROM_AIR) {
+        color = shadeFromAir(ray, hit, boxSize, o, uvFrag, sceneDepth);
+    } else if (hit.kind == HIT_UNDERWATER) {
+        let under = shadeUnderwater(ray, span, boxSize, o, uvFrag);
+        color = under.color;
+        depthT = under.depthT;
     }
-
     var outColor = gammaCorrectOutput(color);
 
 #ifdef LIQUID_DEBUG
-    if (uniform.liquid_debug.x > 0.5) {
-        // The slice is drawn over the liquid (it is what a debug view is for): the pressure slice
-        // where there is liquid plus the zero contour, the level-set slice everywhere.
-        let axis = i32(uniform.liquid_debug.y);
-        let planePos = clamp(uniform.liquid_debug.z, 0.0, 1.0) * boxSize[axis];
-        if (abs(rd[axis]) > 1e-7) {
-            let tP = (planePos - ro[axis]) / rd[axis];
-            if (tP >= tStart && tP <= tEnd) {
-                let pP = ro + rd * tP;
-                let phiP = sampleLevelSet(pP);
-                let pressureMode = uniform.liquid_debug.x < 1.5;
-                if (!pressureMode || phiP < 0.25 * h) {
-                    outColor = debugSliceColor(pP);
-                    depthT = tP;
-                    visible = true;
-                }
-            }
-        }
+    let slice = debugOverlay(ray, span, boxSize);
+    if (slice.shown) {
+        outColor = slice.color;
+        depthT = slice.t;
+        visible = true;
     }
 #endif
 
     if (!visible) {
         discard;
     }
-
     outColor = mix(outColor, uniform.liquid_tint.rgb, clamp(uniform.liquid_tint.a, 0.0, 1.0));
     output.color = vec4f(outColor, 1.0);
-    output.fragDepth = clipDepth(toWorldPoint(ro + rd * depthT));
+    output.fragDepth = clipDepth(toWorldPoint(ray.ro + ray.rd * depthT));
     return output;
 }

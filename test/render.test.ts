@@ -333,6 +333,55 @@ describe('liquid surface renderer (browser, WebGPU)', () => {
   });
 });
 
+/** WCAG 2 contrast ratio of two CSS colours 'rgb(r, g, b)' / 'rgba(r, g, b, a)' (alpha ignored). */
+function contrastRatio(a: number[], b: number[]): number {
+  const lin = (c: number) => { const s = c / 255; return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+  const lum = (c: number[]) => 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+describe('render demo key hints', () => {
+  it('are readable over the light sky: WCAG contrast >= 4.5 against what is really behind them', async () => {
+    await buildDemo();
+    const server = await startStaticServer(SITE);
+    const browser = await launchBrowser();
+    try {
+      const p = await openPage(browser, server.url('/render-demo/'), { width: WIDTH, height: HEIGHT });
+      await p.page.waitForFunction(() => (window as any).liquid?.frame >= 3, undefined, { timeout: 90_000 });
+      const hud = await p.page.evaluate(() => {
+        const el = document.getElementById('hud')!;
+        const r = el.getBoundingClientRect();
+        const cs = getComputedStyle(el);
+        return { color: cs.color, background: cs.backgroundColor, rect: { x0: r.left, y0: r.top, x1: r.right, y1: r.bottom } };
+      });
+      const rgba = (css: string) => (css.match(/[\d.]+/g) ?? []).map(Number);
+      const fg = rgba(hud.color);
+      const bg = rgba(hud.background);
+      // the canvas behind the panel: hide the panel and read the pixels it covers
+      await p.page.evaluate(() => { document.getElementById('hud')!.style.visibility = 'hidden'; });
+      const behind = decodePng(await p.screenshot('render-hud-behind.png'));
+      await p.page.evaluate(() => { document.getElementById('hud')!.style.visibility = ''; });
+      let worst = Infinity;
+      for (let y = Math.ceil(hud.rect.y0); y < Math.floor(hud.rect.y1); y += 2) {
+        for (let x = Math.ceil(hud.rect.x0); x < Math.floor(hud.rect.x1); x += 2) {
+          const c = pixel(behind, x, y);
+          // the panel's background composited over the canvas (alpha blending)
+          const a = bg[3] ?? 1;
+          const composite = [0, 1, 2].map((k) => bg[k] * a + c[k] * (1 - a));
+          worst = Math.min(worst, contrastRatio(fg, composite));
+        }
+      }
+      console.log(`render demo key hints: worst contrast ${worst.toFixed(2)} (text ${hud.color} on ${hud.background})`);
+      expect(worst).toBeGreaterThanOrEqual(4.5);
+      await p.screenshot('render-hud.png');
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+});
+
 describe('render demo without WebGPU', () => {
   it('shows a clear message instead of a blank canvas', async () => {
     await buildDemo();

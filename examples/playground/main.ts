@@ -74,7 +74,19 @@ if (ex) {
   });
   mouse.on(pc.EVENT_MOUSEUP, () => { dragged = null; orbit.enabled = true; });
 
-  // Tilting with keys, about the tank's centre.
+  // Tilting with keys, about the tank's centre; the tank then rests on its lowest corner (a tank
+  // tilted about its centre alone would push that corner through the floor).
+  const basis = [new pc.Vec3(), new pc.Vec3(), new pc.Vec3()];
+  const restOnFloor = (e: pc.Entity) => {
+    const q = e.getLocalRotation();
+    q.transformVector(pc.Vec3.RIGHT, basis[0]);
+    q.transformVector(pc.Vec3.UP, basis[1]);
+    q.transformVector(pc.Vec3.BACK, basis[2]);
+    // the corners are the centre +-0.5 along each rotated axis: the lowest is this far below it
+    const drop = 0.5 * (Math.abs(basis[0].y) + Math.abs(basis[1].y) + Math.abs(basis[2].y));
+    const p = e.getLocalPosition();
+    e.setLocalPosition(p.x, drop, p.z);
+  };
   let tiltX = 0, tiltZ = 0;
   const kb = app.keyboard!;
   app.on('update', (dt: number) => {
@@ -86,9 +98,17 @@ if (ex) {
     if (kb.wasPressed(pc.KEY_SPACE)) { tiltX = 0; tiltZ = 0; }
     if (kb.wasPressed(pc.KEY_R)) liquid.resetLiquid();
     pivot.setLocalEulerAngles(tiltX, 0, tiltZ);
+    restOnFloor(pivot);
   });
   (window as unknown as { playground: unknown }).playground = {
     tilt: (x: number, z: number) => { tiltX = x; tiltZ = z; },
+    /** World-space y of the tank's 8 corners (the floor is at y = 0). */
+    cornerHeights: () => {
+      const m = tank.getWorldTransform();
+      const ys: number[] = [];
+      for (let i = 0; i < 8; i++) ys.push(m.transformPoint(new pc.Vec3(i & 1, (i >> 1) & 1, (i >> 2) & 1)).y);
+      return ys;
+    },
     moveObstacle: (i: number, x: number, y: number, z: number) => draggable[i].setLocalPosition(x, y, z),
   };
 }

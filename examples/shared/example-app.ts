@@ -98,10 +98,18 @@ function checkerTexture(device: pc.GraphicsDevice): pc.Texture {
   return tex;
 }
 
-/** A transparent-looking tank outline: 12 thin edges around [0, size]. */
+/**
+ * A transparent-looking tank outline: 12 thin edges around [0, size]. The edges lie exactly on the
+ * liquid's box, where refracted rays leave the liquid, so they are drawn in the transparent pass
+ * (opaque-looking, alpha 1): that keeps them out of the scene colour and depth grabs the liquid
+ * refracts, which would otherwise show them as dark seams across the water.
+ */
 export function addTankEdges(parent: pc.Entity, size: pc.Vec3): void {
   const m = new pc.StandardMaterial();
   m.diffuse = new pc.Color(0.2, 0.22, 0.25);
+  m.blendType = pc.BLEND_NORMAL;
+  m.opacity = 1;
+  m.depthWrite = true;
   m.update();
   const t = 0.008;
   const edges: [number, number, number, number, number, number][] = [];
