@@ -65,7 +65,7 @@ afterAll(async () => {
 describe('the PlayCanvas Editor bundle', () => {
   it('dist/editor/latent-liquid.mjs is one ES module whose script carries the @attribute JSDoc and runs', async () => {
     const source = readFileSync(join(ROOT, 'dist/editor/latent-liquid.mjs'), 'utf8');
-    for (const tag of ['static scriptName = \'liquidVolume\'', '@attribute', '@range [1, 16]', "@type {'jacobi' | 'latent'}", '@resource binary']) {
+    for (const tag of ['static scriptName = \'liquidVolume\'', '@attribute', '@range [1, 64]', "@type {'jacobi' | 'latent'}", '@resource binary']) {
       expect(source).toContain(tag);
     }
     const editorDir = mkdtempSync(join(tmpdir(), 'editor-bundle-'));
