@@ -28,6 +28,20 @@ afterAll(async () => {
   await server?.close();
 });
 
+/**
+ * Says where a failed page was: its progress log if it has one (only the bench page does; a
+ * missing element is not waited for), its last console lines and its errors. Never throws, so
+ * the test's own failure is what gets reported.
+ */
+async function reportFailure(page: TestPage, name: string): Promise<void> {
+  let log: string | null = null;
+  try {
+    const element = await page.page.$('#log');
+    log = element ? await element.textContent() : null;
+  } catch { /* the page is gone */ }
+  console.error(`${name} page failed.${log !== null ? `\nprogress log:\n${log}` : ''}\nconsole:\n${page.logs.slice(-40).join('\n')}\nerrors: ${page.errors.join('\n')}`);
+}
+
 async function waitFor(page: TestPage, predicate: string, timeout: number): Promise<void> {
   await page.page.waitForFunction(predicate, undefined, { timeout, polling: 250 });
 }
@@ -90,8 +104,7 @@ describe('example pages', () => {
       expect(Math.abs(stats.drift)).toBeLessThan(0.01);
       expect(page.errors).toEqual([]);
     } catch (e) {
-      // The page's own progress log says where it was.
-      console.error(`bench page log:\n${await page.page.textContent('#log')}\nerrors: ${page.errors.join('\n')}`);
+      await reportFailure(page, 'playground');
       throw e;
     } finally {
       await page.page.close();
@@ -114,8 +127,7 @@ describe('example pages', () => {
       await page.screenshot('example-tuning.png');
       expect(page.errors).toEqual([]);
     } catch (e) {
-      // The page's own progress log says where it was.
-      console.error(`bench page log:\n${await page.page.textContent('#log')}\nerrors: ${page.errors.join('\n')}`);
+      await reportFailure(page, 'tuning');
       throw e;
     } finally {
       await page.page.close();
@@ -132,8 +144,7 @@ describe('example pages', () => {
       expect(json.results[0].jacobi['50'].divergenceL2).toBeLessThan(json.results[0].jacobi['20'].divergenceL2);
       expect(page.errors).toEqual([]);
     } catch (e) {
-      // The page's own progress log says where it was.
-      console.error(`bench page log:\n${await page.page.textContent('#log')}\nerrors: ${page.errors.join('\n')}`);
+      await reportFailure(page, 'bench');
       throw e;
     } finally {
       await page.page.close();

@@ -303,7 +303,14 @@ describe('fallbacks', () => {
     expect(await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { onWarning: (m) => warnings.push(m) })).toBeNull();
     expect(warnings[0]).toMatch(/model directory \/nonexistent\/model does not exist/);
     expect(warnings[1]).toMatch(/the scene's grid is \[20, 20, 20\]/);
-    await solver.step();
+    expect(warnings).toHaveLength(2);
+    // Jacobi only: the classical stage is the solver's pressure stage and the steps solve.
+    expect(solver.pressureStage).toBe(solver.classicalStage);
+    expect(solver.pressureStage).toBeInstanceOf(JacobiPressureStage);
+    for (let f = 0; f < 3; f++) {
+      await solver.step();
+      expect(solver.lastPressureMode).toBe('solve');
+    }
   }, 60_000);
 
   it('NaN in a prediction: rejected on the GPU, a full solve runs instead, the liquid stays finite, reported once', async () => {
