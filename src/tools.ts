@@ -1,7 +1,7 @@
 /**
  * What tools build on beyond the public API (src/index.ts): the CLI, the benchmark, dataset
  * generation and the tests. GPU buffers and kernels, readback counting, GPU timers, random
- * scenes, the CPU PCG solve and its pressure stage. Node users get it with `latent-liquid/node`.
+ * scenes, the CPU PCG solve and its pressure stage, ORT session counts. Node users get it with `latent-liquid/node`.
  */
 export { cellCentredVelocity, checkDeviceLimits } from './solver/liquid-solver';
 export { LiquidFields } from './solver/liquid-fields';
@@ -12,3 +12,4 @@ export { randomScene, seededRandom, RANDOM_SCENE_KINDS } from './scene/random-sc
 export { PcgPressureStage } from './solver/pcg-pressure-stage';
 export { solvePressurePcg } from './solver/pcg-cpu';
 export type { PcgResult } from './solver/pcg-cpu';
+export { ortSessionCounts } from './latent/ort-session';
