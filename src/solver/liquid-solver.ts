@@ -502,7 +502,7 @@ export class LiquidSolver {
    */
   async readMetrics(): Promise<FrameMetrics> {
     const last = this.lastFrame;
-    if (!last || !last.metricsPending) {
+    if (!last?.metricsPending) {
       throw new Error('LiquidSolver.readMetrics: set collectMetrics = true before step() to collect metrics');
     }
     last.metricsPending = false;
