@@ -434,255 +434,347 @@ fn debugSliceColor(p: vec3f) -> vec3f {
 #endif
 
 // ---------------------------------------------------------------------------------------------
+// The pixel's ray: view ray, box span, surface
+// ---------------------------------------------------------------------------------------------
+
+// A view ray in the box's local frame, with what shading needs about it.
+struct PixelRay {
+    ro: vec3f,
+    rd: vec3f,
+    // rd in world space (normalized)
+    rdW: vec3f,
+    // the fragment's screen uv
+    uvFrag: vec2f,
+    // linear depth of the opaque scene at this pixel (only with LIQUID_SCENE_DEPTH)
+    sceneDepth: f32,
+}
+
+// The view ray through the box point `localPos`: from the eye, or (orthographic cameras)
+// parallel to the camera's forward axis from its plane.
+fn pixelRay(localPos: vec3f, fragCoord: vec2f) -> PixelRay {
+    var ray: PixelRay;
+    if (uniform.camera_params.w > 0.5) {
+        let fwdW = -normalize(uniform.matrix_viewInverse[2].xyz);
+        let rdU = (uniform.liquid_modelInv * vec4f(fwdW, 0.0)).xyz;
+        let depthToFrag = dot(toWorldPoint(localPos) - uniform.view_position, fwdW);
+        ray.ro = localPos - rdU * depthToFrag;
+        ray.rd = normalize(rdU);
+    } else {
+        ray.ro = (uniform.liquid_modelInv * vec4f(uniform.view_position, 1.0)).xyz;
+        ray.rd = normalize(localPos - ray.ro);
+    }
+    ray.rdW = normalize(toWorldVector(ray.rd));
+    ray.uvFrag = fragCoord * uniform.screen_size.zw;
+    ray.sceneDepth = 0.0;
+#ifdef LIQUID_SCENE_DEPTH
+    ray.sceneDepth = getLinearScreenDepth(ray.uvFrag);
+#endif
+    return ray;
+}
+
+// The part of the ray inside the box and in front of the opaque scene.
+struct BoxSpan {
+    // where the ray enters the box's slabs (negative: the eye is inside the box)
+    tEnter: f32,
+    tStart: f32,
+    tEnd: f32,
+    // per-axis entry distances (which face the ray enters through)
+    tMinV: vec3f,
+}
+
+fn boxSpan(ray: PixelRay, boxSize: vec3f) -> BoxSpan {
+    var span: BoxSpan;
+    let rds = select(ray.rd, vec3f(1e-8), abs(ray.rd) < vec3f(1e-8));
+    let inv = 1.0 / rds;
+    let tA = (vec3f(0.0) - ray.ro) * inv;
+    let tB = (boxSize - ray.ro) * inv;
+    span.tMinV = min(tA, tB);
+    let tMaxV = max(tA, tB);
+    span.tEnter = max(max(span.tMinV.x, span.tMinV.y), span.tMinV.z);
+    span.tStart = max(span.tEnter, 0.0);
+    span.tEnd = min(min(tMaxV.x, tMaxV.y), tMaxV.z);
+#ifdef LIQUID_SCENE_DEPTH
+    // view depth along the ray is affine in t: depth(t) = d0 + t * d1
+    let d0 = viewDepth(toWorldPoint(ray.ro));
+    let d1 = -(uniform.matrix_view * vec4f(toWorldVector(ray.rd), 0.0)).z;
+    if (d1 > 1e-6) {
+        span.tEnd = min(span.tEnd, (ray.sceneDepth - d0) / d1);
+    }
+#endif
+    return span;
+}
+
+// Where the ray meets the liquid.
+struct SurfaceHit {
+    // the ray reaches the surface from the air at t (normal in the box frame)
+    hit: bool,
+    // the ray starts inside the liquid (the camera is underwater)
+    underwater: bool,
+    t: f32,
+    normal: vec3f,
+    // the level set where the span starts
+    phiStart: f32,
+}
+
+// Sphere-traces the level set from the span's start; a ray entering the box through a face the
+// liquid touches hits that face.
+fn findSurface(ray: PixelRay, span: BoxSpan) -> SurfaceHit {
+    var s: SurfaceHit;
+    s.hit = false;
+    s.underwater = false;
+    s.t = 0.0;
+    s.normal = -ray.rd;
+    s.phiStart = sampleLevelSet(ray.ro + ray.rd * span.tStart);
+    if (s.phiStart < 0.0) {
+        if (span.tEnter > 0.0) {
+            s.hit = true;
+            s.t = span.tStart;
+            var axis = 0;
+            if (span.tMinV.y >= span.tMinV.x && span.tMinV.y >= span.tMinV.z) {
+                axis = 1;
+            } else if (span.tMinV.z >= span.tMinV.x && span.tMinV.z >= span.tMinV.y) {
+                axis = 2;
+            }
+            s.normal = vec3f(0.0);
+            s.normal[axis] = -sign(ray.rd[axis]);
+        } else {
+            s.underwater = true;
+        }
+        return s;
+    }
+    let minStep = 0.25 * uniform.liquid_cellSize;
+    var tPrev = span.tStart;
+    var phiPrev = s.phiStart;
+    for (var i = 0; i < MAX_TRACE_STEPS; i++) {
+        let t = min(tPrev + max(phiPrev * 0.9, minStep), span.tEnd);
+        let phi = sampleLevelSet(ray.ro + ray.rd * t);
+        if (phi < 0.0) {
+            s.t = refineCrossing(ray.ro, ray.rd, tPrev, t, phiPrev, phi);
+            s.hit = true;
+            break;
+        }
+        if (t >= span.tEnd) {
+            break;
+        }
+        tPrev = t;
+        phiPrev = phi;
+    }
+    if (s.hit) {
+        s.normal = levelSetNormal(ray.ro + ray.rd * s.t, -ray.rd);
+    }
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shading
+// ---------------------------------------------------------------------------------------------
+
+// The look's parameters for one pixel.
+struct Look {
+    refractionStrength: f32,
+    reflectionStrength: f32,
+    roughness: f32,
+    ior: f32,
+    extinction: vec3f,
+    // in-scattered light of the liquid body
+    body: vec3f,
+    // mip level for blurred scene colour
+    lod: f32,
+}
+
+fn currentLook() -> Look {
+    var look: Look;
+    look.refractionStrength = uniform.liquid_optics.x;
+    look.reflectionStrength = uniform.liquid_optics.y;
+    look.roughness = clamp(uniform.liquid_optics.z, 0.0, 1.0);
+    look.ior = max(uniform.liquid_optics.w, 1.0001);
+    look.extinction = max(uniform.liquid_absorption, vec3f(0.0));
+    look.body = uniform.liquid_color * bodyLight();
+    look.lod = look.roughness * 4.0;
+    return look;
+}
+
+// Seen from the air: reflection + refraction + absorption at the surface point `pHit`.
+fn shadeFromAir(ray: PixelRay, pHit: vec3f, nL: vec3f, look: Look, boxSize: vec3f) -> vec3f {
+    let worldHit = toWorldPoint(pHit);
+    let nW = toWorldNormal(nL);
+    let v = -ray.rdW;
+    let cosV = clamp(dot(nW, v), 0.0, 1.0);
+    let fresnel = clamp(schlick(cosV, look.ior) * look.reflectionStrength, 0.0, 1.0);
+
+    let reflW = reflect(ray.rdW, nW);
+    var reflected = environment(reflW, look.roughness);
+    let specular = sunSpecular(nW, v, look.roughness) * schlick(cosV, look.ior) * look.reflectionStrength;
+
+    // refracted direction (in world space, so a non-uniform scale of the box does not change
+    // the angles), bent by the refraction strength, then back to the box frame
+    var refrW = refract(ray.rdW, nW, 1.0 / look.ior);
+    if (dot(refrW, refrW) < 1e-6) {
+        refrW = ray.rdW;
+    }
+    let dIn = normalize((uniform.liquid_modelInv * vec4f(normalize(mix(ray.rdW, refrW, look.refractionStrength)), 0.0)).xyz);
+
+    // how far the refracted ray may go: box exit, and the opaque scene (as a plane facing
+    // the camera at this pixel's scene depth)
+    var tLimit = boxExit(pHit, dIn, boxSize);
+#ifdef LIQUID_SCENE_DEPTH
+    let e1 = -(uniform.matrix_view * vec4f(toWorldVector(dIn), 0.0)).z;
+    if (e1 > 1e-6) {
+        tLimit = min(tLimit, max((ray.sceneDepth - viewDepth(worldHit)) / e1, 0.0));
+    }
+#endif
+    let path = pathInLiquid(pHit, dIn, tLimit, true);
+    let pathW = path * length(toWorldVector(dIn));
+    let transmittance = exp(-look.extinction * pathW);
+
+    var ldr = vec3f(0.0);
+#if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
+    // reflections of the scene where the screen has them, the environment elsewhere
+    let ssr = screenSpaceReflection(worldHit, reflW, ray.uvFrag, look.lod);
+    reflected *= 1.0 - ssr.a;
+    ldr += ssr.rgb * (ssr.a * fresnel);
+#endif
+    var hdr = reflected * fresnel + specular + look.body * (vec3f(1.0) - transmittance) * (1.0 - fresnel);
+
+#ifdef LIQUID_SCENE_COLOR
+    // where the refracted ray ends up on screen
+    var uv = screenUvOf(toWorldPoint(pHit + dIn * tLimit), worldHit, ray.uvFrag);
+#ifdef LIQUID_SCENE_DEPTH
+    // never pick up geometry that is in front of the liquid
+    if (getLinearScreenDepth(uv) < viewDepth(worldHit)) {
+        uv = ray.uvFrag;
+    }
+#endif
+    ldr += sceneColorAt(uv, look.lod) * transmittance * (1.0 - fresnel);
+#else
+    hdr += environment(normalize(toWorldVector(dIn)), look.roughness) * transmittance * (1.0 - fresnel);
+#endif
+    return toneMap(hdr) + ldr;
+}
+
+// A shaded pixel and the ray distance its depth is written at.
+struct Shaded {
+    color: vec3f,
+    depthT: f32,
+}
+
+// The camera inside the liquid: absorption towards the surface (seen from below: Snell's
+// window, total internal reflection) or towards what is behind.
+fn shadeUnderwater(ray: PixelRay, span: BoxSpan, phiStart: f32, look: Look, boxSize: vec3f) -> Shaded {
+    let minStep = 0.25 * uniform.liquid_cellSize;
+    var tPrev = span.tStart;
+    var phiPrev = phiStart;
+    var found = false;
+    var tS = span.tEnd;
+    for (var i = 0; i < MAX_TRACE_STEPS; i++) {
+        let t = min(tPrev + max(-phiPrev * 0.9, minStep), span.tEnd);
+        let phi = sampleLevelSet(ray.ro + ray.rd * t);
+        if (phi >= 0.0) {
+            tS = refineCrossing(ray.ro, ray.rd, tPrev, t, phiPrev, phi);
+            found = true;
+            break;
+        }
+        if (t >= span.tEnd) {
+            break;
+        }
+        tPrev = t;
+        phiPrev = phi;
+    }
+    let pathW = (tS - span.tStart) * length(toWorldVector(ray.rd));
+    let transmittance = exp(-look.extinction * pathW);
+    var hdr = look.body * (vec3f(1.0) - transmittance);
+    var ldr = vec3f(0.0);
+    var depthT: f32;
+    if (found) {
+        let pS = ray.ro + ray.rd * tS;
+        let nAir = levelSetNormal(pS, -ray.rd);
+        let nW = toWorldNormal(nAir);
+        let out = refract(ray.rdW, -nW, look.ior);
+        if (dot(out, out) < 1e-6) {
+            // total internal reflection: a mirror of the liquid below the surface
+#ifdef LIQUID_SCENE_COLOR
+            let reflL = normalize((uniform.liquid_modelInv * vec4f(reflect(ray.rdW, -nW), 0.0)).xyz);
+            let tR = boxExit(pS, reflL, boxSize);
+            let t2 = exp(-look.extinction * tR * length(toWorldVector(reflL)));
+            let uvR = screenUvOf(toWorldPoint(pS + reflL * tR), toWorldPoint(pS), ray.uvFrag);
+            hdr += look.body * (vec3f(1.0) - t2) * transmittance;
+            ldr = sceneColorAt(uvR, look.lod) * t2 * transmittance;
+#else
+            hdr += look.body * transmittance;
+#endif
+        } else {
+            let f = schlick(clamp(dot(normalize(out), nW), 0.0, 1.0), look.ior);
+            hdr += (environment(normalize(out), look.roughness) * (1.0 - f) + look.body * f) * transmittance;
+        }
+        depthT = tS;
+    } else {
+        // the ray leaves the liquid through a box face or reaches opaque geometry
+#ifdef LIQUID_SCENE_COLOR
+        ldr = sceneColorAt(ray.uvFrag, look.lod) * transmittance;
+#else
+        hdr += environment(ray.rdW, look.roughness) * transmittance;
+#endif
+        depthT = span.tEnd - 1e-4 * max(span.tEnd, 1.0);
+    }
+    return Shaded(toneMap(hdr) + ldr, depthT);
+}
+
+#ifdef LIQUID_DEBUG
+// The debug slice where the ray crosses it, drawn over the liquid (it is what a debug view is
+// for): the pressure slice where there is liquid plus the zero contour, the level-set slice
+// everywhere. depthT < 0: the ray does not show the slice.
+fn debugSliceOnRay(ray: PixelRay, span: BoxSpan, boxSize: vec3f) -> Shaded {
+    var s = Shaded(vec3f(0.0), -1.0);
+    if (uniform.liquid_debug.x <= 0.5) {
+        return s;
+    }
+    let axis = i32(uniform.liquid_debug.y);
+    let planePos = clamp(uniform.liquid_debug.z, 0.0, 1.0) * boxSize[axis];
+    if (abs(ray.rd[axis]) > 1e-7) {
+        let tP = (planePos - ray.ro[axis]) / ray.rd[axis];
+        if (tP >= span.tStart && tP <= span.tEnd) {
+            let pP = ray.ro + ray.rd * tP;
+            let pressureMode = uniform.liquid_debug.x < 1.5;
+            if (!pressureMode || sampleLevelSet(pP) < 0.25 * uniform.liquid_cellSize) {
+                s = Shaded(debugSliceColor(pP), tP);
+            }
+        }
+    }
+    return s;
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
 
 @fragment
 fn fragmentMain(input: FragmentInput) -> FragmentOutput {
     var output: FragmentOutput;
-
-    let h = uniform.liquid_cellSize;
-    let boxSize = uniform.liquid_dims * h;
-    let refractionStrength = uniform.liquid_optics.x;
-    let reflectionStrength = uniform.liquid_optics.y;
-    let roughness = clamp(uniform.liquid_optics.z, 0.0, 1.0);
-    let ior = max(uniform.liquid_optics.w, 1.0001);
-
-    // ---- view ray in the box's local frame -------------------------------------------------
-    var ro: vec3f;
-    var rd: vec3f;
-    if (uniform.camera_params.w > 0.5) {
-        // orthographic: parallel rays along the camera's forward axis, starting on its plane
-        let fwdW = -normalize(uniform.matrix_viewInverse[2].xyz);
-        let rdU = (uniform.liquid_modelInv * vec4f(fwdW, 0.0)).xyz;
-        let depthToFrag = dot(toWorldPoint(vLocalPos) - uniform.view_position, fwdW);
-        ro = vLocalPos - rdU * depthToFrag;
-        rd = normalize(rdU);
-    } else {
-        ro = (uniform.liquid_modelInv * vec4f(uniform.view_position, 1.0)).xyz;
-        rd = normalize(vLocalPos - ro);
-    }
-
-    // ---- ray / box slabs --------------------------------------------------------------------
-    let rds = select(rd, vec3f(1e-8), abs(rd) < vec3f(1e-8));
-    let inv = 1.0 / rds;
-    let tA = (vec3f(0.0) - ro) * inv;
-    let tB = (boxSize - ro) * inv;
-    let tMinV = min(tA, tB);
-    let tMaxV = max(tA, tB);
-    let tEnter = max(max(tMinV.x, tMinV.y), tMinV.z);
-    let tExit = min(min(tMaxV.x, tMaxV.y), tMaxV.z);
-    let tStart = max(tEnter, 0.0);
-    var tEnd = tExit;
-
-    // view depth along the ray is affine in t: depth(t) = d0 + t * d1
-    let d0 = viewDepth(toWorldPoint(ro));
-    let d1 = -(uniform.matrix_view * vec4f(toWorldVector(rd), 0.0)).z;
-    let uvFrag = pcPosition.xy * uniform.screen_size.zw;
-
-#ifdef LIQUID_SCENE_DEPTH
-    let sceneDepthHere = getLinearScreenDepth(uvFrag);
-    if (d1 > 1e-6) {
-        tEnd = min(tEnd, (sceneDepthHere - d0) / d1);
-    }
-#endif
-
-    if (!(tEnd > tStart)) {
+    let boxSize = uniform.liquid_dims * uniform.liquid_cellSize;
+    let ray = pixelRay(vLocalPos, pcPosition.xy);
+    let span = boxSpan(ray, boxSize);
+    if (!(span.tEnd > span.tStart)) {
         discard;
     }
+    let surface = findSurface(ray, span);
+    let look = currentLook();
 
-    // ---- find the liquid surface ------------------------------------------------------------
-    let minStep = 0.25 * h;
-    var hit = false;
-    var underwater = false;
-    var tHit = 0.0;
-    var nL = -rd;
-
-    let phiStart = sampleLevelSet(ro + rd * tStart);
-    if (phiStart < 0.0) {
-        if (tEnter > 0.0) {
-            // the ray enters through a box face the liquid touches: that face is the surface
-            hit = true;
-            tHit = tStart;
-            var axis = 0;
-            if (tMinV.y >= tMinV.x && tMinV.y >= tMinV.z) {
-                axis = 1;
-            } else if (tMinV.z >= tMinV.x && tMinV.z >= tMinV.y) {
-                axis = 2;
-            }
-            nL = vec3f(0.0);
-            nL[axis] = -sign(rd[axis]);
-        } else {
-            underwater = true;
-        }
-    } else {
-        var tPrev = tStart;
-        var phiPrev = phiStart;
-        for (var i = 0; i < MAX_TRACE_STEPS; i++) {
-            let t = min(tPrev + max(phiPrev * 0.9, minStep), tEnd);
-            let phi = sampleLevelSet(ro + rd * t);
-            if (phi < 0.0) {
-                tHit = refineCrossing(ro, rd, tPrev, t, phiPrev, phi);
-                hit = true;
-                break;
-            }
-            if (t >= tEnd) {
-                break;
-            }
-            tPrev = t;
-            phiPrev = phi;
-        }
-        if (hit) {
-            nL = levelSetNormal(ro + rd * tHit, -rd);
-        }
+    var shaded = Shaded(vec3f(0.0), surface.t);
+    if (surface.hit) {
+        shaded.color = shadeFromAir(ray, ray.ro + ray.rd * surface.t, surface.normal, look, boxSize);
+    } else if (surface.underwater) {
+        shaded = shadeUnderwater(ray, span, surface.phiStart, look, boxSize);
     }
-
-    var color = vec3f(0.0);
-    var depthT = tHit;
-    var visible = hit || underwater;
-
-    let rdW = normalize(toWorldVector(rd));
-    let extinction = max(uniform.liquid_absorption, vec3f(0.0));
-    let body = uniform.liquid_color * bodyLight();
-    let lod = roughness * 4.0;
-
-    if (hit) {
-        // ---- seen from the air: reflection + refraction + absorption ------------------------
-        let pHit = ro + rd * tHit;
-        let worldHit = toWorldPoint(pHit);
-        let nW = toWorldNormal(nL);
-        let v = -rdW;
-        let cosV = clamp(dot(nW, v), 0.0, 1.0);
-        let fresnel = clamp(schlick(cosV, ior) * reflectionStrength, 0.0, 1.0);
-
-        let reflW = reflect(rdW, nW);
-        var reflected = environment(reflW, roughness);
-        let specular = sunSpecular(nW, v, roughness) * schlick(cosV, ior) * reflectionStrength;
-
-        // refracted direction (in world space, so a non-uniform scale of the box does not change
-        // the angles), bent by the refraction strength, then back to the box frame
-        var refrW = refract(rdW, nW, 1.0 / ior);
-        if (dot(refrW, refrW) < 1e-6) {
-            refrW = rdW;
-        }
-        let dIn = normalize((uniform.liquid_modelInv * vec4f(normalize(mix(rdW, refrW, refractionStrength)), 0.0)).xyz);
-
-        // how far the refracted ray may go: box exit, and the opaque scene (as a plane facing
-        // the camera at this pixel's scene depth)
-        var tLimit = boxExit(pHit, dIn, boxSize);
-#ifdef LIQUID_SCENE_DEPTH
-        let e1 = -(uniform.matrix_view * vec4f(toWorldVector(dIn), 0.0)).z;
-        if (e1 > 1e-6) {
-            tLimit = min(tLimit, max((sceneDepthHere - viewDepth(worldHit)) / e1, 0.0));
-        }
-#endif
-        let path = pathInLiquid(pHit, dIn, tLimit, true);
-        let pathW = path * length(toWorldVector(dIn));
-        let transmittance = exp(-extinction * pathW);
-
-        var ldr = vec3f(0.0);
-#if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
-        // reflections of the scene where the screen has them, the environment elsewhere
-        let ssr = screenSpaceReflection(worldHit, reflW, uvFrag, lod);
-        reflected *= 1.0 - ssr.a;
-        ldr += ssr.rgb * (ssr.a * fresnel);
-#endif
-        var hdr = reflected * fresnel + specular + body * (vec3f(1.0) - transmittance) * (1.0 - fresnel);
-
-#ifdef LIQUID_SCENE_COLOR
-        // where the refracted ray ends up on screen
-        var uv = screenUvOf(toWorldPoint(pHit + dIn * tLimit), worldHit, uvFrag);
-#ifdef LIQUID_SCENE_DEPTH
-        // never pick up geometry that is in front of the liquid
-        if (getLinearScreenDepth(uv) < viewDepth(worldHit)) {
-            uv = uvFrag;
-        }
-#endif
-        ldr += sceneColorAt(uv, lod) * transmittance * (1.0 - fresnel);
-#else
-        hdr += environment(normalize(toWorldVector(dIn)), roughness) * transmittance * (1.0 - fresnel);
-#endif
-        color = toneMap(hdr) + ldr;
-    } else if (underwater) {
-        // ---- camera inside the liquid: absorption towards the surface or what is behind -----
-        var tPrev = tStart;
-        var phiPrev = phiStart;
-        var found = false;
-        var tS = tEnd;
-        for (var i = 0; i < MAX_TRACE_STEPS; i++) {
-            let t = min(tPrev + max(-phiPrev * 0.9, minStep), tEnd);
-            let phi = sampleLevelSet(ro + rd * t);
-            if (phi >= 0.0) {
-                tS = refineCrossing(ro, rd, tPrev, t, phiPrev, phi);
-                found = true;
-                break;
-            }
-            if (t >= tEnd) {
-                break;
-            }
-            tPrev = t;
-            phiPrev = phi;
-        }
-        let pathW = (tS - tStart) * length(toWorldVector(rd));
-        let transmittance = exp(-extinction * pathW);
-        var hdr = body * (vec3f(1.0) - transmittance);
-        var ldr = vec3f(0.0);
-        if (found) {
-            // looking up at the surface from below: Snell's window, total internal reflection
-            let pS = ro + rd * tS;
-            let nAir = levelSetNormal(pS, -rd);
-            let nW = toWorldNormal(nAir);
-            let out = refract(rdW, -nW, ior);
-            if (dot(out, out) < 1e-6) {
-                // total internal reflection: a mirror of the liquid below the surface
-#ifdef LIQUID_SCENE_COLOR
-                let reflL = normalize((uniform.liquid_modelInv * vec4f(reflect(rdW, -nW), 0.0)).xyz);
-                let tR = boxExit(pS, reflL, boxSize);
-                let t2 = exp(-extinction * tR * length(toWorldVector(reflL)));
-                let uvR = screenUvOf(toWorldPoint(pS + reflL * tR), toWorldPoint(pS), uvFrag);
-                hdr += body * (vec3f(1.0) - t2) * transmittance;
-                ldr = sceneColorAt(uvR, lod) * t2 * transmittance;
-#else
-                hdr += body * transmittance;
-#endif
-            } else {
-                let f = schlick(clamp(dot(normalize(out), nW), 0.0, 1.0), ior);
-                hdr += (environment(normalize(out), roughness) * (1.0 - f) + body * f) * transmittance;
-            }
-            depthT = tS;
-        } else {
-            // the ray leaves the liquid through a box face or reaches opaque geometry
-#ifdef LIQUID_SCENE_COLOR
-            ldr = sceneColorAt(uvFrag, lod) * transmittance;
-#else
-            hdr += environment(rdW, roughness) * transmittance;
-#endif
-            depthT = tEnd - 1e-4 * max(tEnd, 1.0);
-        }
-        color = toneMap(hdr) + ldr;
-    }
-
-    var outColor = gammaCorrectOutput(color);
+    var visible = surface.hit || surface.underwater;
+    var outColor = gammaCorrectOutput(shaded.color);
 
 #ifdef LIQUID_DEBUG
-    if (uniform.liquid_debug.x > 0.5) {
-        // The slice is drawn over the liquid (it is what a debug view is for): the pressure slice
-        // where there is liquid plus the zero contour, the level-set slice everywhere.
-        let axis = i32(uniform.liquid_debug.y);
-        let planePos = clamp(uniform.liquid_debug.z, 0.0, 1.0) * boxSize[axis];
-        if (abs(rd[axis]) > 1e-7) {
-            let tP = (planePos - ro[axis]) / rd[axis];
-            if (tP >= tStart && tP <= tEnd) {
-                let pP = ro + rd * tP;
-                let phiP = sampleLevelSet(pP);
-                let pressureMode = uniform.liquid_debug.x < 1.5;
-                if (!pressureMode || phiP < 0.25 * h) {
-                    outColor = debugSliceColor(pP);
-                    depthT = tP;
-                    visible = true;
-                }
-            }
-        }
+    let slice = debugSliceOnRay(ray, span, boxSize);
+    if (slice.depthT >= 0.0) {
+        outColor = slice.color;
+        shaded.depthT = slice.depthT;
+        visible = true;
     }
 #endif
 
@@ -692,6 +784,6 @@ fn fragmentMain(input: FragmentInput) -> FragmentOutput {
 
     outColor = mix(outColor, uniform.liquid_tint.rgb, clamp(uniform.liquid_tint.a, 0.0, 1.0));
     output.color = vec4f(outColor, 1.0);
-    output.fragDepth = clipDepth(toWorldPoint(ro + rd * depthT));
+    output.fragDepth = clipDepth(toWorldPoint(ray.ro + ray.rd * shaded.depthT));
     return output;
 }
