@@ -1,5 +1,5 @@
 // packSimParams against the WGSL struct it mirrors: the layout of `SimParams` in
-// shaders/common.wgsl is computed from its declaration with WGSL's alignment rules, and every
+// shaders/solver/common.wgsl is computed from its declaration with WGSL's alignment rules, and every
 // field must sit where packSimParams writes it, with its value and type.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -34,7 +34,7 @@ function structLayout(source: string, name: string) {
 }
 
 describe('SimParams', () => {
-  const layout = structLayout(readFileSync(join(ROOT, 'shaders/common.wgsl'), 'utf8'), 'SimParams');
+  const layout = structLayout(readFileSync(join(ROOT, 'shaders/solver/common.wgsl'), 'utf8'), 'SimParams');
   const p: SimParams = {
     dims: [5, 6, 7], gravity: [0.5, -9.75, 0.25], dt: 0.0125, cellSize: 0.125, density: 998, time: 3.5, bandWidth: 0.375,
     jacobiOmega: 0.625, thetaMin: 0.0625, obstacleCount: 3, emitterCount: 4, sinkCount: 2, frame: 77, extrapolationLayers: 5, liquidShapeCount: 9,

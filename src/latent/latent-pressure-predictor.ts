@@ -1,7 +1,7 @@
-import encodeSource from '../../shaders/latent-encode.wgsl';
-import applySource from '../../shaders/latent-apply.wgsl';
-import historySource from '../../shaders/latent-history.wgsl';
-import latentCommon from '../../shaders/latent-common.wgsl';
+import encodeSource from '../../shaders/latent/latent-encode.wgsl';
+import applySource from '../../shaders/latent/latent-apply.wgsl';
+import historySource from '../../shaders/latent/latent-history.wgsl';
+import latentCommon from '../../shaders/latent/latent-common.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../gpu/compute-kernel';
 import type { GpuTimer } from '../gpu/gpu-timer';
 import { readBuffer } from '../gpu/readback';

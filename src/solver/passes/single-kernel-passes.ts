@@ -1,7 +1,7 @@
-import boundarySource from '../../../shaders/boundary.wgsl';
-import forcesSource from '../../../shaders/forces.wgsl';
-import hydrostaticSource from '../../../shaders/hydrostatic.wgsl';
-import sanitizeSource from '../../../shaders/sanitize.wgsl';
+import boundarySource from '../../../shaders/solver/boundary.wgsl';
+import forcesSource from '../../../shaders/solver/forces.wgsl';
+import hydrostaticSource from '../../../shaders/solver/hydrostatic.wgsl';
+import sanitizeSource from '../../../shaders/solver/sanitize.wgsl';
 import { dispatch, KernelFamily, workgroups3d, type BufferResource } from '../../gpu/compute-kernel';
 import type { GridLayout } from '../grid-layout';
 import type { LiquidFields } from '../liquid-fields';
@@ -24,22 +24,22 @@ function singleKernelPass<Entry extends string>(label: string, source: string, e
   };
 }
 
-/** Solid-wall and obstacle velocity boundary condition (shaders/boundary.wgsl). */
+/** Solid-wall and obstacle velocity boundary condition (shaders/solver/boundary.wgsl). */
 export type BoundaryPass = SingleKernelPass<'enforceSolidVelocity'>;
 export const createBoundaryPass = singleKernelPass('boundary', boundarySource, 'enforceSolidVelocity', 'faces',
   (f) => ({ params: f.params, shapes: f.shapes, solidPhi: f.solidLevelSet, velocity: f.velocity }));
 
-/** Body forces on the liquid (shaders/forces.wgsl). */
+/** Body forces on the liquid (shaders/solver/forces.wgsl). */
 export type ForcesPass = SingleKernelPass<'addGravity'>;
 export const createForcesPass = singleKernelPass('forces', forcesSource, 'addGravity', 'faces',
   (f) => ({ params: f.params, phi: f.levelSet, solidPhi: f.solidLevelSet, velocity: f.velocity }));
 
-/** Hydrostatic pressure from the surface and gravity (shaders/hydrostatic.wgsl). */
+/** Hydrostatic pressure from the surface and gravity (shaders/solver/hydrostatic.wgsl). */
 export type HydrostaticPass = SingleKernelPass<'hydrostaticPressure'>;
 export const createHydrostaticPass = singleKernelPass('hydrostatic', hydrostaticSource, 'hydrostaticPressure', 'cells',
   (f) => ({ params: f.params, phi: f.levelSet, solidPhi: f.solidLevelSet, hydrostatic: f.hydrostaticPressure }));
 
-/** Repairs and counts non-finite values in the state (shaders/sanitize.wgsl). */
+/** Repairs and counts non-finite values in the state (shaders/solver/sanitize.wgsl). */
 export type SanitizePass = SingleKernelPass<'sanitizeState'>;
 export const createSanitizePass = singleKernelPass('sanitize', sanitizeSource, 'sanitizeState', 'faces',
   (f) => ({ params: f.params, phi: f.levelSet, velocity: f.velocity, pressure: f.pressure, health: f.health }));
