@@ -1,5 +1,5 @@
 import * as pc from 'playcanvas';
-import type { GpuShape } from '../src/solver/shape-packing';
+import type { GpuShape } from '../src/index';
 
 /** Tag that makes a child entity an obstacle of the liquid. */
 export const OBSTACLE_TAG = 'liquid-obstacle';

@@ -3,8 +3,10 @@
  * The engine-agnostic core (solver, latent predictor) is re-exported too.
  */
 export { LiquidVolume, LiquidEmitter } from './liquid-volume.mjs';
-export { LiquidVolumeController, DEFAULT_LIQUID_SETTINGS, LIQUID_SETTING_RANGES } from './liquid-volume-controller';
-export type { LiquidVolumeSettings, LiquidStatus } from './liquid-volume-controller';
+export { LiquidVolumeController } from './liquid-volume-controller';
+export type { LiquidStatus } from './liquid-volume-controller';
+export { DEFAULT_LIQUID_SETTINGS, LIQUID_SETTING_RANGES, LIQUID_ATTRIBUTES, sanitizeSettings } from './liquid-settings';
+export type { LiquidVolumeSettings, AttributeSpec, AttributeKind, ModelAssets, LiquidPreset } from './liquid-settings';
 export { LiquidStats, Series } from './liquid-stats';
 export type { LiquidTimingSource } from './liquid-stats';
 export { StatsOverlay } from './stats-overlay';

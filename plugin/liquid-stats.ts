@@ -1,6 +1,4 @@
-import type { FrameMetrics } from '../src/solver/liquid-solver';
-import type { PassTimes } from '../src/gpu/gpu-timer';
-import type { SceneDescription } from '../src/scene/scene-description';
+import type { FrameMetrics, PassTimes, SceneDescription } from '../src/index';
 
 /** A fixed-size history of one number per frame, oldest first. */
 export class Series {

@@ -1,108 +1,26 @@
 import * as pc from 'playcanvas';
-import { LiquidSolver } from '../src/solver/liquid-solver';
-import { presetScene, scaleScene, rescaleScene, isPresetName } from '../src/scene/presets';
-import { validateScene } from '../src/scene/scene-validation';
-import type { PressureMethod, SceneDescription, Vec3 } from '../src/scene/scene-description';
-import { attachLatentPredictor } from '../src/latent/attach-latent';
-import { DEFAULT_LATENT_SCHEDULE } from '../src/latent/latent-scheduler';
-import type { LatentPressureStage } from '../src/latent/latent-pressure-stage';
-import { loadModelFiles, loadModelFromUrl, type ModelFiles } from '../src/latent/model-manifest';
-import { LiquidSurfaceRenderer, type LiquidDebugView, type Rgb } from './render';
+import { LiquidSolver, presetScene, rescaleScene, scaleScene, validateScene, type LatentPressureStage, type PresetName, type SceneDescription } from '../src/index';
+import { LiquidSurfaceRenderer } from './render';
 import { ChildShapeTracker } from './child-shape-tracker';
 import { LiquidStats } from './liquid-stats';
-
-/** Everything the liquidVolume script exposes as attributes. */
-export interface LiquidVolumeSettings {
-  preset: 'dam-break' | 'pour' | 'drop' | 'slosh' | 'rest' | 'custom';
-  /** Parsed scene JSON (from a json asset); used when preset is 'custom'. */
-  sceneJson: unknown | null;
-  /** Cells along the longest axis. */
-  resolution: number;
-  /** Metres per cell. */
-  cellSize: number;
-  solver: 'jacobi' | 'latent';
-  interval: number;
-  correctionIterations: number;
-  /** RMS divergence (1/s) above which a predicted step is solved fully; 0 = off. */
-  adaptive: number;
-  /** The classical solve: 'jacobi' (fixed iterations) or 'mgpcg' (multigrid CG to pressureTolerance). */
-  pressureMethod: PressureMethod;
-  jacobiIterations: number;
-  /** mgpcg: relative residual a solve stops at. */
-  pressureTolerance: number;
-  /** Base URL of a model set (manifest.json + .onnx), used when no model assets are given. */
-  modelUrl: string;
-  /** Model set from assets (manifest json + three binary assets), if given. */
-  modelAssets: { manifest: unknown; encoder: ArrayBuffer; lstm: ArrayBuffer; decoder: ArrayBuffer } | null;
-  /** Where onnxruntime-web's .wasm/.mjs are served ('' = next to the ORT module). */
-  ortWasmPath: string;
-  /** World gravity (m/s^2); the box's rotation turns it into the liquid's frame. */
-  gravity: Vec3;
-  color: Rgb;
-  absorption: Rgb;
-  refraction: number;
-  reflection: number;
-  roughness: number;
-  debugView: LiquidDebugView;
-  /** Read per-frame stats back from the GPU (small readbacks; off for shipping). */
-  collectStats: boolean;
-  paused: boolean;
-}
-
-/** Defaults of every setting. */
-export const DEFAULT_LIQUID_SETTINGS: Readonly<LiquidVolumeSettings> = Object.freeze({
-  preset: 'dam-break',
-  sceneJson: null,
-  resolution: 32,
-  cellSize: 1 / 32,
-  solver: 'jacobi',
-  interval: DEFAULT_LATENT_SCHEDULE.interval,
-  correctionIterations: DEFAULT_LATENT_SCHEDULE.correctionIterations,
-  adaptive: DEFAULT_LATENT_SCHEDULE.adaptiveThreshold ?? 0,
-  pressureMethod: 'jacobi',
-  jacobiIterations: 100,
-  pressureTolerance: 1e-3,
-  modelUrl: '',
-  modelAssets: null,
-  ortWasmPath: '',
-  gravity: [0, -9.81, 0] as Vec3,
-  color: [0.04, 0.3, 0.36] as Rgb,
-  absorption: [2.8, 0.8, 0.55] as Rgb,
-  refraction: 1,
-  reflection: 1,
-  roughness: 0.04,
-  debugView: 'none',
-  collectStats: false,
-  paused: false,
-});
-
-/** Numeric ranges the settings are clamped to (with a warning naming the attribute). */
-export const LIQUID_SETTING_RANGES: Record<string, [number, number]> = {
-  resolution: [8, 256],
-  cellSize: [0.001, 10],
-  interval: [1, 64],
-  correctionIterations: [0, 500],
-  adaptive: [0, 1000],
-  jacobiIterations: [1, 5000],
-  pressureTolerance: [1e-6, 0.5],
-  refraction: [0, 4],
-  reflection: [0, 2],
-  roughness: [0, 1],
-};
+import { LiquidStepper } from './liquid-stepper';
+import { LatentAttachment } from './latent-attachment';
+import {
+  changedSettings, DEFAULT_LIQUID_SETTINGS, LOOK_SETTINGS, MODEL_SETTINGS, PRESSURE_SETTINGS, REBUILD_SETTINGS,
+  sanitizeSettings, SCHEDULE_SETTINGS, type LiquidVolumeSettings,
+} from './liquid-settings';
 
 /** What the component is doing. */
 export type LiquidStatus = 'starting' | 'running' | 'unsupported' | 'error' | 'device-lost';
 
-const REBUILD_KEYS: (keyof LiquidVolumeSettings)[] = ['preset', 'sceneJson', 'resolution', 'cellSize'];
-const MODEL_KEYS: (keyof LiquidVolumeSettings)[] = ['solver', 'modelUrl', 'modelAssets', 'ortWasmPath'];
-
 /**
  * The liquid of one entity: builds the core solver from the settings on the app's own
- * GPUDevice, attaches the latent predictor, steps it once per frame without stalling the
- * frame (one step in flight at a time), feeds obstacles and emitters from child entities,
- * turns the entity's rotation into gravity in the liquid's frame, copies the level set to the
- * renderer on the GPU, and keeps stats. The PlayCanvas script (liquid-volume.mjs) is a thin
- * shell around it; code users can drive it directly.
+ * GPUDevice and rebuilds it when the grid settings change or the device comes back, applies
+ * the other settings live, and each frame turns the entity's rotation into gravity in the
+ * liquid's frame, feeds obstacles and emitters from child entities and starts a step (one in
+ * flight at a time, see LiquidStepper). The latent predictor is LatentAttachment's. The
+ * PlayCanvas script (liquid-volume.mjs) is a thin shell around it; code users can drive it
+ * directly.
  */
 export class LiquidVolumeController {
   readonly app: pc.AppBase;
@@ -123,18 +41,19 @@ export class LiquidVolumeController {
   latentUnavailable = '';
   solver: LiquidSolver | null = null;
   renderer: LiquidSurfaceRenderer | null = null;
-  latent: LatentPressureStage | null = null;
   /** Warnings go here (default console.warn); each distinct message once. */
   onWarning: (message: string) => void;
 
   private settings: LiquidVolumeSettings = { ...DEFAULT_LIQUID_SETTINGS };
+  /** The settings the solver, renderer and predictor have now (per key, see applyChanges). */
   private applied: Partial<LiquidVolumeSettings> = {};
-  private readonly tracker: ChildShapeTracker;
-  private building: Promise<void> | null = null;
   /** The grid settings of the last rebuild asked for (builds take a while; do not restart them). */
-  private requestedKey = '';
-  private stepping = false;
+  private requested: Partial<LiquidVolumeSettings> = {};
+  private readonly tracker: ChildShapeTracker;
+  private readonly stepper = new LiquidStepper();
+  private readonly model: LatentAttachment;
   private generation = 0;
+  private enabled = true;
   private readonly warned = new Set<string>();
   private readonly onLost: () => void;
   private readonly onRestored: () => void;
@@ -147,6 +66,7 @@ export class LiquidVolumeController {
     this.entity = entity;
     this.onWarning = onWarning ?? ((m) => console.warn(m));
     this.tracker = new ChildShapeTracker(entity);
+    this.model = new LatentAttachment((m) => this.warn(m));
     const device = app.graphicsDevice;
     this.onLost = () => {
       this.status = 'device-lost';
@@ -170,6 +90,11 @@ export class LiquidVolumeController {
     });
   }
 
+  /** The latent pressure stage while the predictor is attached. */
+  get latent(): LatentPressureStage | null {
+    return this.model.stage;
+  }
+
   private warn(message: string): void {
     if (this.warned.has(message)) return;
     this.warned.add(message);
@@ -188,101 +113,62 @@ export class LiquidVolumeController {
     return device.wgpu;
   }
 
-  /** Clamps numeric settings to their ranges, warning with the attribute's name. */
-  private sanitize(input: Partial<LiquidVolumeSettings>): LiquidVolumeSettings {
-    const s = { ...this.settings, ...input } as LiquidVolumeSettings & Record<string, unknown>;
-    for (const [key, [lo, hi]] of Object.entries(LIQUID_SETTING_RANGES)) {
-      const v = s[key] as number;
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        this.warn(`liquidVolume.${key} must be a number in [${lo}, ${hi}] (got ${String(v)}); using ${DEFAULT_LIQUID_SETTINGS[key as keyof LiquidVolumeSettings]}`);
-        s[key] = DEFAULT_LIQUID_SETTINGS[key as keyof LiquidVolumeSettings];
-      } else if (v < lo || v > hi) {
-        const c = Math.min(hi, Math.max(lo, v));
-        this.warn(`liquidVolume.${key} = ${v} is out of range [${lo}, ${hi}]; clamped to ${c}`);
-        s[key] = c;
-      }
-    }
-    for (const key of ['resolution', 'interval', 'correctionIterations', 'jacobiIterations']) s[key] = Math.round(s[key] as number);
-    if (s.solver !== 'jacobi' && s.solver !== 'latent') {
-      this.warn(`liquidVolume.solver must be 'jacobi' or 'latent' (got ${String(s.solver)}); using 'jacobi'`);
-      s.solver = 'jacobi';
-    }
-    if (s.preset !== 'custom' && !isPresetName(s.preset)) {
-      this.warn(`liquidVolume.preset must be one of dam-break, pour, drop, slosh, rest, custom (got ${String(s.preset)}); using 'dam-break'`);
-      s.preset = 'dam-break';
-    }
-    return s;
-  }
-
   /**
    * Applies settings; call every frame with the script's attributes (cheap when nothing
-   * changed). Grid changes rebuild the liquid, model changes reattach the predictor, the
-   * rest takes effect on the next step.
+   * changed: values are compared per setting, assets by identity). Grid changes rebuild the
+   * liquid, model changes reattach the predictor, the rest takes effect on the next step.
    */
   apply(input: Partial<LiquidVolumeSettings>): void {
     if (this.destroyed) return;
-    const s = this.sanitize(input);
-    const changed = (k: keyof LiquidVolumeSettings) => JSON.stringify(s[k]) !== JSON.stringify(this.applied[k]);
+    const s = sanitizeSettings(input, this.settings, (m) => this.warn(m));
     this.settings = s;
-    const key = JSON.stringify(REBUILD_KEYS.map((k) => s[k]));
-    if (key !== this.requestedKey) {
-      this.requestedKey = key;
+    if (changedSettings(s, this.requested, REBUILD_SETTINGS).size > 0) {
+      for (const k of REBUILD_SETTINGS) (this.requested as Record<string, unknown>)[k] = s[k];
       if (this.status !== 'unsupported') this.rebuild();
       return;
     }
     if (!this.solver) return; // building, failed, or unsupported
-    if (MODEL_KEYS.some(changed)) this.attachModel();
-    this.applyLive();
+    if (changedSettings(s, this.applied, MODEL_SETTINGS).size > 0) void this.attachModel();
+    this.applyChanges();
   }
 
-  /** Settings that change without rebuilding. */
-  private applyLive(): void {
+  /** Settings that change without rebuilding: those that differ from what is applied. */
+  private applyChanges(): void {
     const s = this.settings;
-    if (this.solver) {
-      if (this.applied.pressureMethod !== s.pressureMethod || this.applied.jacobiIterations !== s.jacobiIterations
-        || this.applied.pressureTolerance !== s.pressureTolerance) {
-        const solver = this.solver;
-        solver.configurePressure({
-          method: s.pressureMethod, iterations: s.jacobiIterations, tolerance: s.pressureMethod === 'mgpcg' ? s.pressureTolerance : undefined,
-        }).catch((e: Error) => this.warn(`latent-liquid: liquidVolume.pressureMethod '${s.pressureMethod}' cannot be used: ${e.message}`));
-      }
-      if (this.latent) {
-        this.latent.scheduler.update({
-          interval: s.interval, correctionIterations: s.correctionIterations,
-          adaptiveThreshold: s.adaptive > 0 ? s.adaptive : undefined,
-        });
-      }
+    const changed = changedSettings(s, this.applied, [...PRESSURE_SETTINGS, ...SCHEDULE_SETTINGS, ...LOOK_SETTINGS, 'collectStats']);
+    if (changed.size === 0) return;
+    const has = (keys: readonly (keyof LiquidVolumeSettings)[]) => keys.some((k) => changed.has(k));
+    const solver = this.solver;
+    if (solver && has(PRESSURE_SETTINGS)) {
+      solver.configurePressure({
+        method: s.pressureMethod, iterations: s.jacobiIterations, tolerance: s.pressureMethod === 'mgpcg' ? s.pressureTolerance : undefined,
+      }).catch((e: Error) => this.warn(`latent-liquid: liquidVolume.pressureMethod '${s.pressureMethod}' cannot be used: ${e.message}`));
     }
-    if (this.renderer) {
-      this.renderer.setLook({ color: s.color, absorption: s.absorption, refractionStrength: s.refraction, reflectionStrength: s.reflection, roughness: s.roughness });
-      this.renderer.debugView = s.debugView;
-      this.renderer.frameTintEnabled = s.debugView !== 'none';
+    if (has(SCHEDULE_SETTINGS)) this.model.updateSchedule(s);
+    const r = this.renderer;
+    if (r && has(LOOK_SETTINGS)) {
+      r.setLook({ color: s.color, absorption: s.absorption, refractionStrength: s.refraction, reflectionStrength: s.reflection, roughness: s.roughness });
+      r.debugView = s.debugView;
+      r.frameTintEnabled = s.debugView !== 'none';
     }
-    if (this.solver) this.solver.collectMetrics = s.collectStats;
-    Object.assign(this.applied, {
-      pressureMethod: s.pressureMethod, jacobiIterations: s.jacobiIterations, pressureTolerance: s.pressureTolerance, interval: s.interval, correctionIterations: s.correctionIterations, adaptive: s.adaptive,
-      color: s.color, absorption: s.absorption, refraction: s.refraction, reflection: s.reflection, roughness: s.roughness,
-      debugView: s.debugView, collectStats: s.collectStats,
-    });
+    if (solver) solver.collectMetrics = s.collectStats;
+    for (const k of changed) (this.applied as Record<string, unknown>)[k] = s[k];
   }
 
   private sceneFromSettings(): SceneDescription {
     const s = this.settings;
     if (s.preset === 'custom') {
       if (!s.sceneJson) throw new Error("liquidVolume.preset is 'custom' but no scene JSON asset is set");
-      const scene = validateScene(s.sceneJson);
-      return rescaleScene(scene, s.resolution);
+      return rescaleScene(validateScene(s.sceneJson), s.resolution);
     }
     // Presets are a 1 m tank: scale the geometry to resolution * cellSize metres.
-    return scaleScene(presetScene(s.preset, s.resolution), s.resolution * s.cellSize);
+    return scaleScene(presetScene(s.preset as PresetName, s.resolution), s.resolution * s.cellSize);
   }
 
-  /** Tears down and rebuilds solver, renderer and predictor (after the step in flight). */
+  /** Tears down and rebuilds solver, renderer and predictor (after the work in flight). */
   rebuild(): void {
     const generation = ++this.generation;
-    const previous = this.building ?? Promise.resolve();
-    this.building = previous.then(async () => {
-      await this.waitForStep();
+    void this.stepper.exclusive(async () => {
       if (generation !== this.generation || this.destroyed) return;
       this.teardown();
       const device = this.gpuDevice();
@@ -294,18 +180,21 @@ export class LiquidVolumeController {
         if (generation !== this.generation || this.destroyed) { solver.destroy(); return; }
         this.solver = solver;
         this.renderer = new LiquidSurfaceRenderer(this.app, { dims: scene.resolution, cellSize: scene.cellSize, parent: this.entity });
+        this.renderer.enabled = this.enabled;
         const camera = this.app.root.findComponents('camera')[0] as pc.CameraComponent | undefined;
         if (camera) this.renderer.attachCamera(camera);
+        const s = this.settings;
+        // What the new solver has: the scene's pressure settings; the renderer's look, the schedule and the model still to apply.
         this.applied = {
-          preset: this.settings.preset, sceneJson: this.settings.sceneJson, resolution: this.settings.resolution, cellSize: this.settings.cellSize,
+          preset: s.preset, sceneJson: s.sceneJson, resolution: s.resolution, cellSize: s.cellSize,
           pressureMethod: scene.pressure.method, jacobiIterations: scene.pressure.iterations, pressureTolerance: scene.pressure.tolerance,
         };
         this.tracker.reset();
         this.stats.reset(scene);
         this.status = 'running';
         this.message = '';
-        this.applyLive();
-        await this.attachModel();
+        this.applyChanges();
+        await this.attachModelNow(solver);
       } catch (e) {
         this.status = 'error';
         this.message = (e as Error).message;
@@ -315,47 +204,11 @@ export class LiquidVolumeController {
     });
   }
 
-  /** (Re)attaches or detaches the latent predictor per the solver setting. */
+  /** (Re)attaches or detaches the latent predictor per the settings, after the work in flight. */
   private attachModel(): Promise<void> {
-    const s = this.settings;
-    this.applied.solver = s.solver;
-    this.applied.modelUrl = s.modelUrl;
-    this.applied.modelAssets = s.modelAssets;
-    this.applied.ortWasmPath = s.ortWasmPath;
+    for (const k of MODEL_SETTINGS) (this.applied as Record<string, unknown>)[k] = this.settings[k];
     const solver = this.solver;
-    if (!solver) return Promise.resolve();
-    const run = async () => {
-      await this.waitForStep();
-      if (this.solver !== solver) return;
-      this.clearLatentUnavailable();
-      if (this.latent) {
-        solver.setPressureStage(solver.classicalStage);
-        this.latent = null;
-      }
-      if (s.solver !== 'latent') return;
-      const files = this.modelFiles();
-      if (!files) {
-        this.reportLatentUnavailable('neither model assets nor liquidVolume.modelUrl are set');
-        return;
-      }
-      this.stepping = true; // no steps while the networks load
-      try {
-        let failure = '';
-        const stage = await attachLatentPredictor(solver, files, {
-          schedule: { interval: s.interval, correctionIterations: s.correctionIterations, adaptiveThreshold: s.adaptive > 0 ? s.adaptive : undefined },
-          ort: s.ortWasmPath ? { wasmPaths: s.ortWasmPath } : {},
-          onWarning: (m) => { failure = m; this.warn(m); },
-        });
-        if (this.solver === solver) {
-          this.latent = stage;
-          if (!stage) this.reportLatentUnavailable(failure.replace(/^latent-liquid: the latent model cannot be used, solving with Jacobi only: /, '') || 'the model could not be loaded', true);
-        } else stage?.destroy();
-        this.applyLive();
-      } finally {
-        this.stepping = false;
-      }
-    };
-    return run();
+    return this.stepper.exclusive(() => (solver && this.solver === solver ? this.attachModelNow(solver) : undefined));
   }
 
   /**
@@ -374,33 +227,21 @@ export class LiquidVolumeController {
     this.latentUnavailable = '';
   }
 
-  private modelFiles(): Promise<ModelFiles> | null {
+  /** Attaches per the settings; runs inside an exclusive task (no step in flight). */
+  private async attachModelNow(solver: LiquidSolver): Promise<void> {
     const s = this.settings;
-    if (s.modelAssets) {
-      const a = s.modelAssets;
-      const bytes: Record<string, Uint8Array> = {
-        'manifest.json': new TextEncoder().encode(typeof a.manifest === 'string' ? a.manifest : JSON.stringify(a.manifest)),
-      };
-      return loadModelFiles('model assets', async (name) => {
-        if (bytes[name]) return bytes[name];
-        const key = /encoder/.test(name) ? 'encoder' : /lstm/.test(name) ? 'lstm' : /decoder/.test(name) ? 'decoder' : '';
-        const buffer = key ? (a as unknown as Record<string, ArrayBuffer>)[key] : undefined;
-        if (!buffer) throw new Error(`no asset for ${name}`);
-        return new Uint8Array(buffer);
-      });
-    }
-    if (s.modelUrl) return loadModelFromUrl(s.modelUrl);
-    return null;
-  }
-
-  private async waitForStep(): Promise<void> {
-    while (this.stepping) await new Promise((r) => setTimeout(r, 1));
+    for (const k of MODEL_SETTINGS) (this.applied as Record<string, unknown>)[k] = s[k];
+    this.clearLatentUnavailable();
+    const unavailable = await this.model.attach(solver, s, () => this.solver === solver && !this.destroyed);
+    if (unavailable && this.solver === solver) this.reportLatentUnavailable(unavailable.reason, unavailable.warned);
+    // Schedule settings changed while the model loaded apply now.
+    this.model.updateSchedule(this.settings);
   }
 
   /** Advances the liquid by one step if none is in flight; never blocks the frame. */
   update(dt: number): void {
     const solver = this.solver;
-    if (this.destroyed || !solver || this.status !== 'running' || this.settings.paused || this.stepping) return;
+    if (this.destroyed || !this.enabled || !solver || this.status !== 'running' || this.settings.paused || this.stepper.busy) return;
     if (solver.lostReason) {
       this.status = 'device-lost';
       this.message = `the GPU device was lost (${solver.lostReason}); the liquid waits for the device to be restored`;
@@ -408,25 +249,7 @@ export class LiquidVolumeController {
       return;
     }
     this.updateFrame(solver, dt);
-    this.stepping = true;
-    const started = performance.now();
-    solver.step()
-      .then(async () => {
-        const cpuSubmitMs = performance.now() - started;
-        this.copyToRenderer(solver);
-        const mode = solver.lastPressureMode ?? 'solve';
-        this.renderer?.setFrameMode(mode);
-        if (solver.collectMetrics) {
-          const metrics = await solver.readMetrics();
-          this.stats.push(metrics, performance.now() - started, cpuSubmitMs);
-        } else {
-          this.stats.pushLight(solver.frame, solver.time, mode, cpuSubmitMs);
-        }
-      })
-      .catch((e: Error) => {
-        this.warn(`latent-liquid: a simulation step failed: ${e.message}`);
-      })
-      .finally(() => { this.stepping = false; });
+    this.stepper.step(solver, this.renderer, this.stats, (e) => this.warn(`latent-liquid: a simulation step failed: ${e.message}`));
   }
 
   /** Gravity in the box frame and the child obstacles/emitters, before a step. */
@@ -442,26 +265,36 @@ export class LiquidVolumeController {
     solver.setRuntimeEmitters(shapes.emitters);
   }
 
-  private copyToRenderer(solver: LiquidSolver): void {
-    const r = this.renderer;
-    if (!r || r.destroyed) return;
-    const encoder = solver.device.createCommandEncoder({ label: 'liquidVolume.copyToRenderer' });
-    encoder.copyBufferToBuffer(solver.fields.levelSet, 0, r.getLevelSetGpuBuffer(), 0, r.byteSize);
-    if (r.debugView === 'pressure-slice') encoder.copyBufferToBuffer(solver.fields.pressure, 0, r.getPressureGpuBuffer(), 0, r.byteSize);
-    solver.device.queue.submit([encoder.finish()]);
+  /**
+   * Enables or disables the liquid (the script's enable/disable): a disabled liquid takes no
+   * steps and is hidden; enabled again, it shows and continues where it stopped.
+   */
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    if (this.renderer && !this.renderer.destroyed) this.renderer.enabled = enabled;
+  }
+
+  /** Whether the liquid is enabled (see setEnabled). */
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  /** Resolves once no step, rebuild or model load is in flight. */
+  whenIdle(): Promise<void> {
+    return this.stepper.idle();
   }
 
   /** Restarts the liquid from its initial state. */
   reset(): void {
-    void this.waitForStep().then(() => {
+    void this.stepper.exclusive(() => {
       this.solver?.reset();
-      this.latent?.reset();
+      this.model.stage?.reset();
       this.stats.reset(this.solver?.scene ?? null);
     });
   }
 
   private teardown(): void {
-    this.latent = null;
+    this.model.detach(null);
     this.solver?.destroy();
     this.solver = null;
     this.renderer?.destroy();
@@ -476,7 +309,6 @@ export class LiquidVolumeController {
     const device = this.app.graphicsDevice;
     device.off('devicelost', this.onLost);
     device.off('devicerestored', this.onRestored);
-    void this.waitForStep().then(() => this.teardown());
+    void this.stepper.exclusive(() => this.teardown());
   }
 }
-

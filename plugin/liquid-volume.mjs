@@ -49,7 +49,7 @@ export class LiquidVolume extends Script {
    *
    * @attribute
    * @title Cell Size (m)
-   * @range [0.001, 1]
+   * @range [0.001, 10]
    * @precision 4
    */
   cellSize = 0.03125;
@@ -67,7 +67,7 @@ export class LiquidVolume extends Script {
    * Latent: a full Jacobi solve every N-th frame, predictions in between (1 = never predict).
    *
    * @attribute
-   * @range [1, 16]
+   * @range [1, 64]
    * @precision 0
    * @step 1
    * @enabledif {solver === 'latent'}
@@ -78,7 +78,7 @@ export class LiquidVolume extends Script {
    * Latent: Jacobi iterations warm-started from each prediction.
    *
    * @attribute
-   * @range [0, 64]
+   * @range [0, 500]
    * @precision 0
    * @step 1
    * @enabledif {solver === 'latent'}
@@ -90,7 +90,7 @@ export class LiquidVolume extends Script {
    * and solve that frame fully from the previous pressure (decided on the GPU); 0 = off.
    *
    * @attribute
-   * @range [0, 10]
+   * @range [0, 1000]
    * @precision 3
    * @enabledif {solver === 'latent'}
    */
@@ -109,7 +109,7 @@ export class LiquidVolume extends Script {
    * Jacobi iterations of a full pressure solve.
    *
    * @attribute
-   * @range [1, 1000]
+   * @range [1, 5000]
    * @precision 0
    * @step 1
    */
@@ -208,7 +208,7 @@ export class LiquidVolume extends Script {
    * Refraction strength (1 = physical for water).
    *
    * @attribute
-   * @range [0, 2]
+   * @range [0, 4]
    * @precision 2
    */
   refraction = 1;
@@ -277,6 +277,9 @@ export class LiquidVolume extends Script {
 
   initialize() {
     this.controller = new LiquidVolumeController(this.app, this.entity);
+    // A disabled script takes no steps (PlayCanvas stops calling update) and hides the liquid.
+    this.on('enable', () => this.setLiquidEnabled(true));
+    this.on('disable', () => this.setLiquidEnabled(false));
     this.on('destroy', () => {
       this.overlay?.destroy();
       this.overlay = null;
@@ -288,7 +291,7 @@ export class LiquidVolume extends Script {
   /**
    * The controller's settings from the attributes (cheap; called every frame).
    *
-   * @returns {Partial<import('./liquid-volume-controller').LiquidVolumeSettings>}
+   * @returns {Partial<import('./liquid-settings').LiquidVolumeSettings>}
    */
   settings() {
     return {
@@ -352,6 +355,16 @@ export class LiquidVolume extends Script {
       this.overlay = null;
     }
     this.overlay?.update(controller);
+  }
+
+  /**
+   * Shows and resumes the liquid, or hides it and stops stepping (with its overlay).
+   *
+   * @param {boolean} enabled
+   */
+  setLiquidEnabled(enabled) {
+    this.controller?.setEnabled(enabled);
+    if (this.overlay) this.overlay.element.hidden = !enabled;
   }
 
   /** Restarts the liquid from its initial state. */

@@ -25,7 +25,6 @@ export class StatsOverlay {
   private readonly timePlot: HTMLCanvasElement;
   private readonly timeLabel: HTMLDivElement;
   private readonly driftPlot: HTMLCanvasElement;
-  private frames = 0;
 
   constructor(canvas: HTMLCanvasElement | { parentElement?: HTMLElement | null } | null, corner: StatsCorner = 'top-left') {
     const host = (canvas as HTMLCanvasElement | null)?.parentElement ?? document.body;
@@ -66,7 +65,6 @@ export class StatsOverlay {
 
   /** Redraws from the controller's stats (call once per frame). */
   update(controller: LiquidVolumeController): void {
-    this.frames++;
     const s = controller.stats;
     const fmt = (v: number, digits = 3) => (Number.isFinite(v) ? v.toPrecision(digits) : '-');
     const passes = Object.entries(s.ms).sort((a, b) => b[1] - a[1]).slice(0, 7)

@@ -1,11 +1,13 @@
 /**
  * latent-liquid: real-time 3D liquids on WebGPU with a learned latent-space pressure predictor.
- * Engine-agnostic core; runs on any GPUDevice (browser or Node).
+ * Engine-agnostic core; runs on any GPUDevice (browser or Node). What tools (the CLI, the
+ * benchmark, dataset generation, tests) need beyond it is in `./tools`.
  */
-export { LiquidSolver, cellCentredVelocity, checkDeviceLimits } from './solver/liquid-solver';
+export { LiquidSolver } from './solver/liquid-solver';
 export type { FrameMetrics, FieldName, LiquidSolverOptions } from './solver/liquid-solver';
+export type { PassTimes } from './gpu/gpu-timer';
+export { ShaderCompileError } from './gpu/compute-kernel';
 export { GridLayout } from './solver/grid-layout';
-export { LiquidFields } from './solver/liquid-fields';
 export { JacobiPressureStage } from './solver/jacobi-pressure-stage';
 export type { PressureStage, PressureStepContext, PressureStepResult, PressureMode } from './solver/pressure-stage';
 export type { ToleranceSolve, SolveReport, ConvergenceCriterion } from './solver/passes/pressure-jacobi-solver';
@@ -15,13 +17,6 @@ export * from './scene/scene-description';
 export { validateScene, parseScene, SceneValidationError, SCENE_LIMITS, SCENE_DEFAULTS } from './scene/scene-validation';
 export { presetScene, rescaleScene, scaleScene, PRESET_NAMES, isPresetName, PRESET_DEFAULT_RESOLUTION } from './scene/presets';
 export type { PresetName } from './scene/presets';
-export { GpuTimer } from './gpu/gpu-timer';
-export type { PassTimes } from './gpu/gpu-timer';
-export { readbackCount, readFloat32 } from './gpu/readback';
-export { KernelFamily, ShaderCompileError } from './gpu/compute-kernel';
-export { randomScene, seededRandom, RANDOM_SCENE_KINDS } from './scene/random-scene';
-export { PcgPressureStage } from './solver/pcg-pressure-stage';
-export { solvePressurePcg } from './reference/pcg';
 export { LatentPressurePredictor } from './latent/latent-pressure-predictor';
 export type { LatentCounters, PredictionForm, PredictorOptions } from './latent/latent-pressure-predictor';
 export { LatentPressureStage } from './latent/latent-pressure-stage';

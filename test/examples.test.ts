@@ -28,6 +28,20 @@ afterAll(async () => {
   await server?.close();
 });
 
+/**
+ * Says where a failed page was: its progress log if it has one (only the bench page does; a
+ * missing element is not waited for), its last console lines and its errors. Never throws, so
+ * the test's own failure is what gets reported.
+ */
+async function reportFailure(page: TestPage, name: string): Promise<void> {
+  let log: string | null = null;
+  try {
+    const element = await page.page.$('#log');
+    log = element ? await element.textContent() : null;
+  } catch { /* the page is gone */ }
+  console.error(`${name} page failed.${log !== null ? `\nprogress log:\n${log}` : ''}\nconsole:\n${page.logs.slice(-40).join('\n')}\nerrors: ${page.errors.join('\n')}`);
+}
+
 async function waitFor(page: TestPage, predicate: string, timeout: number): Promise<void> {
   await page.page.waitForFunction(predicate, undefined, { timeout, polling: 250 });
 }
@@ -116,8 +130,7 @@ describe('example pages', () => {
       await page.screenshot('example-playground-tilted.png');
       expect(page.errors).toEqual([]);
     } catch (e) {
-      // The page's own progress log says where it was.
-      console.error(`bench page log:\n${await page.page.textContent('#log')}\nerrors: ${page.errors.join('\n')}`);
+      await reportFailure(page, 'playground');
       throw e;
     } finally {
       await page.page.close();
@@ -140,8 +153,7 @@ describe('example pages', () => {
       await page.screenshot('example-tuning.png');
       expect(page.errors).toEqual([]);
     } catch (e) {
-      // The page's own progress log says where it was.
-      console.error(`bench page log:\n${await page.page.textContent('#log')}\nerrors: ${page.errors.join('\n')}`);
+      await reportFailure(page, 'tuning');
       throw e;
     } finally {
       await page.page.close();
@@ -164,8 +176,7 @@ describe('example pages', () => {
       expect(await page.page.textContent('#report')).toContain('MGPCG');
       expect(page.errors).toEqual([]);
     } catch (e) {
-      // The page's own progress log says where it was.
-      console.error(`bench page log:\n${await page.page.textContent('#log')}\nerrors: ${page.errors.join('\n')}`);
+      await reportFailure(page, 'bench');
       throw e;
     } finally {
       await page.page.close();
@@ -178,6 +189,131 @@ describe('example pages', () => {
     for (const name of ['dam-break/', 'pour/', 'playground/', 'tuning/', 'bench/']) expect(links).toContain(name);
     await page.page.close();
   });
+});
+
+/**
+ * Counts the page's GPU buffers: every createBuffer on any device, and the first destroy() of
+ * each. PlayCanvas's pool of staging and uniform memory (WebgpuDynamicBuffers) is counted apart:
+ * it grows to the peak upload of a frame and is kept for reuse by design, so it is not a leak.
+ * Unlabelled buffers are named by where they were made (the example bundles are not minified).
+ */
+const COUNT_GPU_BUFFERS = `(() => {
+  if (typeof GPUDevice === 'undefined') return;
+  const live = new Set();
+  let created = 0, pool = 0;
+  const createBuffer = GPUDevice.prototype.createBuffer;
+  GPUDevice.prototype.createBuffer = function (descriptor) {
+    const b = createBuffer.call(this, descriptor);
+    const stack = (new Error().stack || '').split('\\n').slice(2, 5).map((l) => l.trim().split(' (')[0]).join(' < ');
+    if (stack.includes('WebgpuDynamicBuffers')) { pool++; return b; }
+    b.__madeBy = stack;
+    live.add(b);
+    created++;
+    return b;
+  };
+  const destroy = GPUBuffer.prototype.destroy;
+  GPUBuffer.prototype.destroy = function () { live.delete(this); return destroy.call(this); };
+  window.gpuBuffers = {
+    get live() { return live.size; },
+    get created() { return created; },
+    get pool() { return pool; },
+    labels() { const m = {}; for (const b of live) { const k = b.label || b.__madeBy; m[k] = (m[k] || 0) + 1; } return m; },
+  };
+})();`;
+
+describe('attribute churn', () => {
+  it('50 changes of preset, resolution, solver and model on a running page: no errors, it keeps stepping, GPU buffers and ORT sessions return to their start', async () => {
+    const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW, { initScript: COUNT_GPU_BUFFERS });
+    try {
+      await waitFor(page, 'window.liquid?.status === "running" && window.liquid.frame >= 3', 180_000);
+      // Settled: no rebuild, model load or step in flight, and a few frames drawn after it.
+      const settled = () => page.page.evaluate(async () => {
+        const l = (window as any).liquid;
+        await l.component.controller.whenIdle();
+        await l.waitRendered(4);
+        await l.component.controller.whenIdle();
+        const g = (window as any).gpuBuffers;
+        return { buffers: g.live as number, created: g.created as number, sessions: l.ortSessions() as { created: number; live: number }, labels: g.labels() as Record<string, number> };
+      });
+      const start = await settled();
+      expect(start.buffers).toBeGreaterThan(10);
+      const churn = await page.page.evaluate(async () => {
+        const l = (window as any).liquid;
+        const c = l.component;
+        const models = ['../test-models/tiny-model/', '../models/latent-liquid/'];
+        const presets = ['drop', 'pour', 'slosh', 'rest', 'dam-break'];
+        const resolutions = [24, 8, 16];
+        // frames stepped during the churn (the frame count restarts with each rebuild)
+        let framesWhileChurning = 0, maxSessions = 0, last = l.frame;
+        const count = () => { if (l.frame > last) framesWhileChurning += l.frame - last; last = l.frame; };
+        for (let i = 0; i < 50; i++) {
+          const round = Math.floor(i / 4);
+          if (i % 4 === 0) c.preset = presets[round % presets.length];
+          else if (i % 4 === 1) c.resolution = resolutions[round % resolutions.length];
+          else if (i % 4 === 2) c.solver = c.solver === 'latent' ? 'jacobi' : 'latent';
+          else c.modelUrl = models[round % models.length];
+          // every few changes, let a rebuild or a model load finish, so that each path runs
+          if (i % 5 === 4) await c.controller.whenIdle();
+          await l.waitRendered(1 + (i % 3));
+          count();
+          maxSessions = Math.max(maxSessions, l.ortSessions().live);
+        }
+        // back to the start settings
+        Object.assign(c, { preset: 'dam-break', resolution: 16, solver: 'jacobi', modelUrl: '../models/latent-liquid/' });
+        return { framesWhileChurning, maxSessions };
+      });
+      await waitFor(page, 'window.liquid.status === "running" && window.liquid.component.controller.solver?.scene.resolution[0] === 16', 180_000);
+      const frame = await page.page.evaluate(() => (window as any).liquid.frame);
+      await waitFor(page, `window.liquid.frame >= ${frame + 3}`, 60_000);
+      const end = await settled();
+      const state = await page.page.evaluate(() => { const l = (window as any).liquid; return { status: l.status, message: l.message, latent: !!l.component.controller.latent }; });
+      expect(state.status, state.message).toBe('running');
+      expect(state.latent).toBe(false);
+      // the churn did rebuild, step and load models
+      expect(churn.framesWhileChurning, "frames stepped between the changes").toBeGreaterThan(0);
+      expect(end.created - start.created, 'buffers created during the churn').toBeGreaterThan(100);
+      expect(end.sessions.created - start.sessions.created, 'ORT sessions created during the churn').toBeGreaterThanOrEqual(3);
+      expect(churn.maxSessions).toBeGreaterThanOrEqual(3);
+      // nothing leaked
+      expect(end.sessions.live, 'live ORT sessions').toBe(start.sessions.live);
+      expect(end.buffers, `live GPU buffers (start ${JSON.stringify(start.labels)}, end ${JSON.stringify(end.labels)})`).toBe(start.buffers);
+      expect(page.errors).toEqual([]);
+    } catch (e) {
+      await reportFailure(page, 'dam-break (attribute churn)');
+      throw e;
+    } finally {
+      await page.page.close();
+    }
+  }, 600_000);
+});
+
+describe('enable and disable', () => {
+  it('a disabled liquidVolume takes no steps and is hidden; enabled again it shows and steps on', async () => {
+    const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW);
+    try {
+      await waitFor(page, 'window.liquid?.status === "running" && window.liquid.frame >= 3', 180_000);
+      const disabled = await page.page.evaluate(async () => {
+        const l = (window as any).liquid;
+        l.component.enabled = false;
+        await l.component.controller.whenIdle();
+        const frame = l.frame;
+        await l.waitRendered(8);
+        return { before: frame, after: l.frame, visible: l.component.controller.renderer.enabled };
+      });
+      expect(disabled.after).toBe(disabled.before);
+      expect(disabled.visible).toBe(false);
+      const enabled = await page.page.evaluate(() => {
+        const l = (window as any).liquid;
+        l.component.enabled = true;
+        return { frame: l.frame, visible: l.component.controller.renderer.enabled };
+      });
+      expect(enabled.visible).toBe(true);
+      await waitFor(page, `window.liquid.frame >= ${enabled.frame + 2}`, 60_000);
+      expect(page.errors).toEqual([]);
+    } finally {
+      await page.page.close();
+    }
+  }, 300_000);
 });
 
 describe('a lost device', () => {

@@ -15,6 +15,7 @@ import { gpuTensor } from '../src/latent/ort-session';
 import { loadModelFromDirectory } from '../src/node/model-directory';
 import { maxDiff, read, testGpu, upload } from './helpers/gpu';
 import type { LatentPressureStage } from '../src/latent/latent-pressure-stage';
+import { readFloat32File } from './helpers/files';
 
 const TINY = join(__dirname, 'fixtures', 'tiny-model');
 let device: GPUDevice;
@@ -32,11 +33,6 @@ async function solverFor(preset: string, res: number): Promise<LiquidSolver> {
   const s = await LiquidSolver.create(device, presetScene(preset, res), { timing: true });
   owned.push(s);
   return s;
-}
-
-function floats(path: string): Float32Array {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
 /**
@@ -147,8 +143,8 @@ describe('the predictor on WebGPU', () => {
       for (const c of golden.cases) {
         const [inName, input] = Object.entries(c.inputs)[0] as [string, { file: string; dims: number[] }];
         const [outName, output] = Object.entries(c.outputs)[0] as [string, { file: string; dims: number[] }];
-        const x = floats(join(TINY, 'golden', input.file));
-        const want = floats(join(TINY, 'golden', output.file));
+        const x = readFloat32File(join(TINY, 'golden', input.file));
+        const want = readFloat32File(join(TINY, 'golden', output.file));
         const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
         const inBuf = device.createBuffer({ size: x.byteLength, usage });
         const outBuf = device.createBuffer({ size: want.byteLength, usage });
@@ -303,7 +299,14 @@ describe('fallbacks', () => {
     expect(await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { onWarning: (m) => warnings.push(m) })).toBeNull();
     expect(warnings[0]).toMatch(/model directory \/nonexistent\/model does not exist/);
     expect(warnings[1]).toMatch(/the scene's grid is \[20, 20, 20\]/);
-    await solver.step();
+    expect(warnings).toHaveLength(2);
+    // Jacobi only: the classical stage is the solver's pressure stage and the steps solve.
+    expect(solver.pressureStage).toBe(solver.classicalStage);
+    expect(solver.pressureStage).toBeInstanceOf(JacobiPressureStage);
+    for (let f = 0; f < 3; f++) {
+      await solver.step();
+      expect(solver.lastPressureMode).toBe('solve');
+    }
   }, 60_000);
 
   it('NaN in a prediction: rejected on the GPU, a full solve runs instead, the liquid stays finite, reported once', async () => {

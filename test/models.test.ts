@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { readFloat32File } from './helpers/files';
 
 const root = path.resolve(__dirname, '..');
 const MAX_TOLERANCE = 1e-4;
@@ -28,11 +29,6 @@ function modelDirs(): string[] {
     }
   }
   return dirs;
-}
-
-function readF32(file: string): Float32Array {
-  const b = readFileSync(file);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>) {
@@ -99,12 +95,12 @@ for (const dir of modelDirs()) {
         const s = await session(c.net);
         const feeds: Record<string, ort.Tensor> = {};
         for (const [name, t] of Object.entries(c.inputs)) {
-          feeds[name] = new ort.Tensor('float32', readF32(path.join(dir, 'golden', t.file)), t.dims);
+          feeds[name] = new ort.Tensor('float32', readFloat32File(path.join(dir, 'golden', t.file)), t.dims);
         }
         const out = await s.run(feeds);
         for (const [name, t] of Object.entries(c.outputs)) {
           expect(out[name].dims).toEqual(t.dims);
-          const { maxAbs, maxRef } = maxAbsDiff(out[name].data as Float32Array, readF32(path.join(dir, 'golden', t.file)));
+          const { maxAbs, maxRef } = maxAbsDiff(out[name].data as Float32Array, readFloat32File(path.join(dir, 'golden', t.file)));
           expect(maxAbs, `${c.name}.${name} max abs error (max |ref| ${maxRef})`).toBeLessThanOrEqual(tol * Math.max(1, maxRef));
         }
         // Shapes promised by the contract.

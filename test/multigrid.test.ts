@@ -3,7 +3,7 @@
 // surface, the whole solve against the CPU MIC(0)-PCG, and the GPU-side convergence control.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFloat32, readUint32 } from '../src/gpu/readback';
-import { solvePressurePcg } from '../src/reference/pcg';
+import { solvePressurePcg } from '../src/tools';
 import {
   buildHierarchy, coarsestSolve, prolongAdd, restrictResidual, smooth, smoothFromZero, solveMgpcg, vcycle,
 } from '../src/reference/reference-multigrid';

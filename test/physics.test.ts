@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiquidSolver, type FrameMetrics } from '../src/solver/liquid-solver';
 import { presetScene } from '../src/scene/presets';
 import { validateScene } from '../src/scene/scene-validation';
-import { readbackCount } from '../src/gpu/readback';
+import { readbackCount } from '../src/tools';
 import { measureState } from '../src/reference/reference-diagnostics';
 import { maxDiff, read, referenceFor, runPass, testGpu, upload } from './helpers/gpu';
 

@@ -321,11 +321,33 @@ describe('liquid surface renderer (browser, WebGPU)', () => {
 
   it('destroy() frees the renderer and the scene keeps rendering', async () => {
     await reset(page);
-    await page.page.evaluate(() => {
+    const freed = await page.page.evaluate(() => {
       const l = (window as any).liquid;
-      l.renderer.destroy();
-      l.renderer.destroy(); // idempotent
+      const r = l.renderer;
+      const device = r.levelSetBuffer.device;
+      const before = {
+        buffers: device.buffers.size, storageBytes: device._vram.sb,
+        hasLevelSet: device.buffers.has(r.levelSetBuffer), gpuBuffer: !!r.levelSetBuffer.impl.buffer,
+        inScene: !!r.entity.parent, meshInstances: r.entity.render?.meshInstances?.length ?? 0,
+      };
+      r.destroy();
+      r.destroy(); // idempotent
+      return {
+        before,
+        after: {
+          destroyed: r.destroyed, buffers: device.buffers.size, storageBytes: device._vram.sb,
+          hasLevelSet: device.buffers.has(r.levelSetBuffer), gpuBuffer: !!r.levelSetBuffer.impl.buffer, inScene: !!r.entity.parent,
+        },
+        byteSize: r.byteSize,
+      };
     });
+    // before: a live level-set storage buffer and a proxy entity in the scene
+    expect(freed.before).toMatchObject({ hasLevelSet: true, gpuBuffer: true, inScene: true });
+    expect(freed.before.meshInstances).toBeGreaterThan(0);
+    // after: the storage buffer (and the pressure buffer, if the debug view made one) released, the entity gone
+    expect(freed.after).toMatchObject({ destroyed: true, hasLevelSet: false, gpuBuffer: false, inScene: false });
+    expect(freed.after.buffers).toBeLessThan(freed.before.buffers);
+    expect(freed.before.storageBytes - freed.after.storageBytes).toBeGreaterThanOrEqual(freed.byteSize);
     const f0: number = await page.page.evaluate(() => (window as any).liquid.frame);
     await waitFrames(page, 3);
     expect(await page.page.evaluate(() => (window as any).liquid.frame)).toBeGreaterThanOrEqual(f0 + 3);

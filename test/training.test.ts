@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFloat32File } from './helpers/files';
 
 const root = path.resolve(__dirname, '..');
 const PYTHON = '/usr/bin/python3';
@@ -37,11 +38,6 @@ function pipeline(data: string, out: string, extra: string[] = []) {
 
 function sha(file: string) {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-function readF32(file: string): Float32Array {
-  const b = readFileSync(file);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
 function checkManifest(dir: string, mode: string) {
@@ -114,11 +110,11 @@ describe.skipIf(skipReason !== null)('training pipeline (python, synthetic data)
       const s = await ort.InferenceSession.create(readFileSync(path.join(out, `${c.net}.onnx`)));
       const feeds: Record<string, ort.Tensor> = {};
       for (const [k, v] of Object.entries<{ file: string; dims: number[] }>(c.inputs)) {
-        feeds[k] = new ort.Tensor('float32', readF32(path.join(out, 'golden', v.file)), v.dims);
+        feeds[k] = new ort.Tensor('float32', readFloat32File(path.join(out, 'golden', v.file)), v.dims);
       }
       const res = await s.run(feeds);
       for (const [k, v] of Object.entries<{ file: string; dims: number[] }>(c.outputs)) {
-        const ref = readF32(path.join(out, 'golden', v.file));
+        const ref = readFloat32File(path.join(out, 'golden', v.file));
         const got = res[k].data as Float32Array;
         expect(res[k].dims).toEqual(v.dims);
         let maxAbs = 0;

@@ -2,13 +2,13 @@
 
 Mirrors, operation for operation, the WGSL kernels the runtime uses:
 
-* `build_pressure_system`: `buildPressureSystem` in shaders/pressure-system.wgsl. Per liquid cell
+* `build_pressure_system`: `buildPressureSystem` in shaders/solver/pressure-system.wgsl. Per liquid cell
   (level set < 0, solid level set >= 0): `diag` counts liquid neighbours plus 1/theta per air
   neighbour (ghost fluid, theta = clamp(phi_l / (phi_l - phi_a), thetaMin, 1)); solid cells and
   the grid walls drop out (Neumann); the right-hand side is b = -(density*dx/dt) * (net outflow of
   the cell's faces) from the pre-projection MAC velocity. Cells sealed in by solids (diag = 0) and
   non-liquid cells are inactive (the GPU stores zeros there and sets p = 0).
-* `project_velocity`: `projectVelocity` in shaders/project.wgsl, u -= dt/(density*dx) (p_b - p_a)
+* `project_velocity`: `projectVelocity` in shaders/solver/project.wgsl, u -= dt/(density*dx) (p_b - p_a)
   on every interior face between two non-solid cells of which at least one is liquid, an air side
   taking the ghost value p_liquid * (1 - 1/theta).
 * `divergence_after`: the divergence (1/s) per active cell that projecting with a pressure
@@ -17,7 +17,7 @@ Mirrors, operation for operation, the WGSL kernels the runtime uses:
   `residualCheck` in pressure-convergence.wgsl, criterion "divergence-rms"). It equals the
   discrete divergence of `project_velocity`'s output (the projection uses the same ghost values).
 
-Layouts follow the solver's buffers (src/solver/liquid-fields.ts, shaders/common.wgsl): cell
+Layouts follow the solver's buffers (src/solver/liquid-fields.ts, shaders/solver/common.wgsl): cell
 fields are tensors [..., nz, ny, nx] (cell (i, j, k) at [..., k, j, i]); the MAC velocity is three
 tensors u [..., nz, ny, nx+1], v [..., nz, ny+1, nx], w [..., nz+1, ny, nx]. Leading batch
 dimensions are allowed. Gradients flow through the pressure and the velocity; the level sets only

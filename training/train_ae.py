@@ -60,6 +60,31 @@ class Progress:
                          f"({now - self.t0:.0f} s)")
 
 
+def train_epochs(ctx: DistContext, label, model, net, loader, sampler, opt, sched, epochs, batch_loss, n_sums):
+    """The epoch loop the trainings share; yields (epoch, sums, lr, seconds) after each epoch.
+
+    Per batch, `batch_loss(batch)` returns the loss and `n_sums` numbers to add up over the
+    epoch (error sums, counts); the optimizer steps on the loss (gradient norm clipped to 1) and
+    the schedule advances. The sums are added over all processes before they are yielded."""
+    for epoch in range(epochs):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        net.train()
+        t0 = time.time()
+        sums = [0.0] * n_sums
+        prog = Progress(ctx, f"{label} epoch {epoch + 1}", len(loader))
+        for i, batch in enumerate(loader):
+            loss, batch_sums = batch_loss(batch)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            sums = [a + float(b) for a, b in zip(sums, batch_sums)]
+            prog.step(i, float(loss))
+        yield epoch, ctx.all_sum(sums), opt.param_groups[0]["lr"], time.time() - t0
+
+
 def mirror(x, m, gen):
     """Random mirror images in x and z (the axes normal to gravity), one choice per batch.
 
@@ -80,35 +105,22 @@ def train_autoencoder(ae, frames, ctx: DistContext, epochs, batch, lr, seed, wor
     sched = cosine_schedule(opt, epochs * len(loader))
     gen = torch.Generator()
     gen.manual_seed(seed * 1000 + ctx.rank)
+    def batch_loss(batch):
+        x, m = batch
+        if augment:
+            x, m = mirror(x, m, gen)
+        x, m = x.to(ctx.device, non_blocking=True), m.to(ctx.device, non_blocking=True)
+        target = x[:, :1]
+        err = torch.square(net(x) - target) * m
+        loss = err.sum() / m.sum().clamp(min=1.0)
+        return loss, (err.sum(), (torch.square(target) * m).sum(), m.sum())
+
     history = []
-    for epoch in range(epochs):
-        if sampler is not None:
-            sampler.set_epoch(epoch)
-        net.train()
-        t0 = time.time()
-        err_sum = ref_sum = cells = 0.0
-        prog = Progress(ctx, f"AE epoch {epoch + 1}", len(loader))
-        for i, (x, m) in enumerate(loader):
-            if augment:
-                x, m = mirror(x, m, gen)
-            x, m = x.to(ctx.device, non_blocking=True), m.to(ctx.device, non_blocking=True)
-            target = x[:, :1]
-            y = net(x)
-            err = torch.square(y - target) * m
-            loss = err.sum() / m.sum().clamp(min=1.0)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(ae.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            err_sum += float(err.sum())
-            ref_sum += float((torch.square(target) * m).sum())
-            cells += float(m.sum())
-            prog.step(i, float(loss))
-        err_sum, ref_sum, cells = ctx.all_sum([err_sum, ref_sum, cells])
+    for epoch, (err_sum, ref_sum, cells), lr_now, seconds in train_epochs(
+            ctx, "AE", ae, net, loader, sampler, opt, sched, epochs, batch_loss, 3):
         rec = {"epoch": epoch + 1, "mse": err_sum / max(cells, 1.0),
                "relL2": math.sqrt(err_sum / max(ref_sum, 1e-30)),
-               "lr": opt.param_groups[0]["lr"], "seconds": time.time() - t0}
+               "lr": lr_now, "seconds": seconds}
         history.append(rec)
         ctx.log(f"AE epoch {epoch + 1}/{epochs}: mse {rec['mse']:.4e} relL2(train, normalized) "
                 f"{rec['relL2']:.4f} lr {rec['lr']:.2e} {rec['seconds']:.1f} s")

@@ -1,15 +1,13 @@
 """Latent codes and LSTM training (multi-step rollout loss in normalized code space)."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import torch
 import torch.nn as nn
 
 from .data import SceneArrays, make_input
 from .dist import DistContext
-from .train_ae import Progress, cosine_schedule, make_loader, wrap
+from .train_ae import cosine_schedule, make_loader, train_epochs, wrap
 
 
 @torch.no_grad()
@@ -94,30 +92,15 @@ def train_lstm(lstm, codes, ctx: DistContext, epochs, batch, lr, seed, rollout):
     baseline = copy_last_mse(windows, lstm, cfg.window)
     ctx.log(f"  {len(windows)} windows of {length} codes; copying the last code would give a "
             f"rollout mse of {baseline:.4e}")
+    def batch_loss(seq):
+        seq_n = lstm.normalize(seq.to(ctx.device)).permute(1, 0, 2, 3)  # [T, B, N, C]
+        err = torch.square(net(seq_n) - seq_n[cfg.window:])
+        return err.mean(), (err.sum(), err.numel())
+
     history = []
-    for epoch in range(epochs):
-        if sampler is not None:
-            sampler.set_epoch(epoch)
-        net.train()
-        t0 = time.time()
-        err_sum = n_sum = 0.0
-        prog = Progress(ctx, f"LSTM epoch {epoch + 1}", len(loader))
-        for i, seq in enumerate(loader):
-            seq_n = lstm.normalize(seq.to(ctx.device)).permute(1, 0, 2, 3)  # [T, B, N, C]
-            pred = net(seq_n)
-            err = torch.square(pred - seq_n[cfg.window:])
-            loss = err.mean()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(lstm.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            err_sum += float(err.sum())
-            n_sum += err.numel()
-            prog.step(i, float(loss))
-        err_sum, n_sum = ctx.all_sum([err_sum, n_sum])
-        rec = {"epoch": epoch + 1, "mse": err_sum / max(n_sum, 1.0),
-               "lr": opt.param_groups[0]["lr"], "seconds": time.time() - t0}
+    for epoch, (err_sum, n_sum), lr_now, seconds in train_epochs(
+            ctx, "LSTM", lstm, net, loader, sampler, opt, sched, epochs, batch_loss, 2):
+        rec = {"epoch": epoch + 1, "mse": err_sum / max(n_sum, 1.0), "lr": lr_now, "seconds": seconds}
         history.append(rec)
         ctx.log(f"LSTM epoch {epoch + 1}/{epochs}: {rollout}-step rollout mse (normalized codes) "
                 f"{rec['mse']:.4e} lr {rec['lr']:.2e} {rec['seconds']:.1f} s")

@@ -7,7 +7,7 @@
 // refraction fallback), dist/yaw/pitch=<camera orbit>.
 import * as pc from 'playcanvas';
 import { LiquidSurfaceRenderer, type LiquidDebugView } from '../../plugin/render/liquid-surface-renderer';
-import levelSetWGSL from '../../shaders/render-demo-levelset.wgsl';
+import levelSetWGSL from './render-demo-levelset.wgsl';
 
 const params = new URLSearchParams(location.search);
 const num = (name: string, fallback: number): number => {

@@ -1,5 +1,6 @@
 import * as pc from 'playcanvas';
 import type { LiquidVolume } from '../../plugin/liquid-volume.mjs';
+import { ortSessionCounts } from '../../src/tools';
 
 /** What each example exposes as `window.liquid` for automated checks. */
 export interface ExposedLiquid {
@@ -16,6 +17,8 @@ export interface ExposedLiquid {
   setVisible(visible: boolean): void;
   /** Resolves after `n` rendered frames. */
   waitRendered(n: number): Promise<void>;
+  /** ORT sessions created so far and those not released (leak checks). */
+  ortSessions(): { created: number; live: number };
 }
 
 /** Sets window.liquid to the page's (first) liquid component. */
@@ -45,6 +48,9 @@ export function exposeLiquid(components: LiquidVolume[]): void {
     },
     setVisible(visible: boolean) {
       for (const c of components) if (c.controller?.renderer) c.controller.renderer.enabled = visible;
+    },
+    ortSessions() {
+      return { created: ortSessionCounts.created, live: ortSessionCounts.created - ortSessionCounts.released };
     },
     waitRendered(n: number) {
       return new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import * as pc from 'playcanvas';
-import liquidVS from '../../shaders/render-liquid-vs.wgsl';
-import liquidFS from '../../shaders/render-liquid-fs.wgsl';
+import liquidVS from '../../shaders/render/render-liquid-vs.wgsl';
+import liquidFS from '../../shaders/render/render-liquid-fs.wgsl';
 
 /** An RGB triple, components 0..1 (colours) or any non-negative value (absorption). */
 export type Rgb = readonly [number, number, number];

@@ -1,4 +1,4 @@
-import commonSource from '../../shaders/common.wgsl';
+import commonSource from '../../shaders/solver/common.wgsl';
 
 /** How a WGSL global is bound. */
 export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';

@@ -1,14 +1,14 @@
-import encodeSource from '../../shaders/latent-encode.wgsl';
-import applySource from '../../shaders/latent-apply.wgsl';
-import historySource from '../../shaders/latent-history.wgsl';
-import latentCommon from '../../shaders/latent-common.wgsl';
+import encodeSource from '../../shaders/latent/latent-encode.wgsl';
+import applySource from '../../shaders/latent/latent-apply.wgsl';
+import historySource from '../../shaders/latent/latent-history.wgsl';
+import latentCommon from '../../shaders/latent/latent-common.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../gpu/compute-kernel';
 import type { GpuTimer } from '../gpu/gpu-timer';
 import { readBuffer } from '../gpu/readback';
 import type { Vec3 } from '../scene/scene-description';
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { latentDims, type ModelFiles, type ModelManifest } from './model-manifest';
-import { createWebGpuSession, gpuTensor, type ort, type OrtOptions } from './ort-session';
+import { createWebGpuSession, gpuTensor, releaseSession, type ort, type OrtOptions } from './ort-session';
 
 /**
  * How a decoded prediction becomes pressure. 'delta' (default): the change since the last
@@ -142,7 +142,7 @@ export class LatentPressurePredictor {
       sessions.push(await createWebGpuSession(device, files.lstm, 'lstm', { inputs: ['history'], outputs: ['prediction'] }, ortOptions));
       sessions.push(await createWebGpuSession(device, files.decoder, 'decoder', { inputs: ['code'], outputs: ['pressure'] }, ortOptions));
     } catch (e) {
-      await Promise.all(sessions.map((s) => s.release()));
+      await Promise.all(sessions.map((s) => releaseSession(s)));
       throw e;
     }
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -177,7 +177,7 @@ export class LatentPressurePredictor {
       });
     } catch (e) {
       for (const b of made) b.destroy();
-      await Promise.all(sessions.map((s) => s.release()));
+      await Promise.all(sessions.map((s) => releaseSession(s)));
       throw e;
     }
   }
@@ -367,7 +367,7 @@ export class LatentPressurePredictor {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const s of Object.values(this.sessions)) void s.release().catch(() => undefined);
+    for (const s of Object.values(this.sessions)) void releaseSession(s).catch(() => undefined);
     for (const x of this.ownedBuffers) x.destroy();
   }
 }

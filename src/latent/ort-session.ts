@@ -29,6 +29,15 @@ export interface OrtOptions {
 
 let configured = false;
 
+/** ORT sessions created and released so far in this page or process (tools and tests check for leaks). */
+export const ortSessionCounts = { created: 0, released: 0 };
+
+/** Releases a session made by createWebGpuSession (and counts it). */
+export function releaseSession(session: ort.InferenceSession): Promise<void> {
+  ortSessionCounts.released++;
+  return session.release();
+}
+
 function configure(opts: OrtOptions): void {
   if (configured) return;
   configured = true;
@@ -57,9 +66,10 @@ export async function createWebGpuSession(device: GPUDevice, bytes: Uint8Array, 
   } catch (e) {
     throw new ModelError(`${net}.onnx could not be loaded on WebGPU: ${(e as Error).message}`);
   }
+  ortSessionCounts.created++;
   const same = (a: readonly string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   if (!same(session.inputNames, expected.inputs) || !same(session.outputNames, expected.outputs)) {
-    await session.release();
+    await releaseSession(session);
     throw new ModelError(`${net}.onnx has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; `
       + `the runtime needs inputs [${expected.inputs.join(', ')}] and outputs [${expected.outputs.join(', ')}] (docs/contracts.md)`);
   }

@@ -1,6 +1,7 @@
 /**
  * latent-liquid/node: Node-only helpers (WebGPU through the `webgpu` package, model folders,
- * .npy files, field dumps) on top of the engine-agnostic core, which is re-exported.
+ * .npy files, field dumps) on top of the engine-agnostic core, which is re-exported with the
+ * tool-only exports (src/tools.ts).
  */
 export { createNodeGpu, NoWebGpuAdapterError, WebGpuPackageMissingError, SWIFTSHADER_ICD, vulkanDriversVisible } from './node-gpu';
 export type { NodeGpu } from './node-gpu';
@@ -10,3 +11,4 @@ export type { NpyArray } from './npy';
 export { dumpFrame, frameTag } from './field-dump';
 export { encodePngRgba } from './png';
 export * from '../index';
+export * from '../tools';

@@ -1,7 +1,7 @@
 import type { Vec3 } from '../scene/scene-description';
 import type { ReferenceGrid } from './reference-grid';
 
-/** Mirror of shaders/advect.wgsl. `kind` 0/1/2 = u/v/w faces, 3 = cell centres. */
+/** Mirror of shaders/solver/advect.wgsl. `kind` 0/1/2 = u/v/w faces, 3 = cell centres. */
 interface Lattice { dims: Vec3; offset: Vec3; base: number }
 
 function lattice(g: ReferenceGrid, kind: number): Lattice {

@@ -1,6 +1,6 @@
 import { axisVec, type ReferenceGrid } from './reference-grid';
 
-/** Mirror of shaders/diagnostics.wgsl and sanitize.wgsl. */
+/** Mirror of shaders/solver/diagnostics.wgsl and sanitize.wgsl. */
 
 function smoothHeaviside(g: ReferenceGrid, x: number): number {
   const eps = 1.5 * g.h;

@@ -2,7 +2,7 @@ import type { Vec3 } from '../scene/scene-description';
 import type { GpuShape } from '../solver/shape-packing';
 
 /**
- * CPU mirror of shaders/common.wgsl: grid sizes, index math and parameters. The reference
+ * CPU mirror of shaders/solver/common.wgsl: grid sizes, index math and parameters. The reference
  * kernels in this folder compute in float64 what the WGSL kernels compute in float32, one
  * function per kernel, so tests can compare them on small grids.
  */

@@ -2,7 +2,7 @@ import type { Vec3 } from '../scene/scene-description';
 import { MultigridLabel, multigridLevelDims, prolongationWeight } from '../solver/multigrid-levels';
 
 /**
- * Mirror of shaders/multigrid-setup.wgsl, multigrid-vcycle.wgsl, pressure-mgpcg.wgsl and
+ * Mirror of shaders/solver/multigrid-setup.wgsl, multigrid-vcycle.wgsl, pressure-mgpcg.wgsl and
  * pressure-mgpcg-scalars.wgsl: the multigrid-preconditioned conjugate gradient pressure solve
  * (after McAdams, Sifakis and Teran 2010), one function per kernel, in float64.
  *

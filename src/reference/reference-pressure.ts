@@ -1,7 +1,7 @@
 import type { Vec3 } from '../scene/scene-description';
 import { axisVec, type ReferenceGrid } from './reference-grid';
 
-/** Mirror of shaders/hydrostatic.wgsl, pressure-system.wgsl, pressure-jacobi.wgsl, project.wgsl, extrapolate.wgsl. */
+/** Mirror of shaders/solver/hydrostatic.wgsl, pressure-system.wgsl, pressure-jacobi.wgsl, project.wgsl, extrapolate.wgsl. */
 
 function samplePhi(g: ReferenceGrid, phi: Float32Array, p: Vec3): number {
   const base: number[] = [], t: number[] = [];

@@ -1,6 +1,6 @@
 import { axisVec, type ReferenceGrid } from './reference-grid';
 
-/** Mirror of shaders/redistance.wgsl. */
+/** Mirror of shaders/solver/redistance.wgsl. */
 function isSolid(g: ReferenceGrid, solidPhi: Float32Array, i: number, j: number, k: number): boolean {
   return solidPhi[g.cell(i, j, k)] < 0;
 }

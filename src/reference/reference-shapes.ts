@@ -2,7 +2,7 @@ import type { Vec3 } from '../scene/scene-description';
 import { shapeDistance, type GpuShape } from '../solver/shape-packing';
 import type { ReferenceGrid } from './reference-grid';
 
-/** Mirror of shaders/shapes.wgsl, boundary.wgsl and forces.wgsl. */
+/** Mirror of shaders/solver/shapes.wgsl, boundary.wgsl and forces.wgsl. */
 const SOLID_NONE = 1e6;
 
 function nearest(shapes: GpuShape[], p: Vec3): { index: number; distance: number } {

@@ -2,7 +2,7 @@ import type { Vec3 } from '../scene/scene-description';
 
 /**
  * Sizes and index math of the simulation grid: nx*ny*nz cells (x fastest) and the MAC faces
- * packed as [u | v | w] in one velocity buffer (see shaders/common.wgsl).
+ * packed as [u | v | w] in one velocity buffer (see shaders/solver/common.wgsl).
  */
 export class GridLayout {
   readonly nx: number;

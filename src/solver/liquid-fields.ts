@@ -2,11 +2,11 @@ import type { GridLayout } from './grid-layout';
 import { SIM_PARAMS_BYTES } from './sim-params';
 import { SHAPE_FLOATS } from './shape-packing';
 
-/** Bytes of the `SolveControl` struct in shaders/pressure-jacobi.wgsl. */
+/** Bytes of the `SolveControl` struct in shaders/solver/pressure-jacobi.wgsl. */
 export const SOLVE_CONTROL_BYTES = 48;
 /** Bytes of the `DispatchArgs` struct (indirect arguments of a tolerance-mode solve). */
 export const DISPATCH_ARGS_BYTES = 32;
-/** Stats slots written by finishStats (shaders/diagnostics.wgsl). */
+/** Stats slots written by finishStats (shaders/solver/diagnostics.wgsl). */
 export const STATS_COUNT = 8;
 
 /**

@@ -5,16 +5,16 @@ import { GridLayout } from './grid-layout';
 import { JacobiPressureStage } from './jacobi-pressure-stage';
 import { LiquidFields, STATS_COUNT } from './liquid-fields';
 import { AdvectionPass } from './passes/advection-pass';
-import { BoundaryPass } from './passes/boundary-pass';
 import { DiagnosticsPass } from './passes/diagnostics-pass';
-import { ForcesPass } from './passes/forces-pass';
-import { HydrostaticPass } from './passes/hydrostatic-pass';
 import { PressureJacobiSolver, type SolveReport } from './passes/pressure-jacobi-solver';
 import { PressureMgpcgSolver } from './passes/pressure-mgpcg-solver';
 import { MgpcgPressureStage } from './mgpcg-pressure-stage';
 import { ProjectionPass } from './passes/projection-pass';
 import { RedistancePass } from './passes/redistance-pass';
-import { SanitizePass } from './passes/sanitize-pass';
+import {
+  createBoundaryPass, createForcesPass, createHydrostaticPass, createSanitizePass,
+  type BoundaryPass, type ForcesPass, type HydrostaticPass, type SanitizePass,
+} from './passes/single-kernel-passes';
 import { SceneShapesPass } from './passes/scene-shapes-pass';
 import type { ClassicalPressureStage, PressureMode, PressureStage, PressureStepResult } from './pressure-stage';
 import type { PressureDescription } from '../scene/scene-description';
@@ -154,12 +154,12 @@ export class LiquidSolver {
         SceneShapesPass.create(device, grid, fields),
         AdvectionPass.create(device, grid, fields),
         RedistancePass.create(device, grid, fields, scene.levelSetBand),
-        ForcesPass.create(device, grid, fields),
-        BoundaryPass.create(device, grid, fields),
-        HydrostaticPass.create(device, grid, fields),
+        createForcesPass(device, grid, fields),
+        createBoundaryPass(device, grid, fields),
+        createHydrostaticPass(device, grid, fields),
         ProjectionPass.create(device, grid, fields, scene.extrapolationLayers),
         DiagnosticsPass.create(device, grid, fields),
-        SanitizePass.create(device, grid, fields),
+        createSanitizePass(device, grid, fields),
         PressureJacobiSolver.create(device, grid, fields),
       ]);
       const solver = new LiquidSolver(device, scene, grid, fields,
@@ -503,7 +503,7 @@ export class LiquidSolver {
    */
   async readMetrics(): Promise<FrameMetrics> {
     const last = this.lastFrame;
-    if (!last || !last.metricsPending) {
+    if (!last?.metricsPending) {
       throw new Error('LiquidSolver.readMetrics: set collectMetrics = true before step() to collect metrics');
     }
     last.metricsPending = false;

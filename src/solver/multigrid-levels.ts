@@ -17,7 +17,7 @@ export function multigridLevelDims(dims: Vec3): Vec3[] {
   return levels;
 }
 
-/** Cell labels of the coarse multigrid levels (shaders/multigrid-setup.wgsl). */
+/** Cell labels of the coarse multigrid levels (shaders/solver/multigrid-setup.wgsl). */
 export const MultigridLabel = {
   /** Solid or outside: a Neumann boundary, no unknown. */
   Solid: 0,

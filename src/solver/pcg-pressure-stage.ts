@@ -1,5 +1,5 @@
 import { readFloat32 } from '../gpu/readback';
-import { solvePressurePcg } from '../reference/pcg';
+import { solvePressurePcg } from './pcg-cpu';
 import type { LiquidSolver } from './liquid-solver';
 import type { PressureStage, PressureStepContext, PressureStepResult } from './pressure-stage';
 

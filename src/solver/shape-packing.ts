@@ -1,6 +1,6 @@
 import type { ShapeDescription, Vec3 } from '../scene/scene-description';
 
-/** Floats per `Shape` in shaders/common.wgsl (5 x vec4). */
+/** Floats per `Shape` in shaders/solver/common.wgsl (5 x vec4). */
 export const SHAPE_FLOATS = 20;
 
 /** A shape ready for the GPU: centre, half extents (or radius), rotation, rigid motion. */

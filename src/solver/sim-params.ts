@@ -1,6 +1,6 @@
 import type { Vec3 } from '../scene/scene-description';
 
-/** Byte size of `SimParams` in shaders/common.wgsl. */
+/** Byte size of `SimParams` in shaders/solver/common.wgsl. */
 export const SIM_PARAMS_BYTES = 96;
 
 /** CPU mirror of the WGSL `SimParams` uniform. */

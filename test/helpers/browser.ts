@@ -163,14 +163,16 @@ export const ARTIFACTS_DIR = resolve(process.cwd(), 'test-artifacts');
 
 /**
  * Opens `url` in a new page of the given viewport size and starts collecting console errors.
- * Waits for the `load` event.
+ * Waits for the `load` event. `initScript` runs in the page before any of its own scripts.
  */
 export async function openPage(
   browser: Browser,
   url: string,
   viewport: { width: number; height: number } = { width: 480, height: 320 },
+  options: { initScript?: string } = {},
 ): Promise<TestPage> {
   const page = await browser.newPage({ viewport, deviceScaleFactor: 1 });
+  if (options.initScript) await page.addInitScript(options.initScript);
   const errors: string[] = [];
   const logs: string[] = [];
   page.on('console', (msg: ConsoleMessage) => {

@@ -1,10 +1,10 @@
-import source from '../../../shaders/advect.wgsl';
+import source from '../../../shaders/solver/advect.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../../gpu/compute-kernel';
 import type { GridLayout } from '../grid-layout';
 import type { LiquidFields } from '../liquid-fields';
 
 /**
- * MacCormack advection of the level set and of the MAC velocity (shaders/advect.wgsl).
+ * MacCormack advection of the level set and of the MAC velocity (shaders/solver/advect.wgsl).
  * The advected level set lands in `levelSetScratch[2]` (redistancing reads it); the advected
  * velocity is copied back into `velocity`.
  */

@@ -1,11 +1,11 @@
-import source from '../../../shaders/diagnostics.wgsl';
+import source from '../../../shaders/solver/diagnostics.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../../gpu/compute-kernel';
 import type { GridLayout } from '../grid-layout';
 import type { LiquidFields } from '../liquid-fields';
 
 /**
  * GPU reductions (volume, divergence, speed, energy) and the level-set volume correction
- * (shaders/diagnostics.wgsl). Results stay in `fields.stats` / `fields.volumeState` until
+ * (shaders/solver/diagnostics.wgsl). Results stay in `fields.stats` / `fields.volumeState` until
  * someone reads them.
  */
 export class DiagnosticsPass {

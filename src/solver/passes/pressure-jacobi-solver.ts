@@ -1,6 +1,6 @@
-import systemSource from '../../../shaders/pressure-system.wgsl';
-import jacobiSource from '../../../shaders/pressure-jacobi.wgsl';
-import convergenceSource from '../../../shaders/pressure-convergence.wgsl';
+import systemSource from '../../../shaders/solver/pressure-system.wgsl';
+import jacobiSource from '../../../shaders/solver/pressure-jacobi.wgsl';
+import convergenceSource from '../../../shaders/solver/pressure-convergence.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../../gpu/compute-kernel';
 import type { GpuTimer } from '../../gpu/gpu-timer';
 import { readBuffer } from '../../gpu/readback';
@@ -37,9 +37,9 @@ export interface SolveReport {
 
 /**
  * The pressure projection's linear solve: assembles the ghost-fluid Poisson system
- * (shaders/pressure-system.wgsl) and runs weighted-Jacobi iterations on it
- * (shaders/pressure-jacobi.wgsl), either a fixed count or until a tolerance that the GPU
- * checks itself (shaders/pressure-convergence.wgsl).
+ * (shaders/solver/pressure-system.wgsl) and runs weighted-Jacobi iterations on it
+ * (shaders/solver/pressure-jacobi.wgsl), either a fixed count or until a tolerance that the GPU
+ * checks itself (shaders/solver/pressure-convergence.wgsl).
  * The result is always left in `fields.pressure`.
  */
 export class PressureJacobiSolver {

@@ -1,8 +1,8 @@
-import multigridCommon from '../../../shaders/multigrid-common.wgsl';
-import setupSource from '../../../shaders/multigrid-setup.wgsl';
-import vcycleSource from '../../../shaders/multigrid-vcycle.wgsl';
-import cgSource from '../../../shaders/pressure-mgpcg.wgsl';
-import scalarsSource from '../../../shaders/pressure-mgpcg-scalars.wgsl';
+import multigridCommon from '../../../shaders/solver/multigrid-common.wgsl';
+import setupSource from '../../../shaders/solver/multigrid-setup.wgsl';
+import vcycleSource from '../../../shaders/solver/multigrid-vcycle.wgsl';
+import cgSource from '../../../shaders/solver/pressure-mgpcg.wgsl';
+import scalarsSource from '../../../shaders/solver/pressure-mgpcg-scalars.wgsl';
 import { KernelFamily, type BufferResource } from '../../gpu/compute-kernel';
 import type { GpuTimer } from '../../gpu/gpu-timer';
 import { readBuffer } from '../../gpu/readback';
@@ -90,7 +90,7 @@ function foldedGroups(cells: number): [number, number] {
  * convergence check sets a flag that turns the rest of the queued iterations into no-ops,
  * so the CPU never waits. The result is left in `fields.pressure`.
  *
- * Kernels: shaders/multigrid-setup.wgsl, multigrid-vcycle.wgsl, pressure-mgpcg.wgsl,
+ * Kernels: shaders/solver/multigrid-setup.wgsl, multigrid-vcycle.wgsl, pressure-mgpcg.wgsl,
  * pressure-mgpcg-scalars.wgsl; CPU mirror: src/reference/reference-multigrid.ts.
  */
 export class PressureMgpcgSolver {

@@ -1,12 +1,12 @@
-import projectSource from '../../../shaders/project.wgsl';
-import extrapolateSource from '../../../shaders/extrapolate.wgsl';
+import projectSource from '../../../shaders/solver/project.wgsl';
+import extrapolateSource from '../../../shaders/solver/extrapolate.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../../gpu/compute-kernel';
 import type { GridLayout } from '../grid-layout';
 import type { LiquidFields } from '../liquid-fields';
 
 /**
- * The velocity update from the pressure (shaders/project.wgsl) and the extrapolation of the
- * result into the air (shaders/extrapolate.wgsl).
+ * The velocity update from the pressure (shaders/solver/project.wgsl) and the extrapolation of the
+ * result into the air (shaders/solver/extrapolate.wgsl).
  */
 export class ProjectionPass {
   private constructor(

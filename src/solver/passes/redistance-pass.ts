@@ -1,10 +1,10 @@
-import source from '../../../shaders/redistance.wgsl';
+import source from '../../../shaders/solver/redistance.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../../gpu/compute-kernel';
 import type { GridLayout } from '../grid-layout';
 import type { LiquidFields } from '../liquid-fields';
 
 /**
- * Narrow-band redistancing (shaders/redistance.wgsl): reads the advected level set from
+ * Narrow-band redistancing (shaders/solver/redistance.wgsl): reads the advected level set from
  * `levelSetScratch[2]` and writes the signed distance into `levelSet`.
  */
 export class RedistancePass {

@@ -1,9 +1,9 @@
-import source from '../../../shaders/shapes.wgsl';
+import source from '../../../shaders/solver/shapes.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../../gpu/compute-kernel';
 import type { GridLayout } from '../grid-layout';
 import type { LiquidFields } from '../liquid-fields';
 
-/** Scene shapes to grid: obstacles, the initial liquid, emitters and sinks (shaders/shapes.wgsl). */
+/** Scene shapes to grid: obstacles, the initial liquid, emitters and sinks (shaders/solver/shapes.wgsl). */
 export class SceneShapesPass {
   private constructor(private readonly family: KernelFamily, private readonly bindGroup: GPUBindGroup, private readonly grid: GridLayout) {}
 

@@ -1,0 +1,75 @@
+import {
+  attachLatentPredictor, loadModelFiles, loadModelFromUrl,
+  type LatentPressureStage, type LatentSchedule, type LiquidSolver, type ModelFiles,
+} from '../src/index';
+import { adaptiveThreshold, type LiquidVolumeSettings, type ModelAssets } from './liquid-settings';
+
+/** The latent schedule the settings ask for. */
+export function scheduleFromSettings(s: LiquidVolumeSettings): Partial<LatentSchedule> {
+  return { interval: s.interval, correctionIterations: s.correctionIterations, adaptiveThreshold: adaptiveThreshold(s.adaptive) };
+}
+
+/** The model files of the settings: the assets if given, else the URL; null when neither is. */
+export function modelFilesFromSettings(s: LiquidVolumeSettings): Promise<ModelFiles> | null {
+  if (s.modelAssets) return modelFilesFromAssets(s.modelAssets);
+  if (s.modelUrl) return loadModelFromUrl(s.modelUrl);
+  return null;
+}
+
+function modelFilesFromAssets(a: ModelAssets): Promise<ModelFiles> {
+  const manifest = new TextEncoder().encode(typeof a.manifest === 'string' ? a.manifest : JSON.stringify(a.manifest));
+  return loadModelFiles('model assets', async (name) => {
+    if (name === 'manifest.json') return manifest;
+    const buffer = /encoder/.test(name) ? a.encoder : /lstm/.test(name) ? a.lstm : /decoder/.test(name) ? a.decoder : undefined;
+    if (!buffer) throw new Error(`no asset for ${name}`);
+    return new Uint8Array(buffer);
+  });
+}
+
+/**
+ * The latent predictor of one solver, per the settings: attached when `solver` is 'latent'
+ * and a model is given, detached (the solver's classical stage) otherwise. The caller runs
+ * `attach` while no step is in flight.
+ */
+export class LatentAttachment {
+  /** The attached stage, if any. */
+  stage: LatentPressureStage | null = null;
+
+  constructor(private readonly warn: (message: string) => void) {}
+
+  /**
+   * Detaches the current stage (if any), then attaches the model the settings name. Returns
+   * why `solver: 'latent'` cannot run (and whether the console already has the reason), or
+   * null when it runs or was not asked for.
+   */
+  async attach(solver: LiquidSolver, s: LiquidVolumeSettings, isCurrent: () => boolean): Promise<{ reason: string; warned: boolean } | null> {
+    this.detach(solver);
+    if (s.solver !== 'latent') return null;
+    const files = modelFilesFromSettings(s);
+    if (!files) return { reason: 'neither model assets nor liquidVolume.modelUrl are set', warned: false };
+    let failure = '';
+    const stage = await attachLatentPredictor(solver, files, {
+      schedule: scheduleFromSettings(s),
+      ort: s.ortWasmPath ? { wasmPaths: s.ortWasmPath } : {},
+      onWarning: (m) => { failure = m; this.warn(m); },
+    });
+    if (!stage) {
+      const reason = failure.replace(/^latent-liquid: the latent model cannot be used, solving with \w+ only: /, '') || 'the model could not be loaded';
+      return { reason, warned: true };
+    }
+    if (isCurrent()) this.stage = stage;
+    else if (solver.pressureStage === stage) solver.setPressureStage(solver.classicalStage); // destroys it
+    return null;
+  }
+
+  /** Back to the classical solve (the latent stage and its ORT sessions are destroyed). */
+  detach(solver: LiquidSolver | null): void {
+    if (this.stage && solver && solver.pressureStage === this.stage) solver.setPressureStage(solver.classicalStage);
+    this.stage = null;
+  }
+
+  /** Applies the schedule settings to the attached stage (next step on). */
+  updateSchedule(s: LiquidVolumeSettings): void {
+    this.stage?.scheduler.update(scheduleFromSettings(s));
+  }
+}

@@ -1,0 +1,67 @@
+import type { LiquidSolver } from '../src/index';
+import type { LiquidSurfaceRenderer } from './render';
+import type { LiquidStats } from './liquid-stats';
+
+/**
+ * Runs the liquid's GPU work one piece at a time without blocking the frame: a step per frame
+ * when none is in flight, and exclusive tasks (rebuilds, model loads, resets, teardown) that
+ * wait for the step in flight and hold off new steps until they are done. Everything waits on
+ * the promise of the work before it; nothing polls.
+ */
+export class LiquidStepper {
+  /** The tail of the queue: settles when the last queued piece of work has. */
+  private tail: Promise<void> | null = null;
+
+  /** Whether a step or an exclusive task is in flight (a new step would be skipped). */
+  get busy(): boolean {
+    return this.tail !== null;
+  }
+
+  /** Resolves once everything queued so far has finished. */
+  idle(): Promise<void> {
+    return this.tail ?? Promise.resolve();
+  }
+
+  /** Runs `task` after the work in flight; no step starts until it has finished. */
+  exclusive<T>(task: () => Promise<T> | T): Promise<T> {
+    const run = this.idle().then(task);
+    this.enqueue(run);
+    return run;
+  }
+
+  private enqueue(work: Promise<unknown>): void {
+    const tail = work.then(() => undefined, () => undefined);
+    this.tail = tail;
+    void tail.then(() => { if (this.tail === tail) this.tail = null; });
+  }
+
+  /**
+   * Starts one step of `solver` unless work is in flight (then the frame goes without one):
+   * steps, copies the level set to the renderer on the GPU, and records the frame's stats.
+   * Returns whether a step started.
+   */
+  step(solver: LiquidSolver, renderer: LiquidSurfaceRenderer | null, stats: LiquidStats, onError: (e: Error) => void): boolean {
+    if (this.busy) return false;
+    const started = performance.now();
+    const run = solver.step().then(async () => {
+      // step() resolves once the frame's work is submitted: CPU time, not GPU time.
+      const cpuSubmitMs = performance.now() - started;
+      copyToRenderer(solver, renderer);
+      const mode = solver.lastPressureMode ?? 'solve';
+      renderer?.setFrameMode(mode);
+      if (solver.collectMetrics) stats.push(await solver.readMetrics(), performance.now() - started, cpuSubmitMs);
+      else stats.pushLight(solver.frame, solver.time, mode, cpuSubmitMs);
+    }).catch(onError);
+    this.enqueue(run);
+    return true;
+  }
+}
+
+/** Copies the level set (and, for the pressure view, the pressure) into the renderer's buffers on the GPU. */
+function copyToRenderer(solver: LiquidSolver, r: LiquidSurfaceRenderer | null): void {
+  if (!r || r.destroyed) return;
+  const encoder = solver.device.createCommandEncoder({ label: 'liquidVolume.copyToRenderer' });
+  encoder.copyBufferToBuffer(solver.fields.levelSet, 0, r.getLevelSetGpuBuffer(), 0, r.byteSize);
+  if (r.debugView === 'pressure-slice') encoder.copyBufferToBuffer(solver.fields.pressure, 0, r.getPressureGpuBuffer(), 0, r.byteSize);
+  solver.device.queue.submit([encoder.finish()]);
+}
