@@ -32,8 +32,8 @@ export interface LiquidVolumeSettings {
   correctionIterations: number;
   /** RMS divergence (1/s) above which a predicted step is solved fully; 0 = off. */
   adaptive: number;
-  /** The classical solve: 'jacobi' (fixed iterations) or 'mgpcg' (multigrid CG to pressureTolerance). */
-  pressureMethod: PressureMethod;
+  /** The classical solve: 'jacobi' (fixed iterations), 'mgpcg' (multigrid CG to pressureTolerance), or 'auto' (by grid size). */
+  pressureMethod: PressureMethod | 'auto';
   jacobiIterations: number;
   /** mgpcg: relative residual a solve stops at. */
   pressureTolerance: number;
@@ -97,9 +97,9 @@ export const LIQUID_ATTRIBUTES: readonly AttributeSpec[] = Object.freeze([
   { name: 'interval', kind: 'integer', default: DEFAULT_LATENT_SCHEDULE.interval, range: [1, 64], step: 1, precision: 0, doc: 'latent: a full solve every N-th frame, predictions in between (1 = never predict)' },
   { name: 'correctionIterations', kind: 'integer', default: DEFAULT_LATENT_SCHEDULE.correctionIterations, range: [0, 500], step: 1, precision: 0, doc: 'latent: Jacobi iterations warm-started from each prediction' },
   { name: 'adaptive', kind: 'number', default: DEFAULT_LATENT_SCHEDULE.adaptiveThreshold ?? 0, range: [0, 1000], precision: 3, unit: '1/s', doc: 'latent: a prediction whose RMS divergence after the corrections exceeds this is discarded and the frame solved fully (decided on the GPU); 0 = off' },
-  { name: 'pressureMethod', kind: 'enum', default: 'jacobi', options: ['jacobi', 'mgpcg'], doc: 'the classical solve: Jacobi (a fixed iteration count) or multigrid-preconditioned conjugate gradients to `pressureTolerance`' },
+  { name: 'pressureMethod', kind: 'enum', default: 'auto', options: ['auto', 'jacobi', 'mgpcg'], doc: 'the classical solve: Jacobi (a fixed iteration count), multigrid-preconditioned conjugate gradients to `pressureTolerance`, or `auto`: what measured cheapest at the grid size (jacobi below 64 cells, mgpcg from 64; README, "Pressure solvers")' },
   { name: 'jacobiIterations', kind: 'integer', default: 100, range: [1, 5000], step: 1, precision: 0, doc: 'Jacobi iterations of a full pressure solve' },
-  { name: 'pressureTolerance', kind: 'number', default: 1e-3, range: [1e-6, 0.5], precision: 6, doc: 'mgpcg: the relative residual norm(b - Ap) / norm(b) a solve stops at' },
+  { name: 'pressureTolerance', kind: 'number', default: 1e-3, range: [1e-6, 0.5], precision: 6, doc: 'mgpcg (also when `auto` picks it): the relative residual norm(b - Ap) / norm(b) a solve stops at' },
   { name: 'modelUrl', kind: 'string', default: '', unit: 'URL', doc: 'latent: base URL of a model set (manifest.json + 3 ONNX files), used when the model assets are not set' },
   { name: 'modelManifest', kind: 'asset', resource: 'json', default: null, setting: 'modelAssets', doc: "latent: the model's manifest.json" },
   { name: 'modelEncoder', kind: 'asset', resource: 'binary', default: null, setting: 'modelAssets', doc: 'latent: encoder.onnx' },

@@ -1,5 +1,5 @@
 import * as pc from 'playcanvas';
-import { LiquidSolver, presetScene, rescaleScene, scaleScene, validateScene, type LatentPressureStage, type PresetName, type SceneDescription } from '../src/index';
+import { defaultPressureMethod, LiquidSolver, presetScene, rescaleScene, scaleScene, validateScene, type LatentPressureStage, type PresetName, type SceneDescription } from '../src/index';
 import { LiquidSurfaceRenderer } from './render';
 import { ChildShapeTracker } from './child-shape-tracker';
 import { LiquidStats } from './liquid-stats';
@@ -140,8 +140,9 @@ export class LiquidVolumeController {
     const has = (keys: readonly (keyof LiquidVolumeSettings)[]) => keys.some((k) => changed.has(k));
     const solver = this.solver;
     if (solver && has(PRESSURE_SETTINGS)) {
+      const method = s.pressureMethod === 'auto' ? defaultPressureMethod(solver.scene.resolution) : s.pressureMethod;
       solver.configurePressure({
-        method: s.pressureMethod, iterations: s.jacobiIterations, tolerance: s.pressureMethod === 'mgpcg' ? s.pressureTolerance : undefined,
+        method, iterations: s.jacobiIterations, tolerance: method === 'mgpcg' ? s.pressureTolerance : undefined,
       }).catch((e: Error) => this.warn(`latent-liquid: liquidVolume.pressureMethod '${s.pressureMethod}' cannot be used: ${e.message}`));
     }
     if (has(SCHEDULE_SETTINGS)) this.model.updateSchedule(s);

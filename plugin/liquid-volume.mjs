@@ -97,13 +97,14 @@ export class LiquidVolume extends Script {
   adaptive = 1;
 
   /**
-   * The classical pressure solve: Jacobi (a fixed iteration count) or multigrid-preconditioned
-   * conjugate gradients to a tolerance (converged pressure; see the README's "Pressure solvers").
+   * The classical pressure solve: Jacobi (a fixed iteration count), multigrid-preconditioned
+   * conjugate gradients to a tolerance (converged pressure), or auto: what measured cheapest
+   * at the grid size (jacobi below 64 cells, mgpcg from 64; see the README's "Pressure solvers").
    *
    * @attribute
-   * @type {'jacobi' | 'mgpcg'}
+   * @type {'auto' | 'jacobi' | 'mgpcg'}
    */
-  pressureMethod = 'jacobi';
+  pressureMethod = 'auto';
 
   /**
    * Jacobi iterations of a full pressure solve.
@@ -116,12 +117,12 @@ export class LiquidVolume extends Script {
   jacobiIterations = 100;
 
   /**
-   * mgpcg: the relative residual |b - Ap| / |b| a pressure solve stops at.
+   * mgpcg (also when auto picks it): the relative residual |b - Ap| / |b| a pressure solve stops at.
    *
    * @attribute
    * @range [0.000001, 0.5]
    * @precision 6
-   * @enabledif {pressureMethod === 'mgpcg'}
+   * @enabledif {pressureMethod !== 'jacobi'}
    */
   pressureTolerance = 0.001;
 

@@ -14,7 +14,7 @@ export type { ToleranceSolve, SolveReport, ConvergenceCriterion } from './solver
 export { toGpuShape, packShapes, shapeDistance, quaternionFromEulerDegrees } from './solver/shape-packing';
 export type { GpuShape } from './solver/shape-packing';
 export * from './scene/scene-description';
-export { validateScene, parseScene, SceneValidationError, SCENE_LIMITS, SCENE_DEFAULTS } from './scene/scene-validation';
+export { validateScene, parseScene, SceneValidationError, SCENE_LIMITS, SCENE_DEFAULTS, defaultPressureMethod } from './scene/scene-validation';
 export { presetScene, rescaleScene, scaleScene, PRESET_NAMES, isPresetName, PRESET_DEFAULT_RESOLUTION } from './scene/presets';
 export type { PresetName } from './scene/presets';
 export { LatentPressurePredictor } from './latent/latent-pressure-predictor';

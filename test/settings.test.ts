@@ -144,7 +144,7 @@ describe('settings checks and change detection', () => {
   it('replaces unknown enum values by the default, with a warning', () => {
     const warnings: string[] = [];
     const s = sanitizeSettings({ solver: 'magic' as never, preset: 'ocean' as never, pressureMethod: 'sor' as never }, base, (m) => warnings.push(m));
-    expect([s.solver, s.preset, s.pressureMethod]).toEqual(['jacobi', 'dam-break', 'jacobi']);
+    expect([s.solver, s.preset, s.pressureMethod]).toEqual(['jacobi', 'dam-break', 'auto']);
     expect(warnings).toHaveLength(3);
     expect(warnings[0]).toMatch(/liquidVolume\.preset must be one of dam-break, pour, drop, slosh, rest, custom \(got ocean\)/);
   });
