@@ -146,3 +146,24 @@ struct SolveControl {
   initialRelativeResidual: f32,
   _pad: u32,
 };
+
+// One convergence check of a GPU-decided solve (Jacobi's residualCheck, MGPCG's cgCheck), from
+// the folded sums |r|^2, |b|^2 and the liquid cell count: the relative residual, the RMS
+// divergence the projection would leave (div = r dt / (density dx^2)), and the state
+// (0 running, 1 tolerance met, 2 iteration cap reached). A non-finite residual never counts as met.
+struct ConvergenceCheck {
+  relativeResidual: f32,
+  divergenceRms: f32,
+  state: u32,
+};
+
+fn checkConvergence(rr: f32, bb: f32, cells: f32, criterion: u32, tolerance: f32, iterations: u32, maxIterations: u32) -> ConvergenceCheck {
+  var out: ConvergenceCheck;
+  out.relativeResidual = sqrt(rr / max(bb, 1.0e-30));
+  out.divergenceRms = sqrt(rr / max(cells, 1.0)) * params.dt / (params.density * params.cellSize * params.cellSize);
+  let metric = select(out.relativeResidual, out.divergenceRms, criterion == 1u);
+  out.state = 0u;
+  if (isFiniteF32(metric) && metric <= tolerance) { out.state = 1u; }
+  else if (iterations >= maxIterations) { out.state = 2u; }
+  return out;
+}

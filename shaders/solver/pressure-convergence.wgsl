@@ -40,21 +40,15 @@ fn residualCheck(@builtin(local_invocation_index) lid: u32) {
   if (lid != 0u) { return; }
   let total = sharedR[0];
   if (control.checks > 0u) { control.iterations = control.iterations + control.chunk; }
-  let relative = sqrt(total.x / max(total.y, 1.0e-30));
-  let divScale = params.dt / (params.density * params.cellSize * params.cellSize);
-  let divRms = sqrt(total.x / max(total.z, 1.0)) * divScale;
-  control.relativeResidual = relative;
-  control.divergenceRms = divRms;
+  let check = checkConvergence(total.x, total.y, total.z, control.criterion, control.tolerance, control.iterations, control.maxIterations);
+  control.relativeResidual = check.relativeResidual;
+  control.divergenceRms = check.divergenceRms;
   if (control.checks == 0u) {
-    control.initialDivergenceRms = divRms;
-    control.initialRelativeResidual = relative;
+    control.initialDivergenceRms = check.divergenceRms;
+    control.initialRelativeResidual = check.relativeResidual;
   }
   control.checks = control.checks + 1u;
-  let metric = select(relative, divRms, control.criterion == 1u);
-  // A non-finite residual (NaN pressure) never counts as converged.
-  var state = 0u;
-  if (isFiniteF32(metric) && metric <= control.tolerance) { state = 1u; }
-  else if (control.iterations >= control.maxIterations) { state = 2u; }
+  let state = check.state;
   if (state != 0u) {
     control.converged = state;
     dispatchArgs.jacobi = vec3<u32>(0u);

@@ -47,21 +47,15 @@ fn cgCheck(@builtin(local_invocation_index) lid: u32) {
   } else {
     cg.iterations = cg.iterations + 1u;
   }
-  let rr = total.x;
-  let relative = sqrt(rr / max(cg.bNorm2, 1.0e-30));
-  let divScale = params.dt / (params.density * params.cellSize * params.cellSize);
-  let divRms = sqrt(rr / max(cg.liquidCells, 1.0)) * divScale;
-  cg.relativeResidual = relative;
-  cg.divergenceRms = divRms;
+  let check = checkConvergence(total.x, cg.bNorm2, cg.liquidCells, cg.criterion, cg.tolerance, cg.iterations, cg.maxIterations);
+  cg.relativeResidual = check.relativeResidual;
+  cg.divergenceRms = check.divergenceRms;
   if (cg.checks == 0u) {
-    cg.initialRelativeResidual = relative;
-    cg.initialDivergenceRms = divRms;
+    cg.initialRelativeResidual = check.relativeResidual;
+    cg.initialDivergenceRms = check.divergenceRms;
   }
   cg.checks = cg.checks + 1u;
-  let metric = select(relative, divRms, cg.criterion == 1u);
-  var state = 0u;
-  if (isFiniteValue(metric) && metric <= cg.tolerance) { state = 1u; }
-  else if (cg.iterations >= cg.maxIterations) { state = 2u; }
+  let state = check.state;
   cg.converged = state;
 }
 

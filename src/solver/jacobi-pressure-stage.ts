@@ -1,33 +1,17 @@
 import type { PressureDescription } from '../scene/scene-description';
 import type { PressureJacobiSolver, SolveReport } from './passes/pressure-jacobi-solver';
-import type { ClassicalPressureStage, PressureStepContext, PressureStepResult } from './pressure-stage';
-import { IterationBudget } from './iteration-budget';
+import type { PressureStepContext, PressureStepResult } from './pressure-stage';
+import { ClassicalStageBase } from './classical-stage-base';
 
 /**
  * The plain pressure solve: a fixed number of Jacobi iterations (real time) or, with a
  * tolerance, iterations until the relative residual is below it (checked on the GPU).
  */
-export class JacobiPressureStage implements ClassicalPressureStage {
+export class JacobiPressureStage extends ClassicalStageBase {
   readonly name = 'jacobi';
-  readonly method = 'jacobi';
-  private current: PressureDescription;
-
-  private readonly budget: IterationBudget;
 
   constructor(private readonly jacobi: PressureJacobiSolver, settings: PressureDescription) {
-    this.current = { ...settings, method: 'jacobi' };
-    this.budget = new IterationBudget(jacobi.device, settings.iterationBudget === 'adaptive');
-  }
-
-  get settings(): PressureDescription {
-    return { ...this.current };
-  }
-
-  configure(settings: Partial<Omit<PressureDescription, 'method'>>): void {
-    const toleranceBefore = this.current.tolerance;
-    this.current = { ...this.current, ...settings, method: 'jacobi' };
-    this.budget.enabled = this.current.iterationBudget === 'adaptive';
-    if (this.current.tolerance !== toleranceBefore) this.budget.reset();
+    super('jacobi', jacobi.device, settings);
   }
 
   computePressure(ctx: PressureStepContext): PressureStepResult {
@@ -49,18 +33,6 @@ export class JacobiPressureStage implements ClassicalPressureStage {
     const iterations = 2 * Math.ceil(this.current.iterations / 2);
     this.jacobi.iterateIndirect(ctx.encoder, ctx.timer, iterations, gate, passName);
     return iterations;
-  }
-
-  afterSubmit(): void {
-    this.budget.afterSubmit();
-  }
-
-  reset(): void {
-    this.budget.reset();
-  }
-
-  destroy(): void {
-    this.budget.destroy();
   }
 
   readSolveReport(): Promise<SolveReport> {

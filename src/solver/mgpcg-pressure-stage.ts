@@ -1,36 +1,20 @@
 import type { PressureDescription } from '../scene/scene-description';
 import type { ConvergenceCriterion, SolveReport } from './passes/pressure-jacobi-solver';
 import type { PressureMgpcgSolver } from './passes/pressure-mgpcg-solver';
-import type { ClassicalPressureStage, PressureStepContext, PressureStepResult } from './pressure-stage';
-import { IterationBudget } from './iteration-budget';
+import type { PressureStepContext, PressureStepResult } from './pressure-stage';
+import { ClassicalStageBase } from './classical-stage-base';
 
 /**
  * Multigrid-preconditioned conjugate gradients to the scene's tolerance (relative residual),
  * warm-started from the previous pressure, decided on the GPU.
  */
-export class MgpcgPressureStage implements ClassicalPressureStage {
+export class MgpcgPressureStage extends ClassicalStageBase {
   readonly name = 'mgpcg';
-  readonly method = 'mgpcg';
-  private current: PressureDescription;
   /** What `tolerance` bounds: the relative residual (default) or, for tools, the RMS divergence (1/s). */
   criterion: ConvergenceCriterion = 'relative-residual';
 
-  private readonly budget: IterationBudget;
-
   constructor(private readonly multigrid: PressureMgpcgSolver, settings: PressureDescription) {
-    this.current = { ...settings, method: 'mgpcg' };
-    this.budget = new IterationBudget(multigrid.device, settings.iterationBudget === 'adaptive');
-  }
-
-  get settings(): PressureDescription {
-    return { ...this.current };
-  }
-
-  configure(settings: Partial<Omit<PressureDescription, 'method'>>): void {
-    const criterionBefore = this.current.tolerance;
-    this.current = { ...this.current, ...settings, method: 'mgpcg' };
-    this.budget.enabled = this.current.iterationBudget === 'adaptive';
-    if (this.current.tolerance !== criterionBefore) this.budget.reset();
+    super('mgpcg', multigrid.device, settings);
   }
 
   private solve(maxIterations: number) {
@@ -49,17 +33,6 @@ export class MgpcgPressureStage implements ClassicalPressureStage {
     return undefined;
   }
 
-  afterSubmit(): void {
-    this.budget.afterSubmit();
-  }
-
-  reset(): void {
-    this.budget.reset();
-  }
-
-  destroy(): void {
-    this.budget.destroy();
-  }
 
   /** @internal The multigrid solver (profiles and tests). */
   get multigridSolver(): PressureMgpcgSolver {
