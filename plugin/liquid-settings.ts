@@ -54,6 +54,8 @@ export interface LiquidVolumeSettings {
   /** Read per-frame stats back from the GPU (small readbacks; off for shipping). */
   collectStats: boolean;
   paused: boolean;
+  /** 'fixed': one simulation frame per rendered frame; 'realtime': simulated time follows the clock. */
+  timeMode: 'fixed' | 'realtime';
 }
 
 /** How an attribute is typed in the script (and shown in the Editor). */
@@ -117,6 +119,7 @@ export const LIQUID_ATTRIBUTES: readonly AttributeSpec[] = Object.freeze([
   { name: 'showStats', kind: 'boolean', default: false, setting: null, doc: 'draw the stats overlay with live plots (turns `collectStats` on)' },
   { name: 'statsCorner', kind: 'enum', default: 'top-left', options: ['top-left', 'top-right', 'bottom-left', 'bottom-right'], setting: null, doc: 'corner of the canvas the stats overlay sits in' },
   { name: 'paused', kind: 'boolean', default: false, doc: 'freeze the liquid' },
+  { name: 'timeMode', kind: 'enum', default: 'fixed', options: ['fixed', 'realtime'], doc: 'fixed: one simulation frame (the scene\'s `timeStep.frame`, 1/60 s) per rendered frame, so a slow GPU shows slow motion; realtime: simulated time follows the clock in whole simulation frames, at most 4 per rendered frame (beyond that, slow motion)' },
 ] satisfies AttributeSpec[]);
 
 const byName = new Map(LIQUID_ATTRIBUTES.map((a) => [a.name, a]));

@@ -40,10 +40,11 @@ export class LiquidStepper {
    * steps, copies the level set to the renderer on the GPU, and records the frame's stats.
    * Returns whether a step started.
    */
-  step(solver: LiquidSolver, renderer: LiquidSurfaceRenderer | null, stats: LiquidStats, onError: (e: Error) => void): boolean {
+  step(solver: LiquidSolver, renderer: LiquidSurfaceRenderer | null, stats: LiquidStats, onError: (e: Error) => void, frames = 1): boolean {
     if (this.busy) return false;
     const started = performance.now();
-    const run = solver.step().then(async () => {
+    const steps = async () => { for (let f = 0; f < frames; f++) await solver.step(); };
+    const run = steps().then(async () => {
       // step() resolves once the frame's work is submitted: CPU time, not GPU time.
       const cpuSubmitMs = performance.now() - started;
       copyToRenderer(solver, renderer);
@@ -55,6 +56,21 @@ export class LiquidStepper {
     this.enqueue(run);
     return true;
   }
+}
+
+/** Simulation frames a real-time liquid takes at most per rendered frame; beyond, it runs in slow motion. */
+export const MAX_REALTIME_FRAMES = 4;
+
+/**
+ * The real-time clock of a liquid (`timeMode: 'realtime'`): simulated time follows the
+ * rendered frames' time in whole simulation frames of the scene's length (so every step keeps
+ * the length the solver and the latent model expect). `owed` is the time not simulated yet;
+ * after a frame that hit the cap, the rest is dropped (the GPU cannot keep up).
+ */
+export function realtimeFrames(owed: number, frameSeconds: number, cap = MAX_REALTIME_FRAMES): { frames: number; owed: number } {
+  const frames = Math.min(cap, Math.floor(owed / frameSeconds + 1e-6));
+  const left = owed - frames * frameSeconds;
+  return { frames, owed: frames === cap ? Math.min(left, frameSeconds) : Math.max(0, left) };
 }
 
 /** Copies the level set (and, for the pressure view, the pressure) into the renderer's buffers on the GPU. */

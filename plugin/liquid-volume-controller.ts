@@ -3,7 +3,7 @@ import { defaultPressureMethod, LiquidSolver, presetScene, rescaleScene, scaleSc
 import { LiquidSurfaceRenderer } from './render';
 import { ChildShapeTracker } from './child-shape-tracker';
 import { LiquidStats } from './liquid-stats';
-import { LiquidStepper } from './liquid-stepper';
+import { LiquidStepper, realtimeFrames } from './liquid-stepper';
 import { LatentAttachment } from './latent-attachment';
 import {
   changedSettings, DEFAULT_LIQUID_SETTINGS, LOOK_SETTINGS, MODEL_SETTINGS, PRESSURE_SETTINGS, REBUILD_SETTINGS,
@@ -239,18 +239,35 @@ export class LiquidVolumeController {
     this.model.updateSchedule(this.settings);
   }
 
-  /** Advances the liquid by one step if none is in flight; never blocks the frame. */
+  /** Real time not simulated yet (timeMode 'realtime'). */
+  private owedTime = 0;
+
+  /**
+   * Advances the liquid by a frame (timeMode 'fixed') or by the whole simulation frames the
+   * clock asks for ('realtime') if no step is in flight; never blocks the frame.
+   */
   update(dt: number): void {
     const solver = this.solver;
-    if (this.destroyed || !this.enabled || !solver || this.status !== 'running' || this.settings.paused || this.stepper.busy) return;
+    if (this.destroyed || !this.enabled || !solver || this.status !== 'running' || this.settings.paused) return;
+    const realtime = this.settings.timeMode === 'realtime';
+    // Time passes while a step is in flight, too.
+    this.owedTime = realtime ? this.owedTime + Math.max(0, dt) : 0;
+    if (this.stepper.busy) return;
     if (solver.lostReason) {
       this.status = 'device-lost';
       this.message = `the GPU device was lost (${solver.lostReason}); the liquid waits for the device to be restored`;
       this.warn(`latent-liquid: ${this.message}`);
       return;
     }
+    let frames = 1;
+    if (realtime) {
+      const clock = realtimeFrames(this.owedTime, solver.scene.timeStep.frame);
+      if (clock.frames === 0) return;
+      frames = clock.frames;
+      this.owedTime = clock.owed;
+    }
     this.updateFrame(solver, dt);
-    this.stepper.step(solver, this.renderer, this.stats, (e) => this.warn(`latent-liquid: a simulation step failed: ${e.message}`));
+    this.stepper.step(solver, this.renderer, this.stats, (e) => this.warn(`latent-liquid: a simulation step failed: ${e.message}`), frames);
   }
 
   /** Gravity in the box frame and the child obstacles/emitters, before a step. */

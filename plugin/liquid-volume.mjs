@@ -270,6 +270,16 @@ export class LiquidVolume extends Script {
    */
   paused = false;
 
+  /**
+   * fixed: one simulation frame (1/60 s) per rendered frame, so a slow GPU shows slow motion;
+   * realtime: simulated time follows the clock in whole simulation frames, at most 4 per
+   * rendered frame (beyond that, slow motion).
+   *
+   * @attribute
+   * @type {'fixed' | 'realtime'}
+   */
+  timeMode = 'fixed';
+
   /** @type {LiquidVolumeController | null} */
   controller = null;
 
@@ -319,6 +329,7 @@ export class LiquidVolume extends Script {
       debugView: /** @type {any} */ (this.debugView),
       collectStats: this.collectStats || this.showStats,
       paused: this.paused,
+      timeMode: /** @type {any} */ (this.timeMode),
     };
   }
 
