@@ -16,7 +16,10 @@ beforeAll(async () => {
   device = (await testGpu()).device;
 });
 
-async function mgpcgSolver(preset: string, n: number, tolerance = 1e-4, iterationBudget: 'cap' | 'adaptive' = 'cap'): Promise<LiquidSolver> {
+// The adaptive budget: with the cap encoded every step, the queued no-op iterations cost about
+// as much as real ones on SwiftShader (its kernels with barriers run as coroutines even when
+// they return at once), which would make these tests take many minutes.
+async function mgpcgSolver(preset: string, n: number, tolerance = 1e-4, iterationBudget: 'cap' | 'adaptive' = 'adaptive'): Promise<LiquidSolver> {
   const scene = presetScene(preset, n);
   scene.pressure = { ...scene.pressure, method: 'mgpcg', tolerance, maxIterations: 40, iterationBudget };
   return LiquidSolver.create(device, scene);
@@ -116,7 +119,7 @@ describe('adaptive iteration budget', () => {
   });
 
   it('a running MGPCG solve encodes fewer iterations than its cap once the first counts are back', async () => {
-    const solver = await mgpcgSolver('dam-break', 16, 1e-3, 'adaptive');
+    const solver = await mgpcgSolver('dam-break', 16, 1e-3);
     try {
       const stage = solver.pressureStage as MgpcgPressureStage;
       expect(stage.settings.maxIterations).toBe(40);
@@ -147,12 +150,14 @@ async function solverMultigridState(solver: LiquidSolver): Promise<GPUBuffer> {
 describe('dam-break front (Martin and Moyce) converges with resolution under MGPCG', () => {
   it('x/a at T = 2 differs by less than 5% between 8 and 16 cells across the column', async () => {
     const times = [2];
-    const coarse = await runDamBreakFront(device, 8, { method: 'mgpcg', tolerance: 1e-4, maxIterations: 60 }, times);
-    const fine = await runDamBreakFront(device, 16, { method: 'mgpcg', tolerance: 1e-4, maxIterations: 60 }, times);
+    // A relative residual of 1e-3 keeps this CI-sized on SwiftShader.
+    const pressure = { method: 'mgpcg' as const, tolerance: 1e-3, maxIterations: 40, iterationBudget: 'adaptive' as const };
+    const coarse = await runDamBreakFront(device, 8, pressure, times);
+    const fine = await runDamBreakFront(device, 16, pressure, times);
     const zc = coarse.front[0].Z, zf = fine.front[0].Z;
     // The column has spread to more than twice its width by T = 2 (Martin and Moyce: about 2.5).
     expect(zf).toBeGreaterThan(2);
     expect(zf).toBeLessThan(3.2);
     expect(Math.abs(zc - zf) / zf, `x/a ${zc} (8 cells) vs ${zf} (16 cells)`).toBeLessThan(0.05);
-  }, 300_000);
+  }, 600_000);
 });
