@@ -1,14 +1,24 @@
 // Builds the library, the CLI, the PlayCanvas plugin bundles and the example site.
 //   node esbuild.config.mjs            build everything into dist/ and site/
 //   node esbuild.config.mjs --serve    build, then serve site/ on http://127.0.0.1:$PORT (8080)
+//   node esbuild.config.mjs --site     only the example site: site/, a static folder to host as
+//                                      it is (every URL in it is relative); dist/ is left alone
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const serve = process.argv.includes('--serve');
 const quiet = process.argv.includes('--quiet');
+const siteOnly = process.argv.includes('--site');
 const root = new URL('.', import.meta.url).pathname;
+// --site-dir=PATH: where the site goes (default site/ in the repository)
+const siteDirArg = process.argv.find((a) => a.startsWith('--site-dir='))?.slice('--site-dir='.length);
+const siteDir = siteDirArg ? resolve(siteDirArg) : join(root, 'site');
+// the build empties the site folder first: never a folder that holds anything but an earlier site
+if (siteDirArg && existsSync(siteDir) && readdirSync(siteDir).length > 0 && !existsSync(join(siteDir, 'ort/ort-wasm-simd-threaded.asyncify.wasm'))) {
+  throw new Error(`--site-dir=${siteDirArg}: the folder is not empty and holds no earlier site; not overwriting it`);
+}
 const log = (...a) => { if (!quiet) console.log(...a); };
 
 const common = {
@@ -70,10 +80,11 @@ for (const name of exampleDirs) {
   builds.push({
     ...common,
     entryPoints: { [`${name}/main`]: `examples/${name}/main.ts` },
-    outdir: 'site',
+    outdir: siteDir,
     platform: 'browser',
     external: ['webgpu', 'node:*'],
-    minify: false,
+    // the hosted demo (--site) is minified (dam-break: 4.09 -> 2.45 MB of JavaScript)
+    minify: siteOnly,
   });
 }
 
@@ -103,21 +114,21 @@ function writeEditorScript() {
 }
 
 function copySite() {
-  mkdirSync(join(root, 'site'), { recursive: true });
+  mkdirSync(siteDir, { recursive: true });
   for (const name of exampleDirs) {
-    mkdirSync(join(root, 'site', name), { recursive: true });
+    mkdirSync(join(siteDir, name), { recursive: true });
     for (const f of readdirSync(join(root, 'examples', name))) {
-      if (!f.endsWith('.ts')) cpSync(join(root, 'examples', name, f), join(root, 'site', name, f), { recursive: true });
+      if (!f.endsWith('.ts')) cpSync(join(root, 'examples', name, f), join(siteDir, name, f), { recursive: true });
     }
   }
   for (const f of ['index.html', 'style.css']) {
-    if (existsSync(join(root, 'examples', f))) cpSync(join(root, 'examples', f), join(root, 'site', f));
+    if (existsSync(join(root, 'examples', f))) cpSync(join(root, 'examples', f), join(siteDir, f));
   }
   // onnxruntime-web fetches its .wasm at run time (its .mjs glue is bundled into the pages, see
   // src/latent/ort-session.ts): serve the .wasm beside the pages (no CDN), as the README says.
-  mkdirSync(join(root, 'site/ort'), { recursive: true });
-  cpSync(join(root, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'), join(root, 'site/ort/ort-wasm-simd-threaded.asyncify.wasm'));
-  if (existsSync(join(root, 'models'))) cpSync(join(root, 'models'), join(root, 'site/models'), { recursive: true });
+  mkdirSync(join(siteDir, 'ort'), { recursive: true });
+  cpSync(join(root, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'), join(siteDir, 'ort/ort-wasm-simd-threaded.asyncify.wasm'));
+  if (existsSync(join(root, 'models'))) cpSync(join(root, 'models'), join(siteDir, 'models'), { recursive: true });
 }
 
 // Type declarations for the package's exports (tsc, declarations only).
@@ -126,18 +137,24 @@ function emitTypes() {
 }
 
 const t0 = Date.now();
-if (existsSync(join(root, 'site'))) rmSync(join(root, 'site'), { recursive: true, force: true });
-if (existsSync(join(root, 'dist/editor'))) rmSync(join(root, 'dist/editor'), { recursive: true, force: true });
-await Promise.all(builds.map((b) => esbuild.build(b)));
+if (existsSync(siteDir)) rmSync(siteDir, { recursive: true, force: true });
+const selected = siteOnly ? builds.filter((b) => b.outdir === siteDir) : builds;
+if (!siteOnly && existsSync(join(root, 'dist/editor'))) rmSync(join(root, 'dist/editor'), { recursive: true, force: true });
+await Promise.all(selected.map((b) => esbuild.build(b)));
 copySite();
-if (existsSync(join(root, 'plugin/liquid-volume.mjs'))) writeEditorScript();
-if (!process.argv.includes('--no-types')) emitTypes();
-writeFileSync(join(root, 'dist/BUILD_INFO.json'), JSON.stringify({ builtAt: new Date().toISOString(), examples: exampleDirs }, null, 2));
-log(`built ${builds.length} bundles (${exampleDirs.length} examples) in ${Date.now() - t0} ms`);
+if (siteOnly) {
+  // GitHub Pages runs Jekyll on a published branch unless this file is there.
+  writeFileSync(join(siteDir, '.nojekyll'), '');
+} else {
+  if (existsSync(join(root, 'plugin/liquid-volume.mjs'))) writeEditorScript();
+  if (!process.argv.includes('--no-types')) emitTypes();
+  writeFileSync(join(root, 'dist/BUILD_INFO.json'), JSON.stringify({ builtAt: new Date().toISOString(), examples: exampleDirs }, null, 2));
+}
+log(`built ${selected.length} bundles (${exampleDirs.length} examples${siteOnly ? ', site only' : ''}) in ${Date.now() - t0} ms`);
 
 if (serve) {
   const port = Number(process.env.PORT ?? 8080);
   const ctx = await esbuild.context({ ...common, entryPoints: [], write: false });
-  const { hosts, port: actual } = await ctx.serve({ servedir: join(root, 'site'), host: '127.0.0.1', port });
+  const { hosts, port: actual } = await ctx.serve({ servedir: siteDir, host: '127.0.0.1', port });
   console.log(`serving examples on http://${hosts?.[0] ?? '127.0.0.1'}:${actual}/`);
 }

@@ -4,6 +4,20 @@ import type { Series } from './liquid-stats';
 /** Where the overlay sits over the canvas. */
 export type StatsCorner = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right';
 
+/** Options of {@link StatsOverlay}. */
+export interface StatsOverlayOptions {
+  /**
+   * Three lines (frame, time, solver; time per frame and iterations; divergence and drift) and
+   * one small frame-time plot, instead of the full text with time per pass and two plots.
+   */
+  compact?: boolean;
+  /**
+   * Put the overlay in this element, in its flow (no absolute position over the canvas), e.g. a
+   * side bar beside the canvas so that it never covers the scene. `corner` is ignored then.
+   */
+  parent?: HTMLElement;
+}
+
 const SOLVE_COLOR = '#4fc3f7';
 const PREDICT_COLOR = '#ffa040';
 
@@ -24,35 +38,47 @@ export class StatsOverlay {
   private readonly text: HTMLPreElement;
   private readonly timePlot: HTMLCanvasElement;
   private readonly timeLabel: HTMLDivElement;
-  private readonly driftPlot: HTMLCanvasElement;
+  private readonly driftPlot: HTMLCanvasElement | null;
+  private readonly compact: boolean;
 
-  constructor(canvas: HTMLCanvasElement | { parentElement?: HTMLElement | null } | null, corner: StatsCorner = 'top-left') {
-    const host = (canvas as HTMLCanvasElement | null)?.parentElement ?? document.body;
+  constructor(canvas: HTMLCanvasElement | { parentElement?: HTMLElement | null } | null, corner: StatsCorner = 'top-left', options: StatsOverlayOptions = {}) {
+    this.compact = options.compact ?? false;
+    const host = options.parent ?? (canvas as HTMLCanvasElement | null)?.parentElement ?? document.body;
     this.element = document.createElement('div');
-    this.element.className = 'latent-liquid-stats';
+    this.element.className = `latent-liquid-stats${this.compact ? ' compact' : ''}`;
     Object.assign(this.element.style, {
-      position: 'absolute', padding: '6px 8px', background: 'rgba(10, 14, 20, 0.78)',
+      padding: this.compact ? '4px 6px' : '6px 8px', background: 'rgba(10, 14, 20, 0.78)',
       color: '#e6edf3', font: '11px/1.35 ui-monospace, Menlo, Consolas, monospace', borderRadius: '6px',
-      pointerEvents: 'none', zIndex: '10', minWidth: '250px',
+      pointerEvents: 'none', minWidth: this.compact ? '0' : '250px',
     } as CSSStyleDeclaration);
-    const [v, h] = corner.split('-');
-    this.element.style[v as 'top' | 'bottom'] = '8px';
-    this.element.style[h as 'left' | 'right'] = '8px';
+    if (!options.parent) {
+      Object.assign(this.element.style, { position: 'absolute', zIndex: '10' });
+      const [v, h] = corner.split('-');
+      this.element.style[v as 'top' | 'bottom'] = '8px';
+      this.element.style[h as 'left' | 'right'] = '8px';
+    }
     this.text = document.createElement('pre');
     Object.assign(this.text.style, { margin: '0', whiteSpace: 'pre-wrap', maxWidth: '420px' });
-    this.timePlot = this.plotCanvas();
-    this.driftPlot = this.plotCanvas();
     this.timeLabel = this.label('frame time (ms): blue solve, orange predict');
-    this.element.append(this.text, this.timeLabel, this.timePlot, this.label('divergence L2 (1/s, white), volume drift (%, green)'), this.driftPlot);
-    if (getComputedStyle(host).position === 'static') host.style.position = 'relative';
+    if (this.compact) {
+      this.timePlot = this.plotCanvas(200, 24);
+      this.driftPlot = null;
+      this.element.append(this.text, this.timePlot);
+      this.timePlot.title = 'frame time (ms): blue solve, orange predict';
+    } else {
+      this.timePlot = this.plotCanvas(240, 44);
+      this.driftPlot = this.plotCanvas(240, 44);
+      this.element.append(this.text, this.timeLabel, this.timePlot, this.label('divergence L2 (1/s, white), volume drift (%, green)'), this.driftPlot);
+    }
+    if (!options.parent && getComputedStyle(host).position === 'static') host.style.position = 'relative';
     host.appendChild(this.element);
   }
 
-  private plotCanvas(): HTMLCanvasElement {
+  private plotCanvas(width: number, height: number): HTMLCanvasElement {
     const c = document.createElement('canvas');
-    c.width = 240;
-    c.height = 44;
-    Object.assign(c.style, { display: 'block', width: '240px', height: '44px', background: 'rgba(255,255,255,0.05)' });
+    c.width = width;
+    c.height = height;
+    Object.assign(c.style, { display: 'block', width: `${width}px`, height: `${height}px`, background: 'rgba(255,255,255,0.05)', marginTop: '2px' });
     return c;
   }
 
@@ -70,6 +96,20 @@ export class StatsOverlay {
     const passes = Object.entries(s.ms).sort((a, b) => b[1] - a[1]).slice(0, 7)
       .map(([k, v]) => `  ${k.padEnd(16)}${v.toFixed(2).padStart(8)} ms`).join('\n');
     const latent = controller.latent;
+    if (this.compact) {
+      const method = controller.solver?.classicalStage.method ?? 'jacobi';
+      const solver = latent ? `latent/${latent.scheduler.settings.interval}` : method;
+      const timing = s.timingSource === 'gpu-timestamps' ? `GPU ${fmt(s.frameMs)} ms` : s.timingSource === 'wall-clock' ? `${fmt(s.frameMs)} ms wall` : `CPU ${fmt(s.cpuSubmitMs)} ms`;
+      const compactLines = [
+        `frame ${s.frame}  t ${s.t.toFixed(2)} s  ${solver} ${s.mode}`,
+        `${timing}  iter ${fmt(s.pressureIterations, 4)}`,
+        `div ${fmt(s.divergenceL2)} 1/s  drift ${Number.isFinite(s.volumeDrift) ? (s.volumeDrift * 100).toFixed(3) : '-'} %`,
+      ];
+      if (controller.status !== 'running' || controller.message) compactLines.unshift(`${controller.status}${controller.message ? `: ${controller.message}` : ''}`);
+      this.text.textContent = compactLines.join('\n');
+      this.drawBars(this.timePlot, s.history.frameMs, s.history.predicted);
+      return;
+    }
     const lines = [
       `${s.scene || 'latent-liquid'}   ${controller.status}${controller.message ? `: ${controller.message}` : ''}`,
       `frame ${s.frame}  t ${s.t.toFixed(2)} s  mode ${s.mode.toUpperCase()}`,
@@ -86,7 +126,7 @@ export class StatsOverlay {
     this.text.textContent = lines.join('\n');
     this.timeLabel.textContent = `${s.timingSource === 'gpu-timestamps' ? 'GPU time' : s.timingSource === 'wall-clock' ? 'wall-clock time' : 'CPU submit time'} per frame (ms): blue solve, orange predict`;
     this.drawBars(this.timePlot, s.history.frameMs, s.history.predicted);
-    this.drawLines(this.driftPlot, [[s.history.divergence, '#ffffff', 1], [s.history.drift, '#7ee787', 100]]);
+    if (this.driftPlot) this.drawLines(this.driftPlot, [[s.history.divergence, '#ffffff', 1], [s.history.drift, '#7ee787', 100]]);
   }
 
   private drawBars(c: HTMLCanvasElement, values: Series, predicted: Series): void {

@@ -2,12 +2,14 @@
 // errors, runs on the WebGPU device, advances frames and draws liquid inside its tank; the
 // tuning page runs the latent path (solve and predict frames, onnxruntime on WebGPU); the
 // benchmark page produces its JSON; without WebGPU a page shows a message instead.
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { decodePng, launchBrowser, openPage, startStaticServer, type StaticServer, type TestPage } from './helpers/browser';
 import { ensureBuilt, ROOT } from './helpers/cli';
+import { DEBUG_COLORS, levelSetColor, pressureColor } from '../plugin/render/debug-colors';
+import { decodeApng, encodeApng } from '../scripts/apng.mjs';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let server: StaticServer;
@@ -137,9 +139,9 @@ describe('example pages', () => {
     }
   }, 300_000);
 
-  it('tuning: the latent path runs on WebGPU, with solve and predict frames', async () => {
+  it('tuning: latent on WebGPU; both tanks on one clock; overlays off the water; a solver switch per tank', async () => {
     if (!existsSync(join(ROOT, 'site', 'models', 'latent-liquid', 'manifest.json'))) throw new Error('the shipped model models/latent-liquid is missing');
-    const page = await openPage(browser, server.url('/tuning/?res=16'), { width: 640, height: 360 });
+    const page = await openPage(browser, server.url('/tuning/?res=16'), { width: 800, height: 450 });
     try {
       await waitFor(page, 'window.liquid?.stats?.predictedFrames >= 2 || window.liquid?.status === "error"', 280_000);
       const s = await page.page.evaluate(() => {
@@ -150,6 +152,75 @@ describe('example pages', () => {
       expect(s.latent).toBe(true);
       expect(s.solved).toBeGreaterThanOrEqual(6);
       expect(s.predicted).toBeGreaterThanOrEqual(2);
+
+      // One simulated clock: Jacobi (left) is many times faster here than latent (right), yet
+      // the frame counts stay within one of each other, because the left one waited.
+      const clock = () => page.page.evaluate(() => {
+        const t = (window as any).tuning;
+        return { frames: t.tanks.map((x: any) => x.stats.frame), times: t.tanks.map((x: any) => x.stats.t), waited: [...t.sync.waitingFrames] };
+      });
+      // samples every second until the slow (latent) tank has made two more frames
+      const samples = [await clock()];
+      while (samples.at(-1)!.frames[1] < samples[0].frames[1] + 2 && samples.length < 90) {
+        await page.page.waitForTimeout(1000);
+        samples.push(await clock());
+      }
+      console.log(`tuning clock samples (frames left/right, app frames the left waited): ${samples.map((c) => `${c.frames.join('/')} (${c.waited[0]})`).join(', ')}`);
+      for (const c of samples) {
+        expect(Math.abs(c.frames[0] - c.frames[1]), `frames ${c.frames.join(' vs ')}`).toBeLessThanOrEqual(1);
+        expect(Math.abs(c.times[0] - c.times[1]), `simulated times ${c.times.join(' vs ')}`).toBeLessThan(1 / 60 + 1e-4);
+      }
+      expect(samples.at(-1)!.waited[0], 'app frames in which the Jacobi tank waited').toBeGreaterThan(0);
+      expect(samples.at(-1)!.frames[1], 'the latent tank advanced').toBeGreaterThanOrEqual(samples[0].frames[1] + 2);
+
+      // Nothing HTML covers the tanks: the stats overlays, the tank cards and the side panel lie
+      // outside both tanks' screen rectangles, and the tanks lie inside the canvas.
+      const layout = await page.page.evaluate(() => {
+        const l = (window as any).liquid;
+        const canvas = document.getElementById('app')!.getBoundingClientRect();
+        const tanks = [1, 0].map((i) => {
+          const r = l.screenRect(i);
+          return { x0: r.x0 + canvas.left, y0: r.y0 + canvas.top, x1: r.x1 + canvas.left, y1: r.y1 + canvas.top };
+        });
+        const boxes = [...document.querySelectorAll('.latent-liquid-stats, .tank-card, #panel')].map((e) => {
+          const r = e.getBoundingClientRect();
+          return { what: `${e.className || e.id}`, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom };
+        });
+        return { canvas: { x0: canvas.left, y0: canvas.top, x1: canvas.right, y1: canvas.bottom }, tanks, boxes };
+      });
+      expect(layout.boxes.filter((b) => b.what.includes('latent-liquid-stats'))).toHaveLength(2);
+      for (const t of layout.tanks) {
+        expect(t.x0).toBeGreaterThanOrEqual(layout.canvas.x0);
+        expect(t.x1).toBeLessThanOrEqual(layout.canvas.x1);
+        expect(t.y0).toBeGreaterThanOrEqual(layout.canvas.y0);
+        expect(t.y1).toBeLessThanOrEqual(layout.canvas.y1);
+        for (const b of layout.boxes) {
+          const overlaps = b.x0 < t.x1 && t.x0 < b.x1 && b.y0 < t.y1 && t.y0 < b.y1;
+          expect(overlaps, `${b.what} ${JSON.stringify(b)} over tank ${JSON.stringify(t)}`).toBe(false);
+        }
+      }
+
+      // The pressure view's legend: the shader's colour stops, shown with the view.
+      await page.page.selectOption('#debug-view', 'pressure-slice');
+      const legend = await page.page.evaluate(() => {
+        const el = document.getElementById('legend')!;
+        return { hidden: el.hidden, text: el.textContent, bar: (el.querySelector('.bar') as HTMLElement).style.background };
+      });
+      expect(legend.hidden).toBe(false);
+      expect(legend.text).toContain('9.81 kPa');
+      for (const c of ['rgb(48, 18, 59)', 'rgb(41, 120, 237)', 'rgb(204, 43, 13)']) expect(legend.bar).toContain(c);
+
+      // The solver switches: the right tank from latent to MGPCG (the predictor is detached,
+      // the classical solve is MGPCG), the left from Jacobi to latent (the predictor attaches).
+      await page.page.selectOption('.solver-switch[data-tank="1"]', 'mgpcg');
+      await page.page.selectOption('.solver-switch[data-tank="0"]', 'latent');
+      await waitFor(page, `(() => { const [a, b] = window.tuning.tanks; return !!a.controller.latent && !b.controller.latent && b.controller.solver.classicalStage.method === 'mgpcg'; })()`, 120_000);
+      const after = await page.page.evaluate(() => (window as any).tuning.tanks.map((t: any) => ({ solver: t.solver, method: t.pressureMethod, frame: t.stats.frame })));
+      expect(after.map((a: any) => a.solver)).toEqual(['latent', 'jacobi']);
+      expect(after[1].method).toBe('mgpcg');
+      const f1 = after[1].frame;
+      await waitFor(page, `window.tuning.tanks[1].stats.frame >= ${f1 + 1}`, 120_000);
+      expect(await page.page.evaluate(() => (window as any).tuning.tanks[1].stats.mode)).toBe('solve');
       await page.screenshot('example-tuning.png');
       expect(page.errors).toEqual([]);
     } catch (e) {
@@ -158,7 +229,7 @@ describe('example pages', () => {
     } finally {
       await page.page.close();
     }
-  }, 300_000);
+  }, 420_000);
 
   it('bench page: runs the benchmark and shows its JSON', async () => {
     const page = await openPage(browser, server.url('/bench/?autorun=1&res=16&repeats=1&warmup=6&iterations=20,50&targets=0.3&jacobiMax=400&model=../test-models/tiny-model/'), { width: 800, height: 600 });
@@ -314,6 +385,59 @@ describe('enable and disable', () => {
       await page.page.close();
     }
   }, 300_000);
+});
+
+describe('debug view legends', () => {
+  it('use the colours of the shader\'s colour maps', () => {
+    const shader = ['shaders/render-liquid-fs.wgsl', 'shaders/render/render-liquid-fs.wgsl'].map((p) => join(ROOT, p)).find((p) => existsSync(p));
+    expect(shader, 'render-liquid-fs.wgsl').toBeDefined();
+    const wgsl = readFileSync(shader!, 'utf8');
+    const vec = (text: string) => text.split(',').map(Number);
+    const stops = [...wgsl.matchAll(/let c(\d) = vec3f\(([^)]*)\);/g)].map((m) => vec(m[2]));
+    expect(stops).toHaveLength(6);
+    expect(stops).toEqual(DEBUG_COLORS.pressureStops.map((c) => [...c]));
+    const body = wgsl.slice(wgsl.indexOf('fn debugSliceColor'));
+    expect(body).toContain(`select(vec3f(${DEBUG_COLORS.pressureAir.join(', ')}), colorMap(x), phi < 0.0)`);
+    const f = (c: readonly number[]) => c.map((v) => (Number.isInteger(v) ? v.toFixed(1) : String(v))).join(', ');
+    expect(body).toContain(`mix(vec3f(${f(DEBUG_COLORS.levelSetZero)}), vec3f(${f(DEBUG_COLORS.levelSetOutside)}), x)`);
+    expect(body).toContain(`mix(vec3f(${f(DEBUG_COLORS.levelSetZero)}), vec3f(${f(DEBUG_COLORS.levelSetInside)}), -x)`);
+    // the maps as the legend samples them
+    expect(pressureColor(0)).toEqual([...DEBUG_COLORS.pressureStops[0]]);
+    expect(pressureColor(0.1).map((v) => +v.toFixed(4))).toEqual([0.175, 0.27, 0.58]);
+    levelSetColor(-8, 4).forEach((v, k) => expect(v).toBeCloseTo(DEBUG_COLORS.levelSetInside[k], 9));
+    levelSetColor(2, 4).forEach((v, k) => expect(v).toBeCloseTo((DEBUG_COLORS.levelSetZero[k] + DEBUG_COLORS.levelSetOutside[k]) / 2, 9));
+  });
+});
+
+describe('the README animation (scripts/apng.mjs, scripts/record-animation.mjs)', () => {
+  it('the APNG encoder round-trips frames whose changes are partial, total and none', () => {
+    const w = 23, h = 17;
+    const base = new Uint8Array(w * h * 4);
+    for (let i = 0; i < w * h; i++) base.set([(i * 37) & 255, (i * 11) & 255, (i * 5) & 255, 255], 4 * i);
+    const partial = base.slice();
+    for (let y = 4; y < 9; y++) for (let x = 6; x < 15; x += 2) partial.set([255, 0, (x * y) & 255, 255], 4 * (x + w * y));
+    const total = base.map((v, i) => (i % 4 === 3 ? 255 : 255 - v));
+    const frames = [base, partial, partial.slice(), total, base.slice()];
+    const file = encodeApng(frames, w, h, 33.3);
+    const back = decodeApng(file);
+    expect(back.frames).toHaveLength(frames.length);
+    back.frames.forEach((f: Uint8Array, i: number) => expect(Buffer.from(f).equals(Buffer.from(frames[i])), `frame ${i}`).toBe(true));
+    // an ordinary PNG reader sees the first frame
+    expect(Buffer.from(decodePng(file).data).equals(Buffer.from(base))).toBe(true);
+  });
+
+  it('the committed animation is an APNG of a real run, under 2 MB, that the README shows first', () => {
+    const file = readFileSync(join(ROOT, 'docs/images/dam-break.png'));
+    expect(file.length).toBeLessThan(2e6);
+    const apng = decodeApng(file);
+    expect(apng.frames.length).toBeGreaterThanOrEqual(30);
+    // the water moves: consecutive frames differ
+    let moving = 0;
+    for (let i = 1; i < apng.frames.length; i++) if (!Buffer.from(apng.frames[i]).equals(Buffer.from(apng.frames[i - 1]))) moving++;
+    expect(moving).toBeGreaterThan(0.8 * (apng.frames.length - 1));
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(/!\[[^\]]*\]\(([^)]+)\)/.exec(readme)?.[1], 'the README\'s first picture').toBe('docs/images/dam-break.png');
+  });
 });
 
 describe('a lost device', () => {

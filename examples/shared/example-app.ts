@@ -28,7 +28,11 @@ const NO_WEBGPU = `<h2>This example needs WebGPU</h2>
  * Creates a PlayCanvas app on WebGPU with a floor, a sun, a sky colour and an orbit camera.
  * Returns null (after showing a clear message) when WebGPU is not available.
  */
-export async function createExampleApp(options: { cameraTarget?: pc.Vec3; distance?: number; pitch?: number; yaw?: number } = {}): Promise<ExampleApp | null> {
+export async function createExampleApp(options: {
+  cameraTarget?: pc.Vec3; distance?: number; pitch?: number; yaw?: number;
+  /** Size the canvas to this element (a part of the page) instead of the whole window. */
+  container?: HTMLElement;
+} = {}): Promise<ExampleApp | null> {
   const canvas = document.getElementById('app') as HTMLCanvasElement;
   setUpPanel();
   if (!('gpu' in navigator) || !navigator.gpu) {
@@ -49,11 +53,21 @@ export async function createExampleApp(options: { cameraTarget?: pc.Vec3; distan
     return null;
   }
   const app = new pc.Application(canvas, { graphicsDevice: device, mouse: new pc.Mouse(canvas), keyboard: new pc.Keyboard(window) });
-  app.setCanvasFillMode(pc.FILLMODE_FILL_WINDOW);
   app.setCanvasResolution(pc.RESOLUTION_AUTO);
-  const resize = () => app.resizeCanvas();
-  window.addEventListener('resize', resize);
-  app.on('destroy', () => window.removeEventListener('resize', resize));
+  const container = options.container;
+  if (container) {
+    app.setCanvasFillMode(pc.FILLMODE_NONE);
+    const fitCanvas = () => app.resizeCanvas(container.clientWidth, container.clientHeight);
+    const observer = new ResizeObserver(fitCanvas);
+    observer.observe(container);
+    fitCanvas();
+    app.on('destroy', () => observer.disconnect());
+  } else {
+    app.setCanvasFillMode(pc.FILLMODE_FILL_WINDOW);
+    const resize = () => app.resizeCanvas();
+    window.addEventListener('resize', resize);
+    app.on('destroy', () => window.removeEventListener('resize', resize));
+  }
 
   app.scene.ambientLight = new pc.Color(0.32, 0.36, 0.42);
   app.scene.exposure = 1;

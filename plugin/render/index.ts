@@ -10,3 +10,4 @@ export {
     type LiquidSurfaceRendererOptions,
     type Rgb,
 } from './liquid-surface-renderer';
+export { DEBUG_COLORS, debugLegend, pressureColor, levelSetColor, cssColor, type DebugLegend, type DisplayRgb } from './debug-colors';

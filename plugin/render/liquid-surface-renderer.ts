@@ -1,4 +1,5 @@
 import * as pc from 'playcanvas';
+import { DEBUG_COLORS } from './debug-colors';
 import liquidVS from '../../shaders/render/render-liquid-vs.wgsl';
 import liquidFS from '../../shaders/render/render-liquid-fs.wgsl';
 
@@ -88,7 +89,7 @@ export const DEFAULT_LIQUID_LOOK: Readonly<Required<LiquidLook>> = Object.freeze
 
 const FRAME_TINT: Readonly<Record<LiquidFrameMode, [number, number, number, number]>> = {
     solve: [0, 0, 0, 0],
-    predict: [1.0, 0.45, 0.1, 0.22],
+    predict: [...DEBUG_COLORS.predictTint, DEBUG_COLORS.predictTintAmount],
 };
 
 const srgbToLinear = (c: number): number => Math.pow(Math.max(c, 0), 2.2);
