@@ -1,23 +1,13 @@
 // The GPU-side convergence decision of a tolerance-mode pressure solve: folds the residual
 // partials of residualPartial (pressure-jacobi.wgsl) and compares with the tolerance. When it
-// is met, or the iteration cap is reached, it zeroes the indirect dispatch arguments, so every
-// Jacobi dispatch queued after it does nothing: the CPU never waits for the answer.
+// is met, or the iteration cap is reached, it sets control.converged, so every gated Jacobi
+// dispatch queued after it returns at once: the CPU never waits for the answer.
 // Criterion 0: relative residual |r|/|b|. Criterion 1: RMS divergence the projection will
 // leave in liquid cells (1/s), div = -r*dt/(density*dx^2).
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read> partials: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> control: SolveControl;
-@group(0) @binding(3) var<storage, read_write> dispatchArgs: DispatchArgs;
-
-
-// Indirect dispatch arguments (this buffer is never bound to the kernels it launches).
-struct DispatchArgs {
-  jacobi: vec3<u32>,
-  _pad0: u32,
-  residual: vec3<u32>,
-  _pad1: u32,
-};
 
 var<workgroup> sharedR: array<vec4<f32>, REDUCE_THREADS>;
 var<workgroup> sharedDone: u32;
@@ -48,10 +38,5 @@ fn residualCheck(@builtin(local_invocation_index) lid: u32) {
     control.initialRelativeResidual = check.relativeResidual;
   }
   control.checks = control.checks + 1u;
-  let state = check.state;
-  if (state != 0u) {
-    control.converged = state;
-    dispatchArgs.jacobi = vec3<u32>(0u);
-    dispatchArgs.residual = vec3<u32>(0u);
-  }
+  if (check.state != 0u) { control.converged = check.state; }
 }

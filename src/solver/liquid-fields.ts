@@ -2,10 +2,8 @@ import type { GridLayout } from './grid-layout';
 import { SIM_PARAMS_BYTES } from './sim-params';
 import { SHAPE_FLOATS } from './shape-packing';
 
-/** Bytes of the `SolveControl` struct in shaders/solver/pressure-jacobi.wgsl. */
+/** Bytes of the `SolveControl` struct in shaders/solver/common.wgsl. */
 export const SOLVE_CONTROL_BYTES = 48;
-/** Bytes of the `DispatchArgs` struct (indirect arguments of a tolerance-mode solve). */
-export const DISPATCH_ARGS_BYTES = 32;
 /** Stats slots written by finishStats (shaders/solver/diagnostics.wgsl). */
 export const STATS_COUNT = 8;
 
@@ -50,8 +48,6 @@ export class LiquidFields {
   readonly health: GPUBuffer;
   /** Tolerance-mode control block (iterations, residuals, outcome). */
   readonly solveControl: GPUBuffer;
-  /** Indirect dispatch arguments of tolerance-mode Jacobi and residual dispatches. */
-  readonly solveDispatchArgs: GPUBuffer;
 
   private readonly owned: GPUBuffer[] = [];
 
@@ -85,8 +81,6 @@ export class LiquidFields {
     this.health = make('liquid.health', 4 * 4);
     // Written by the convergence check (storage), read by the gated Jacobi kernels (uniform).
     this.solveControl = make('liquid.solveControl', SOLVE_CONTROL_BYTES, STORAGE | GPUBufferUsage.UNIFORM);
-    this.solveDispatchArgs = make('liquid.solveDispatchArgs', DISPATCH_ARGS_BYTES,
-      GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
   }
 
   /** GPU memory held (bytes). */

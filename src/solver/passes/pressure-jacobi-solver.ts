@@ -5,7 +5,7 @@ import { dispatch, KernelFamily, workgroups3d } from '../../gpu/compute-kernel';
 import type { GpuTimer } from '../../gpu/gpu-timer';
 import { readBuffer } from '../../gpu/readback';
 import type { GridLayout } from '../grid-layout';
-import { DISPATCH_ARGS_BYTES, SOLVE_CONTROL_BYTES, type LiquidFields } from '../liquid-fields';
+import { SOLVE_CONTROL_BYTES, type LiquidFields } from '../liquid-fields';
 
 /** What a tolerance-mode solve stops on. */
 export type ConvergenceCriterion = 'relative-residual' | 'divergence-rms';
@@ -70,7 +70,7 @@ export class PressureJacobiSolver {
       params: fields.params, system: fields.pressureSystem, pressureIn, pressureOut, partials: fields.partials, control: fields.solveControl,
     }, label);
     const convergenceGroup = convergence.bindGroup({
-      params: fields.params, partials: fields.partials, control: fields.solveControl, dispatchArgs: fields.solveDispatchArgs,
+      params: fields.params, partials: fields.partials, control: fields.solveControl,
     });
     return new PressureJacobiSolver(device, system, jacobi, convergence, systemGroup, convergenceGroup,
       jg(fields.pressure, fields.pressureScratch, 'jacobi.forward'), jg(fields.pressureScratch, fields.pressure, 'jacobi.backward'), grid, fields);
@@ -128,10 +128,6 @@ export class PressureJacobiSolver {
     f[4] = solve.tolerance;
     u[5] = solve.criterion === 'divergence-rms' ? 1 : 0;
     this.device.queue.writeBuffer(this.fields.solveControl, 0, control);
-    const initialArgs = new Uint32Array(DISPATCH_ARGS_BYTES / 4);
-    initialArgs.set(jacobiGroups, 0);
-    initialArgs.set([residualGroups, 1, 1], 4);
-    this.device.queue.writeBuffer(this.fields.solveDispatchArgs, 0, initialArgs);
 
     const pass = encoder.beginComputePass(timer?.computePass(passName) ?? { label: passName });
     const jacobi = this.jacobi.pipeline('pressureJacobiGated');
