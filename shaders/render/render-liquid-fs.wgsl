@@ -5,7 +5,8 @@
 // [0, dims * cellSize]. Sphere tracing with the signed distance, a secant/bisection refinement of
 // the crossing, normals from central differences, then water shading: Schlick Fresnel reflection
 // of the environment (scene env atlas or a procedural sky), refraction of the scene colour grab
-// (or of the environment), Beer-Lambert absorption over the path length inside the liquid with
+// (or of the environment; with the grab, bent again or totally reflected where the ray leaves the
+// liquid through a tank wall), Beer-Lambert absorption over the path length inside the liquid with
 // in-scattered body colour, and a GGX sun highlight. Writes the depth of the hit so the liquid
 // composites with the rest of the scene; discards where the ray misses the liquid.
 //
@@ -592,6 +593,10 @@ struct RefractionEnd {
     uv: vec2f,
     // distance (local units) at which it meets the opaque scene, or -1 if it does not in view
     t: f32,
+    // direction (local) of the ray past the box exit, and whether it was totally reflected there
+    // back into the liquid instead of leaving the box
+    dOut: vec3f,
+    mirrored: bool,
 }
 
 #if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
@@ -612,8 +617,14 @@ const REFRACT_REFINE: i32 = 5;
 // water) is not a hit: the march goes on behind it. Without a hit, the last sample the camera
 // sees (not hidden by anything) is used.
 fn traceRefraction(p: vec3f, dIn: vec3f, tBox: f32, uvFrag: vec2f, refW: vec3f, ior: f32) -> RefractionEnd {
-    // past the box the ray has left the liquid through a wall: it bends again there (water to
-    // air), so the wall's contact line with the surface is a visible edge, as with a real tank
+    // Where the liquid touches the wall the ray meets at the box exit, it leaves the liquid there
+    // (water to air through a thin wall): it bends, or, past the critical angle, it is totally
+    // reflected back into the liquid, as at the walls of a real tank. Rays that enter through the
+    // surface and meet a side wall almost all are (water, n < sqrt 2, lets through a 90 degree
+    // prism only rays that graze the surface heading straight at the wall), so next to a wall the
+    // water shows the tank's floor through the liquid, not the dry scene behind the wall: the
+    // waterline on the wall is an edge, not a fade. Where air touches the wall, the ray goes on
+    // straight; the bottom face stands on whatever is under the box, so nothing is reflected there.
     let pExit = p + dIn * tBox;
     let boxSize = uniform.liquid_dims * uniform.liquid_cellSize;
     let toWall = min(pExit, boxSize - pExit);
@@ -626,15 +637,29 @@ fn traceRefraction(p: vec3f, dIn: vec3f, tBox: f32, uvFrag: vec2f, refW: vec3f, 
     var nOut = vec3f(0.0);
     nOut[wallAxis] = select(-1.0, 1.0, pExit[wallAxis] > 0.5 * boxSize[wallAxis]);
     let dInW = normalize(toWorldVector(dIn));
-    var dOutW = refract(dInW, -toWorldNormal(nOut), ior);
-    if (dot(dOutW, dOutW) < 1e-6) {
-        dOutW = dInW;
+    var dOutW = dInW;
+    var mirrored = false;
+    if (sampleLevelSet(pExit) < 0.0) {
+        let nOutW = toWorldNormal(nOut);
+        dOutW = refract(dInW, -nOutW, ior);
+        if (dot(dOutW, dOutW) < 1e-6) {
+            mirrored = nOut.y >= 0.0;
+            dOutW = select(dInW, reflect(dInW, nOutW), mirrored);
+        }
     }
     let dOut = normalize((uniform.liquid_modelInv * vec4f(dOutW, 0.0)).xyz) * length(dIn);
     var end: RefractionEnd;
     end.uv = uvFrag;
     end.t = -1.0;
+    end.dOut = dOut;
+    end.mirrored = mirrored;
     let stepIn = max(tBox, 1e-4) / f32(REFRACT_STEPS_IN);
+    // reflected back into the box, the ray crosses it again in even steps to a little past its
+    // second exit (what is under the box lies just below it); it comes back towards the camera,
+    // so a surface it meets is in front of the previous sample, not behind it: there a hit is a
+    // sample less than two steps behind the grab (anything further in front is an occluder)
+    let stepBack = 1.1 * max(boxExit(pExit, dOut, boxSize), 1e-4) / f32(REFRACT_STEPS_OUT);
+    let stepBackW = stepBack * length(toWorldVector(dOut));
     let clipRef = uniform.matrix_viewProjection * vec4f(refW, 1.0);
     let ndcRef = clipRef.xy / clipRef.w;
     let toUv = vec2f(0.5, -0.5) * uniform.viewport_size.xy * uniform.screen_size.zw;
@@ -644,7 +669,7 @@ fn traceRefraction(p: vec3f, dIn: vec3f, tBox: f32, uvFrag: vec2f, refW: vec3f, 
     var t = 0.0;
     for (var i = 0; i < REFRACT_STEPS_IN + REFRACT_STEPS_OUT; i++) {
         if (i >= REFRACT_STEPS_IN) {
-            step *= 1.5;
+            step = select(step * 1.5, stepBack, mirrored);
         }
         t += step;
         let pW = toWorldPoint(rayPoint(p, dIn, dOut, tBox, t));
@@ -659,7 +684,9 @@ fn traceRefraction(p: vec3f, dIn: vec3f, tBox: f32, uvFrag: vec2f, refW: vec3f, 
         let depth = viewDepth(pW);
         let scene = getLinearScreenDepth(uvRaw);
         if (depth >= scene) {
-            if (scene >= depthPrev - 1e-3 * depthPrev) {
+            let between = scene >= depthPrev - 1e-3 * depthPrev;
+            let metOnTheWayBack = mirrored && t > tBox && depth - scene <= 2.0 * stepBackW + 1e-3 * depth;
+            if (between || metOnTheWayBack) {
                 // the grab's surface is between the two samples: refine the crossing
                 var a = tPrev;
                 var b = t;
@@ -742,6 +769,8 @@ fn shadeFromAir(ray: Ray, hit: SurfaceHit, boxSize: vec3f, o: Optics, uvFrag: ve
     let tBox = boxExit(pHit, dIn, boxSize);
 
     var ldr = vec3f(0.0);
+    // world path of the refracted ray in the liquid past a total reflection at a wall
+    var pathMirrored = 0.0;
 #if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
     // reflections of the scene where the screen has them, the environment elsewhere
     let ssr = screenSpaceReflection(worldHit, reflW, uvFrag, lod);
@@ -754,6 +783,16 @@ fn shadeFromAir(ray: Ray, hit: SurfaceHit, boxSize: vec3f, o: Optics, uvFrag: ve
         tLimit = min(tLimit, seen.t);
     }
     let uv = seen.uv;
+    // totally reflected at a wall: the ray goes on through the liquid, to what it meets or to
+    // where it leaves the box
+    if (seen.mirrored && !(seen.t >= 0.0 && seen.t <= tBox)) {
+        let pExit = pHit + dIn * tBox;
+        var tBack = boxExit(pExit, seen.dOut, boxSize);
+        if (seen.t >= 0.0) {
+            tBack = min(tBack, seen.t - tBox);
+        }
+        pathMirrored = pathInLiquid(pExit, seen.dOut, tBack, false) * length(toWorldVector(seen.dOut));
+    }
 #else
     var tLimit = tBox;
 #ifdef LIQUID_SCENE_DEPTH
@@ -767,8 +806,8 @@ fn shadeFromAir(ray: Ray, hit: SurfaceHit, boxSize: vec3f, o: Optics, uvFrag: ve
     let uv = screenUvOf(toWorldPoint(pHit + dIn * tLimit), worldHit, uvFrag);
 #endif
 #endif
-    let path = pathInLiquid(pHit, dIn, tLimit, true);
-    let transmittance = exp(-o.extinction * path * length(toWorldVector(dIn)));
+    let path = pathInLiquid(pHit, dIn, tLimit, true) * length(toWorldVector(dIn)) + pathMirrored;
+    let transmittance = exp(-o.extinction * path);
 
     var hdr = reflected * fresnel + specular + o.body * (vec3f(1.0) - transmittance) * (1.0 - fresnel);
 #ifdef LIQUID_SCENE_COLOR
