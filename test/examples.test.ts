@@ -6,7 +6,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { decodePng, launchBrowser, openPage, startStaticServer, type StaticServer, type TestPage } from './helpers/browser';
+import { decodePng, launchBrowser, openPage, startStaticServer, type RgbaImage, type StaticServer, type TestPage } from './helpers/browser';
 import { ensureBuilt, ROOT } from './helpers/cli';
 import { DEBUG_COLORS, levelSetColor, pressureColor } from '../plugin/render/debug-colors';
 import { decodeApng, encodeApng } from '../scripts/apng.mjs';
@@ -381,6 +381,95 @@ describe('enable and disable', () => {
       expect(enabled.visible).toBe(true);
       await waitFor(page, `window.liquid.frame >= ${enabled.frame + 2}`, 60_000);
       expect(page.errors).toEqual([]);
+    } finally {
+      await page.page.close();
+    }
+  }, 300_000);
+});
+
+/**
+ * Sharpness of a waterline seen on a wall: the liquid's tint (how much more blue-green than red a
+ * pixel is with the liquid shown than hidden: the scene behind is grey, the water blue-green, and
+ * unlike a plain colour difference the tint hardly depends on whether a light or a dark tile of
+ * the floor is seen through the water) against the distance in rows from the line where the
+ * surface meets the wall (negative: above, dry), averaged over every pixel column between the
+ * line's ends `a` and `b` (screen points). The wet level is the mean 8..14 rows below the line;
+ * the width is the number of rows from the first at 10 % of it to the first at 90 %.
+ */
+function waterlineProfile(shown: RgbaImage, hidden: RgbaImage, a: number[], b: number[]) {
+  const tint = (img: RgbaImage, i: number) => (img.data[i + 1] + img.data[i + 2]) / 2 - img.data[i];
+  const change = (x: number, y: number) => {
+    const i = 4 * (x + shown.width * y);
+    return tint(shown, i) - tint(hidden, i);
+  };
+  const offsets = Array.from({ length: 27 }, (_, k) => k - 10);
+  const sum = offsets.map(() => 0);
+  const [x0, x1] = [Math.ceil(Math.min(a[0], b[0])), Math.floor(Math.max(a[0], b[0]))];
+  for (let x = x0; x <= x1; x++) {
+    const line = Math.round(a[1] + ((x - a[0]) / (b[0] - a[0])) * (b[1] - a[1]));
+    offsets.forEach((k, n) => { sum[n] += change(x, line + k); });
+  }
+  const d = sum.map((v) => v / (x1 - x0 + 1));
+  const at = (k: number) => d[k + 10];
+  const wet = [8, 9, 10, 11, 12, 13, 14].reduce((t, k) => t + at(k), 0) / 7;
+  const dry = Math.max(...[-10, -9, -8, -7, -6, -5, -4, -3].map((k) => Math.abs(at(k))));
+  const k10 = offsets.find((k) => at(k) >= 0.1 * wet)!;
+  const k90 = offsets.find((k) => at(k) >= 0.9 * wet)!;
+  return { columns: x1 - x0 + 1, wet, dry, width: k90 - k10, profile: d.map((v) => v.toFixed(0)).join(' ') };
+}
+
+describe('the waterline on the tank walls', () => {
+  it('dam-break tank with a still layer: the surface meets the back walls in a crisp line, not a haze', async () => {
+    const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW);
+    try {
+      await waitFor(page, 'window.liquid?.status === "running" && window.liquid.frame >= 3', 180_000);
+      // A still layer 0.3 m deep written into the renderer's level set (paused: the solver does
+      // not overwrite it), so the lines are straight and do not depend on the simulation.
+      const DEPTH = 0.3;
+      const points = await page.page.evaluate(async (depth) => {
+        const l = (window as any).liquid;
+        const c = l.component;
+        c.paused = true;
+        await c.controller.whenIdle();
+        const r = c.controller.renderer;
+        const [nx, ny, nz] = r.dims;
+        const h = r.cellSize;
+        const phi = new Float32Array(nx * ny * nz);
+        for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
+          phi[i + nx * (j + ny * k)] = Math.max(-4 * h, Math.min(4 * h, (j + 0.5) * h - depth));
+        }
+        c.app.graphicsDevice.wgpu.queue.writeBuffer(r.getLevelSetGpuBuffer(), 0, phi);
+        await l.waitRendered(3);
+        // where the surface meets the two walls the camera looks at from inside the tank
+        const cam = c.app.root.findComponents('camera')[0];
+        const m = c.entity.getWorldTransform();
+        const project = (x: number, y: number, z: number) => {
+          const v = m.getTranslation().clone();
+          v.set(x, y, z);
+          const s = cam.worldToScreen(m.transformPoint(v));
+          return [s.x, s.y];
+        };
+        return [
+          { wall: 'x = 0', a: project(0, depth, 0.2), b: project(0, depth, 0.8) },
+          { wall: 'z = 0', a: project(0.2, depth, 0), b: project(0.8, depth, 0) },
+        ];
+      }, DEPTH);
+      await page.page.evaluate(async () => { (window as any).liquid.setVisible(false); await (window as any).liquid.waitRendered(3); });
+      const hidden = decodePng(await page.screenshot('example-waterline-hidden.png'));
+      await page.page.evaluate(async () => { (window as any).liquid.setVisible(true); await (window as any).liquid.waitRendered(3); });
+      const shown = decodePng(await page.screenshot('example-waterline.png'));
+      const lines = points.map((p) => ({ wall: p.wall, ...waterlineProfile(shown, hidden, p.a, p.b) }));
+      for (const w of lines) console.log(`waterline on the wall ${w.wall} (${w.columns} columns): 10-90 % width ${w.width} px, wet ${w.wet.toFixed(0)}, dry ${w.dry.toFixed(1)}; tint by row from 10 above: ${w.profile}`);
+      for (const w of lines) {
+        expect(w.columns, `columns of the line on the wall ${w.wall}`).toBeGreaterThan(30);
+        expect(w.dry, `the dry wall above the line (${w.wall})`).toBeLessThanOrEqual(1);
+        expect(w.wet, `the water below the line (${w.wall})`).toBeGreaterThan(20);
+        expect(w.width, `10-90 % width of the waterline on the wall ${w.wall}`).toBeLessThanOrEqual(3);
+      }
+      expect(page.errors).toEqual([]);
+    } catch (e) {
+      await reportFailure(page, 'dam-break (waterline)');
+      throw e;
     } finally {
       await page.page.close();
     }
