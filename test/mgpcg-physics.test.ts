@@ -94,6 +94,13 @@ describe('MGPCG pressure in the simulation', () => {
     await expect(solver.configurePressure({ maxIterations: 1000 })).rejects.toThrow(/maxIterations must be an integer in \[1, 200\]/);
     await solver.configurePressure({ method: 'jacobi', tolerance: undefined, iterations: 30 });
     expect(solver.classicalStage.settings).toMatchObject({ method: 'jacobi', iterations: 30, maxIterations: 5000 });
+    // A switch that names no tolerance gets the new method's default: mgpcg's relative
+    // residual, and back on Jacobi a fixed count again (not mgpcg's 1e-3 as a Jacobi tolerance).
+    await solver.configurePressure({ method: 'mgpcg' });
+    expect(solver.classicalStage.settings).toMatchObject({ method: 'mgpcg', tolerance: 1e-3, maxIterations: 20 });
+    await solver.configurePressure({ method: 'jacobi' });
+    expect(solver.classicalStage.settings.tolerance).toBeUndefined();
+    expect(solver.classicalStage.settings).toMatchObject({ method: 'jacobi', iterations: 30, maxIterations: 5000 });
   });
 });
 

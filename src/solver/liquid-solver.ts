@@ -212,12 +212,20 @@ export class LiquidSolver {
   /**
    * Changes the classical solve's settings from the next step on: iterations, tolerances, or
    * the method (a new stage; a latent stage keeps predicting and falls back to the new one).
+   * A method switch that names no `tolerance` or `maxIterations` gets the new method's
+   * defaults for them (Jacobi: a fixed iteration count; mgpcg: relative residual 1e-3, 20
+   * iterations at most), not the old method's.
    */
   async configurePressure(settings: Partial<PressureDescription>): Promise<void> {
     const next = { ...this.classical.settings, ...settings };
-    if (next.method !== this.classical.method && settings.maxIterations === undefined) {
-      // The other method's cap means something else (Jacobi iterations vs CG iterations).
-      next.maxIterations = next.method === 'mgpcg' ? SCENE_DEFAULTS.mgpcg.maxIterations : SCENE_DEFAULTS.pressure.maxIterations;
+    if (next.method !== this.classical.method) {
+      // The other method's cap means something else (Jacobi iterations vs CG iterations), and
+      // mgpcg's default tolerance would turn a fixed-count Jacobi into a 5000-iteration
+      // tolerance solve.
+      if (settings.maxIterations === undefined) {
+        next.maxIterations = next.method === 'mgpcg' ? SCENE_DEFAULTS.mgpcg.maxIterations : SCENE_DEFAULTS.pressure.maxIterations;
+      }
+      if (!('tolerance' in settings)) next.tolerance = next.method === 'mgpcg' ? SCENE_DEFAULTS.mgpcg.tolerance : undefined;
     }
     if (next.method === 'mgpcg') next.tolerance ??= SCENE_DEFAULTS.mgpcg.tolerance;
     if (next.method === 'mgpcg' && next.maxIterations > SCENE_LIMITS.maxMgpcgIterations) {
