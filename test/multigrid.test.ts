@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFloat32, readUint32 } from '../src/gpu/readback';
 import { solvePressurePcg } from '../src/tools';
 import {
-  buildHierarchy, coarsestSolve, prolongAdd, restrictResidual, smooth, smoothFromZero, solveMgpcg, vcycle,
+  buildHierarchy, coarsestSolve, prolongAdd, restrictResidual, smooth, smoothColour, smoothFromZero, smoothRedFromZero, solveMgpcg, vcycle,
 } from '../src/reference/reference-multigrid';
 import { validateScene } from '../src/scene/scene-validation';
 import { LiquidSolver } from '../src/solver/liquid-solver';
@@ -16,6 +16,9 @@ import { maxDiff, rng, runPass, testGpu, upload } from './helpers/gpu';
 let device: GPUDevice;
 let solver: LiquidSolver;
 let mg: PressureMgpcgSolver;
+/** The same hierarchy with the red-black Gauss-Seidel smoother. */
+let mgRb: PressureMgpcgSolver;
+const RED_BLACK = { ...DEFAULT_MULTIGRID, smoother: 'red-black' as const };
 let system: Float32Array;
 let phi: Float32Array;
 let solidPhi: Float32Array;
@@ -41,9 +44,9 @@ function randomOnUnknowns(levelSystem: ArrayLike<number>, seed: number): Float32
   return Float32Array.from({ length: n }, (_, i) => (levelSystem[4 * i + 3] > 0 ? 2 * r() - 1 : 0));
 }
 
-async function runKernel(name: string): Promise<void> {
-  mg.resetState({ tolerance: 1e-6, criterion: 'relative-residual', maxIterations: 1 });
-  await runPass(device, (p) => mg.encodeForTest(p, name));
+async function runKernel(name: string, on = mg): Promise<void> {
+  on.resetState({ tolerance: 1e-6, criterion: 'relative-residual', maxIterations: 1 });
+  await runPass(device, (p) => on.encodeForTest(p, name));
 }
 
 beforeAll(async () => {
@@ -55,10 +58,12 @@ beforeAll(async () => {
   phi = await solver.readField('levelset');
   solidPhi = await solver.readField('solid');
   mg = await PressureMgpcgSolver.create(device, solver.grid, solver.fields);
+  mgRb = await PressureMgpcgSolver.create(device, solver.grid, solver.fields, RED_BLACK);
 });
 
 afterAll(() => {
   mg?.destroy();
+  mgRb?.destroy();
   solver?.destroy();
 });
 
@@ -182,6 +187,91 @@ describe('multigrid kernels', () => {
   });
 });
 
+describe('red-black Gauss-Seidel smoother', () => {
+  let h: ReturnType<typeof buildHierarchy>;
+  beforeAll(async () => {
+    h = buildHierarchy(scene.resolution, system, phi, solidPhi);
+    await runKernel('setup', mgRb);
+  });
+
+  it('smoothRedFromZero then smoothBlack: a Gauss-Seidel sweep from zero in red-black order (odd level)', async () => {
+    const b = mgRb.kernelBuffers('smoothRedFromZero@0');
+    const rhs = randomOnUnknowns(system, 21);
+    upload(device, b.rhs, rhs);
+    await runKernel('smoothRedFromZero@0', mgRb);
+    const cpu = smoothRedFromZero(h.dims[0], system, rhs);
+    expectClose(await readFloat32(device, b.x, rhs.length), cpu, 1e-6, 'red from zero');
+    expect(cpu.filter((v) => v !== 0).length).toBeGreaterThan(10);
+    await runKernel('smoothBlack@0', mgRb);
+    smoothColour(h.dims[0], system, rhs, cpu, 1);
+    expectClose(await readFloat32(device, b.x, rhs.length), cpu, 1e-5, 'then black');
+  });
+
+  it('smoothRed on a coarse level updates only red cells, from the black ones', async () => {
+    const b = mgRb.kernelBuffers('smoothRed@1');
+    const rhs = randomOnUnknowns(h.systems[1], 22);
+    const x = randomOnUnknowns(h.systems[1], 23);
+    upload(device, b.rhs, rhs);
+    upload(device, b.x, x);
+    await runKernel('smoothRed@1', mgRb);
+    const cpu = Float64Array.from(x);
+    smoothColour(h.dims[1], h.systems[1], rhs, cpu, 0);
+    const gpu = await readFloat32(device, b.x, rhs.length);
+    expectClose(gpu, cpu, 1e-5, 'red sweep');
+    let changed = 0;
+    const [nx, ny] = h.dims[1];
+    for (let i = 0; i < x.length; i++) {
+      if (gpu[i] === x[i]) continue;
+      changed++;
+      const [ci, cj, ck] = [i % nx, Math.floor(i / nx) % ny, Math.floor(i / (nx * ny))];
+      expect((ci + cj + ck) & 1, `cell ${i} changed but is black`).toBe(0);
+    }
+    expect(changed).toBeGreaterThan(0);
+  });
+
+  it('a whole red-black V-cycle matches the reference, is symmetric, and leaves the r . z partials', async () => {
+    const r = randomOnUnknowns(system, 24);
+    upload(device, mgRb.levels[0].rhs, r);
+    mgRb.resetState({ tolerance: 1e-6, criterion: 'relative-residual', maxIterations: 1 });
+    await runPass(device, (p) => { mgRb.encodeForTest(p, 'vcycle'); mgRb.encodeForTest(p, 'cgBeta@0'); });
+    const cpu = vcycle(h, r, RED_BLACK);
+    expectClose(await readFloat32(device, mgRb.preconditioned, r.length), cpu, 1e-4, 'z');
+    const state = new Float32Array((await readFloat32(device, mgRb.state, CG_STATE_BYTES / 4)).buffer);
+    let rz = 0;
+    for (let i = 0; i < r.length; i++) rz += r[i] * cpu[i];
+    expect(rz).toBeGreaterThan(0);
+    expect(Math.abs(state[12] - rz) / rz, `r.z gpu ${state[12]} cpu ${rz}`).toBeLessThan(1e-4);
+    // CG needs a symmetric preconditioner: <M a, b> = <a, M b> (reference, float64).
+    const a = randomOnUnknowns(system, 25);
+    const c = randomOnUnknowns(system, 26);
+    const ma = vcycle(h, a, RED_BLACK);
+    const mc = vcycle(h, c, RED_BLACK);
+    let left = 0;
+    let right = 0;
+    for (let i = 0; i < a.length; i++) { left += ma[i] * c[i]; right += a[i] * mc[i]; }
+    expect(Math.abs(left - right) / Math.abs(left)).toBeLessThan(1e-9);
+  });
+
+  it('solves to the CPU PCG pressure in fewer iterations than the Jacobi smoother', async () => {
+    const n = solver.grid.cellCount;
+    const solveFromZero = async (on: PressureMgpcgSolver) => {
+      upload(device, solver.fields.pressure, new Float32Array(n));
+      const enc = device.createCommandEncoder();
+      on.solve(enc, null, { tolerance: 1e-5, criterion: 'relative-residual', maxIterations: 40 });
+      device.queue.submit([enc.finish()]);
+      return on.readReport();
+    };
+    const jacobi = await solveFromZero(mg);
+    const redBlack = await solveFromZero(mgRb);
+    expect(redBlack.outcome).toBe('converged');
+    const reference = solveMgpcg(scene.resolution, system, phi, solidPhi, new Float32Array(n), 1e-5, 40, RED_BLACK);
+    expect(Math.abs(redBlack.iterations - reference.iterations)).toBeLessThanOrEqual(2);
+    expect(redBlack.iterations).toBeLessThan(jacobi.iterations);
+    const pcg = solvePressurePcg(system, scene.resolution, new Float32Array(n), 1e-8, 2000);
+    expectClose(await solver.readField('pressure'), pcg.pressure, 1e-4, 'pressure');
+  });
+});
+
 describe('MGPCG solve', () => {
   it('reaches the pressure of the CPU MIC(0)-PCG from a zero start', async () => {
     const n = solver.grid.cellCount;
@@ -243,5 +333,6 @@ describe('MGPCG solve', () => {
     }
     await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, omega: 1.5 })).rejects.toThrow(/omega must be in \(0, 1\)/);
     await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, sweeps: 0 })).rejects.toThrow(/sweeps/);
+    await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, smoother: 'gauss' as never })).rejects.toThrow(/smoother must be "jacobi" or "red-black" \(got "gauss"\)/);
   });
 });

@@ -16,6 +16,10 @@ struct LevelParams {
   omega: f32,             // damped-Jacobi weight of the smoother
   coarsestSweeps: u32,    // Jacobi sweeps of the coarsest level's solve
   coarseGroupsX: u32,     // workgroups along x of a dispatch over the coarser level's cells
+  pairGroupsX: u32,       // workgroups along x of a dispatch over this level's cell pairs (red-black sweeps)
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
 };
 
 // The solve's state. The first twelve fields have the layout of SolveControl

@@ -2,7 +2,13 @@
 //   smoothFromZero:     x = omega * rhs / diag (a damped-Jacobi sweep from zero) and the residual it leaves,
 //   smoothSweep:        x = xIn + omega / diag * (rhs - A xIn),
 //   smoothSweepWithDot: smoothSweep, plus workgroup partials of rhs . x (the finest level's last sweep: r . z),
-//   levelResidual:      residual = rhs - A xIn (after more than one pre-smoothing sweep),
+//   levelResidual:      residual = rhs - A xIn (after more than one pre-smoothing sweep, or red-black ones),
+// or, with the red-black Gauss-Seidel smoother (colour of a cell: (i + j + k) & 1, red = 0):
+//   smoothRedFromZero:  x = rhs / diag on red cells, 0 on black ones (the red half-sweep from zero),
+//   smoothRed, smoothBlack: x = (rhs + neighbour sum) / diag on one colour, in place (one thread per
+//                       pair of cells along x, updating the pair's cell of that colour),
+//   smoothRedWithDot:   smoothRed, plus workgroup partials of rhs . x over all cells (the finest level's last).
+// Red-black order: red then black before the coarse correction, black then red after it.
 //   restrictResidual:   coarseRhs = 1/2 P^T residual (one thread per coarse cell),
 //   prolongAdd:         x += P coarseX (trilinear, cell-centred),
 //   coarsestSolve:      coarsestSweeps damped-Jacobi sweeps from zero in workgroup memory (one workgroup).
@@ -81,6 +87,81 @@ fn smoothSweepWithDot(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invo
     let v = smoothedValue(idx);
     x[idx] = v;
     product = rhs[idx] * v;
+  }
+  let total = workgroupSum(vec4<f32>(product, 0.0, 0.0, 0.0), lid);
+  if (lid == 0u) { partials[wid.y * level.groupsX + wid.x] = total; }
+}
+
+fn isRed(c: vec3<u32>) -> bool { return ((c.x + c.y + c.z) & 1u) == 0u; }
+
+// Gauss-Seidel value of cell idx from the current x of its neighbours (all of the other colour).
+fn gaussSeidelValue(idx: u32, s: vec4<f32>) -> f32 {
+  let mask = u32(s.z);
+  var sum = 0.0;
+  for (var n = 0u; n < 6u; n = n + 1u) {
+    if ((mask & (1u << n)) != 0u) { sum = sum + x[u32(i32(idx) + neighbourOffset(n, level.dims))]; }
+  }
+  return (rhs[idx] + sum) * s.x;
+}
+
+@compute @workgroup_size(MG_THREADS)
+fn smoothRedFromZero(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
+  let idx = foldedIndex(wid, lid, level.groupsX);
+  if (idx >= level.cells) { return; }
+  let s = system[idx];
+  x[idx] = select(0.0, rhs[idx] * s.x, s.w > 0.0 && isRed(levelCoords(idx, level.dims)));
+}
+
+// The cell of `colour` in pair p: pairs are (2t, 2t + 1) along x in each row.
+fn pairCell(p: u32, colour: u32) -> u32 {
+  let pairsPerRow = (level.dims.x + 1u) / 2u;
+  let row = p / pairsPerRow;
+  let j = row % level.dims.y;
+  let k = row / level.dims.y;
+  let i = 2u * (p % pairsPerRow) + ((j + k + colour) & 1u);
+  if (i >= level.dims.x || k >= level.dims.z) { return 0xffffffffu; }
+  return i + level.dims.x * row;
+}
+
+fn smoothColour(wid: vec3<u32>, lid: u32, colour: u32) {
+  let idx = pairCell(foldedIndex(wid, lid, level.pairGroupsX), colour);
+  if (idx == 0xffffffffu) { return; }
+  let s = system[idx];
+  if (s.w == 0.0) { return; }
+  x[idx] = gaussSeidelValue(idx, s);
+}
+
+@compute @workgroup_size(MG_THREADS)
+fn smoothRed(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
+  smoothColour(wid, lid, 0u);
+}
+
+@compute @workgroup_size(MG_THREADS)
+fn smoothBlack(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
+  smoothColour(wid, lid, 1u);
+}
+
+// One thread per cell (the partials' layout is that of every other dot of the solve): red cells
+// update from their black neighbours, which this dispatch does not change, and black cells
+// only read their own final value.
+@compute @workgroup_size(MG_THREADS)
+fn smoothRedWithDot(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (cg.converged != 0u) { return; }
+  let idx = foldedIndex(wid, lid, level.groupsX);
+  var product = 0.0;
+  if (idx < level.cells) {
+    let s = system[idx];
+    if (s.w > 0.0) {
+      var v = x[idx];
+      if (isRed(levelCoords(idx, level.dims))) {
+        v = gaussSeidelValue(idx, s);
+        x[idx] = v;
+      }
+      product = rhs[idx] * v;
+    }
   }
   let total = workgroupSum(vec4<f32>(product, 0.0, 0.0, 0.0), lid);
   if (lid == 0u) { partials[wid.y * level.groupsX + wid.x] = total; }

@@ -1,5 +1,5 @@
 import type { Vec3 } from '../scene/scene-description';
-import { MultigridLabel, multigridLevelDims, prolongationWeight } from '../solver/multigrid-levels';
+import { MultigridLabel, multigridLevelDims, prolongationWeight, type MultigridSmoother } from '../solver/multigrid-levels';
 
 /**
  * Mirror of shaders/solver/multigrid-setup.wgsl, multigrid-vcycle.wgsl, pressure-mgpcg.wgsl and
@@ -161,6 +161,38 @@ export function prolongAdd(fineDims: Vec3, fineSystem: ArrayLike<number>, x: Flo
   }
 }
 
+/** Colour of a cell in the red-black ordering: 0 (red) where i + j + k is even, 1 (black) where odd. */
+export function cellColour(i: number, j: number, k: number): 0 | 1 {
+  return ((i + j + k) & 1) as 0 | 1;
+}
+
+/**
+ * smoothRedFromZero: the red half of a Gauss-Seidel sweep from x = 0 (red cells get rhs / diag,
+ * their neighbours are all black and still zero; black cells stay zero).
+ */
+export function smoothRedFromZero(dims: Vec3, system: ArrayLike<number>, rhs: ArrayLike<number>): Float64Array {
+  const x = new Float64Array(cellCount(dims));
+  for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) {
+    const idx = i + dims[0] * (j + dims[1] * k);
+    if (system[4 * idx + 3] > 0 && cellColour(i, j, k) === 0) x[idx] = rhs[idx] * system[4 * idx];
+  }
+  return x;
+}
+
+/**
+ * smoothColour: Gauss-Seidel on the cells of one colour, in place: x_i = (rhs_i + sum of the
+ * neighbours) / diag. A cell's neighbours all have the other colour, so the order within a
+ * colour does not matter (and the GPU updates them all at once).
+ */
+export function smoothColour(dims: Vec3, system: ArrayLike<number>, rhs: ArrayLike<number>, x: Float64Array, colour: 0 | 1): void {
+  for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) {
+    if (cellColour(i, j, k) !== colour) continue;
+    const idx = i + dims[0] * (j + dims[1] * k);
+    if (system[4 * idx + 3] === 0) continue;
+    x[idx] += system[4 * idx] * (rhs[idx] - applyLevelOperator(dims, system, x, idx));
+  }
+}
+
 /** coarsestSolve: `sweeps` damped-Jacobi sweeps from zero (a fixed, symmetric operator). */
 export function coarsestSolve(dims: Vec3, system: ArrayLike<number>, rhs: ArrayLike<number>, omega: number, sweeps: number): Float64Array {
   let x: Float64Array = new Float64Array(cellCount(dims));
@@ -177,10 +209,12 @@ export interface ReferenceHierarchy {
 
 /** Settings of the V-cycle preconditioner. */
 export interface VCycleSettings {
-  /** Damped-Jacobi weight of the smoother. */
+  /** Damped-Jacobi weight of the Jacobi smoother and of the coarsest level's sweeps. */
   omega: number;
   /** Smoothing sweeps before and after the coarse correction (the same count keeps it symmetric). */
   sweeps: number;
+  /** The smoother of every level but the coarsest (default 'jacobi'). */
+  smoother?: MultigridSmoother;
   /** Jacobi sweeps of the coarsest level's solve. */
   coarsestSweeps: number;
 }
@@ -204,6 +238,22 @@ export function vcycle(h: ReferenceHierarchy, rhs: ArrayLike<number>, settings: 
   const dims = h.dims[l];
   const system = h.systems[l];
   if (l === h.dims.length - 1) return coarsestSolve(dims, system, rhs, settings.omega, settings.coarsestSweeps);
+  if (settings.smoother === 'red-black') {
+    const x = smoothRedFromZero(dims, system, rhs);
+    smoothColour(dims, system, rhs, x, 1);
+    for (let s = 1; s < settings.sweeps; s++) {
+      smoothColour(dims, system, rhs, x, 0);
+      smoothColour(dims, system, rhs, x, 1);
+    }
+    const residual = levelResidual(dims, system, rhs, x);
+    const coarseX = vcycle(h, restrictResidual(dims, residual, h.dims[l + 1], h.systems[l + 1]), settings, l + 1);
+    prolongAdd(dims, system, x, h.dims[l + 1], coarseX);
+    for (let s = 0; s < settings.sweeps; s++) {
+      smoothColour(dims, system, rhs, x, 1);
+      smoothColour(dims, system, rhs, x, 0);
+    }
+    return x;
+  }
   const first = smoothFromZero(dims, system, rhs, settings.omega);
   let x: Float64Array = first.x;
   let residual: Float64Array = first.residual;

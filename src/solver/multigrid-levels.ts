@@ -37,3 +37,10 @@ export function prolongationWeight(fine: number, coarse: number, coarseCount: nu
   const side = Math.min(Math.max(parent + ((fine & 1) === 1 ? 1 : -1), 0), coarseCount - 1);
   return (parent === coarse ? 0.75 : 0) + (side === coarse ? 0.25 : 0);
 }
+
+/**
+ * How the V-cycle smooths every level but the coarsest: damped Jacobi, or Gauss-Seidel in
+ * red-black order (red then black before the coarse correction, black then red after it, so
+ * the cycle stays symmetric, as conjugate gradients needs).
+ */
+export type MultigridSmoother = 'jacobi' | 'red-black';

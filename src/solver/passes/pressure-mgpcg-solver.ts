@@ -9,21 +9,28 @@ import { readBuffer } from '../../gpu/readback';
 import type { Vec3 } from '../../scene/scene-description';
 import type { GridLayout } from '../grid-layout';
 import type { LiquidFields } from '../liquid-fields';
-import { COARSEST_EDGE, multigridLevelDims } from '../multigrid-levels';
+import { COARSEST_EDGE, multigridLevelDims, type MultigridSmoother } from '../multigrid-levels';
 import { decodeSolveControl, type ConvergenceCriterion, type SolveReport } from './pressure-jacobi-solver';
 
 /** Threads per workgroup of the multigrid kernels (MG_THREADS in multigrid-common.wgsl). */
 const MG_THREADS = 256;
 /** Bytes of `LevelParams` and `CgState` (multigrid-common.wgsl). */
-const LEVEL_PARAMS_BYTES = 48;
+const LEVEL_PARAMS_BYTES = 64;
 export const CG_STATE_BYTES = 80;
 
 /** The V-cycle preconditioner's settings. */
 export interface MultigridSettings {
-  /** Damped-Jacobi weight of the smoother, in (0, 1). */
+  /** Damped-Jacobi weight of the Jacobi smoother and of the coarsest level's sweeps, in (0, 1). */
   omega: number;
   /** Smoothing sweeps before and after each coarse correction (>= 1). */
   sweeps: number;
+  /**
+   * 'jacobi' (default): damped Jacobi; 'red-black': Gauss-Seidel in red-black order (red then
+   * black before the coarse correction, black then red after it), which took 6 instead of 9
+   * CG iterations to 1e-3 on a 64^3 dam-break frame in the CPU mirror, for two half-grid
+   * passes and one residual pass per sweep.
+   */
+  smoother?: MultigridSmoother;
   /** Jacobi sweeps of the coarsest level's solve. */
   coarsestSweeps: number;
 }
@@ -47,6 +54,8 @@ interface Level {
   dims: Vec3;
   cells: number;
   groups: [number, number];
+  /** Workgroups of a dispatch over the level's cell pairs along x (red-black sweeps). */
+  pairGroups: [number, number];
   params: GPUBuffer;
   /** Level 0: the solver's pressure system; coarser levels: their own. */
   system: GPUBuffer;
@@ -132,7 +141,8 @@ export class PressureMgpcgSolver {
     validateMultigridSettings(settings);
     const [setup, vcycle, cg, scalars] = await Promise.all([
       KernelFamily.create(device, 'multigridSetup', setupSource, ['coarsenFinestLabels', 'coarsenLabels', 'buildLevelSystem'], undefined, { prependCommon: false, prelude: multigridCommon }),
-      KernelFamily.create(device, 'multigridVcycle', vcycleSource, ['smoothFromZero', 'smoothSweep', 'smoothSweepWithDot', 'levelResidual', 'restrictResidual', 'prolongAdd', 'coarsestSolve'], undefined, { prependCommon: false, prelude: multigridCommon }),
+      KernelFamily.create(device, 'multigridVcycle', vcycleSource, ['smoothFromZero', 'smoothSweep', 'smoothSweepWithDot', 'levelResidual', 'restrictResidual', 'prolongAdd', 'coarsestSolve',
+        'smoothRedFromZero', 'smoothRed', 'smoothBlack', 'smoothRedWithDot'], undefined, { prependCommon: false, prelude: multigridCommon }),
       KernelFamily.create(device, 'pressureMgpcg', cgSource, ['cgStart', 'cgDirection', 'cgUpdate'], undefined, { prependCommon: false, prelude: multigridCommon }),
       KernelFamily.create(device, 'pressureMgpcgScalars', scalarsSource, ['cgCheck', 'cgBeta', 'cgStepLength', 'cgGate'], undefined, { prelude: multigridCommon }),
     ]);
@@ -152,7 +162,7 @@ export class PressureMgpcgSolver {
       const levels: Level[] = dims.map((d, l) => {
         const cells = d[0] * d[1] * d[2];
         return {
-          dims: d, cells, groups: foldedGroups(cells),
+          dims: d, cells, groups: foldedGroups(cells), pairGroups: foldedGroups(Math.ceil(d[0] / 2) * d[1] * d[2]),
           params: make(`mgpcg.level${l}.params`, LEVEL_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
           system: l === 0 ? fields.pressureSystem : make(`mgpcg.level${l}.system`, cells * 16),
           labels: l === 0 ? null : make(`mgpcg.level${l}.labels`, cells * 4),
@@ -200,6 +210,23 @@ export class PressureMgpcgSolver {
           return lv.x;
         }
         const coarse = levels[l + 1];
+        if (settings.smoother === 'red-black') {
+          // In place: each colour's cells only read the other colour.
+          const x = lv.x;
+          const colour = (entry: string) => run(vcycle, entry, { ...common, x }, lv.pairGroups, l);
+          list.push(run(vcycle, 'smoothRedFromZero', { ...common, x }, lv.groups, l), colour('smoothBlack'));
+          for (let s = 1; s < settings.sweeps; s++) list.push(colour('smoothRed'), colour('smoothBlack'));
+          list.push(run(vcycle, 'levelResidual', { ...common, xIn: x, residual: lv.residual }, lv.groups, l));
+          list.push(run(vcycle, 'restrictResidual', { level: lv.params, cg: state, residual: lv.residual, coarseSystem: coarse.system, coarseRhs: coarse.rhs }, coarse.groups, l));
+          const coarseX = recordVcycle(list, l + 1, coarse.rhs);
+          list.push(run(vcycle, 'prolongAdd', { level: lv.params, cg: state, system: lv.system, x, coarseX }, lv.groups, l));
+          for (let s = 0; s < settings.sweeps; s++) {
+            list.push(colour('smoothBlack'));
+            const last = s === settings.sweeps - 1;
+            list.push(l === 0 && last ? run(vcycle, 'smoothRedWithDot', { ...common, x, partials }, lv.groups, l) : colour('smoothRed'));
+          }
+          return x;
+        }
         let [a, b] = [lv.x, lv.xSwap];
         list.push(run(vcycle, 'smoothFromZero', { ...common, x: a, residual: lv.residual }, lv.groups, l));
         for (let s = 1; s < settings.sweeps; s++) {
@@ -267,6 +294,7 @@ export class PressureMgpcgSolver {
       f[9] = s.omega;
       u[10] = s.coarsestSweeps;
       u[11] = coarse.groups[0];
+      u[12] = lv.pairGroups[0];
       this.device.queue.writeBuffer(lv.params, 0, data);
     });
   }
@@ -357,6 +385,9 @@ export class PressureMgpcgSolver {
 export function validateMultigridSettings(s: MultigridSettings): void {
   if (!(s.omega > 0 && s.omega < 1)) throw new RangeError(`multigrid omega must be in (0, 1) (got ${s.omega})`);
   if (!Number.isInteger(s.sweeps) || s.sweeps < 1 || s.sweeps > 8) throw new RangeError(`multigrid sweeps must be an integer in 1..8 (got ${s.sweeps})`);
+  if (s.smoother !== undefined && s.smoother !== 'jacobi' && s.smoother !== 'red-black') {
+    throw new RangeError(`multigrid smoother must be "jacobi" or "red-black" (got ${JSON.stringify(s.smoother)})`);
+  }
   if (!Number.isInteger(s.coarsestSweeps) || s.coarsestSweeps < 1 || s.coarsestSweeps > 256) {
     throw new RangeError(`multigrid coarsestSweeps must be an integer in 1..256 (got ${s.coarsestSweeps})`);
   }
