@@ -104,6 +104,35 @@ describe('MGPCG pressure in the simulation', () => {
   });
 });
 
+describe('multigrid smoothing', () => {
+  const solvers: LiquidSolver[] = [];
+  afterAll(() => { for (const s of solvers) s.destroy(); });
+
+  it('comes from the scene, and configurePressure switches it, freeing the hierarchy no stage uses', async () => {
+    const scene = presetScene('drop', 12);
+    scene.pressure = { ...scene.pressure, method: 'mgpcg', tolerance: 1e-3, maxIterations: 20, iterationBudget: 'adaptive', multigrid: { smoother: 'red-black', sweeps: 2 } };
+    const solver = await LiquidSolver.create(device, scene);
+    solvers.push(solver);
+    const stage = () => solver.classicalStage as MgpcgPressureStage;
+    expect(stage().multigridSolver.settings).toMatchObject({ smoother: 'red-black', sweeps: 2 });
+    const bytes = solver.gpuBytes;
+    solver.collectMetrics = true;
+    await solver.step();
+    expect((await solver.readMetrics()).divergenceL2).toBeLessThan(0.05);
+    const redBlack = stage().multigridSolver;
+    await solver.configurePressure({ multigrid: { smoother: 'jacobi', sweeps: 1 } });
+    expect(stage().multigridSolver).not.toBe(redBlack);
+    expect(stage().multigridSolver.settings).toMatchObject({ smoother: 'jacobi', sweeps: 1 });
+    expect(solver.gpuBytes).toBe(bytes);
+    // Settings that keep the smoothing reconfigure the stage in place.
+    const jacobiStage = stage();
+    await solver.configurePressure({ tolerance: 1e-4 });
+    expect(stage()).toBe(jacobiStage);
+    await solver.step();
+    expect((await solver.readMetrics()).divergenceL2).toBeLessThan(0.05);
+  });
+});
+
 describe('adaptive iteration budget', () => {
   it('encodes the last solve plus a quarter (at least 2), doubles a budget that ran out, ignores skipped solves', () => {
     const budget = new IterationBudget(device);

@@ -34,6 +34,9 @@ describe('scene validation', () => {
     expect(problems({ ...minimal, liquid: [{ type: 'box', min: [0, 0, 0], max: [1, 0, 1] }] })).toEqual(['liquid[0].max[1] must be greater than liquid[0].min[1] = 0 (got 0)']);
     expect(problems({ ...minimal, pressure: { omega: 1.5 } })).toEqual(['pressure.omega must be a number in (0, 1] (got 1.5)']);
     expect(problems({ ...minimal, pressure: { checkInterval: 5 } })).toEqual(['pressure.checkInterval must be even (got 5)']);
+    expect(problems({ ...minimal, pressure: { multigrid: { smoother: 'sor' } } })).toEqual(['pressure.multigrid.smoother must be "jacobi" or "red-black" (got "sor")']);
+    expect(problems({ ...minimal, pressure: { multigrid: { sweeps: 5 } } })).toEqual(['pressure.multigrid.sweeps must be an integer in [1, 4] (got 5)']);
+    expect(validateScene({ ...minimal, pressure: { method: 'mgpcg', multigrid: { smoother: 'red-black' } } }).pressure.multigrid).toEqual({ smoother: 'red-black', sweeps: 1 });
     expect(problems({ ...minimal, timeStep: { substeps: 'many' } })[0]).toMatch(/^timeStep\.substeps \(or "auto"\) must be an integer in \[1, 64\]/);
     expect(problems({ ...minimal, emitters: [{ shape: { type: 'sphere', center: [0, 0, 0], radius: 0.1 }, velocity: [0, 0, 0], start: 2, end: 1 }] }))
       .toEqual(['emitters[0].end must not be before emitters[0].start = 2 (got 1)']);

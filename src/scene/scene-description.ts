@@ -89,6 +89,16 @@ export interface PressureDescription {
   checkInterval: number;
   /** Weighted-Jacobi factor in (0, 1]. */
   omega: number;
+  /** The mgpcg V-cycle's smoothing (default: one damped-Jacobi sweep each way). */
+  multigrid?: MultigridDescription;
+}
+
+/** The smoothing of the multigrid preconditioner's V-cycle. */
+export interface MultigridDescription {
+  /** 'jacobi' (damped, weight 2/3) or 'red-black' (Gauss-Seidel in red-black order). */
+  smoother: 'jacobi' | 'red-black';
+  /** Sweeps before and after each coarse correction, 1 to 4. */
+  sweeps: number;
 }
 
 /** A validated scene, every default filled in. */

@@ -7,7 +7,7 @@ import { LiquidFields, STATS_COUNT } from './liquid-fields';
 import { AdvectionPass } from './passes/advection-pass';
 import { DiagnosticsPass } from './passes/diagnostics-pass';
 import { PressureJacobiSolver, type SolveReport } from './passes/pressure-jacobi-solver';
-import { PressureMgpcgSolver } from './passes/pressure-mgpcg-solver';
+import { DEFAULT_MULTIGRID, PressureMgpcgSolver } from './passes/pressure-mgpcg-solver';
 import { MgpcgPressureStage } from './mgpcg-pressure-stage';
 import { ProjectionPass } from './passes/projection-pass';
 import { RedistancePass } from './passes/redistance-pass';
@@ -120,7 +120,8 @@ export class LiquidSolver {
   private stage: PressureStage;
   /** The classical solve in use: the stage itself, or the one a latent stage falls back to. */
   private classical: ClassicalPressureStage;
-  private multigrid: Promise<PressureMgpcgSolver> | null = null;
+  /** Multigrid hierarchies by smoothing (multigridKey); one unless a tool compares smoothers. */
+  private readonly multigrids = new Map<string, Promise<PressureMgpcgSolver>>();
   private lastMode: PressureMode | null = null;
 
   private constructor(device: GPUDevice, scene: SceneDescription, grid: GridLayout, fields: LiquidFields,
@@ -201,12 +202,33 @@ export class LiquidSolver {
    */
   async createClassicalStage(settings: PressureDescription): Promise<ClassicalPressureStage> {
     if (settings.method === 'mgpcg') {
-      this.multigrid ??= PressureMgpcgSolver.create(this.device, this.grid, this.fields);
-      const multigrid = await this.multigrid;
-      this.multigridBytes = multigrid.byteSize;
+      const multigrid = await this.multigridFor(settings);
       return new MgpcgPressureStage(multigrid, settings);
     }
     return new JacobiPressureStage(this.pressureSolver, settings);
+  }
+
+  /** The multigrid hierarchy with `settings`' smoothing (built once per smoothing and kept). */
+  private multigridFor(settings: PressureDescription): Promise<PressureMgpcgSolver> {
+    const m = settings.multigrid ?? SCENE_DEFAULTS.multigrid;
+    const key = multigridKey(settings);
+    let made = this.multigrids.get(key);
+    if (!made) {
+      made = PressureMgpcgSolver.create(this.device, this.grid, this.fields, { ...DEFAULT_MULTIGRID, smoother: m.smoother, sweeps: m.sweeps });
+      this.multigrids.set(key, made);
+      made.then((mg) => { this.multigridBytes += mg.byteSize; }, () => this.multigrids.delete(key));
+    }
+    return made;
+  }
+
+  /** Frees the hierarchies no stage in use needs (after a change of the smoothing). */
+  private releaseUnusedMultigrids(): void {
+    const keep = this.classical.method === 'mgpcg' ? multigridKey(this.classical.settings) : null;
+    for (const [key, made] of this.multigrids) {
+      if (key === keep) continue;
+      this.multigrids.delete(key);
+      made.then((mg) => { this.multigridBytes -= mg.byteSize; mg.destroy(); }, () => undefined);
+    }
   }
 
   /**
@@ -231,7 +253,7 @@ export class LiquidSolver {
     if (next.method === 'mgpcg' && next.maxIterations > SCENE_LIMITS.maxMgpcgIterations) {
       throw new RangeError(`pressure.maxIterations must be an integer in [1, ${SCENE_LIMITS.maxMgpcgIterations}] with method "mgpcg" (got ${next.maxIterations})`);
     }
-    if (next.method === this.classical.method) {
+    if (next.method === this.classical.method && (next.method !== 'mgpcg' || multigridKey(next) === multigridKey(this.classical.settings))) {
       this.classical.configure(next);
       return;
     }
@@ -241,6 +263,7 @@ export class LiquidSolver {
     if (this.stage === old) this.stage = replacement;
     else this.stage.useClassicalStage?.(replacement);
     old.destroy?.();
+    this.releaseUnusedMultigrids();
   }
 
   /** How the last step got its pressure ('solve' or 'predict'); null before the first step. */
@@ -576,10 +599,10 @@ export class LiquidSolver {
 
   /** GPU memory held by the solver's buffers (bytes), the multigrid hierarchy's once it was built. */
   get gpuBytes(): number {
-    return this.fields.byteSize + (this.multigridBytes ?? 0);
+    return this.fields.byteSize + this.multigridBytes;
   }
 
-  private multigridBytes: number | null = null;
+  private multigridBytes = 0;
 
   /** Frees all GPU resources. */
   destroy(): void {
@@ -587,7 +610,8 @@ export class LiquidSolver {
     this.destroyed = true;
     if (this.stage !== this.classical) this.stage.destroy?.();
     this.classical.destroy?.();
-    this.multigrid?.then((m) => m.destroy(), () => undefined);
+    for (const made of this.multigrids.values()) made.then((m) => m.destroy(), () => undefined);
+    this.multigrids.clear();
     this.timer.destroy();
     this.speedProbe?.buffer.destroy();
     this.fields.destroy();
@@ -630,4 +654,10 @@ export function checkDeviceLimits(device: GPUDevice, grid: GridLayout): void {
 
 function isClassical(stage: PressureStage): stage is ClassicalPressureStage {
   return 'method' in stage && 'encodeGatedSolve' in stage;
+}
+
+/** Which multigrid hierarchy a pressure setting needs (its smoothing). */
+function multigridKey(settings: PressureDescription): string {
+  const m = settings.multigrid ?? SCENE_DEFAULTS.multigrid;
+  return `${m.smoother}x${m.sweeps}`;
 }
