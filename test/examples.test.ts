@@ -232,7 +232,7 @@ describe('example pages', () => {
   }, 420_000);
 
   it('bench page: runs the benchmark and shows its JSON', async () => {
-    const page = await openPage(browser, server.url('/bench/?autorun=1&res=16&repeats=1&warmup=6&iterations=20,50&targets=0.3&jacobiMax=400&model=../test-models/tiny-model/'), { width: 800, height: 600 });
+    const page = await openPage(browser, server.url('/bench/?autorun=1&res=16&repeats=1&warmup=6&iterations=20,50&targets=0.3&jacobiMax=400&smoothings=red-black:1&model=../test-models/tiny-model/'), { width: 800, height: 600 });
     try {
       await waitFor(page, 'window.benchmark?.done === true', 280_000);
       const json = JSON.parse(await page.page.textContent('#json') ?? '{}');
@@ -244,6 +244,10 @@ describe('example pages', () => {
       expect(methods.mgpcgTolerance.outcome).toBe('converged');
       expect(methods.mgpcgTolerance.divergenceL2).toBeLessThan(json.results[0].jacobi['50'].divergenceL2);
       expect(methods.targets[0].mgpcg.reached).toBe(true);
+      // The V-cycle smoothings side by side: the default and the one asked for, both converged.
+      expect(methods.smoothings.map((m: { smoother: string; sweeps: number }) => `${m.smoother}:${m.sweeps}`)).toEqual(['jacobi:1', 'red-black:1']);
+      for (const m of methods.smoothings) expect(m.fromPrevious.outcome).toBe('converged');
+      expect(methods.smoothings[1].fromHydrostatic.iterations).toBeLessThanOrEqual(methods.smoothings[0].fromHydrostatic.iterations);
       expect(await page.page.textContent('#report')).toContain('MGPCG');
       expect(page.errors).toEqual([]);
     } catch (e) {

@@ -1,4 +1,4 @@
-import { runPressureBenchmark, DEFAULT_BENCHMARK_OPTIONS, type BenchmarkResult } from '../../src/bench/pressure-benchmark';
+import { runPressureBenchmark, DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, type BenchmarkResult } from '../../src/bench/pressure-benchmark';
 import { benchmarkMarkdown } from '../../src/bench/benchmark-report';
 import { loadModelFromUrl } from '../../src/latent/model-manifest';
 import { showMessage } from '../shared/example-app';
@@ -66,6 +66,8 @@ async function run(): Promise<void> {
     jacobiIterations: numbers('iterations', [20, 50, 100, 200]),
     divergenceTargets: numbers('targets', DEFAULT_BENCHMARK_OPTIONS.divergenceTargets),
     jacobiMaxIterations: Number(params.get('jacobiMax') ?? DEFAULT_BENCHMARK_OPTIONS.jacobiMaxIterations),
+    // ?smoothings=red-black:1 (or none): the V-cycle smoothings measured besides the default.
+    smoothings: params.get('smoothings') ? parseSmoothings(params.get('smoothings')!) : DEFAULT_BENCHMARK_OPTIONS.smoothings,
   };
   try {
     last = await runPressureBenchmark(gpu.device, gpu.name, options, () => loadModelFromUrl(params.get('model') ?? '../models/latent-liquid/'),

@@ -3,9 +3,10 @@ import { dirname } from 'node:path';
 import { createNodeGpu } from '../node/node-gpu';
 import { findShippedModel, loadModelFromDirectory } from '../node/model-directory';
 import { encodePngRgba } from '../node/png';
-import { DEFAULT_BENCHMARK_OPTIONS, runPressureBenchmark, type BenchmarkResult } from './pressure-benchmark';
+import { DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, runPressureBenchmark, type BenchmarkResult } from './pressure-benchmark';
 import { runDamBreakFront } from './dam-break-front';
 import { profileMgpcg } from './mgpcg-profile';
+import type { MultigridDescription } from '../scene/scene-description';
 import { benchmarkMarkdown } from './benchmark-report';
 import { lineChart } from './raster-plot';
 import { intOption, numberOption, parseArgs, stringOption, UsageError } from '../cli/args';
@@ -31,6 +32,9 @@ Options:
   --tolerance T           relative residual of the tolerance-mode rows (default 1e-3)
   --targets LIST          RMS divergence targets in 1/s (default 1,0.3,0.1,0.03,0.01)
   --mgpcg-max-iterations N  MGPCG iteration cap (default 20)
+  --smoothings LIST       V-cycle smoothings measured besides the default, SMOOTHER:SWEEPS with
+                          SMOOTHER jacobi or red-black and SWEEPS 1-4 (default red-black:1,red-black:2;
+                          "none" for none); with --profile-mgpcg: the smoothing profiled (first entry)
   --jacobi-max-iterations N Jacobi iteration cap of tolerance solves (default 20000)
 
 MGPCG kernel profile (instead of the above): --profile-mgpcg LIST times each kernel of a CG
@@ -78,11 +82,21 @@ export function benchmarkPlot(r: BenchmarkResult): Buffer {
   return encodePngRgba(chart.width, chart.height, chart.pixels);
 }
 
+/** --smoothings: "red-black:2,jacobi:1" (or "none"); a bad entry is a usage error naming the option. */
+function smoothingList(text: string | undefined, fallback: MultigridDescription[]): MultigridDescription[] {
+  if (text === undefined) return fallback;
+  try {
+    return parseSmoothings(text);
+  } catch (e) {
+    throw new UsageError(`--smoothings: ${(e as Error).message}`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const args = parseArgs(argv, {
     values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',
-      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg'],
+      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg', 'smoothings'],
     flags: [],
   });
   const options = {
@@ -99,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
     divergenceTargets: positiveList(stringOption(args, 'targets'), 'targets', DEFAULT_BENCHMARK_OPTIONS.divergenceTargets),
     mgpcgMaxIterations: intOption(args, 'mgpcg-max-iterations', DEFAULT_BENCHMARK_OPTIONS.mgpcgMaxIterations, 1, 200),
     jacobiMaxIterations: intOption(args, 'jacobi-max-iterations', DEFAULT_BENCHMARK_OPTIONS.jacobiMaxIterations, 2, 1_000_000),
+    smoothings: smoothingList(stringOption(args, 'smoothings'), DEFAULT_BENCHMARK_OPTIONS.smoothings),
   };
   const modelDir = stringOption(args, 'model');
   const gpu = await createNodeGpu();
@@ -109,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
   if (profileList) {
     const profiles = [];
     for (const n of list(profileList, 'profile-mgpcg', [])) {
-      const p = await profileMgpcg(gpu.device, n);
+      const p = await profileMgpcg(gpu.device, n, 50, stringOption(args, 'smoothings') ? options.smoothings[0] : undefined);
       log(`MGPCG kernels at ${n}^3 (us per dispatch; one iteration ${p.iterationUs.toFixed(1)} us):`);
       for (const k of p.kernels) log(`  ${k.kernel.padEnd(24)} ${String(k.cells).padStart(9)} cells ${k.us.toFixed(2).padStart(9)} us`);
       profiles.push(p);

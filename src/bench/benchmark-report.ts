@@ -46,6 +46,19 @@ export function benchmarkMarkdown(r: BenchmarkResult): string {
     if (!m?.mgpcgFromHydrostatic) continue;
     lines.push(`| ${x.resolution.join('x')} | ${m.mgpcgTolerance.iterations} / ${f(m.mgpcgTolerance.pressureMs)} | ${m.mgpcgFromHydrostatic.iterations} / ${f(m.mgpcgFromHydrostatic.pressureMs)} |`);
   }
+  if (r.results.some((x) => x.methods?.smoothings?.length)) {
+    lines.push('');
+    lines.push(`MGPCG to ${e(r.options.relativeTolerance)} by V-cycle smoothing (sweeps before and after each coarse correction), from the same state:`);
+    lines.push('');
+    lines.push('| grid | smoothing | from previous: iterations | ms, adaptive | ms, cap | us/it | from hydrostatic: iterations / ms | dispatches/it |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const x of r.results) {
+      for (const m of x.methods?.smoothings ?? []) {
+        const it = (row: { iterations: number; outcome: string }) => `${row.iterations}${row.outcome === 'converged' ? '' : ' (cap)'}`;
+        lines.push(`| ${x.resolution.join('x')} | ${m.smoother} x${m.sweeps} | ${it(m.fromPrevious)} | ${f(m.fromPrevious.pressureMs)} | ${f(m.fromPreviousCap.pressureMs)} | ${f(1000 * m.fromPrevious.msPerIteration, 1)} | ${it(m.fromHydrostatic)} / ${f(m.fromHydrostatic.pressureMs)} | ${m.dispatchesPerIteration} |`);
+      }
+    }
+  }
   const targets = r.options.divergenceTargets;
   lines.push('');
   lines.push('Iterations and pressure ms to reach an RMS divergence (1/s) from the same state (a solve of exactly that many iterations, timed; ">" = not reached within the cap):');

@@ -1,4 +1,6 @@
 import { presetScene } from '../scene/presets';
+import type { MultigridDescription } from '../scene/scene-description';
+import { SCENE_DEFAULTS } from '../scene/scene-validation';
 import { LiquidSolver } from '../solver/liquid-solver';
 import type { MgpcgPressureStage } from '../solver/mgpcg-pressure-stage';
 
@@ -17,9 +19,9 @@ export interface KernelCost {
  * each in a pass of its own that dispatches it `repeats` times, so the per-dispatch cost
  * includes the barrier between dependent dispatches, as in a solve.
  */
-export async function profileMgpcg(device: GPUDevice, n: number, repeats = 50): Promise<{ resolution: number; kernels: KernelCost[]; iterationUs: number }> {
+export async function profileMgpcg(device: GPUDevice, n: number, repeats = 50, multigrid?: MultigridDescription): Promise<{ resolution: number; smoothing: MultigridDescription; kernels: KernelCost[]; iterationUs: number }> {
   const scene = presetScene('dam-break', n);
-  scene.pressure = { ...scene.pressure, method: 'mgpcg', tolerance: 1e-4, maxIterations: 40 };
+  scene.pressure = { ...scene.pressure, method: 'mgpcg', tolerance: 1e-4, maxIterations: 40, multigrid: multigrid ?? SCENE_DEFAULTS.multigrid };
   const solver = await LiquidSolver.create(device, scene, { timing: true });
   try {
     if (!solver.timer.supported) throw new Error('the MGPCG profile needs GPU timestamps (timestamp-query)');
@@ -41,7 +43,7 @@ export async function profileMgpcg(device: GPUDevice, n: number, repeats = 50): 
     }
     const byName = new Map(costs.map((c) => [c.kernel, c.us]));
     const iterationUs = mg.iterationKernelNames.reduce((s, k) => s + (byName.get(k) ?? 0), 0);
-    return { resolution: n, kernels: costs, iterationUs };
+    return { resolution: n, smoothing: scene.pressure.multigrid!, kernels: costs, iterationUs };
   } finally {
     solver.destroy();
   }

@@ -3,6 +3,8 @@ import { LiquidSolver, type FrameMetrics } from '../solver/liquid-solver';
 import type { PressureStage } from '../solver/pressure-stage';
 import type { MgpcgPressureStage } from '../solver/mgpcg-pressure-stage';
 import { presetScene } from '../scene/presets';
+import type { MultigridDescription } from '../scene/scene-description';
+import { SCENE_DEFAULTS } from '../scene/scene-validation';
 import { attachLatentPredictor } from '../latent/attach-latent';
 import type { LatentPressureStage } from '../latent/latent-pressure-stage';
 import type { ModelFiles } from '../latent/model-manifest';
@@ -36,6 +38,8 @@ export interface BenchmarkOptions {
   classicalOnly?: number[];
   /** onnxruntime-web settings (browsers: where its wasm is served). */
   ort?: PredictorOptions;
+  /** V-cycle smoothings measured besides the scene's (MGPCG to relativeTolerance from the same state). */
+  smoothings: MultigridDescription[];
 }
 
 export const DEFAULT_BENCHMARK_OPTIONS: BenchmarkOptions = {
@@ -51,7 +55,36 @@ export const DEFAULT_BENCHMARK_OPTIONS: BenchmarkOptions = {
   divergenceTargets: [1, 0.3, 0.1, 0.03, 0.01],
   jacobiMaxIterations: 20_000,
   mgpcgMaxIterations: 20,
+  smoothings: [{ smoother: 'red-black', sweeps: 1 }, { smoother: 'red-black', sweeps: 2 }],
 };
+
+/**
+ * Smoothings from text: "SMOOTHER:SWEEPS" entries, comma-separated ("red-black:2,jacobi:1";
+ * SWEEPS defaults to 1), or "none".
+ * @throws RangeError naming the entry and the allowed values
+ */
+export function parseSmoothings(text: string): MultigridDescription[] {
+  if (text.trim() === 'none') return [];
+  return text.split(',').map((item) => {
+    const [smoother, sweeps = '1'] = item.trim().split(':');
+    const n = Number(sweeps);
+    if ((smoother !== 'jacobi' && smoother !== 'red-black') || !Number.isInteger(n) || n < 1 || n > 4) {
+      throw new RangeError(`"${item}" is not SMOOTHER:SWEEPS with SMOOTHER jacobi or red-black and SWEEPS an integer in 1..4`);
+    }
+    return { smoother, sweeps: n };
+  });
+}
+
+/** MGPCG to the tolerance with one V-cycle smoothing, from the previous pressure and from none. */
+export interface SmoothingRow extends MultigridDescription {
+  /** From the previous frame's pressure, the adaptive budget (what a frame costs). */
+  fromPrevious: ToleranceRow;
+  /** The same with the cap encoded. */
+  fromPreviousCap: ToleranceRow;
+  /** From the hydrostatic pressure (measures the preconditioner). */
+  fromHydrostatic: ToleranceRow;
+  dispatchesPerIteration: number;
+}
 
 /** A GPU-decided solve to a tolerance, timed from the same state. */
 export interface ToleranceRow {
@@ -100,6 +133,8 @@ export interface MethodRows {
   mgpcgDispatchesPerIteration: number;
   /** Per RMS divergence target: Jacobi and MGPCG iterations and time from the same state. */
   targets: { divergence: number; jacobi: TargetCost; mgpcg: TargetCost }[];
+  /** The scene's smoothing, then each of options.smoothings. */
+  smoothings?: SmoothingRow[];
 }
 
 /** One measured variant: medians over the repeats. */
@@ -355,9 +390,26 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
           mgpcg: { iterations: m.iterations, pressureMs: mTimed.pressureMs, reached: m.outcome === 'converged' },
         });
       }
+      const smoothings: SmoothingRow[] = [];
+      for (const smoothing of [scene.pressure.multigrid ?? SCENE_DEFAULTS.multigrid, ...options.smoothings]) {
+        if (smoothings.some((x) => x.smoother === smoothing.smoother && x.sweeps === smoothing.sweeps)) continue;
+        log(`  MGPCG with ${smoothing.sweeps} ${smoothing.smoother} sweep(s)`);
+        const stage = await solver.createClassicalStage({ ...scene.pressure, method: 'mgpcg', tolerance: options.relativeTolerance, maxIterations: options.mgpcgMaxIterations, multigrid: smoothing }) as MgpcgPressureStage;
+        const useStage = (budget: 'cap' | 'adaptive', fromHydrostatic = false) => () => {
+          stage.configure({ tolerance: options.relativeTolerance, maxIterations: options.mgpcgMaxIterations, iterationBudget: budget });
+          use(stage);
+          if (fromHydrostatic) device.queue.writeBuffer(solver.fields.pressure, 0, zeroPressure);
+        };
+        const row = (budget: 'cap' | 'adaptive', fromHydrostatic = false) =>
+          toleranceRow(useStage(budget, fromHydrostatic), options.relativeTolerance, 'relative-residual', options.mgpcgMaxIterations);
+        smoothings.push({
+          ...smoothing, fromPrevious: await row('adaptive'), fromPreviousCap: await row('cap'), fromHydrostatic: await row('cap', true),
+          dispatchesPerIteration: stage.dispatchesPerIteration,
+        });
+      }
       result.methods = {
         jacobiFixedMsPerIteration, jacobiTolerance, jacobiToleranceAdaptive, jacobiToleranceOverhead: jacobiToleranceAdaptive.msPerIteration / jacobiFixedMsPerIteration,
-        mgpcgTolerance, mgpcgToleranceAdaptive, mgpcgFromHydrostatic, mgpcgDispatchesPerIteration: mgpcgStage.dispatchesPerIteration, targets,
+        mgpcgTolerance, mgpcgToleranceAdaptive, mgpcgFromHydrostatic, mgpcgDispatchesPerIteration: mgpcgStage.dispatchesPerIteration, targets, smoothings,
       };
       results.push(result);
     } finally {
