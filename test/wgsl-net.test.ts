@@ -6,12 +6,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ConvLayer, type ConvNetPlan, recogniseConvNet, UnsupportedGraphError } from '../src/latent/conv-net-plan';
+import { type LstmPlan, recogniseLatentLstm } from '../src/latent/lstm-plan';
 import { ModelError } from '../src/latent/model-manifest';
 import { opCounts, parseOnnxModel } from '../src/latent/onnx-model';
 import { createWebGpuSession, gpuTensor, releaseSession } from '../src/latent/ort-session';
 import { WgslConvNet } from '../src/latent/wgsl-conv-net';
+import { WgslLatentLstm } from '../src/latent/wgsl-latent-lstm';
 import { loadModelFromDirectory } from '../src/node/model-directory';
 import { type Activation, referenceConv3d, referenceConvNet } from '../src/reference/reference-conv3d';
+import { referenceLatentLstm } from '../src/reference/reference-latent-lstm';
 import { readFloat32File } from './helpers/files';
 import { maxDiff, read, rng, testGpu, upload } from './helpers/gpu';
 
@@ -225,4 +228,100 @@ describe('whole encoder and decoder networks', () => {
       expectClose(got.data, goldenTensor(dir, outT), `${c.name} CPU reference vs golden`);
     }
   });
+});
+
+function randomLstmPlan(r: () => number, s: { window: number; channels: number; outputs: number; hidden: number; features: number; layers: number; context: boolean }): LstmPlan {
+  const u = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
+  const C = s.channels, H = s.hidden;
+  return {
+    file: 'random', window: s.window, channels: C, outputs: s.outputs, hidden: H, features: s.features,
+    mean: u(C), std: Float32Array.from({ length: C }, () => 0.5 + r()), deltaScale: Float32Array.from({ length: C }, () => 0.2 + r()),
+    inpW: u(2 * C * s.features, 0.5), inpB: u(s.features, 0.2), ctxW: s.context ? u(2 * C * s.features, 0.5) : null,
+    layers: Array.from({ length: s.layers }, (_, l) => ({ inputSize: l === 0 ? s.features : H, w: u(4 * H * (l === 0 ? s.features : H), 0.4), r: u(4 * H * H, 0.4), b: u(8 * H, 0.3) })),
+    headW: u(s.outputs * C * H, 0.3), headB: u(s.outputs * C, 0.1), baseSteps: Float32Array.from({ length: s.outputs }, (_, k) => k + 1),
+  };
+}
+
+/** Runs the WGSL LSTM on one history and reads the prediction. */
+async function runLstm(plan: LstmPlan, history: Float32Array, cells: number): Promise<Float32Array> {
+  const net = await WgslLatentLstm.create(device, plan, cells);
+  const h = buffer(history.length);
+  const p = buffer(net.predictionFloats);
+  try {
+    upload(device, h, history);
+    const binding = net.bind(h, p);
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    net.encode(pass, binding);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    return await read(device, p, net.predictionFloats);
+  } finally {
+    h.destroy();
+    p.destroy();
+    net.destroy();
+  }
+}
+
+describe('the LSTM kernels against their CPU reference', () => {
+  const cases = [
+    { name: '2 layers, context, odd widths (C 3, H 12, features 10, o 2, w 4), 7 cells', cells: 7, spec: { window: 4, channels: 3, outputs: 2, hidden: 12, features: 10, layers: 2, context: true } },
+    { name: 'hidden 70 and 2C 80 (threads loop over units), 3 layers, 1 cell', cells: 1, spec: { window: 3, channels: 40, outputs: 1, hidden: 70, features: 70, layers: 3, context: true } },
+    { name: 'no context, 1 layer, 129 cells', cells: 129, spec: { window: 6, channels: 5, outputs: 3, hidden: 9, features: 9, layers: 1, context: false } },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const r = rng(c.cells * 31 + c.spec.hidden);
+      const plan = randomLstmPlan(r, c.spec);
+      const history = Float32Array.from({ length: c.spec.window * c.spec.channels * c.cells }, () => r() * 4 - 2);
+      const got = await runLstm(plan, history, c.cells);
+      const want = referenceLatentLstm(plan, history, c.cells);
+      expectClose(got, Float32Array.from(want), c.name, 1e-5, 1e-5);
+    });
+  }
+});
+
+describe('the whole LSTM', () => {
+  it('is recognised in all three model sets; a graph computing something else is refused', async () => {
+    const shapes: string[] = [];
+    for (const m of MODELS) {
+      const files = await loadModelFromDirectory(m.dir);
+      const mf = files.manifest;
+      const plan = recogniseLatentLstm(parseOnnxModel(files.lstm, 'lstm.onnx'), { window: mf.window, channels: mf.latent.channels, outputs: mf.outputs });
+      shapes.push(`${plan.layers.length}x${plan.hidden} f${plan.features} c${plan.channels} ctx ${plan.ctxW !== null} steps ${Array.from(plan.baseSteps)}`);
+    }
+    expect(shapes).toEqual(['1x16 f16 c8 ctx true steps 1', '2x64 f64 c16 ctx true steps 1', '2x64 f64 c16 ctx true steps 1']);
+    const files = await loadModelFromDirectory(MODELS[0].dir);
+    const expected = { window: 6, channels: 8, outputs: 1 };
+    const g = parseOnnxModel(files.lstm, 'lstm.onnx');
+    const mean = g.nodes.find((n) => n.opType === 'ReduceMean')!;
+    mean.attributes.set('axes', { kind: 'ints', value: [0] });
+    expect(() => recogniseLatentLstm(g, expected)).toThrow(/lstm\.onnx: the recognised LSTM does not reproduce the graph/);
+    const g2 = parseOnnxModel(files.lstm, 'lstm.onnx');
+    g2.nodes.find((n) => n.opType === 'Tanh')!.opType = 'Sigmoid';
+    expect(() => recogniseLatentLstm(g2, expected)).toThrow(UnsupportedGraphError);
+    expect(() => recogniseLatentLstm(g2, expected)).toThrow(/lstm\.onnx: no LSTM reads a Tanh/);
+  });
+
+  for (const m of MODELS) {
+    it(`${m.name}: WGSL matches the golden outputs (PyTorch) and onnxruntime-web on the same device`, async () => {
+      const files = await loadModelFromDirectory(m.dir);
+      const mf = files.manifest;
+      const plan = recogniseLatentLstm(parseOnnxModel(files.lstm, 'lstm.onnx'), { window: mf.window, channels: mf.latent.channels, outputs: mf.outputs });
+      let checked = 0;
+      for (const c of goldenCases(m.dir)) {
+        if (c.net !== 'lstm') continue;
+        const inT = c.inputs.history;
+        const outT = c.outputs.prediction;
+        const x = goldenTensor(m.dir, inT);
+        const want = goldenTensor(m.dir, outT);
+        const got = await runLstm(plan, x, inT.dims[2]);
+        expectClose(got, want, `${m.name} ${c.name} vs golden`);
+        const ort = await runOrt(files.lstm, 'lstm', { input: 'history', output: 'prediction' }, x, inT.dims, outT.dims);
+        expectClose(got, ort, `${m.name} ${c.name} vs ORT`);
+        checked++;
+      }
+      expect(checked).toBe(2);
+    }, 120_000);
+  }
 });

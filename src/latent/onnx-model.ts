@@ -63,8 +63,8 @@ type Field = { num: number; wire: 0; value: number } | { num: number; wire: 1 | 
 class WireError extends Error {}
 
 /**
- * Reads one unsigned varint at `state.pos` of `buf` as a Number (exact below 2^53; int64
- * fields are converted by `toInt64`).
+ * Reads one varint at `state.pos` of `buf` as a signed 64-bit integer (two's complement, as
+ * protobuf encodes int64), returned as a Number: exact within +-2^53.
  */
 function readVarint(buf: Uint8Array, state: { pos: number }): number {
   let lo = 0, hi = 0, shift = 0;
@@ -78,6 +78,7 @@ function readVarint(buf: Uint8Array, state: { pos: number }): number {
     shift += 7;
     if (shift > 63) throw new WireError('varint longer than 10 bytes');
   }
+  if (hi & 0x80000000) return -((~hi >>> 0) * 4294967296 + (~lo >>> 0) + 1);
   return (hi >>> 0) * 4294967296 + (lo >>> 0);
 }
 
@@ -110,11 +111,6 @@ function float32At(bytes: Uint8Array, offset: number): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat32(offset, true);
 }
 
-/** Unsigned varint (as read) to a signed int64 Number. */
-function toInt64(v: number): number {
-  return v >= 2 ** 63 ? v - 2 ** 64 : v;
-}
-
 const utf8 = new TextDecoder();
 
 function str(f: Field): string {
@@ -127,10 +123,10 @@ function varints(fields: Field[], num: number): number[] {
   const out: number[] = [];
   for (const f of fields) {
     if (f.num !== num) continue;
-    if (f.wire === 0) out.push(toInt64(f.value));
+    if (f.wire === 0) out.push(f.value);
     else if (f.wire === 2) {
       const state = { pos: 0 };
-      while (state.pos < f.bytes.length) out.push(toInt64(readVarint(f.bytes, state)));
+      while (state.pos < f.bytes.length) out.push(readVarint(f.bytes, state));
     } else throw new WireError(`field ${num}: integers expected`);
   }
   return out;
@@ -226,7 +222,7 @@ function readAttribute(bytes: Uint8Array, file: string, node: string): [string, 
     }
     case 2: {
       const f = first(a, 3);
-      return [name, { kind: 'int', value: f?.wire === 0 ? toInt64(f.value) : 0 }];
+      return [name, { kind: 'int', value: f?.wire === 0 ? f.value : 0 }];
     }
     case 3: {
       const f = first(a, 4);
@@ -256,7 +252,7 @@ function readValueInfo(bytes: Uint8Array): OnnxValueInfo {
   const dims = messages(readFields(shape.bytes), 1).map((d) => {
     const df = readFields(d);
     const value = first(df, 1);
-    if (value?.wire === 0) return toInt64(value.value);
+    if (value?.wire === 0) return value.value;
     const param = first(df, 2);
     return param ? str(param) : null;
   });
