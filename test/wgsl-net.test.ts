@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ConvLayer, type ConvNetPlan, recogniseConvNet, UnsupportedGraphError } from '../src/latent/conv-net-plan';
+import { type ConvLayer, type ConvNetPlan, recogniseConvNet } from '../src/latent/conv-net-plan';
 import { type LstmPlan, recogniseLatentLstm } from '../src/latent/lstm-plan';
-import { ModelError } from '../src/latent/model-manifest';
+import { ModelError, UnsupportedGraphError } from '../src/latent/model-manifest';
 import { opCounts, parseOnnxModel } from '../src/latent/onnx-model';
 import { createWebGpuSession, gpuTensor, releaseSession } from '../src/latent/ort-session';
 import { WgslConvNet } from '../src/latent/wgsl-conv-net';

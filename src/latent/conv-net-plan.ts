@@ -1,13 +1,5 @@
-import { ModelError } from './model-manifest';
+import { UnsupportedGraphError } from './model-manifest';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from './onnx-model';
-
-/** Raised when a graph is valid ONNX but not one of the architectures the WGSL runtime knows. */
-export class UnsupportedGraphError extends ModelError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedGraphError';
-  }
-}
 
 /** One 3D convolution of a plan, with what is fused into it. */
 export interface ConvLayer {
