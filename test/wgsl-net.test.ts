@@ -91,6 +91,60 @@ describe('the ONNX reader', () => {
     }
   });
 
+  it('reads hand-encoded protobuf: float_data and packed/unpacked int64 tensors, negative ints, Constant value_floats, external data refused', () => {
+    // A minimal protobuf writer: fields as [number, wire type, value].
+    type F = [number, 0, number | bigint] | [number, 2, Uint8Array | string | F[]] | [number, 5, number];
+    const varint = (v: number | bigint) => {
+      let x = BigInt.asUintN(64, BigInt(v));
+      const out: number[] = [];
+      do { let b = Number(x & 0x7fn); x >>= 7n; if (x) b |= 0x80; out.push(b); } while (x);
+      return out;
+    };
+    const msg = (fields: F[]): Uint8Array => {
+      const out: number[] = [];
+      for (const [num, wire, value] of fields) {
+        out.push(...varint(num * 8 + wire));
+        if (wire === 0) out.push(...varint(value));
+        else if (wire === 5) out.push(...new Uint8Array(Float32Array.of(value).buffer));
+        else {
+          const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value instanceof Uint8Array ? value : msg(value);
+          out.push(...varint(bytes.length), ...bytes);
+        }
+      }
+      return new Uint8Array(out);
+    };
+    const packedFloats = (xs: number[]) => new Uint8Array(Float32Array.from(xs).buffer);
+    const packedInts = (xs: number[]) => new Uint8Array(xs.flatMap((x) => varint(x)));
+    const model = msg([
+      [1, 0, 8],
+      [8, 2, [[1, 2, ''], [2, 0, 17]]],
+      [7, 2, [
+        [5, 2, [[1, 0, 2], [1, 0, 3], [2, 0, 1], [8, 2, 'w'], [4, 2, packedFloats([1, 2, 3, 4, 5, 6])]]],
+        [5, 2, [[1, 0, 2], [2, 0, 7], [8, 2, 'shape'], [7, 0, -1], [7, 0, 6]]],
+        [5, 2, [[1, 0, 3], [2, 0, 7], [8, 2, 'packed'], [7, 2, packedInts([-2, 0, 9007199254740991])]]],
+        [5, 2, [[1, 0, 2], [2, 0, 1], [8, 2, 'unpacked'], [4, 5, 0.5], [4, 5, -0.25]]],
+        [1, 2, [[1, 2, 'x'], [2, 2, 'y'], [3, 2, 'n0'], [4, 2, 'Concat'], [5, 2, [[1, 2, 'axis'], [20, 0, 2], [3, 0, -1]]]]],
+        [1, 2, [[2, 2, 'c'], [3, 2, 'n1'], [4, 2, 'Constant'], [5, 2, [[1, 2, 'value_floats'], [20, 0, 6], [7, 2, packedFloats([0.5, 1.5])]]]]],
+        [11, 2, [[1, 2, 'x'], [2, 2, [[1, 2, [[1, 0, 1], [2, 2, [[1, 2, [[1, 0, 4]]], [1, 2, [[2, 2, 'N']]]]]]]]]]],
+        [12, 2, [[1, 2, 'y']]],
+      ]],
+    ]);
+    const g = parseOnnxModel(model, 'hand.onnx');
+    expect(g.opset).toBe(17);
+    expect(g.constants.get('w')).toMatchObject({ dims: [2, 3], type: 'float32' });
+    expect(Array.from(g.constants.get('w')!.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(g.constants.get('shape')!.data).toEqual([-1, 6]);
+    expect(g.constants.get('packed')!.data).toEqual([-2, 0, 9007199254740991]);
+    expect(Array.from(g.constants.get('unpacked')!.data)).toEqual([0.5, -0.25]);
+    expect(Array.from(g.constants.get('c')!.data)).toEqual([0.5, 1.5]);
+    expect(g.nodes[0].attributes.get('axis')).toEqual({ kind: 'int', value: -1 });
+    expect(g.inputs).toEqual([{ name: 'x', dims: [4, 'N'] }]);
+    const external = msg([[7, 2, [[5, 2, [[1, 0, 1], [2, 0, 1], [8, 2, 'big'], [14, 0, 1]]]]]]);
+    expect(() => parseOnnxModel(external, 'ext.onnx')).toThrow(/ext\.onnx: tensor 'big' keeps its data in an external file/);
+    const float16 = msg([[7, 2, [[5, 2, [[1, 0, 1], [2, 0, 10], [8, 2, 'half']]]]]]);
+    expect(() => parseOnnxModel(float16, 'half.onnx')).toThrow(/half\.onnx: tensor 'half' has data type float16/);
+  });
+
   it('refuses bytes that are not an ONNX model, naming the file', () => {
     expect(() => parseOnnxModel(new Uint8Array([0x0a, 0xff, 0xff]), 'broken.onnx')).toThrow(ModelError);
     expect(() => parseOnnxModel(new Uint8Array([0x0a, 0xff, 0xff]), 'broken.onnx')).toThrow(/broken\.onnx: not a readable ONNX model/);

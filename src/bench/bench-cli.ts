@@ -32,6 +32,8 @@ Options:
   --targets LIST          RMS divergence targets in 1/s (default 1,0.3,0.1,0.03,0.01)
   --mgpcg-max-iterations N  MGPCG iteration cap (default 20)
   --jacobi-max-iterations N Jacobi iteration cap of tolerance solves (default 20000)
+  --latent-runtime R      runtime of the latent rows: ort (default) or wgsl
+  --no-wgsl               without the latent rows on the WGSL runtime (measured beside ORT's by default)
 
 MGPCG kernel profile (instead of the above): --profile-mgpcg LIST times each kernel of a CG
 iteration at each resolution (GPU timestamps, 50 back-to-back dispatches each).
@@ -55,6 +57,11 @@ const positiveList = (v: string | undefined, name: string, fallback: number[]) =
   if (xs.some((x) => !(x > 0) || !Number.isFinite(x))) throw new UsageError(`--${name} must be a comma-separated list of positive numbers (got ${v})`);
   return xs;
 };
+
+function latentRuntime(v: string | undefined): 'ort' | 'wgsl' {
+  if (v === undefined || v === 'ort' || v === 'wgsl') return v ?? 'ort';
+  throw new UsageError(`--latent-runtime must be ort or wgsl (got ${v})`);
+}
 
 /** Plot of time vs cells. */
 export function benchmarkPlot(r: BenchmarkResult): Buffer {
@@ -82,8 +89,8 @@ async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const args = parseArgs(argv, {
     values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',
-      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg'],
-    flags: [],
+      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg', 'latent-runtime'],
+    flags: ['no-wgsl'],
   });
   const options = {
     ...DEFAULT_BENCHMARK_OPTIONS,
@@ -99,6 +106,8 @@ async function main(argv: string[]): Promise<number> {
     divergenceTargets: positiveList(stringOption(args, 'targets'), 'targets', DEFAULT_BENCHMARK_OPTIONS.divergenceTargets),
     mgpcgMaxIterations: intOption(args, 'mgpcg-max-iterations', DEFAULT_BENCHMARK_OPTIONS.mgpcgMaxIterations, 1, 200),
     jacobiMaxIterations: intOption(args, 'jacobi-max-iterations', DEFAULT_BENCHMARK_OPTIONS.jacobiMaxIterations, 2, 1_000_000),
+    ort: { runtime: latentRuntime(stringOption(args, 'latent-runtime')) },
+    wgslRow: !args.options.has('no-wgsl'),
   };
   const modelDir = stringOption(args, 'model');
   const gpu = await createNodeGpu();
