@@ -244,6 +244,12 @@ describe('example pages', () => {
       expect(methods.mgpcgTolerance.outcome).toBe('converged');
       expect(methods.mgpcgTolerance.divergenceL2).toBeLessThan(json.results[0].jacobi['50'].divergenceL2);
       expect(methods.targets[0].mgpcg.reached).toBe(true);
+      // The latent path on both runtimes in the browser (Chromium's WebGPU), from the same state.
+      const runtimes = json.results[0].latentRuntimes;
+      expect(json.results[0].latentWgslError).toBeUndefined();
+      expect(runtimes.map((r: { runtime: string }) => r.runtime)).toEqual(['ort', 'wgsl']);
+      expect(runtimes[1].predicted.passes.lstm).toBeGreaterThan(0);
+      expect(Math.abs(runtimes[1].predicted.divergenceL2 - runtimes[0].predicted.divergenceL2)).toBeLessThanOrEqual(1e-3 * runtimes[0].predicted.divergenceL2);
       expect(await page.page.textContent('#report')).toContain('MGPCG');
       expect(page.errors).toEqual([]);
     } catch (e) {
