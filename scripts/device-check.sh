@@ -20,7 +20,8 @@ step() { # step NAME SECONDS COMMAND...
   echo "   exit $? after $((SECONDS - t0)) s"
   tail -n 4 "$OUT/$name.log"
 }
-# 1. Every pressure method side by side, the V-cycle smoothings, and the latent path on both runtimes.
+# 1. Every pressure method side by side, the V-cycle smoothings, and the latent path on both
+#    runtimes (onnxruntime-web and our WGSL networks, from the same state).
 step bench 300 node bin/bench.mjs --res "$RES" --repeats 7 --warmup 24 --smoothings red-black:1,red-black:2,jacobi:2 \
   --json "$OUT/bench.json" --markdown "$OUT/bench.md"
 # 2. Per-kernel MGPCG cost with the Jacobi and the red-black smoother.

@@ -209,6 +209,22 @@ describe('bad input', () => {
     expect(fallback.stderr).toMatch(/pressure: Jacobi, 100 iterations/);
   }, 180_000);
 
+  it('--latent-runtime wgsl: the networks run on the WGSL kernels (named in the description), predictions happen; a bad value is a usage error', () => {
+    const metrics = join(dir, 'wgsl.jsonl');
+    const tiny = join(ROOT, 'test', 'fixtures', 'tiny-model');
+    const r = cli(['simulate', 'dam-break', '--res', '16', '--frames', '9', '--solver', 'latent', '--model', tiny, '--latent-runtime', 'wgsl',
+      '--interval', '3', '--metrics', metrics]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/pressure: latent \(.*tiny-model, split mode, WGSL runtime\), full solve every 3 steps/);
+    expect(r.stderr).not.toMatch(/warning/);
+    const modes = readMetrics(metrics).map((m) => m.mode);
+    expect(modes.filter((m) => m === 'predict').length).toBeGreaterThan(0);
+    const bad = cli(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--latent-runtime', 'tpu']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--latent-runtime must be ort or wgsl \(got tpu\)/);
+    expect(cli(['simulate', 'rest', '--latent-runtime', 'wgsl']).stderr).toMatch(/--latent-runtime needs --solver latent/);
+  }, 180_000);
+
   it('help and presets', () => {
     expect(cli(['--help']).stdout).toMatch(/latent-liquid simulate/);
     expect(cli(['help', 'simulate']).stdout).toMatch(/--jacobi-iterations K/);

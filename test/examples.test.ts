@@ -248,6 +248,12 @@ describe('example pages', () => {
       expect(methods.smoothings.map((m: { smoother: string; sweeps: number }) => `${m.smoother}:${m.sweeps}`)).toEqual(['jacobi:1', 'red-black:1']);
       for (const m of methods.smoothings) expect(m.fromPrevious.outcome).toBe('converged');
       expect(methods.smoothings[1].fromHydrostatic.iterations).toBeLessThanOrEqual(methods.smoothings[0].fromHydrostatic.iterations);
+      // The latent path on both runtimes in the browser (Chromium's WebGPU), from the same state.
+      const runtimes = json.results[0].latentRuntimes;
+      expect(json.results[0].latentWgslError).toBeUndefined();
+      expect(runtimes.map((r: { runtime: string }) => r.runtime)).toEqual(['ort', 'wgsl']);
+      expect(runtimes[1].predicted.passes.lstm).toBeGreaterThan(0);
+      expect(Math.abs(runtimes[1].predicted.divergenceL2 - runtimes[0].predicted.divergenceL2)).toBeLessThanOrEqual(1e-3 * runtimes[0].predicted.divergenceL2);
       expect(await page.page.textContent('#report')).toContain('MGPCG');
       expect(page.errors).toEqual([]);
     } catch (e) {

@@ -36,6 +36,8 @@ Options:
                           SMOOTHER jacobi or red-black and SWEEPS 1-4 (default red-black:1,red-black:2;
                           "none" for none); with --profile-mgpcg: the smoothing profiled (first entry)
   --jacobi-max-iterations N Jacobi iteration cap of tolerance solves (default 20000)
+  --latent-runtime R      runtime of the latent rows: ort (default) or wgsl
+  --no-wgsl               without the latent rows on the WGSL runtime (measured beside ORT's by default)
 
 MGPCG kernel profile (instead of the above): --profile-mgpcg LIST times each kernel of a CG
 iteration at each resolution (GPU timestamps, 50 back-to-back dispatches each).
@@ -59,6 +61,11 @@ const positiveList = (v: string | undefined, name: string, fallback: number[]) =
   if (xs.some((x) => !(x > 0) || !Number.isFinite(x))) throw new UsageError(`--${name} must be a comma-separated list of positive numbers (got ${v})`);
   return xs;
 };
+
+function latentRuntime(v: string | undefined): 'ort' | 'wgsl' {
+  if (v === undefined || v === 'ort' || v === 'wgsl') return v ?? 'ort';
+  throw new UsageError(`--latent-runtime must be ort or wgsl (got ${v})`);
+}
 
 /** Plot of time vs cells. */
 export function benchmarkPlot(r: BenchmarkResult): Buffer {
@@ -96,8 +103,8 @@ async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const args = parseArgs(argv, {
     values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',
-      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg', 'smoothings'],
-    flags: [],
+      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg', 'smoothings', 'latent-runtime'],
+    flags: ['no-wgsl'],
   });
   const options = {
     ...DEFAULT_BENCHMARK_OPTIONS,
@@ -114,6 +121,8 @@ async function main(argv: string[]): Promise<number> {
     mgpcgMaxIterations: intOption(args, 'mgpcg-max-iterations', DEFAULT_BENCHMARK_OPTIONS.mgpcgMaxIterations, 1, 200),
     jacobiMaxIterations: intOption(args, 'jacobi-max-iterations', DEFAULT_BENCHMARK_OPTIONS.jacobiMaxIterations, 2, 1_000_000),
     smoothings: smoothingList(stringOption(args, 'smoothings'), DEFAULT_BENCHMARK_OPTIONS.smoothings),
+    ort: { runtime: latentRuntime(stringOption(args, 'latent-runtime')) },
+    wgslRow: !args.options.has('no-wgsl'),
   };
   const modelDir = stringOption(args, 'model');
   const gpu = await createNodeGpu();

@@ -26,6 +26,20 @@ export function benchmarkMarkdown(r: BenchmarkResult): string {
     if (!l) { lines.push(`| ${x.resolution.join('x')} | ${x.latentError ?? 'no model'} | | | | | | | | | |`); continue; }
     lines.push(`| ${x.resolution.join('x')} | ${f(l.passes.lstm)} | ${f(l.passes.decode)} | ${f(l.passes.applyPrediction)} | ${f(l.passes.correction)} | ${f(l.passes.fallback)} | ${f(l.pressureMs)} | ${e(l.divergenceL2)} | ${f(x.jacobiAtLatentResidual?.iterations, 0)} | ${f(x.jacobiAtLatentResidual?.pressureMs)} | ${f(x.ratioAtMatchedResidual, 3)} |`);
   }
+  if (r.results.some((x) => x.latentRuntimes?.length || x.latentWgslError)) {
+    lines.push('');
+    lines.push('The latent path by runtime (onnxruntime-web vs our WGSL kernels), same state; GPU ms per pass, and wall ms of the whole step until the GPU finished it:');
+    lines.push('');
+    lines.push('| grid | runtime | LSTM ms | decode ms | encode ms (solved step) | latent pressure ms | latent div | predicted step: GPU ms / wall ms | solved step: GPU ms / wall ms | network GPU MiB |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const x of r.results) {
+      for (const rt of x.latentRuntimes ?? []) {
+        const p = rt.predicted, s = rt.solveFrame;
+        lines.push(`| ${x.resolution.join('x')} | ${rt.runtime} | ${f(p.passes.lstm)} | ${f(p.passes.decode)} | ${f(s.passes.encode)} | ${f(p.pressureMs)} | ${e(p.divergenceL2)} | ${f(p.frameMs)} / ${f(p.wallMs)} | ${f(s.frameMs)} / ${f(s.wallMs)} | ${mib(rt.networkBytes)} |`);
+      }
+      if (x.latentWgslError) lines.push(`| ${x.resolution.join('x')} | wgsl | ${x.latentWgslError} | | | | | | | |`);
+    }
+  }
   lines.push('');
   lines.push(`Classical methods from the same state: Jacobi and MGPCG to relative residual ${e(r.options.relativeTolerance)} (GPU-decided, caps ${r.options.jacobiMaxIterations} and ${r.options.mgpcgMaxIterations}; 'cap' encodes the cap every step, 'adaptive' the last solve's iterations plus a margin, the default), and the cost of Jacobi's tolerance mode per iteration against a fixed-count iteration:`);
   lines.push('');

@@ -36,10 +36,15 @@ export interface BenchmarkOptions {
   mgpcgMaxIterations: number;
   /** Resolutions at which only the classical methods run (no model, e.g. 256). */
   classicalOnly?: number[];
-  /** onnxruntime-web settings (browsers: where its wasm is served). */
+  /** onnxruntime-web settings (browsers: where its wasm is served) and the runtime of the `latent` rows (default ORT). */
   ort?: PredictorOptions;
   /** V-cycle smoothings measured besides the scene's (MGPCG to relativeTolerance from the same state). */
   smoothings: MultigridDescription[];
+  /**
+   * Also measure the latent path on the WGSL runtime (`latentWgsl`), from the same state, when
+   * the `latent` rows run on ORT (default true).
+   */
+  wgslRow?: boolean;
 }
 
 export const DEFAULT_BENCHMARK_OPTIONS: BenchmarkOptions = {
@@ -56,6 +61,7 @@ export const DEFAULT_BENCHMARK_OPTIONS: BenchmarkOptions = {
   jacobiMaxIterations: 20_000,
   mgpcgMaxIterations: 20,
   smoothings: [{ smoother: 'red-black', sweeps: 1 }, { smoother: 'red-black', sweeps: 2 }],
+  wgslRow: true,
 };
 
 /**
@@ -149,6 +155,24 @@ export interface Measurement {
   divergenceL2: number;
   /** Jacobi iterations run (median). */
   iterations: number;
+  /**
+   * Median wall-clock time of the whole step until the GPU finished it (ms): what the CPU
+   * waits, including onnxruntime-web's per-run overhead and the flushes it needs.
+   */
+  wallMs: number;
+}
+
+/** The latent path on one runtime, from the benchmark's state. */
+export interface LatentRuntimeRows {
+  runtime: 'ort' | 'wgsl';
+  /** A predicted step (prediction + corrections). */
+  predicted: Measurement;
+  /** A solved step that is encoded into the history. */
+  solveFrame: Measurement;
+  /** Whole frame at each interval, amortized from the two above (ms). */
+  wholeFrame: Record<string, number>;
+  /** GPU memory of the runtime's weights and scratch activations (bytes; null: ORT's, not known). */
+  networkBytes: number | null;
 }
 
 /** Results at one resolution. */
@@ -174,6 +198,10 @@ export interface ResolutionResult {
    */
   predictionAsWarmStart?: { tolerance: number; fromPrediction: Measurement; fromPrevious: Measurement; iterationRatio: number };
   latentError?: string;
+  /** The latent path per runtime: the `latent` row's (ORT by default) and, with `wgslRow`, the WGSL runtime's. */
+  latentRuntimes?: LatentRuntimeRows[];
+  /** Why the WGSL row is missing (an unrecognised graph, for example). */
+  latentWgslError?: string;
 }
 
 /** The whole benchmark run. */
@@ -195,7 +223,7 @@ const median = (xs: number[]) => {
   return s.length ? (s.length % 2 ? s[s.length >> 1] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2])) : NaN;
 };
 
-interface Snapshot { phi: Float32Array; velocity: Float32Array; pressure: Float32Array; history: Float32Array | null }
+interface Snapshot { phi: Float32Array; velocity: Float32Array; pressure: Float32Array; history: Float32Array | null; anchor: Float32Array | null }
 
 /**
  * Measures, on one scene state per resolution: Jacobi at fixed iteration counts and the
@@ -224,10 +252,12 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
     let latent: LatentPressureStage | null = null;
     let latentError: string | undefined;
     let modelBytes: number | null = null;
+    let model: ModelFiles | null = null;
+    let wgslStage: LatentPressureStage | null = null;
     try {
       const files = loadModel?.(scene.resolution) ?? null;
       if (files) {
-        const model = await files;
+        model = await files;
         modelBytes = LatentPressurePredictor.modelBytes(model);
         latent = await attachLatentPredictor(solver, model, {
           // The adaptive check is off: a discarded prediction costs a full solve, which would
@@ -246,25 +276,36 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         velocity: await readFloat32(device, solver.fields.velocity, solver.grid.faceCount),
         pressure: await readFloat32(device, solver.fields.pressure, solver.grid.cellCount),
         history: latent ? await latent.predictor.saveHistory() : null,
+        anchor: latent ? await readFloat32(device, latent.predictor.gpuBuffers.anchor, 2 * solver.grid.cellCount) : null,
       };
       const restore = () => {
         device.queue.writeBuffer(solver.fields.levelSet, 0, snapshot.phi);
         device.queue.writeBuffer(solver.fields.velocity, 0, snapshot.velocity);
         device.queue.writeBuffer(solver.fields.pressure, 0, snapshot.pressure);
-        if (latent && snapshot.history) latent.predictor.restoreHistory(snapshot.history);
+        for (const s of [latent, wgslStage]) {
+          if (!s || !snapshot.history || !snapshot.anchor) continue;
+          s.predictor.restoreHistory(snapshot.history);
+          device.queue.writeBuffer(s.predictor.gpuBuffers.anchor, 0, snapshot.anchor);
+        }
       };
       const jacobiStage = await solver.createClassicalStage({ ...scene.pressure, method: 'jacobi' });
       const mgpcgStage = await solver.createClassicalStage({ ...scene.pressure, method: 'mgpcg', tolerance: options.relativeTolerance, maxIterations: options.mgpcgMaxIterations }) as MgpcgPressureStage;
       const use = (stage: PressureStage) => solver.setPressureStage(stage, { keepPrevious: true });
       const measure = async (setup: () => void, pressurePasses: string[]): Promise<Measurement> => {
         const samples: FrameMetrics[] = [];
+        const walls: number[] = [];
         for (let r = 0; r < options.repeats + 1; r++) {
           restore();
           setup();
           solver.collectMetrics = true;
+          await device.queue.onSubmittedWorkDone();
+          const t0 = performance.now();
           await solver.step();
+          await device.queue.onSubmittedWorkDone();
+          const wall = performance.now() - t0;
           const m = await solver.readMetrics();
           if (r > 0) samples.push(m); // the first run warms pipelines and caches
+          if (r > 0) walls.push(wall);
         }
         const passNames = [...new Set(samples.flatMap((s) => Object.keys(s.ms)))];
         const passes = Object.fromEntries(passNames.map((k) => [k, median(samples.map((s) => s.ms[k] ?? 0))]));
@@ -275,6 +316,7 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
           passes,
           divergenceL2: median(samples.map((s) => s.divergenceL2)),
           iterations: median(samples.map((s) => s.pressureIterations)),
+          wallMs: median(walls),
         };
       };
       const useJacobi = (settings: Partial<typeof scene.pressure>) => () => {
@@ -340,6 +382,33 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         result.wholeFrame.latentPredictFrame = result.latent.frameMs;
         for (const n2 of options.intervals) {
           result.wholeFrame.latent[String(n2)] = ((n2 - 1) * result.latent.frameMs + solveFrame.frameMs) / n2;
+        }
+        const amortized = (predicted: Measurement, solved: Measurement) =>
+          Object.fromEntries(options.intervals.map((n2) => [String(n2), ((n2 - 1) * predicted.frameMs + solved.frameMs) / n2]));
+        result.latentRuntimes = [{
+          runtime: stage.predictor.runtime, predicted: result.latent, solveFrame, wholeFrame: amortized(result.latent, solveFrame),
+          networkBytes: stage.predictor.networkGpuBytes,
+        }];
+        if (model && stage.predictor.runtime === 'ort' && options.wgslRow !== false) {
+          // The same path on the WGSL runtime: a second predictor on the same solver, given
+          // the snapshot's history and delta anchor by `restore`.
+          log('  latent on the WGSL runtime: predicted and solved steps');
+          use(warmupSolve);
+          let wgslError: string | undefined;
+          wgslStage = await attachLatentPredictor(solver, model, {
+            schedule: { interval: 1_000_000, correctionIterations: options.correctionIterations, warmupFrames: options.warmupFrames, adaptiveThreshold: undefined },
+            ort: { ...options.ort, runtime: 'wgsl' },
+            onWarning: (m) => { wgslError = m; log(m); },
+          });
+          const w = wgslStage;
+          if (w && w.predictor.runtime === 'wgsl') {
+            const predicted = await measure(() => { use(w); w.forceNextMode = 'predict'; }, predictPasses);
+            const solved = await measure(() => { use(w); w.forceNextMode = 'solve'; }, ['pressure', 'encodeInput', 'encode']);
+            result.latentRuntimes.push({ runtime: 'wgsl', predicted, solveFrame: solved, wholeFrame: amortized(predicted, solved), networkBytes: w.predictor.networkGpuBytes });
+          } else {
+            result.latentWgslError = wgslError ?? 'the WGSL runtime could not be attached';
+          }
+          use(warmupSolve);
         }
         log('  latent: the prediction as the warm start of an MGPCG solve');
         const fromPrevious = await measure(() => use(warmupSolve), ['pressure']);
@@ -413,6 +482,7 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
       };
       results.push(result);
     } finally {
+      if (wgslStage && solver.pressureStage !== wgslStage) wgslStage.destroy();
       solver.destroy();
     }
   }
@@ -422,6 +492,7 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
       'Medians over repeated steps from one restored scene state, after a discarded first run.',
       `The state: warm-up frames solved with MGPCG to relative residual ${WARMUP_TOLERANCE} (the latent path's full solves use the same); its last pressure is every variant's warm start.`,
       'Whole latent frames at interval N are amortized: ((N-1) * predicted frame + solved-and-encoded frame) / N.',
+      "Latent runtimes: 'ort' runs the networks through onnxruntime-web's WebGPU provider (each run submitted and awaited; its GPU time is a span between timestamps around it); 'wgsl' records our own kernels into the step (its GPU time is the passes' own). 'Wall' is the step's wall-clock time until the GPU finished it.",
       'Divergence residuals are the RMS divergence over liquid cells after the projection (1/s).',
       "'Jacobi at the latent residual': the iterations a GPU-checked solve needed (checked every 2) to reach the latent path's residual from the same state, timed as a plain fixed-count solve.",
     ],

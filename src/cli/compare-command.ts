@@ -25,6 +25,7 @@ Options:
   --adaptive THRESHOLD      discard predictions above this RMS divergence (1/s) for a full
                             solve (default 1; 0 turns the check off)
   --jacobi-iterations K     iterations of a full solve (default: the scene's)
+  --latent-runtime ort|wgsl run the networks on onnxruntime-web (default) or our WGSL kernels
   --metrics FILE.jsonl      per-frame rows
   --summary FILE.md         the summary table as Markdown (also printed)
   --quiet                   no progress output

@@ -1,10 +1,11 @@
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { attachLatentPredictor } from '../latent/attach-latent';
+import type { LatentRuntimeKind } from '../latent/latent-pressure-predictor';
 import type { LatentPressureStage } from '../latent/latent-pressure-stage';
 import { findShippedModel, loadModelFromDirectory, shippedModelsProblems } from '../node/model-directory';
 import { intOption, numberOption, stringOption, UsageError, type ParsedArgs } from './args';
 
-export const LATENT_OPTION_VALUES = ['solver', 'model', 'interval', 'correction-iterations', 'adaptive', 'warmup-frames'];
+export const LATENT_OPTION_VALUES = ['solver', 'model', 'interval', 'correction-iterations', 'adaptive', 'warmup-frames', 'latent-runtime'];
 export const LATENT_OPTION_FLAGS: string[] = ['allow-fallback'];
 
 /**
@@ -37,6 +38,8 @@ export interface LatentCliSettings {
   warmupFrames: number | undefined;
   /** Solve with Jacobi (after a warning) when the model cannot run, instead of failing. */
   allowFallback: boolean;
+  /** What runs the networks: onnxruntime-web (default) or our WGSL kernels. */
+  runtime: LatentRuntimeKind;
 }
 
 /** Reads --solver and the latent options; null when the solver is jacobi. */
@@ -49,7 +52,10 @@ export function readLatentSettings(args: ParsedArgs): LatentCliSettings | null {
     }
     return null;
   }
+  const runtime = stringOption(args, 'latent-runtime') ?? 'ort';
+  if (runtime !== 'ort' && runtime !== 'wgsl') throw new UsageError(`--latent-runtime must be ort or wgsl (got ${runtime})`);
   return {
+    runtime,
     modelDir: stringOption(args, 'model'),
     interval: intOption(args, 'interval', 4, 1, 1000),
     correctionIterations: intOption(args, 'correction-iterations', 4, 0, 10000),
@@ -90,6 +96,7 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
       ...(settings.adaptive !== undefined ? { adaptiveThreshold: settings.adaptive > 0 ? settings.adaptive : undefined } : {}),
       ...(settings.warmupFrames !== undefined ? { warmupFrames: settings.warmupFrames } : {}),
     },
+    ort: { runtime: settings.runtime },
     onWarning: (m) => { if (attaching) held.push(m); else warn(m); },
   });
   attaching = false;
@@ -105,7 +112,7 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
     modelDir,
     describe: () => {
       const s = stage.scheduler.settings;
-      return `latent (${modelDir}, ${stage.predictor.manifest.mode} mode), full solve every ${s.interval} steps, `
+      return `latent (${modelDir}, ${stage.predictor.manifest.mode} mode, ${stage.predictor.runtime === 'wgsl' ? 'WGSL runtime' : 'onnxruntime-web'}), full solve every ${s.interval} steps, `
         + `${s.correctionIterations} correction iterations${s.adaptiveThreshold !== undefined ? `, adaptive above ${s.adaptiveThreshold} 1/s` : ''}`;
     },
     summary: async () => {

@@ -36,6 +36,9 @@ Options:
   --adaptive THRESHOLD      latent: RMS divergence (1/s) above which a prediction is discarded
                             for a full solve (default 1; 0 turns the check off)
   --warmup-frames W         latent: solved steps before predictions start (default: the model's window)
+  --latent-runtime ort|wgsl latent: run the networks on onnxruntime-web (default) or on our own WGSL
+                            kernels, recorded into the step without flushes (models they do not
+                            recognise run on onnxruntime-web, with a warning)
   --allow-fallback          latent: if the model cannot run (missing or broken files, a grid it does
                             not serve), solve with Jacobi after a warning instead of exiting with 1
   --no-timing               do not use GPU timestamps

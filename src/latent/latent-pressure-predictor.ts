@@ -9,6 +9,9 @@ import type { Vec3 } from '../scene/scene-description';
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { latentDims, type ModelFiles, type ModelManifest } from './model-manifest';
 import { createWebGpuSession, gpuTensor, releaseSession, type ort, type OrtOptions } from './ort-session';
+import type { ConvNetBinding } from './wgsl-conv-net';
+import type { LstmBinding } from './wgsl-latent-lstm';
+import { WgslLatentRuntime } from './wgsl-latent-runtime';
 
 /**
  * How a decoded prediction becomes pressure. 'delta' (default): the change since the last
@@ -17,9 +20,20 @@ import { createWebGpuSession, gpuTensor, releaseSession, type ort, type OrtOptio
  */
 export type PredictionForm = 'delta' | 'direct';
 
+/**
+ * What runs the three networks. 'ort' (default): onnxruntime-web's WebGPU provider on the
+ * solver's device; each run is submitted on its own and awaited, so the step's encoder is
+ * flushed around it. 'wgsl': our own WGSL kernels for our architectures (src/latent/wgsl-*),
+ * recorded into the step's command encoder with no flush and no await; a model whose graphs
+ * they do not recognise is refused (UnsupportedGraphError; attachLatentPredictor then falls back to 'ort').
+ */
+export type LatentRuntimeKind = 'ort' | 'wgsl';
+
 /** Options of a predictor beyond its model. */
 export interface PredictorOptions extends OrtOptions {
   predictionForm?: PredictionForm;
+  /** What runs the networks (default 'ort'). */
+  runtime?: LatentRuntimeKind;
 }
 
 /** Counters the predictor keeps on the GPU. */
@@ -38,7 +52,8 @@ const LATENT_PARAMS_BYTES = 48;
 
 /**
  * The learned pressure predictor (encoder, LSTM, decoder) on the simulation's GPUDevice,
- * through onnxruntime-web's WebGPU provider. The pressure goes to the encoder as a GPU tensor,
+ * through onnxruntime-web's WebGPU provider or our own WGSL kernels (`PredictorOptions.runtime`).
+ * The pressure goes to the encoder as a GPU tensor,
  * the history of latent codes stays on the GPU, and the decoded pressure is written straight
  * into the solver's pressure buffer: nothing is read back.
  */
@@ -52,10 +67,19 @@ export class LatentPressurePredictor {
   readonly source: string;
   /** How predictions become pressure. */
   readonly predictionForm: PredictionForm;
+  /** What runs the networks. */
+  readonly runtime: LatentRuntimeKind;
 
   private readonly solver: LiquidSolver;
   private readonly device: GPUDevice;
-  private readonly sessions: { encoder: ort.InferenceSession; lstm: ort.InferenceSession; decoder: ort.InferenceSession };
+  /** The ORT sessions (runtime 'ort'), else null. */
+  private readonly sessions: { encoder: ort.InferenceSession; lstm: ort.InferenceSession; decoder: ort.InferenceSession } | null;
+  /** The WGSL networks and their bind groups on the predictor's buffers (runtime 'wgsl'), else null. */
+  private readonly wgsl: {
+    runtime: WgslLatentRuntime; encoder: ConvNetBinding; decodeCode: ConvNetBinding; decodePrediction: ConvNetBinding;
+    /** The LSTM on history buffer 0 or 1. */
+    lstm: [LstmBinding, LstmBinding];
+  } | null;
   private readonly buffers: {
     params: GPUBuffer; encoderInput: GPUBuffer; code: GPUBuffer; history: [GPUBuffer, GPUBuffer];
     prediction: GPUBuffer; decoded: GPUBuffer; state: GPUBuffer; fallbackArgs: GPUBuffer;
@@ -76,7 +100,7 @@ export class LatentPressurePredictor {
 
   private constructor(init: {
     solver: LiquidSolver; files: ModelFiles; latentGrid: Vec3;
-    sessions: LatentPressurePredictor['sessions']; buffers: LatentPressurePredictor['buffers'];
+    sessions: LatentPressurePredictor['sessions']; wgsl: WgslLatentRuntime | null; buffers: LatentPressurePredictor['buffers'];
     kernels: LatentPressurePredictor['kernels']; predictionForm: PredictionForm;
   }) {
     this.predictionForm = init.predictionForm;
@@ -86,6 +110,7 @@ export class LatentPressurePredictor {
     this.source = init.files.source;
     this.latentGrid = init.latentGrid;
     this.sessions = init.sessions;
+    this.runtime = init.wgsl ? 'wgsl' : 'ort';
     this.buffers = init.buffers;
     this.kernels = init.kernels;
     const m = this.manifest;
@@ -120,13 +145,23 @@ export class LatentPressurePredictor {
       }),
       push: [pushGroup(0), pushGroup(1)],
     };
+    const w = init.wgsl;
+    this.wgsl = w && {
+      runtime: w,
+      encoder: w.bindEncoder(b.encoderInput, b.code),
+      decodeCode: w.bindDecoder(b.code, b.decoded),
+      decodePrediction: w.bindDecoder(b.prediction, b.decoded),
+      lstm: [w.bindLstm(b.history[0], b.prediction), w.bindLstm(b.history[1], b.prediction)],
+    };
     this.writeParams();
   }
 
   /**
-   * Loads the three networks onto the solver's device and allocates the latent buffers.
+   * Loads the three networks onto the solver's device (through ORT or as WGSL kernels, see
+   * `PredictorOptions.runtime`) and allocates the latent buffers.
    * @throws ModelCompatibilityError if the model cannot serve the solver's grid
    * @throws ModelError if a network fails to load or does not have the contract's inputs/outputs
+   * @throws UnsupportedGraphError (a ModelError) with runtime 'wgsl' when a graph is not one the WGSL runtime knows
    */
   static async create(solver: LiquidSolver, files: ModelFiles, ortOptions: PredictorOptions = {}): Promise<LatentPressurePredictor> {
     const m = files.manifest;
@@ -135,15 +170,20 @@ export class LatentPressurePredictor {
     const device = solver.device;
     const C = m.latent.channels;
     const N = latentGrid[0] * latentGrid[1] * latentGrid[2];
-    // ORT's WebGPU provider creates one session at a time.
     const sessions: ort.InferenceSession[] = [];
-    try {
-      sessions.push(await createWebGpuSession(device, files.encoder, 'encoder', { inputs: ['pressure'], outputs: ['code'] }, ortOptions));
-      sessions.push(await createWebGpuSession(device, files.lstm, 'lstm', { inputs: ['history'], outputs: ['prediction'] }, ortOptions));
-      sessions.push(await createWebGpuSession(device, files.decoder, 'decoder', { inputs: ['code'], outputs: ['pressure'] }, ortOptions));
-    } catch (e) {
-      await Promise.all(sessions.map((s) => releaseSession(s)));
-      throw e;
+    let wgsl: WgslLatentRuntime | null = null;
+    if (ortOptions.runtime === 'wgsl') {
+      wgsl = await WgslLatentRuntime.create(device, files, grid.dims, latentGrid);
+    } else {
+      // ORT's WebGPU provider creates one session at a time.
+      try {
+        sessions.push(await createWebGpuSession(device, files.encoder, 'encoder', { inputs: ['pressure'], outputs: ['code'] }, ortOptions));
+        sessions.push(await createWebGpuSession(device, files.lstm, 'lstm', { inputs: ['history'], outputs: ['prediction'] }, ortOptions));
+        sessions.push(await createWebGpuSession(device, files.decoder, 'decoder', { inputs: ['code'], outputs: ['pressure'] }, ortOptions));
+      } catch (e) {
+        await Promise.all(sessions.map((s) => releaseSession(s)));
+        throw e;
+      }
     }
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const made: GPUBuffer[] = [];
@@ -173,10 +213,11 @@ export class LatentPressurePredictor {
       ]);
       return new LatentPressurePredictor({
         solver, files, latentGrid, buffers, kernels: { encode, apply, history }, predictionForm: ortOptions.predictionForm ?? 'delta',
-        sessions: { encoder: sessions[0], lstm: sessions[1], decoder: sessions[2] },
+        sessions: wgsl ? null : { encoder: sessions[0], lstm: sessions[1], decoder: sessions[2] }, wgsl,
       });
     } catch (e) {
       for (const b of made) b.destroy();
+      wgsl?.destroy();
       await Promise.all(sessions.map((s) => releaseSession(s)));
       throw e;
     }
@@ -225,9 +266,14 @@ export class LatentPressurePredictor {
     pass.end();
   }
 
-  /** GPU memory of the latent buffers (bytes; ORT's own buffers and weights not included). */
+  /** GPU memory of the latent buffers (bytes; ORT's own buffers and weights, and the WGSL runtime's, not included). */
   get gpuBytes(): number {
     return this.ownedBuffers.reduce((s, x) => s + x.size, 0);
+  }
+
+  /** GPU memory of the WGSL runtime's weights and scratch activations (bytes), or null with ORT (not known). */
+  get networkGpuBytes(): number | null {
+    return this.wgsl ? this.wgsl.runtime.gpuBytes : null;
   }
 
   /** Every GPU buffer this predictor allocated. */
@@ -272,16 +318,28 @@ export class LatentPressurePredictor {
     const pass = encoder.beginComputePass(timer?.computePass('encodeInput') ?? { label: 'encodeInput' });
     dispatch(pass, this.kernels.encode.pipeline('prepareEncoderInput'), this.groups.encode, grid);
     pass.end();
-    flush();
-    const span = timer?.beginSpan(step === 'solved' ? 'encode' : 'encodeUsed') ?? -1;
-    await this.sessions.encoder.run({ pressure: this.tensors.encoderInput }, { code: this.tensors.code });
-    if (this.predictionForm === 'delta') {
-      // The anchor of the next predictions: this step's dynamic pressure and the decoding of
-      // its own code (used only if this step is or replaced a solve).
-      await this.sessions.decoder.run({ code: this.tensors.code }, { pressure: this.tensors.decoded });
+    const spanName = step === 'solved' ? 'encode' : 'encodeUsed';
+    let next: GPUCommandEncoder;
+    if (this.wgsl) {
+      // Recorded into the step's encoder: no flush, no await.
+      const netPass = encoder.beginComputePass(timer?.computePass(spanName) ?? { label: spanName });
+      this.wgsl.runtime.encoder.encode(netPass, this.wgsl.encoder);
+      if (this.predictionForm === 'delta') this.wgsl.runtime.decoder.encode(netPass, this.wgsl.decodeCode);
+      netPass.end();
+      next = encoder;
+    } else {
+      const sessions = this.sessions!;
+      flush();
+      const span = timer?.beginSpan(spanName) ?? -1;
+      await sessions.encoder.run({ pressure: this.tensors.encoderInput }, { code: this.tensors.code });
+      if (this.predictionForm === 'delta') {
+        // The anchor of the next predictions: this step's dynamic pressure and the decoding of
+        // its own code (used only if this step is or replaced a solve).
+        await sessions.decoder.run({ code: this.tensors.code }, { pressure: this.tensors.decoded });
+      }
+      timer?.endSpan(span);
+      next = flush();
     }
-    timer?.endSpan(span);
-    const next = flush();
     if (this.predictionForm === 'delta') {
       if (step === 'solved') {
         const bytes = this.solver.grid.cellCount * 4;
@@ -305,17 +363,31 @@ export class LatentPressurePredictor {
    * decoder turns it into pressure, which is checked (non-finite values reject the whole
    * prediction and arm `fallbackArgs` for a full solve) and written into `fields.pressure`.
    * The history is not touched here: `encodeUsedPressure` pushes the code of the pressure the
-   * step ends up using.
+   * step ends up using. With the WGSL runtime everything is recorded into `current` (returned);
+   * with ORT the step's work so far is submitted and a fresh encoder returned.
    */
-  async predictPressure(flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
-    flush();
-    let span = timer?.beginSpan('lstm') ?? -1;
-    await this.sessions.lstm.run({ history: this.tensors.history[this.current] }, { prediction: this.tensors.prediction });
-    timer?.endSpan(span);
-    span = timer?.beginSpan('decode') ?? -1;
-    await this.sessions.decoder.run({ code: this.tensors.predictedCode }, { pressure: this.tensors.decoded });
-    timer?.endSpan(span);
-    const encoder = flush();
+  async predictPressure(current: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
+    let encoder: GPUCommandEncoder;
+    if (this.wgsl) {
+      const w = this.wgsl;
+      encoder = current;
+      const lstmPass = encoder.beginComputePass(timer?.computePass('lstm') ?? { label: 'lstm' });
+      w.runtime.lstm.encode(lstmPass, w.lstm[this.current]);
+      lstmPass.end();
+      const decodePass = encoder.beginComputePass(timer?.computePass('decode') ?? { label: 'decode' });
+      w.runtime.decoder.encode(decodePass, w.decodePrediction);
+      decodePass.end();
+    } else {
+      const sessions = this.sessions!;
+      flush();
+      let span = timer?.beginSpan('lstm') ?? -1;
+      await sessions.lstm.run({ history: this.tensors.history[this.current] }, { prediction: this.tensors.prediction });
+      timer?.endSpan(span);
+      span = timer?.beginSpan('decode') ?? -1;
+      await sessions.decoder.run({ code: this.tensors.predictedCode }, { pressure: this.tensors.decoded });
+      timer?.endSpan(span);
+      encoder = flush();
+    }
     const pass = encoder.beginComputePass(timer?.computePass('applyPrediction') ?? { label: 'applyPrediction' });
     const a = this.kernels.apply;
     const g = workgroups3d(this.solver.grid.dims);
@@ -352,9 +424,34 @@ export class LatentPressurePredictor {
     return this.buffers;
   }
 
-  /** Runs one network on caller-provided GPU tensors (golden tests, tools). */
+  /**
+   * Runs one network on caller-provided GPU tensors (golden tests, tools). With the WGSL
+   * runtime the tensors must have the shapes of the predictor's grid; the work is submitted
+   * and awaited.
+   */
   async runNetwork(net: 'encoder' | 'lstm' | 'decoder', feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>): Promise<void> {
-    await this.sessions[net].run(feeds, fetches);
+    if (!this.wgsl) {
+      await this.sessions![net].run(feeds, fetches);
+      return;
+    }
+    const [input] = Object.values(feeds);
+    const [output] = Object.values(fetches);
+    const w = this.wgsl.runtime;
+    const want = net === 'lstm' ? [w.lstm.historyFloats, w.lstm.predictionFloats]
+      : net === 'encoder' ? [w.encoder.inputFloats, w.encoder.outputFloats] : [w.decoder.inputFloats, w.decoder.outputFloats];
+    if (input.size !== want[0] || output.size !== want[1]) {
+      throw new Error(`runNetwork(${net}) on the WGSL runtime takes tensors of ${want[0]} and ${want[1]} values (this grid); got ${input.size} and ${output.size}`);
+    }
+    const inBuf = input.gpuBuffer as unknown as GPUBuffer;
+    const outBuf = output.gpuBuffer as unknown as GPUBuffer;
+    const encoder = this.device.createCommandEncoder({ label: `latent.runNetwork.${net}` });
+    const pass = encoder.beginComputePass({ label: net });
+    if (net === 'lstm') w.lstm.encode(pass, w.bindLstm(inBuf, outBuf));
+    else if (net === 'encoder') w.encoder.encode(pass, w.bindEncoder(inBuf, outBuf));
+    else w.decoder.encode(pass, w.bindDecoder(inBuf, outBuf));
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+    await this.device.queue.onSubmittedWorkDone();
   }
 
   /** Reads the GPU counters (a small readback; on request only). */
@@ -363,11 +460,12 @@ export class LatentPressurePredictor {
     return { predictions: u[2], rejected: u[1], repairedCodes: u[3], adaptiveFallbacks: u[5] };
   }
 
-  /** Releases the ORT sessions and frees the latent buffers. The device stays alive. */
+  /** Releases the ORT sessions (or the WGSL networks) and frees the latent buffers. The device stays alive. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const s of Object.values(this.sessions)) void releaseSession(s).catch(() => undefined);
+    for (const s of Object.values(this.sessions ?? {})) void releaseSession(s).catch(() => undefined);
+    this.wgsl?.runtime.destroy();
     for (const x of this.ownedBuffers) x.destroy();
   }
 }

@@ -120,7 +120,7 @@ export class LatentPressureStage implements PressureStage {
     const threshold = this.scheduler.settings.adaptiveThreshold;
     this.predictor.setAdaptiveThreshold(threshold);
     if (threshold !== undefined) this.predictor.saveWarmStart(ctx.encoder);
-    await this.predictor.predictPressure(ctx.flush, ctx.timer);
+    await this.predictor.predictPressure(ctx.encoder, ctx.flush, ctx.timer);
     const k = this.scheduler.settings.correctionIterations;
     this.jacobi.iterate(ctx.encoder, ctx.timer, k, 'correction');
     if (threshold !== undefined) {
@@ -147,7 +147,7 @@ export class LatentPressureStage implements PressureStage {
    */
   private async predictAndSolve(ctx: PressureStepContext): Promise<PressureStepResult> {
     this.predictor.setAdaptiveThreshold(undefined);
-    await this.predictor.predictPressure(ctx.flush, ctx.timer);
+    await this.predictor.predictPressure(ctx.encoder, ctx.flush, ctx.timer);
     const result = this.fullSolve.computePressure(ctx);
     this.fallbackIterations = 0;
     await this.predictor.encodeUsedPressure(ctx.encoder, ctx.flush, ctx.timer);

@@ -32,6 +32,17 @@ export class ModelError extends Error {
   }
 }
 
+/**
+ * Raised by the WGSL runtime when a graph is valid ONNX but not one of the architectures it
+ * knows (the caller can run the model on onnxruntime-web instead).
+ */
+export class UnsupportedGraphError extends ModelError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedGraphError';
+  }
+}
+
 /** Raised when a valid model cannot serve a scene (wrong resolution). */
 export class ModelCompatibilityError extends ModelError {
   constructor(message: string) {
