@@ -50,7 +50,7 @@ export class LatentAttachment {
     let failure = '';
     const stage = await attachLatentPredictor(solver, files, {
       schedule: scheduleFromSettings(s),
-      ort: s.ortWasmPath ? { wasmPaths: s.ortWasmPath } : {},
+      ort: { ...(s.ortWasmPath ? { wasmPaths: s.ortWasmPath } : {}), runtime: s.latentRuntime },
       onWarning: (m) => { failure = m; this.warn(m); },
     });
     if (!stage) {

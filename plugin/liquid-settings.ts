@@ -41,8 +41,10 @@ export interface LiquidVolumeSettings {
   modelUrl: string;
   /** Model set from assets (manifest json + three binary assets), if given. */
   modelAssets: ModelAssets | null;
-  /** Where onnxruntime-web's .wasm/.mjs are served ('' = next to the ORT module). */
+  /** Where onnxruntime-web's .wasm is served ('' = next to the ORT module). */
   ortWasmPath: string;
+  /** What runs the latent networks: onnxruntime-web ('ort') or our own WGSL kernels ('wgsl'). */
+  latentRuntime: 'ort' | 'wgsl';
   /** World gravity (m/s^2); the box's rotation turns it into the liquid's frame. */
   gravity: Vec3;
   color: Rgb;
@@ -107,7 +109,8 @@ export const LIQUID_ATTRIBUTES: readonly AttributeSpec[] = Object.freeze([
   { name: 'modelEncoder', kind: 'asset', resource: 'binary', default: null, setting: 'modelAssets', doc: 'latent: encoder.onnx' },
   { name: 'modelLstm', kind: 'asset', resource: 'binary', default: null, setting: 'modelAssets', doc: 'latent: lstm.onnx' },
   { name: 'modelDecoder', kind: 'asset', resource: 'binary', default: null, setting: 'modelAssets', doc: 'latent: decoder.onnx' },
-  { name: 'ortWasmPath', kind: 'string', default: '', unit: 'URL', doc: "latent: folder serving onnxruntime-web's ort-wasm-*.wasm/.mjs ('' = next to the onnxruntime module)" },
+  { name: 'ortWasmPath', kind: 'string', default: '', unit: 'URL', doc: "latent: folder serving onnxruntime-web's ort-wasm-simd-threaded.asyncify.wasm ('' = next to the onnxruntime module)" },
+  { name: 'latentRuntime', kind: 'enum', default: 'ort', options: ['ort', 'wgsl'], doc: "latent: what runs the networks: onnxruntime-web's WebGPU provider, or our own WGSL kernels recorded into the step (no per-run overhead; a model they do not recognise falls back to ORT)" },
   { name: 'gravity', kind: 'vec3', default: [0, -9.81, 0], unit: 'm/s^2', doc: 'gravity in world space; rotating the entity sloshes the liquid' },
   { name: 'color', kind: 'color', default: [...look.color as Rgb], doc: 'colour of deep liquid (sRGB)' },
   { name: 'absorption', kind: 'vec3', default: [...look.absorption], unit: '1/m', doc: 'absorption per metre (rgb): larger values make that channel fade faster with depth' },
@@ -206,7 +209,7 @@ export function changedSettings(a: Partial<LiquidVolumeSettings>, b: Partial<Liq
 /** Settings that rebuild the solver and renderer when they change. */
 export const REBUILD_SETTINGS: readonly (keyof LiquidVolumeSettings)[] = ['preset', 'sceneJson', 'resolution', 'cellSize'];
 /** Settings that reattach (or detach) the latent predictor. */
-export const MODEL_SETTINGS: readonly (keyof LiquidVolumeSettings)[] = ['solver', 'modelUrl', 'modelAssets', 'ortWasmPath'];
+export const MODEL_SETTINGS: readonly (keyof LiquidVolumeSettings)[] = ['solver', 'modelUrl', 'modelAssets', 'ortWasmPath', 'latentRuntime'];
 /** Settings of the classical pressure solve. */
 export const PRESSURE_SETTINGS: readonly (keyof LiquidVolumeSettings)[] = ['pressureMethod', 'jacobiIterations', 'pressureTolerance'];
 /** Settings of the latent schedule. */

@@ -176,13 +176,24 @@ export class LiquidVolume extends Script {
   modelDecoder;
 
   /**
-   * Latent: URL folder serving onnxruntime-web's ort-wasm-*.wasm/.mjs files ('' = next to
-   * the onnxruntime module).
+   * Latent: URL folder serving onnxruntime-web's ort-wasm-simd-threaded.asyncify.wasm ('' =
+   * next to the onnxruntime module).
    *
    * @attribute
    * @enabledif {solver === 'latent'}
    */
   ortWasmPath = '';
+
+  /**
+   * Latent: what runs the networks: onnxruntime-web's WebGPU provider ('ort'), or our own WGSL
+   * kernels recorded into the step ('wgsl': no per-run overhead; a model they do not recognise
+   * falls back to ORT).
+   *
+   * @attribute
+   * @type {'ort' | 'wgsl'}
+   * @enabledif {solver === 'latent'}
+   */
+  latentRuntime = 'ort';
 
   /**
    * Gravity in world space (m/s^2).
@@ -320,6 +331,7 @@ export class LiquidVolume extends Script {
       modelUrl: this.modelUrl,
       modelAssets: this.modelAssets(),
       ortWasmPath: this.ortWasmPath,
+      latentRuntime: /** @type {any} */ (this.latentRuntime),
       gravity: [this.gravity.x, this.gravity.y, this.gravity.z],
       color: [this.color.r, this.color.g, this.color.b],
       absorption: [this.absorption.x, this.absorption.y, this.absorption.z],

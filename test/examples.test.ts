@@ -368,6 +368,36 @@ describe('attribute churn', () => {
   }, 600_000);
 });
 
+describe('the latent runtime attribute', () => {
+  it("latentRuntime 'wgsl': the component predicts frames on our WGSL networks, with no ORT session", async () => {
+    const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW);
+    try {
+      await waitFor(page, 'window.liquid?.status === "running" && window.liquid.frame >= 2', 180_000);
+      const sessionsBefore = await page.page.evaluate(() => (window as any).liquid.ortSessions().created as number);
+      await page.page.evaluate(() => {
+        const c = (window as any).liquid.component;
+        Object.assign(c, { modelUrl: '../test-models/tiny-model/', latentRuntime: 'wgsl', solver: 'latent' });
+      });
+      await waitFor(page, 'window.liquid?.stats?.predictedFrames >= 2 || window.liquid?.status === "error"', 240_000);
+      const s = await page.page.evaluate(() => {
+        const l = (window as any).liquid;
+        return { status: l.status, message: l.message, predicted: l.stats.predictedFrames, latent: !!l.component.controller.latent, sessions: l.ortSessions() as { created: number; live: number } };
+      });
+      expect(s.status, s.message).toBe('running');
+      expect(s.latent).toBe(true);
+      expect(s.predicted).toBeGreaterThanOrEqual(2);
+      expect(s.sessions.created, 'ORT sessions created for the WGSL runtime').toBe(sessionsBefore);
+      expect(s.sessions.live).toBe(0);
+      expect(page.errors).toEqual([]);
+    } catch (e) {
+      await reportFailure(page, 'dam-break (latentRuntime wgsl)');
+      throw e;
+    } finally {
+      await page.page.close();
+    }
+  }, 400_000);
+});
+
 describe('enable and disable', () => {
   it('a disabled liquidVolume takes no steps and is hidden; enabled again it shows and steps on', async () => {
     const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW);
