@@ -459,8 +459,12 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
           mgpcg: { iterations: m.iterations, pressureMs: mTimed.pressureMs, reached: m.outcome === 'converged' },
         });
       }
-      const smoothings: SmoothingRow[] = [];
-      for (const smoothing of [scene.pressure.multigrid ?? SCENE_DEFAULTS.multigrid, ...options.smoothings]) {
+      // The scene's smoothing is mgpcgStage's: its rows are the ones measured above.
+      const smoothings: SmoothingRow[] = [{
+        ...(scene.pressure.multigrid ?? SCENE_DEFAULTS.multigrid), fromPrevious: mgpcgToleranceAdaptive, fromPreviousCap: mgpcgTolerance,
+        fromHydrostatic: mgpcgFromHydrostatic, dispatchesPerIteration: mgpcgStage.dispatchesPerIteration,
+      }];
+      for (const smoothing of options.smoothings) {
         if (smoothings.some((x) => x.smoother === smoothing.smoother && x.sweeps === smoothing.sweeps)) continue;
         log(`  MGPCG with ${smoothing.sweeps} ${smoothing.smoother} sweep(s)`);
         const stage = await solver.createClassicalStage({ ...scene.pressure, method: 'mgpcg', tolerance: options.relativeTolerance, maxIterations: options.mgpcgMaxIterations, multigrid: smoothing }) as MgpcgPressureStage;
