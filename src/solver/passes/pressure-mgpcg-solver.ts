@@ -210,37 +210,35 @@ export class PressureMgpcgSolver {
           return lv.x;
         }
         const coarse = levels[l + 1];
-        if (settings.smoother === 'red-black') {
-          // In place: each colour's cells only read the other colour.
-          const x = lv.x;
-          const colour = (entry: string) => run(vcycle, entry, { ...common, x }, lv.pairGroups, l);
-          list.push(run(vcycle, 'smoothRedFromZero', { ...common, x }, lv.groups, l), colour('smoothBlack'));
-          for (let s = 1; s < settings.sweeps; s++) list.push(colour('smoothRed'), colour('smoothBlack'));
-          list.push(run(vcycle, 'levelResidual', { ...common, xIn: x, residual: lv.residual }, lv.groups, l));
-          list.push(run(vcycle, 'restrictResidual', { level: lv.params, cg: state, residual: lv.residual, coarseSystem: coarse.system, coarseRhs: coarse.rhs }, coarse.groups, l));
-          const coarseX = recordVcycle(list, l + 1, coarse.rhs);
-          list.push(run(vcycle, 'prolongAdd', { level: lv.params, cg: state, system: lv.system, x, coarseX }, lv.groups, l));
-          for (let s = 0; s < settings.sweeps; s++) {
-            list.push(colour('smoothBlack'));
-            const last = s === settings.sweeps - 1;
-            list.push(l === 0 && last ? run(vcycle, 'smoothRedWithDot', { ...common, x, partials }, lv.groups, l) : colour('smoothRed'));
-          }
-          return x;
-        }
+        // Red-black sweeps work in place (each colour's cells only read the other colour);
+        // Jacobi sweeps ping-pong between x and xSwap.
+        const redBlack = settings.smoother === 'red-black';
         let [a, b] = [lv.x, lv.xSwap];
-        list.push(run(vcycle, 'smoothFromZero', { ...common, x: a, residual: lv.residual }, lv.groups, l));
-        for (let s = 1; s < settings.sweeps; s++) {
-          list.push(run(vcycle, 'smoothSweep', { ...common, xIn: a, x: b }, lv.groups, l));
-          [a, b] = [b, a];
+        const colour = (entry: string) => run(vcycle, entry, { ...common, x: a }, lv.pairGroups, l);
+        if (redBlack) {
+          list.push(run(vcycle, 'smoothRedFromZero', { ...common, x: a }, lv.groups, l), colour('smoothBlack'));
+          for (let s = 1; s < settings.sweeps; s++) list.push(colour('smoothRed'), colour('smoothBlack'));
+        } else {
+          list.push(run(vcycle, 'smoothFromZero', { ...common, x: a, residual: lv.residual }, lv.groups, l));
+          for (let s = 1; s < settings.sweeps; s++) {
+            list.push(run(vcycle, 'smoothSweep', { ...common, xIn: a, x: b }, lv.groups, l));
+            [a, b] = [b, a];
+          }
         }
-        if (settings.sweeps > 1) list.push(run(vcycle, 'levelResidual', { ...common, xIn: a, residual: lv.residual }, lv.groups, l));
+        // One Jacobi sweep from zero leaves its residual; anything else needs a residual pass.
+        if (redBlack || settings.sweeps > 1) list.push(run(vcycle, 'levelResidual', { ...common, xIn: a, residual: lv.residual }, lv.groups, l));
         list.push(run(vcycle, 'restrictResidual', { level: lv.params, cg: state, residual: lv.residual, coarseSystem: coarse.system, coarseRhs: coarse.rhs }, coarse.groups, l));
         const coarseX = recordVcycle(list, l + 1, coarse.rhs);
         list.push(run(vcycle, 'prolongAdd', { level: lv.params, cg: state, system: lv.system, x: a, coarseX }, lv.groups, l));
         for (let s = 0; s < settings.sweeps; s++) {
+          // The finest level's last sweep also leaves the r . z partials.
           const withDot = l === 0 && s === settings.sweeps - 1;
-          list.push(run(vcycle, withDot ? 'smoothSweepWithDot' : 'smoothSweep', { ...common, xIn: a, x: b, ...(withDot ? { partials } : {}) }, lv.groups, l));
-          [a, b] = [b, a];
+          if (redBlack) {
+            list.push(colour('smoothBlack'), withDot ? run(vcycle, 'smoothRedWithDot', { ...common, x: a, partials }, lv.groups, l) : colour('smoothRed'));
+          } else {
+            list.push(run(vcycle, withDot ? 'smoothSweepWithDot' : 'smoothSweep', { ...common, xIn: a, x: b, ...(withDot ? { partials } : {}) }, lv.groups, l));
+            [a, b] = [b, a];
+          }
         }
         return a;
       };
