@@ -117,7 +117,9 @@ describe('latent-liquid dataset', () => {
     expect(cli(['dataset', '--out', sharded, '--shard', '1/2', ...common]).code).toBe(0);
     expect(cli(['dataset', '--merge', sharded]).code).toBe(0);
     const index = JSON.parse(readFileSync(join(whole, 'index.json'), 'utf8'));
-    expect(index).toMatchObject({ format: 'latent-liquid-dataset', version: 1, seed: 5, resolution: [8, 8, 8], fields: ['pressure', 'hydrostatic', 'levelset'] });
+    expect(index).toMatchObject({ format: 'latent-liquid-dataset', version: 1, seed: 5, resolution: [8, 8, 8], fields: ['pressure', 'hydrostatic', 'levelset', 'rhs', 'diag'] });
+    // --labels auto (the default) solves on the CPU on a software adapter such as this one.
+    expect(index.solver).toMatchObject({ method: 'mic0-pcg', tolerance: 1e-6 });
     expect(index.scenes.map((s: { id: string }) => s.id)).toEqual(['scene_00000', 'scene_00001', 'scene_00002']);
     for (const field of ['pressure', 'hydrostatic', 'levelset']) {
       const a = readNpy(join(whole, 'scene_00001', `${field}.npy`));
@@ -126,9 +128,35 @@ describe('latent-liquid dataset', () => {
       expect(Array.from(readNpy(join(sharded, 'scene_00001', `${field}.npy`)).data)).toEqual(Array.from(a.data));
     }
     expect(readNpy(join(whole, 'scene_00000', 'gravity.npy')).shape).toEqual([3, 3]);
+    // The stored Poisson system is the one the stored pressure solves: the residual
+    // b + sum over active neighbours p_j - diag p_i is small against b (label tolerance 1e-6).
+    for (const scene of ['scene_00000', 'scene_00001', 'scene_00002']) {
+      const [p, b, diag] = ['pressure', 'rhs', 'diag'].map((f) => readNpy(join(whole, scene, `${f}.npy`)).data);
+      const n = 8, cells = n * n * n;
+      for (let f = 0; f < 3; f++) {
+        let r2 = 0, b2 = 0, active = 0;
+        for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) {
+          const c = f * cells + (k * n + j) * n + i;
+          if (!(diag[c] > 0)) continue;
+          active++;
+          let r = b[c] - diag[c] * p[c];
+          for (const [di, dj, dk] of [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]]) {
+            const [x, y, z] = [i + di, j + dj, k + dk];
+            if (x < 0 || y < 0 || z < 0 || x >= n || y >= n || z >= n) continue;
+            const o = f * cells + (z * n + y) * n + x;
+            if (diag[o] > 0) r += p[o];
+          }
+          r2 += r * r;
+          b2 += b[c] * b[c];
+        }
+        expect(active).toBeGreaterThan(0);
+        expect(Math.sqrt(r2 / b2)).toBeLessThan(1e-4);
+      }
+    }
     const merged = JSON.parse(readFileSync(join(sharded, 'index.json'), 'utf8'));
     expect(merged.scenes.map((s: { id: string }) => s.id)).toEqual(['scene_00000', 'scene_00001', 'scene_00002']);
     expect(cli(['dataset', '--out', sharded, '--shard', '2/2', ...common]).stderr).toMatch(/--shard must be i\/n with 0 <= i < n/);
+    expect(cli(['dataset', '--out', sharded, '--labels', 'jacobi', ...common]).stderr).toMatch(/--labels must be auto, mgpcg or pcg \(got jacobi\)/);
   }, 300_000);
 });
 

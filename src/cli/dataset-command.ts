@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFloat32 } from '../gpu/readback';
 import { LiquidSolver } from '../solver/liquid-solver';
 import { PcgPressureStage } from '../solver/pcg-pressure-stage';
 import { createNodeGpu } from '../node/node-gpu';
@@ -15,9 +16,11 @@ Simulates randomized scenes (liquid boxes and drops of random size and place, ob
 emitters, tilting gravity) headless with a converged pressure solve, and writes per scene the
 pressure, hydrostatic pressure, level set and gravity of every frame as .npy, plus a JSON
 index (docs/contracts.md). Deterministic for a given seed and label solver.
-Labels: --labels mgpcg (default) solves on the GPU with multigrid-preconditioned CG (float32)
-to --tolerance; --labels pcg reads each system back and solves it on the CPU with
-MIC(0)-preconditioned CG in float64 (slow; for references).
+Labels: --labels mgpcg solves on the GPU with multigrid-preconditioned CG (float32) to
+--tolerance; --labels pcg reads each system back and solves it on the CPU with
+MIC(0)-preconditioned CG in float64. --labels auto (default) takes mgpcg on a hardware GPU and
+pcg on a software adapter (SwiftShader), where the multigrid kernels are the slow part
+(32^3: about 20 s a frame with mgpcg, 0.5 s with pcg).
 
 Options:
   --out DIR         output folder
@@ -25,7 +28,7 @@ Options:
   --frames F        frames per scene (default 100)
   --res N           cells per edge of the 1 m tank (default 32)
   --seed S          seed of the whole dataset (default 1)
-  --labels M        mgpcg (GPU, default) or pcg (CPU, float64)
+  --labels M        auto (default), mgpcg (GPU) or pcg (CPU, float64)
   --tolerance T     relative residual of the pressure solve (default 1e-5 mgpcg, 1e-6 pcg)
   --shard i/n       write only scenes whose number is i mod n (for parallel processes)
   --merge DIR       merge the shard indexes in DIR into DIR/index.json
@@ -56,9 +59,10 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   const frames = intOption(args, 'frames', 100, 2, 100000);
   const res = intOption(args, 'res', 32, 8, 256);
   const seed = intOption(args, 'seed', 1, 0, 2 ** 31 - 1);
-  const labels = stringOption(args, 'labels') ?? 'mgpcg';
-  if (labels !== 'mgpcg' && labels !== 'pcg') throw new UsageError(`--labels must be mgpcg or pcg (got ${labels})`);
-  const tolerance = numberOption(args, 'tolerance', labels === 'mgpcg' ? 1e-5 : 1e-6, 0, 1, true)!;
+  const requestedLabels = stringOption(args, 'labels') ?? 'auto';
+  if (requestedLabels !== 'auto' && requestedLabels !== 'mgpcg' && requestedLabels !== 'pcg') {
+    throw new UsageError(`--labels must be auto, mgpcg or pcg (got ${requestedLabels})`);
+  }
   const quiet = args.options.has('quiet');
   let shardIndex = 0, shardCount = 1;
   const shard = stringOption(args, 'shard');
@@ -71,9 +75,12 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   mkdirSync(out, { recursive: true });
   const gpu = await createNodeGpu();
   if (gpu.notice && !quiet) process.stderr.write(`latent-liquid: ${gpu.notice}\n`);
+  // A software adapter runs the V-cycle's many small dispatches far slower than a CPU solve.
+  const labels = requestedLabels === 'auto' ? (gpu.isFallbackAdapter ? 'pcg' : 'mgpcg') : requestedLabels;
+  const tolerance = numberOption(args, 'tolerance', labels === 'mgpcg' ? 1e-5 : 1e-6, 0, 1, true)!;
   const mine = Array.from({ length: scenes }, (_, i) => i).filter((i) => i % shardCount === shardIndex);
   const progress = new Progress('dataset frames', mine.length * frames, quiet);
-  if (!quiet) process.stderr.write(`dataset: ${mine.length} scenes x ${frames} frames at ${res}^3 on ${gpu.adapterName}, ${labels} labels to ${tolerance} -> ${out}\n`);
+  if (!quiet) process.stderr.write(`dataset: ${mine.length} scenes x ${frames} frames at ${res}^3 on ${gpu.adapterName}, ${labels} labels${requestedLabels === 'auto' ? ' (auto)' : ''} to ${tolerance} -> ${out}\n`);
   const entries: SceneEntry[] = [];
   const dt = 1 / 60;
   let done = 0;
@@ -91,6 +98,8 @@ export async function datasetCommand(argv: string[]): Promise<void> {
     const pressure = new Float32Array(frames * cells);
     const hydrostatic = new Float32Array(frames * cells);
     const levelset = new Float32Array(frames * cells);
+    const rhs = new Float32Array(frames * cells);
+    const diag = new Float32Array(frames * cells);
     const gravity = new Float32Array(frames * 3);
     let pcgIterations = 0, maxRel = 0;
     try {
@@ -107,11 +116,18 @@ export async function datasetCommand(argv: string[]): Promise<void> {
         maxRel = Math.max(maxRel, solved.relativeResidual);
         // The pressure used for this frame's projection, with the level set and hydrostatic
         // part it was solved for (the level set is not moved by the projection).
-        const [p, h, phi] = await Promise.all([solver.readField('pressure'), solver.readField('hydrostatic'), solver.readField('levelset')]);
+        // The frame's Poisson system (per cell 1/diag, b/diag, neighbour mask, diag; zeros outside
+        // the active liquid cells) lets training measure the divergence a predicted pressure leaves.
+        const [p, h, phi, system] = await Promise.all([solver.readField('pressure'), solver.readField('hydrostatic'),
+          solver.readField('levelset'), readFloat32(solver.device, solver.fields.pressureSystem, cells * 4)]);
         for (const v of p) if (!Number.isFinite(v)) throw new Error(`${id} frame ${f}: the solver produced a non-finite pressure`);
         pressure.set(p, f * cells);
         hydrostatic.set(h, f * cells);
         levelset.set(phi, f * cells);
+        for (let c = 0; c < cells; c++) {
+          diag[f * cells + c] = system[4 * c + 3];
+          rhs[f * cells + c] = system[4 * c + 1] * system[4 * c + 3];
+        }
         progress.update(++done, `(${id}, ${kind})`);
       }
     } finally {
@@ -121,6 +137,8 @@ export async function datasetCommand(argv: string[]): Promise<void> {
     writeNpy(join(dir, 'pressure.npy'), pressure, shape);
     writeNpy(join(dir, 'hydrostatic.npy'), hydrostatic, shape);
     writeNpy(join(dir, 'levelset.npy'), levelset, shape);
+    writeNpy(join(dir, 'rhs.npy'), rhs, shape);
+    writeNpy(join(dir, 'diag.npy'), diag, shape);
     writeNpy(join(dir, 'gravity.npy'), gravity, [frames, 3]);
     writeFileSync(join(dir, 'scene.json'), JSON.stringify(scene, null, 2));
     entries.push({ id, seed: s, frames, kind, shard: `${shardIndex}/${shardCount}`, pcgIterations: pcgIterations / frames, maxRelativeResidual: maxRel });
@@ -128,7 +146,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   gpu.device.destroy();
   const index = {
     format: 'latent-liquid-dataset', version: 1, seed, resolution: [res, res, res], cellSize: 1 / res, density: 1000, dt,
-    fields: ['pressure', 'hydrostatic', 'levelset'],
+    fields: ['pressure', 'hydrostatic', 'levelset', 'rhs', 'diag'],
     solver: labels === 'pcg' ? { method: 'mic0-pcg', tolerance, maxIterations: 5000 } : { method: 'mgpcg', tolerance, maxIterations: MGPCG_LABEL_MAX_ITERATIONS },
     generator: { scenes, frames, shard: `${shardIndex}/${shardCount}` },
     scenes: entries,
