@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, ensureBuilt } from './helpers/cli';
 import { readFloat32File } from './helpers/files';
 
 const root = path.resolve(__dirname, '..');
@@ -214,4 +215,74 @@ describe.skipIf(skipReason !== null)('training pipeline (python, synthetic data)
       expectError(dir, /scene_00001\/hydrostatic\.npy has dtype float64, expected float32/);
     });
   });
+});
+
+// The physics loss and the residual metrics read each frame's Poisson system, which only real
+// solver data has: a tiny dataset from `latent-liquid dataset` (CPU labels on SwiftShader).
+describe.skipIf(skipReason !== null)('physics loss on solver data (rhs/diag from latent-liquid dataset)', () => {
+  let tmp = '';
+  let data = '';
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'latent-liquid-physics-'));
+    data = path.join(tmp, 'data');
+    ensureBuilt();
+    const r = cli(['dataset', '--out', data, '--scenes', '3', '--frames', '12', '--res', '16', '--seed', '4', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+  }, 300_000);
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('the torch residual of the stored system vanishes at the label and matches the evaluation metric', () => {
+    const r = py(['-c', `
+import json, numpy as np, torch
+from training.data import SceneArrays, load_dataset
+from training.evaluate import relative_residual
+from training.train_lstm import system_residual
+ds = load_dataset(${JSON.stringify(data)})
+out = []
+for s in ds.scenes:
+    a = SceneArrays(s)
+    for f in (3, 11):
+        p, b, d = (torch.from_numpy(np.array(x[f], dtype=np.float64)) for x in (a.pressure, a.rhs, a.diag))
+        label = float(system_residual(p, b, d).norm() / b[d > 0].norm())
+        hydro = torch.from_numpy(np.array(a.hydrostatic[f], dtype=np.float64))
+        t = float(system_residual(hydro, b, d).norm() / b[d > 0].norm())
+        out.append([label, t, relative_residual(a.hydrostatic[f], a.rhs[f], a.diag[f])])
+print(json.dumps(out))
+`]);
+    expect(r.status, r.stderr).toBe(0);
+    const rows: number[][] = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(rows).toHaveLength(6);
+    for (const [label, hydro, metric] of rows) {
+      expect(label).toBeLessThan(1e-4); // labels solved to 1e-6 (float32 storage)
+      expect(hydro).toBeGreaterThan(1e-3); // the hydrostatic part alone is not the solution
+      expect(Math.abs(metric - hydro)).toBeLessThan(1e-9 + 1e-6 * hydro);
+    }
+  });
+
+  it('--physics-weight trains the LSTM through the frozen decoder and reports residuals per form', () => {
+    const out = path.join(tmp, 'model');
+    const r = pipeline(data, out, ['--physics-weight', '1', '--heldout', 'scene_00002']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/mean squared relative residual \d/);
+    const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    for (const epoch of m.training.losses.lstm) expect(Number.isFinite(epoch.relResidual2)).toBe(true);
+    const e = m.evaluation;
+    for (const form of ['persistence', 'direct', 'delta']) {
+      for (const steps of ['1step', '4step']) expect(Number.isFinite(e.residual[form][steps])).toBe(true);
+    }
+    expect(Object.keys(e.residualByKind)).toEqual(Object.keys(e.byKind));
+    for (const steps of ['1step', '4step']) expect(Number.isFinite(e.lstm.delta[steps].relL2Dyn)).toBe(true);
+    const report = readFileSync(path.join(out, 'REPORT.md'), 'utf8');
+    expect(report).toMatch(/Relative residual \|\|b - A p_hat\|\| \/ \|\|b\|\|/);
+    expect(report).toMatch(/\| LSTM 1-step, delta \(runtime default\) \|/);
+    // Without rhs/diag (synthetic data) the option says what is missing.
+    const syn = path.join(tmp, 'syn');
+    expect(py(['-m', 'training.synthetic_dataset', '--out', syn, '--scenes', '2', '--frames', '12',
+      '--resolution', '16', '16', '16', '--seed', '3']).status).toBe(0);
+    const bad = pipeline(syn, path.join(tmp, 'bad'), ['--physics-weight', '1']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--physics-weight needs rhs\.npy and diag\.npy/);
+  }, 240_000);
 });

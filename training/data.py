@@ -177,6 +177,10 @@ class SceneArrays:
         self.pressure = np.load(os.path.join(scene.path, "pressure.npy"), mmap_mode="r")
         self.hydrostatic = np.load(os.path.join(scene.path, "hydrostatic.npy"), mmap_mode="r")
         self.levelset = np.load(os.path.join(scene.path, "levelset.npy"), mmap_mode="r")
+        # The frame's Poisson system (datasets written since rhs/diag were added; else None).
+        has_system = all(os.path.exists(os.path.join(scene.path, f"{f}.npy")) for f in ("rhs", "diag"))
+        self.rhs = np.load(os.path.join(scene.path, "rhs.npy"), mmap_mode="r") if has_system else None
+        self.diag = np.load(os.path.join(scene.path, "diag.npy"), mmap_mode="r") if has_system else None
 
 
 def split_scenes(ds: Dataset, holdout: float, seed: int, explicit=None):

@@ -8,6 +8,14 @@ does with the hydrostatic pressure of the current surface):
 Each metric is reported as the mean over frames and "pooled" (sums of squares over all frames).
 `lstm.vsAutoencoder` isolates the prediction error: decoded prediction against the decoded
 reconstruction of the true frame, ||p_hat - p_ae|| / ||p|| (and / ||p - p_s||).
+
+Two forms of a prediction h steps ahead of the last solved frame a = t - 1 (the runtime's
+`predictionForm`, src/latent/latent-pressure-predictor.ts):
+    direct   q_hat = D(z_hat)                          (the paper's)
+    delta    q_hat = q_a + D(z_hat) - D(E(q_a))        (the runtime's default: the decoder's
+                                                        reconstruction error of the anchor cancels)
+with q the normalized network pressure. `persistence` is copying q_a (the warm start a classical
+solver would use). `byKind` repeats the 1- and 4-step numbers per scene kind.
 """
 from __future__ import annotations
 
@@ -17,6 +25,22 @@ import numpy as np
 import torch
 
 from .data import SceneArrays, make_input
+
+
+def relative_residual(p, rhs, diag):
+    """||b + sum_{active nbrs} p_j - diag p_i|| / ||b|| over the active cells (diag > 0) of one
+    frame's stored system: the residual a pressure solve started from p would begin with, and
+    (times dt / (density dx^2)) the divergence that projecting with p would leave."""
+    p = np.asarray(p, dtype=np.float64)
+    active = np.asarray(diag) > 0
+    pa = np.where(active, p, 0.0)
+    r = np.asarray(rhs, dtype=np.float64) - np.asarray(diag, dtype=np.float64) * pa
+    for axis in range(3):
+        n = pa.shape[axis]
+        r[(slice(None),) * axis + (slice(0, n - 1),)] += pa[(slice(None),) * axis + (slice(1, n),)]
+        r[(slice(None),) * axis + (slice(1, n),)] += pa[(slice(None),) * axis + (slice(0, n - 1),)]
+    b2 = float(np.square(np.asarray(rhs, dtype=np.float64)[active]).sum())
+    return math.sqrt(float(np.square(r[active]).sum()) / b2) if b2 > 0 else None
 
 
 class Accum:
@@ -78,6 +102,11 @@ def rollout(lstm, codes_fcn, starts, steps):
     return out.permute(0, 1, 3, 2)
 
 
+def _mean_residuals(res):
+    return {form: {f"{h}step": (float(np.mean(v)) if v else None) for h, v in steps.items()}
+            for form, steps in res.items()}
+
+
 @torch.no_grad()
 def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print):
     """Returns (metrics, samples); samples hold fields of one frame per scene for the images."""
@@ -86,11 +115,27 @@ def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print):
     w = lstm.cfg.window
     ae_acc, persist = Accum(), {1: Accum(), 4: Accum()}
     pred_acc = {h: Accum() for h in range(1, horizon + 1)}
+    delta_acc = {h: Accum() for h in range(1, horizon + 1)}
+    by_kind = {}  # kind -> {"direct"|"delta"|"persistence": {1: Accum, 4: Accum}}
+    # Relative residual of the stored system: form -> steps -> [per frame]; kind -> same.
+    residuals = {form: {1: [], 4: []} for form in ("persistence", "direct", "delta")}
+    kind_residuals = {}
     pred_vs_ae = {h: Accum() for h in (1, 4)}  # prediction error alone: against the AE reconstruction
     samples = []
     for sid in scene_ids:
         a = SceneArrays(ds.scene(sid))
         F = a.scene.frames
+        kind_name = a.scene.kind or "unknown"
+        kind = by_kind.setdefault(kind_name, {k: {1: Accum(), 4: Accum()} for k in ("direct", "delta", "persistence")})
+        kind_res = kind_residuals.setdefault(kind_name, {form: {1: [], 4: []} for form in residuals})
+
+        def add_residual(form, h, p_hat, f):
+            if a.rhs is None:
+                return
+            r = relative_residual(p_hat, a.rhs[f], a.diag[f])
+            if r is not None:
+                residuals[form][h].append(r)
+                kind_res[form][h].append(r)
         p, ps, phi = np.asarray(a.pressure), np.asarray(a.hydrostatic), np.asarray(a.levelset)
         liquid = phi < 0
         x = torch.from_numpy(np.stack([make_input(spec, p[t], ps[t], phi[t])[0] for t in range(F)]))
@@ -103,8 +148,11 @@ def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print):
             for t in range(w, F - h + 1):
                 src = p[t - 1] - ps[t - 1] if spec.mode == "split" else p[t - 1]
                 prev = np.where(liquid[t - 1], src, 0.0)
-                acc.add(to_pressure(prev / spec.pressure_scale, spec, ps[t + h - 1], liquid[t + h - 1]),
+                args = (to_pressure(prev / spec.pressure_scale, spec, ps[t + h - 1], liquid[t + h - 1]),
                         p[t + h - 1], ps[t + h - 1], liquid[t + h - 1])
+                acc.add(*args)
+                kind["persistence"][h].add(*args)
+                add_residual("persistence", h, args[0], t + h - 1)
         starts = list(range(w, F))
         if not starts:
             continue
@@ -123,6 +171,14 @@ def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print):
                 f = t + h - 1
                 ph = to_pressure(d, spec, ps[f], liquid[f])
                 pred_acc[h].add(ph, p[f], ps[f], liquid[f])
+                # The anchor is the last solved frame t - 1 for every step of the rollout.
+                pd = to_pressure(x[t - 1, 0].numpy() + d - rec[t - 1], spec, ps[f], liquid[f])
+                delta_acc[h].add(pd, p[f], ps[f], liquid[f])
+                if h in (1, 4):
+                    kind["direct"][h].add(ph, p[f], ps[f], liquid[f])
+                    kind["delta"][h].add(pd, p[f], ps[f], liquid[f])
+                    add_residual("direct", h, ph, f)
+                    add_residual("delta", h, pd, f)
                 if h in pred_vs_ae:
                     pred_vs_ae[h].add(ph, p[f], ps[f], liquid[f], target=p_rec[f])
                 if h in (1, 4) and f == mid + 3:
@@ -138,7 +194,15 @@ def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print):
         "lstm": {"1step": pred_acc[1].result(),
                  "4step": pred_acc[4].result() if horizon >= 4 else None,
                  "horizon": [{"steps": h, **pred_acc[h].result()} for h in range(1, horizon + 1)],
-                 "vsAutoencoder": {f"{h}step": pred_vs_ae[h].result() for h in pred_vs_ae}},
+                 "vsAutoencoder": {f"{h}step": pred_vs_ae[h].result() for h in pred_vs_ae},
+                 "delta": {"1step": delta_acc[1].result(),
+                           "4step": delta_acc[4].result() if horizon >= 4 else None,
+                           "horizon": [{"steps": h, **delta_acc[h].result()} for h in range(1, horizon + 1)]}},
         "persistence": {"1step": persist[1].result(), "4step": persist[4].result()},
+        "byKind": {k: {form: {f"{h}step": acc[h].result() for h in (1, 4)} for form, acc in forms.items()}
+                   for k, forms in sorted(by_kind.items())},
+        # Mean relative residual of the stored Poisson system (None without rhs/diag in the data).
+        "residual": _mean_residuals(residuals),
+        "residualByKind": {k: _mean_residuals(v) for k, v in sorted(kind_residuals.items())},
     }
     return res, samples

@@ -65,6 +65,10 @@ def parse_args(argv=None):
     ap.add_argument("--base", choices=["linear", "last"], default="linear",
                     help="LSTM predicts a correction to the linear extrapolation or to the last code")
     ap.add_argument("--rollout", type=int, default=4, help="LSTM training rollout steps")
+    ap.add_argument("--physics-weight", type=float, default=0.0,
+                    help="weight of the physics loss in LSTM training: the squared relative residual "
+                         "of each predicted frame's Poisson system under the pressure the runtime "
+                         "applies (needs rhs/diag in the dataset; 0 = off)")
     ap.add_argument("--holdout", type=float, default=0.2, help="fraction of scenes held out")
     ap.add_argument("--heldout", default=None, help="comma-separated scene ids to hold out instead")
     ap.add_argument("--horizon", type=int, default=8, help="evaluated rollout length")
@@ -172,8 +176,17 @@ def run(args):
     torch.manual_seed(args.seed + 1)
     lstm = LatentLSTM(lstm_cfg)
     lstm.set_normalization(mean, std, delta)
+    physics = None
+    if args.physics_weight > 0:
+        for p_ in ae.decoder.parameters():  # frozen: the loss trains the LSTM only
+            p_.requires_grad_(False)
+        ae.decoder.train()  # no dropout or norms; selects the deterministic upsampling backward
+        physics = {"weight": args.physics_weight, "spec": spec,
+                   "decode": getattr(ae, "decode_full", ae.decoder),
+                   "arrays": {sid: SceneArrays(ds.scene(sid)) for sid in train_ids}}
     lstm_hist, copy_last = train_lstm(lstm, codes, ctx, args.lstm_epochs, args.lstm_batch,
-                                      args.lstm_lr, args.seed, args.rollout)
+                                      args.lstm_lr, args.seed, args.rollout, physics)
+    ae.eval()
     ctx.check_in_sync(lstm, "LSTM")
     timings["lstm"] = time.time() - t0
     ctx.barrier()

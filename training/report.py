@@ -70,7 +70,10 @@ def horizon_figure(ev, path):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     for ax, key, label in ((axes[0], "relL2", "relative to total pressure"),
                            (axes[1], "relL2Dyn", "relative to dynamic pressure")):
-        ax.plot(steps, [h[key] for h in hz], "o-", label="LSTM rollout")
+        ax.plot(steps, [h[key] for h in hz], "o-", label="LSTM rollout, direct")
+        if "delta" in ev["lstm"]:
+            ax.plot(steps, [h[key] for h in ev["lstm"]["delta"]["horizon"]], "^-",
+                    label="LSTM rollout, delta (runtime)")
         ax.axhline(ev["autoencoder"][key], color="k", ls="--", label="autoencoder only")
         ax.plot([1, 4], [ev["persistence"]["1step"][key], ev["persistence"]["4step"][key]], "s",
                 color="r", label="copy last frame")
@@ -105,7 +108,9 @@ def write_report(out_dir, manifest, ae_hist, lstm_hist, samples):
     tr = manifest["training"]
     data = tr["data"]
     rows = [("autoencoder reconstruction", ev["autoencoder"]),
-            ("LSTM 1-step", ev["lstm"]["1step"]), ("LSTM 4-step", ev["lstm"]["4step"]),
+            ("LSTM 1-step, direct", ev["lstm"]["1step"]), ("LSTM 4-step, direct", ev["lstm"]["4step"]),
+            ("LSTM 1-step, delta (runtime default)", ev["lstm"]["delta"]["1step"]),
+            ("LSTM 4-step, delta (runtime default)", ev["lstm"]["delta"]["4step"]),
             ("LSTM 1-step vs AE reconstruction", ev["lstm"]["vsAutoencoder"]["1step"]),
             ("LSTM 4-step vs AE reconstruction", ev["lstm"]["vsAutoencoder"]["4step"]),
             ("copy last frame, 1 step", ev["persistence"]["1step"]),
@@ -133,7 +138,9 @@ def write_report(out_dir, manifest, ae_hist, lstm_hist, samples):
         "Relative L2 error of decoded total pressure over liquid cells, mean over frames "
         "(pooled over all frames in brackets). `/total` divides by the total pressure, `/dynamic` "
         "by the dynamic part p - p_s (see training/README.md). \"vs AE reconstruction\" rows "
-        "measure the prediction alone: decoded prediction against the decoded true code.",
+        "measure the prediction alone: decoded prediction against the decoded true code. "
+        "\"direct\" decodes the predicted code; \"delta\" is what the runtime applies by default: "
+        "the last solved frame plus D(predicted code) - D(its code) (training/evaluate.py).",
         "",
         "| prediction | /total | /dynamic | frames |",
         "| --- | --- | --- | --- |",
@@ -141,11 +148,30 @@ def write_report(out_dir, manifest, ae_hist, lstm_hist, samples):
     for name, r in rows:
         lines.append(f"| {name} | {_f(r['relL2'])} ({_f(r['relL2Pooled'])}) | "
                      f"{_f(r['relL2Dyn'])} ({_f(r['relL2DynPooled'])}) | {r['frames']} |")
+    lines += ["", "Per scene kind, /dynamic (mean over frames); lower than \"copy last\" means the "
+              "prediction is a better warm start than the last solved frame:", "",
+              "| kind | copy last 1 | direct 1 | delta 1 | copy last 4 | direct 4 | delta 4 |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for kind, forms in ev["byKind"].items():
+        cells = [_f(forms[form][f"{h}step"]["relL2Dyn"]) for h in (1, 4)
+                 for form in ("persistence", "direct", "delta")]
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    if ev.get("residual", {}).get("persistence", {}).get("1step") is not None:
+        lines += ["", "Relative residual ||b - A p_hat|| / ||b|| of each frame's stored Poisson system "
+                  "(mean over frames): the residual a solve warm-started from the prediction begins "
+                  "with, and in proportion the divergence projecting with it would leave. The label "
+                  "itself is below the dataset's solver tolerance.", "",
+                  "| kind | copy last 1 | direct 1 | delta 1 | copy last 4 | direct 4 | delta 4 |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for kind, res in [("all", ev["residual"]), *ev["residualByKind"].items()]:
+            cells = [_f(res[form][f"{h}step"]) for h in (1, 4) for form in ("persistence", "direct", "delta")]
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     lines += ["", "Rollout horizon (LSTM fed its own predictions):", "",
               "| steps | " + " | ".join(str(h["steps"]) for h in ev["lstm"]["horizon"]) + " |",
               "| --- |" + " --- |" * len(ev["lstm"]["horizon"]),
               "| /total | " + " | ".join(_f(h["relL2"]) for h in ev["lstm"]["horizon"]) + " |",
               "| /dynamic | " + " | ".join(_f(h["relL2Dyn"]) for h in ev["lstm"]["horizon"]) + " |",
+              "| /dynamic, delta | " + " | ".join(_f(h["relL2Dyn"]) for h in ev["lstm"]["delta"]["horizon"]) + " |",
               "", "## Models", "",
               "| net | parameters | bytes | ops |", "| --- | --- | --- | --- |"]
     for net in ("encoder", "lstm", "decoder"):

@@ -1,12 +1,15 @@
-"""Latent codes and LSTM training (multi-step rollout loss in normalized code space)."""
+"""Latent codes and LSTM training (multi-step rollout loss in normalized code space, plus an
+optional physics loss: the residual of each frame's Poisson system that the pressure the runtime
+would apply leaves)."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-from .data import SceneArrays, make_input
+from .data import SceneArrays, make_input, target_pressure
 from .dist import DistContext
+from .physics import _shift
 from .train_ae import cosine_schedule, make_loader, train_epochs, wrap
 
 
@@ -60,6 +63,46 @@ class WindowDataset:
         return self.seqs[i][t:t + self.length]
 
 
+def system_residual(p, rhs, diag):
+    """Residual b + sum_{active nbrs} p_j - diag p_i of the stored Poisson system at the active
+    cells (diag > 0; zero elsewhere), for fields [..., nz, ny, nx]. The matrix form of the ghost-
+    fluid operator the GPU assembles (pressure-system.wgsl): an air neighbour's ghost value is in
+    diag, a solid or wall neighbour drops out, and exactly the active cells are unknowns."""
+    active = diag > 0
+    pa = torch.where(active, p, torch.zeros_like(p))
+    r = rhs - diag * pa
+    for axis in range(3):
+        r = r + _shift(pa, axis, 1, 0.0) + _shift(pa, axis, -1, 0.0)
+    return torch.where(active, r, torch.zeros_like(r))
+
+
+class PhysicsWindows:
+    """Code windows with, for the physics loss, the fields of the anchor frame (the last known
+    one) and of every predicted frame: normalized network pressure of the anchor, and per
+    predicted frame the hydrostatic part, liquid mask, right-hand side b and diagonal."""
+
+    def __init__(self, windows, arrays, spec, length, window):
+        self.windows, self.arrays, self.spec = windows, arrays, spec
+        self.length, self.window = length, window
+
+    def __len__(self):
+        return len(self.windows)
+
+    def __getitem__(self, k):
+        i, t = self.windows.items[k]
+        a, spec, w = self.arrays[i], self.spec, self.window
+        anchor = t + w - 1
+        q, _ = target_pressure(np.asarray(a.pressure[anchor]), np.asarray(a.hydrostatic[anchor]),
+                               np.asarray(a.levelset[anchor]), spec.mode)
+        frames = slice(t + w, t + self.length)
+        phi = np.asarray(a.levelset[frames])
+        return (self.windows[k], torch.from_numpy(q / np.float32(spec.pressure_scale)),
+                torch.from_numpy(np.asarray(a.hydrostatic[frames], dtype=np.float32)),
+                torch.from_numpy((phi < 0).astype(np.float32)),
+                torch.from_numpy(np.asarray(a.rhs[frames], dtype=np.float32)),
+                torch.from_numpy(np.asarray(a.diag[frames], dtype=np.float32)))
+
+
 class Rollout(nn.Module):
     """Feeds the LSTM its own predictions for `steps` calls (one DDP forward per batch)."""
 
@@ -77,8 +120,14 @@ class Rollout(nn.Module):
         return torch.cat(preds, 0)
 
 
-def train_lstm(lstm, codes, ctx: DistContext, epochs, batch, lr, seed, rollout):
-    """Trains `lstm` in place on codes {scene: [F, C, lz, ly, lx]}. Returns per-epoch history."""
+def train_lstm(lstm, codes, ctx: DistContext, epochs, batch, lr, seed, rollout, physics=None):
+    """Trains `lstm` in place on codes {scene: [F, C, lz, ly, lx]}. Returns per-epoch history.
+
+    physics: None, or dict(weight, decode, arrays {scene: SceneArrays}, spec): adds `weight` times
+    the mean squared relative residual ||b - A p_hat|| / ||b|| of every predicted frame, where
+    p_hat is the pressure the runtime applies by default (delta form: the anchor frame's pressure
+    plus decode(predicted code) - decode(anchor code), plus the hydrostatic part in split mode),
+    through the frozen decoder `decode` and fed-back codes. Needs rhs/diag in the dataset."""
     cfg = lstm.cfg
     length = cfg.window + rollout * cfg.outputs
     windows = WindowDataset(codes, length)
@@ -86,24 +135,60 @@ def train_lstm(lstm, codes, ctx: DistContext, epochs, batch, lr, seed, rollout):
         raise ValueError(f"no training window of {length} frames: scenes are too short")
     lstm.to(ctx.device)
     net = wrap(Rollout(lstm, rollout), ctx)
-    loader, sampler = make_loader(windows, ctx, batch, seed + 1)
+    data = windows
+    if physics is not None:
+        missing = [sid for sid, a in physics["arrays"].items() if a.rhs is None]
+        if missing:
+            raise ValueError(f"--physics-weight needs rhs.npy and diag.npy (datasets written by "
+                             f"`latent-liquid dataset` since they were added); scenes {missing[:3]} lack them")
+        data = PhysicsWindows(windows, [physics["arrays"][sid] for sid in codes], physics["spec"],
+                              length, cfg.window)
+    loader, sampler = make_loader(data, ctx, batch, seed + 1)
     opt = torch.optim.Adam(lstm.parameters(), lr=lr)
     sched = cosine_schedule(opt, epochs * len(loader))
     baseline = copy_last_mse(windows, lstm, cfg.window)
     ctx.log(f"  {len(windows)} windows of {length} codes; copying the last code would give a "
             f"rollout mse of {baseline:.4e}")
-    def batch_loss(seq):
+    latent_shape = next(iter(codes.values())).shape[1:]  # [C, lz, ly, lx]
+
+    def physics_loss(pred_n, seq, q_anchor, ps, liquid, rhs, diag):
+        """Mean squared relative residual over the batch's predicted frames, and its sum."""
+        spec, decode = physics["spec"], physics["decode"]
+        steps, b = pred_n.shape[:2]
+        codes_hat = lstm.denormalize(pred_n).permute(1, 0, 3, 2).reshape(b * steps, *latent_shape)
+        with torch.no_grad():
+            anchor_code = seq[:, cfg.window - 1].permute(0, 2, 1).reshape(b, *latent_shape)
+            d_anchor = decode(anchor_code)[:, 0]  # [B, nz, ny, nx]
+        d_hat = decode(codes_hat)[:, 0].reshape(b, steps, *d_anchor.shape[1:])
+        q_hat = q_anchor.unsqueeze(1) + d_hat - d_anchor.unsqueeze(1)
+        p_hat = q_hat * spec.pressure_scale + (ps if spec.mode == "split" else 0.0)
+        p_hat = p_hat * liquid  # the runtime writes pressure in liquid cells only
+        r = system_residual(p_hat, rhs, diag)
+        rel2 = r.pow(2).sum((-3, -2, -1)) / rhs.pow(2).sum((-3, -2, -1)).clamp(min=1e-30)
+        return rel2.mean(), rel2.sum(), rel2.numel()
+
+    def batch_loss(item):
+        seq = item if physics is None else item[0]
         seq_n = lstm.normalize(seq.to(ctx.device)).permute(1, 0, 2, 3)  # [T, B, N, C]
-        err = torch.square(net(seq_n) - seq_n[cfg.window:])
-        return err.mean(), (err.sum(), err.numel())
+        pred_n = net(seq_n)
+        err = torch.square(pred_n - seq_n[cfg.window:])
+        if physics is None:
+            return err.mean(), (err.sum(), err.numel(), 0.0, 0.0)
+        fields = [x.to(ctx.device) for x in item[1:]]
+        phys, phys_sum, phys_n = physics_loss(pred_n, seq.to(ctx.device), *fields)
+        return err.mean() + physics["weight"] * phys, (err.sum(), err.numel(), phys_sum, phys_n)
 
     history = []
-    for epoch, (err_sum, n_sum), lr_now, seconds in train_epochs(
-            ctx, "LSTM", lstm, net, loader, sampler, opt, sched, epochs, batch_loss, 2):
+    for epoch, (err_sum, n_sum, phys_sum, phys_n), lr_now, seconds in train_epochs(
+            ctx, "LSTM", lstm, net, loader, sampler, opt, sched, epochs, batch_loss, 4):
         rec = {"epoch": epoch + 1, "mse": err_sum / max(n_sum, 1.0), "lr": lr_now, "seconds": seconds}
+        extra = ""
+        if physics is not None:
+            rec["relResidual2"] = phys_sum / max(phys_n, 1.0)
+            extra = f", mean squared relative residual {rec['relResidual2']:.4e}"
         history.append(rec)
         ctx.log(f"LSTM epoch {epoch + 1}/{epochs}: {rollout}-step rollout mse (normalized codes) "
-                f"{rec['mse']:.4e} lr {rec['lr']:.2e} {rec['seconds']:.1f} s")
+                f"{rec['mse']:.4e}{extra} lr {rec['lr']:.2e} {rec['seconds']:.1f} s")
     lstm.eval()
     return history, baseline
 
