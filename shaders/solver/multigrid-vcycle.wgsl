@@ -12,6 +12,8 @@
 //   restrictResidual:   coarseRhs = 1/2 P^T residual (one thread per coarse cell),
 //   prolongAdd:         x += P coarseX (trilinear, cell-centred),
 //   coarsestSolve:      coarsestSweeps damped-Jacobi sweeps from zero in workgroup memory (one workgroup).
+// The levels of at most coarseCycleCells cells below the finest run all of these in one dispatch
+// instead (coarseCycle, multigrid-coarse-cycle.wgsl).
 // Equal sweeps before and after, P = 2 R^T and a fixed coarsest solve make the cycle a
 // symmetric operator, as conjugate gradients needs. Every kernel returns at once when the
 // solve has converged (cg.converged, uniform), so queued cycles after convergence cost little.

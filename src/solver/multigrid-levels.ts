@@ -44,3 +44,40 @@ export function prolongationWeight(fine: number, coarse: number, coarseCount: nu
  * the cycle stays symmetric, as conjugate gradients needs).
  */
 export type MultigridSmoother = 'jacobi' | 'red-black';
+
+/**
+ * Default of `coarseCycleCells`: the levels below the finest with at most 8^3 = 512 cells are
+ * cycled in one single-workgroup dispatch (coarseCycle, multigrid-coarse-cycle.wgsl) instead
+ * of several dispatches per level. Why 512: on the H200 a dispatch costs 2.6 us even when it
+ * does nothing (BENCHMARKS.md, kernel profile: the coarse levels' smoothers; their restrictions
+ * 9-14 us), and an 8^3 level is 2 cells per thread of one 256-thread workgroup, so each of its
+ * phases there is a few workgroup-memory accesses and a barrier, well under a microsecond.
+ * A 16^3 level would be 16 cells per thread in every phase, and its x, rhs and scratch
+ * (48 KiB) do not fit the 16 KiB of workgroup memory WebGPU guarantees: in storage memory each
+ * phase would wait on L2 round trips on one SM while its own dispatches spread over 16
+ * workgroups, so it is left to the per-level kernels.
+ */
+export const COARSE_CYCLE_CELLS = 512;
+/** Most cells a level cycled by coarseCycle may have (its scratch; COARSE_CYCLE_LEVEL_CELLS in WGSL). */
+export const COARSE_CYCLE_MAX_LEVEL_CELLS = 512;
+/** Most cells of all levels coarseCycle holds together (their x and rhs; COARSE_CYCLE_TOTAL_CELLS in WGSL). */
+export const COARSE_CYCLE_MAX_TOTAL_CELLS = 1536;
+/** Most levels coarseCycle cycles (COARSE_CYCLE_MAX_LEVELS in WGSL). */
+export const COARSE_CYCLE_MAX_LEVELS = 8;
+
+/**
+ * The first level coarseCycle cycles: the finest level below level 0 with at most `maxCells`
+ * cells whose levels down to the coarsest fit the kernel's workgroup memory, or -1 when that
+ * would be the coarsest level alone (coarsestSolve is that dispatch already). Level 0 is never
+ * merged: its last sweep also leaves CG's r . z partials, and a grid whose finest level is that
+ * small has nothing to save.
+ */
+export function coarseCycleStart(levels: readonly Vec3[], maxCells: number): number {
+  const cells = levels.map((d) => d[0] * d[1] * d[2]);
+  for (let l = 1; l < levels.length - 1; l++) {
+    const total = cells.slice(l).reduce((a, b) => a + b, 0);
+    if (cells[l] <= Math.min(maxCells, COARSE_CYCLE_MAX_LEVEL_CELLS) && total <= COARSE_CYCLE_MAX_TOTAL_CELLS
+      && levels.length - l <= COARSE_CYCLE_MAX_LEVELS) return l;
+  }
+  return -1;
+}
