@@ -48,14 +48,16 @@ export type MultigridSmoother = 'jacobi' | 'red-black';
 /**
  * Default of `coarseCycleCells`: the levels below the finest with at most 8^3 = 512 cells are
  * cycled in one single-workgroup dispatch (coarseCycle, multigrid-coarse-cycle.wgsl) instead
- * of several dispatches per level. Why 512: on the H200 a dispatch costs 2.6 us even when it
- * does nothing (BENCHMARKS.md, kernel profile: the coarse levels' smoothers; their restrictions
- * 9-14 us), and an 8^3 level is 2 cells per thread of one 256-thread workgroup, so each of its
- * phases there is a few workgroup-memory accesses and a barrier, well under a microsecond.
+ * of several dispatches per level. Why 512, from the H200 kernel profile (BENCHMARKS.md): a
+ * dispatch costs 2.6 us even when it does almost nothing, a coarse restriction 8-14 us, while
+ * coarsestSolve, one workgroup through 48 barrier-separated phases on 64 cells, took 6.6 us
+ * (about 0.14 us a phase). An 8^3 level is 2 cells per thread of the 256-thread workgroup, so
+ * its phases cost about that too: the 8^3 and 4^3 levels' 5 dispatches with Jacobi x1 (about
+ * 24 us at 128^3) become one of about 56 phases (an estimate; the profile times coarseCycle).
  * A 16^3 level would be 16 cells per thread in every phase, and its x, rhs and scratch
  * (48 KiB) do not fit the 16 KiB of workgroup memory WebGPU guarantees: in storage memory each
- * phase would wait on L2 round trips on one SM while its own dispatches spread over 16
- * workgroups, so it is left to the per-level kernels.
+ * phase would wait on L2 round trips on one SM, which only a GPU measurement can weigh against
+ * its own dispatches, so it stays with the per-level kernels.
  */
 export const COARSE_CYCLE_CELLS = 512;
 /** Most cells a level cycled by coarseCycle may have (its scratch; COARSE_CYCLE_LEVEL_CELLS in WGSL). */
