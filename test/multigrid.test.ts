@@ -11,7 +11,10 @@ import {
 import { presetScene } from '../src/scene/presets';
 import { validateScene } from '../src/scene/scene-validation';
 import { LiquidSolver } from '../src/solver/liquid-solver';
-import { COARSE_CYCLE_CELLS, coarseCycleStart, multigridLevelDims, prolongationWeight } from '../src/solver/multigrid-levels';
+import {
+  COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS, COARSE_CYCLE_MAX_LEVELS, COARSE_CYCLE_MAX_TOTAL_CELLS, coarseCycleStart, multigridLevelDims, prolongationWeight,
+} from '../src/solver/multigrid-levels';
+import coarseCycleSource from '../shaders/solver/multigrid-coarse-cycle.wgsl';
 import { CG_STATE_BYTES, DEFAULT_MULTIGRID, PressureMgpcgSolver } from '../src/solver/passes/pressure-mgpcg-solver';
 import { maxDiff, rng, runPass, testGpu, upload } from './helpers/gpu';
 
@@ -129,6 +132,20 @@ describe('multigrid hierarchy', () => {
     expect(coarseCycleStart(multigridLevelDims([13, 11, 9]), 0)).toBe(-1);
     expect(mg.coarseCycleStart).toBe(1);
     expect(mgPerLevel.coarseCycleStart).toBe(-1);
+  });
+
+  it('the coarse cycle\'s bounds in TypeScript are those of its workgroup arrays, which fit 16 KiB', () => {
+    const constant = (name: string) => Number(new RegExp(`const ${name}: u32 = (\\d+)u;`).exec(coarseCycleSource)?.[1]);
+    expect(constant('COARSE_CYCLE_LEVEL_CELLS')).toBe(COARSE_CYCLE_MAX_LEVEL_CELLS);
+    expect(constant('COARSE_CYCLE_TOTAL_CELLS')).toBe(COARSE_CYCLE_MAX_TOTAL_CELLS);
+    expect(constant('COARSE_CYCLE_MAX_LEVELS')).toBe(COARSE_CYCLE_MAX_LEVELS);
+    expect(4 * (2 * COARSE_CYCLE_MAX_TOTAL_CELLS + COARSE_CYCLE_MAX_LEVEL_CELLS)).toBeLessThanOrEqual(16384);
+    // The largest level the threshold admits fits with every coarser level of any shape (halving
+    // one axis only is the slowest shrink).
+    expect(COARSE_CYCLE_CELLS).toBeLessThanOrEqual(COARSE_CYCLE_MAX_LEVEL_CELLS);
+    const thin = multigridLevelDims([2 * COARSE_CYCLE_MAX_LEVEL_CELLS - 1, 1, 1]);
+    expect(coarseCycleStart(thin, COARSE_CYCLE_MAX_LEVEL_CELLS)).toBe(1);
+    expect(thin.length - 1).toBeLessThanOrEqual(COARSE_CYCLE_MAX_LEVELS);
   });
 });
 
