@@ -2,14 +2,19 @@
 // (src/reference/reference-multigrid.ts) on small odd grids with an obstacle and a free
 // surface, the whole solve against the CPU MIC(0)-PCG, and the GPU-side convergence control.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BufferResource } from '../src/gpu/compute-kernel';
 import { readFloat32, readUint32 } from '../src/gpu/readback';
 import { solvePressurePcg } from '../src/tools';
 import {
   buildHierarchy, coarsestSolve, prolongAdd, restrictResidual, smooth, smoothColour, smoothFromZero, smoothRedFromZero, solveMgpcg, vcycle,
 } from '../src/reference/reference-multigrid';
+import { presetScene } from '../src/scene/presets';
 import { validateScene } from '../src/scene/scene-validation';
 import { LiquidSolver } from '../src/solver/liquid-solver';
-import { multigridLevelDims, prolongationWeight } from '../src/solver/multigrid-levels';
+import {
+  COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS, COARSE_CYCLE_MAX_LEVELS, COARSE_CYCLE_MAX_TOTAL_CELLS, coarseCycleStart, multigridLevelDims, prolongationWeight,
+} from '../src/solver/multigrid-levels';
+import coarseCycleSource from '../shaders/solver/multigrid-coarse-cycle.wgsl';
 import { CG_STATE_BYTES, DEFAULT_MULTIGRID, PressureMgpcgSolver } from '../src/solver/passes/pressure-mgpcg-solver';
 import { maxDiff, rng, runPass, testGpu, upload } from './helpers/gpu';
 
@@ -19,6 +24,13 @@ let mg: PressureMgpcgSolver;
 /** The same hierarchy with the red-black Gauss-Seidel smoother. */
 let mgRb: PressureMgpcgSolver;
 const RED_BLACK = { ...DEFAULT_MULTIGRID, smoother: 'red-black' as const };
+/**
+ * Both smoothers with every operation of every level dispatched on its own (no coarse cycle):
+ * the per-level kernels of the coarse levels, which larger grids run above the coarse cycle.
+ */
+let mgPerLevel: PressureMgpcgSolver;
+let mgRbPerLevel: PressureMgpcgSolver;
+const PER_LEVEL = { coarseCycleCells: 0 };
 let system: Float32Array;
 let phi: Float32Array;
 let solidPhi: Float32Array;
@@ -44,6 +56,11 @@ function randomOnUnknowns(levelSystem: ArrayLike<number>, seed: number): Float32
   return Float32Array.from({ length: n }, (_, i) => (levelSystem[4 * i + 3] > 0 ? 2 * r() - 1 : 0));
 }
 
+/** A level's system as the solver holds it (its own buffer, or its range of the coarse cycle's). */
+function readSystem(r: BufferResource): Promise<Float32Array> {
+  return 'buffer' in r ? readFloat32(device, r.buffer, r.size! / 4, (r.offset ?? 0) / 4) : readFloat32(device, r);
+}
+
 async function runKernel(name: string, on = mg): Promise<void> {
   on.resetState({ tolerance: 1e-6, criterion: 'relative-residual', maxIterations: 1 });
   await runPass(device, (p) => on.encodeForTest(p, name));
@@ -59,11 +76,15 @@ beforeAll(async () => {
   solidPhi = await solver.readField('solid');
   mg = await PressureMgpcgSolver.create(device, solver.grid, solver.fields);
   mgRb = await PressureMgpcgSolver.create(device, solver.grid, solver.fields, RED_BLACK);
+  mgPerLevel = await PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, ...PER_LEVEL });
+  mgRbPerLevel = await PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...RED_BLACK, ...PER_LEVEL });
 });
 
 afterAll(() => {
   mg?.destroy();
   mgRb?.destroy();
+  mgPerLevel?.destroy();
+  mgRbPerLevel?.destroy();
   solver?.destroy();
 });
 
@@ -83,17 +104,48 @@ describe('multigrid hierarchy', () => {
     }
   });
 
-  it('coarsenFinestLabels, coarsenLabels and buildLevelSystem match the reference', async () => {
+  it('coarsenFinestLabels, coarsenLabels and buildLevelSystem match the reference (own buffers, and ranges of the coarse cycle\'s)', async () => {
     const h = buildHierarchy(scene.resolution, system, phi, solidPhi);
-    expect(mg.levels.length).toBe(h.dims.length);
-    await runKernel('setup');
-    let unknowns = 0;
-    for (let l = 1; l < h.dims.length; l++) {
-      const gpu = await readFloat32(device, mg.levels[l].system);
-      expect(Array.from(gpu), `level ${l} system`).toEqual(Array.from(h.systems[l] as Float32Array));
-      for (let i = 0; i < gpu.length / 4; i++) if (gpu[4 * i + 3] > 0) unknowns++;
+    for (const on of [mg, mgPerLevel]) {
+      expect(on.levels.length).toBe(h.dims.length);
+      await runKernel('setup', on);
+      let unknowns = 0;
+      for (let l = 1; l < h.dims.length; l++) {
+        const gpu = await readSystem(on.levels[l].system);
+        expect(Array.from(gpu), `level ${l} system`).toEqual(Array.from(h.systems[l] as Float32Array));
+        for (let i = 0; i < gpu.length / 4; i++) if (gpu[4 * i + 3] > 0) unknowns++;
+      }
+      expect(unknowns, 'the coarse levels have unknowns').toBeGreaterThan(10);
     }
-    expect(unknowns, 'the coarse levels have unknowns').toBeGreaterThan(10);
+  });
+
+  it('the coarse cycle starts at the finest level below level 0 with at most coarseCycleCells cells', () => {
+    expect(COARSE_CYCLE_CELLS).toBe(512);
+    expect(coarseCycleStart(multigridLevelDims([128, 128, 128]), 512)).toBe(4);
+    // A level must fit the kernel's workgroup memory whatever the threshold: 8^3 again, not 16^3.
+    expect(coarseCycleStart(multigridLevelDims([64, 64, 64]), 4096)).toBe(3);
+    expect(coarseCycleStart(multigridLevelDims([13, 11, 9]), 512)).toBe(1);
+    expect(coarseCycleStart(multigridLevelDims([25, 9, 7]), 512)).toBe(1);
+    expect(coarseCycleStart(multigridLevelDims([25, 9, 7]), 100)).toBe(2);
+    // Never level 0, and never the coarsest alone (that is coarsestSolve's one dispatch).
+    expect(coarseCycleStart(multigridLevelDims([8, 8, 8]), 512)).toBe(-1);
+    expect(coarseCycleStart(multigridLevelDims([13, 11, 9]), 0)).toBe(-1);
+    expect(mg.coarseCycleStart).toBe(1);
+    expect(mgPerLevel.coarseCycleStart).toBe(-1);
+  });
+
+  it('the coarse cycle\'s bounds in TypeScript are those of its workgroup arrays, which fit 16 KiB', () => {
+    const constant = (name: string) => Number(new RegExp(`const ${name}: u32 = (\\d+)u;`).exec(coarseCycleSource)?.[1]);
+    expect(constant('COARSE_CYCLE_LEVEL_CELLS')).toBe(COARSE_CYCLE_MAX_LEVEL_CELLS);
+    expect(constant('COARSE_CYCLE_TOTAL_CELLS')).toBe(COARSE_CYCLE_MAX_TOTAL_CELLS);
+    expect(constant('COARSE_CYCLE_MAX_LEVELS')).toBe(COARSE_CYCLE_MAX_LEVELS);
+    expect(4 * (2 * COARSE_CYCLE_MAX_TOTAL_CELLS + COARSE_CYCLE_MAX_LEVEL_CELLS)).toBeLessThanOrEqual(16384);
+    // The largest level the threshold admits fits with every coarser level of any shape (halving
+    // one axis only is the slowest shrink).
+    expect(COARSE_CYCLE_CELLS).toBeLessThanOrEqual(COARSE_CYCLE_MAX_LEVEL_CELLS);
+    const thin = multigridLevelDims([2 * COARSE_CYCLE_MAX_LEVEL_CELLS - 1, 1, 1]);
+    expect(coarseCycleStart(thin, COARSE_CYCLE_MAX_LEVEL_CELLS)).toBe(1);
+    expect(thin.length - 1).toBeLessThanOrEqual(COARSE_CYCLE_MAX_LEVELS);
   });
 });
 
@@ -102,6 +154,7 @@ describe('multigrid kernels', () => {
   beforeAll(async () => {
     h = buildHierarchy(scene.resolution, system, phi, solidPhi);
     await runKernel('setup');
+    await runKernel('setup', mgPerLevel);
   });
 
   it('smoothFromZero: one damped-Jacobi sweep from zero and its residual', async () => {
@@ -115,12 +168,12 @@ describe('multigrid kernels', () => {
   });
 
   it('smooth: a damped-Jacobi sweep on a coarse level', async () => {
-    const b = mg.kernelBuffers('smoothSweep@1');
+    const b = mgPerLevel.kernelBuffers('smoothSweep@1');
     const rhs = randomOnUnknowns(h.systems[1], 2);
     const xIn = randomOnUnknowns(h.systems[1], 3);
     upload(device, b.rhs, rhs);
     upload(device, b.xIn, xIn);
-    await runKernel('smoothSweep@1');
+    await runKernel('smoothSweep@1', mgPerLevel);
     const cpu = smooth(h.dims[1], h.systems[1], rhs, xIn, DEFAULT_MULTIGRID.omega);
     expectClose(await readFloat32(device, b.x, rhs.length), cpu, 1e-5, 'smoothed');
   });
@@ -162,24 +215,24 @@ describe('multigrid kernels', () => {
 
   it('coarsestSolve: Jacobi sweeps from zero in workgroup memory', async () => {
     const last = h.dims.length - 1;
-    const b = mg.kernelBuffers(`coarsestSolve@${last}`);
+    const b = mgPerLevel.kernelBuffers(`coarsestSolve@${last}`);
     const rhs = randomOnUnknowns(h.systems[last], 9);
     upload(device, b.rhs, rhs);
-    await runKernel(`coarsestSolve@${last}`);
+    await runKernel(`coarsestSolve@${last}`, mgPerLevel);
     const cpu = coarsestSolve(h.dims[last], h.systems[last], rhs, DEFAULT_MULTIGRID.omega, DEFAULT_MULTIGRID.coarsestSweeps);
     expect(cpu.some((v) => v !== 0)).toBe(true);
     expectClose(await readFloat32(device, b.x, rhs.length), cpu, 1e-5, 'coarsest x');
   });
 
-  it('a whole V-cycle matches the reference and leaves the r . z partials that cgBeta folds', async () => {
+  it.each([['with the coarse cycle', () => mg], ['per level', () => mgPerLevel]])('a whole V-cycle (%s) matches the reference and leaves the r . z partials that cgBeta folds', async (_, on) => {
     const r = randomOnUnknowns(system, 10);
-    upload(device, mg.levels[0].rhs, r);
-    mg.resetState({ tolerance: 1e-6, criterion: 'relative-residual', maxIterations: 1 });
-    await runPass(device, (p) => { mg.encodeForTest(p, 'vcycle'); mg.encodeForTest(p, 'cgBeta@0'); });
+    upload(device, on().levels[0].rhs, r);
+    on().resetState({ tolerance: 1e-6, criterion: 'relative-residual', maxIterations: 1 });
+    await runPass(device, (p) => { on().encodeForTest(p, 'vcycle'); on().encodeForTest(p, 'cgBeta@0'); });
     const cpu = vcycle(h, r);
-    const z = await readFloat32(device, mg.preconditioned, r.length);
+    const z = await readFloat32(device, on().preconditioned, r.length);
     expectClose(z, cpu, 1e-4, 'z');
-    const state = new Float32Array((await readFloat32(device, mg.state, CG_STATE_BYTES / 4)).buffer);
+    const state = new Float32Array((await readFloat32(device, on().state, CG_STATE_BYTES / 4)).buffer);
     let rz = 0;
     for (let i = 0; i < r.length; i++) rz += r[i] * cpu[i];
     expect(rz).toBeGreaterThan(0);
@@ -192,6 +245,7 @@ describe('red-black Gauss-Seidel smoother', () => {
   beforeAll(async () => {
     h = buildHierarchy(scene.resolution, system, phi, solidPhi);
     await runKernel('setup', mgRb);
+    await runKernel('setup', mgRbPerLevel);
   });
 
   it('smoothRedFromZero then smoothBlack: a Gauss-Seidel sweep from zero in red-black order (odd level)', async () => {
@@ -208,12 +262,12 @@ describe('red-black Gauss-Seidel smoother', () => {
   });
 
   it('smoothRed on a coarse level updates only red cells, from the black ones', async () => {
-    const b = mgRb.kernelBuffers('smoothRed@1');
+    const b = mgRbPerLevel.kernelBuffers('smoothRed@1');
     const rhs = randomOnUnknowns(h.systems[1], 22);
     const x = randomOnUnknowns(h.systems[1], 23);
     upload(device, b.rhs, rhs);
     upload(device, b.x, x);
-    await runKernel('smoothRed@1', mgRb);
+    await runKernel('smoothRed@1', mgRbPerLevel);
     const cpu = Float64Array.from(x);
     smoothColour(h.dims[1], h.systems[1], rhs, cpu, 0);
     const gpu = await readFloat32(device, b.x, rhs.length);
@@ -229,14 +283,14 @@ describe('red-black Gauss-Seidel smoother', () => {
     expect(changed).toBeGreaterThan(0);
   });
 
-  it('a whole red-black V-cycle matches the reference, is symmetric, and leaves the r . z partials', async () => {
+  it.each([['with the coarse cycle', () => mgRb], ['per level', () => mgRbPerLevel]])('a whole red-black V-cycle (%s) matches the reference, is symmetric, and leaves the r . z partials', async (_, on) => {
     const r = randomOnUnknowns(system, 24);
-    upload(device, mgRb.levels[0].rhs, r);
-    mgRb.resetState({ tolerance: 1e-6, criterion: 'relative-residual', maxIterations: 1 });
-    await runPass(device, (p) => { mgRb.encodeForTest(p, 'vcycle'); mgRb.encodeForTest(p, 'cgBeta@0'); });
+    upload(device, on().levels[0].rhs, r);
+    on().resetState({ tolerance: 1e-6, criterion: 'relative-residual', maxIterations: 1 });
+    await runPass(device, (p) => { on().encodeForTest(p, 'vcycle'); on().encodeForTest(p, 'cgBeta@0'); });
     const cpu = vcycle(h, r, RED_BLACK);
-    expectClose(await readFloat32(device, mgRb.preconditioned, r.length), cpu, 1e-4, 'z');
-    const state = new Float32Array((await readFloat32(device, mgRb.state, CG_STATE_BYTES / 4)).buffer);
+    expectClose(await readFloat32(device, on().preconditioned, r.length), cpu, 1e-4, 'z');
+    const state = new Float32Array((await readFloat32(device, on().state, CG_STATE_BYTES / 4)).buffer);
     let rz = 0;
     for (let i = 0; i < r.length; i++) rz += r[i] * cpu[i];
     expect(rz).toBeGreaterThan(0);
@@ -269,6 +323,107 @@ describe('red-black Gauss-Seidel smoother', () => {
     expect(redBlack.iterations).toBeLessThan(jacobi.iterations);
     const pcg = solvePressurePcg(system, scene.resolution, new Float32Array(n), 1e-8, 2000);
     expectClose(await solver.readField('pressure'), pcg.pressure, 1e-4, 'pressure');
+  });
+});
+
+describe('coarse cycle: the levels of at most coarseCycleCells cells in one single-workgroup dispatch', () => {
+  // A second odd grid, long in x, whose coarse cycle spans three levels (13x5x4, 7x3x2, 4x2x1)
+  // where the first grid's spans two (7x6x5, 4x3x3).
+  const longScene = validateScene({
+    name: 'coarse-cycle-test',
+    resolution: [25, 9, 7],
+    cellSize: 0.1,
+    liquid: [{ type: 'box', min: [0, 0, 0], max: [1.1, 0.6, 0.7] }, { type: 'sphere', center: [1.9, 0.6, 0.35], radius: 0.2, velocity: [-1, -0.5, 0.2] }],
+    obstacles: [{ type: 'sphere', center: [1.5, 0.15, 0.35], radius: 0.2 }, { type: 'box', min: [0.3, 0.2, 0.1], max: [0.5, 0.4, 0.3], rotation: [0, 30, 0] }],
+  });
+  let long: LiquidSolver;
+  const grids: Record<string, () => { on: LiquidSolver; system: Float32Array; phi: Float32Array; solidPhi: Float32Array }> = {};
+  const made: PressureMgpcgSolver[] = [];
+  beforeAll(async () => {
+    long = await LiquidSolver.create(device, longScene);
+    for (let i = 0; i < 2; i++) await long.step();
+    const longFields = { on: long, system: await readFloat32(device, long.fields.pressureSystem), phi: await long.readField('levelset'), solidPhi: await long.readField('solid') };
+    grids['13x11x9'] = () => ({ on: solver, system, phi, solidPhi });
+    grids['25x9x7'] = () => longFields;
+  });
+  afterAll(() => {
+    for (const m of made) m.destroy();
+    long?.destroy();
+  });
+
+  const smoothings = [DEFAULT_MULTIGRID, RED_BLACK, { ...DEFAULT_MULTIGRID, sweeps: 2 }, { ...RED_BLACK, sweeps: 2 }];
+  const cases = ['13x11x9', '25x9x7'].flatMap((grid) => smoothings.map((settings) => [grid, `${settings.smoother ?? 'jacobi'} x${settings.sweeps}`, settings] as const));
+  it.each(cases)('%s, %s: coarseCycle is the CPU mirror\'s V-cycle from its first level down, writes every cell, and is symmetric', async (grid, _, settings) => {
+    const g = grids[grid]();
+    const dims = g.on.scene.resolution;
+    const on = await PressureMgpcgSolver.create(device, g.on.grid, g.on.fields, settings);
+    made.push(on);
+    await runKernel('setup', on);
+    const h = buildHierarchy(dims, g.system, g.phi, g.solidPhi);
+    const start = on.coarseCycleStart;
+    expect(start).toBe(1);
+    expect(h.dims.length - start, 'levels in the cycle').toBe(grid === '25x9x7' ? 3 : 2);
+    const name = `coarseCycle@${start}`;
+    // The one dispatch of every level from `start` down.
+    expect(on.iterationKernelNames.filter((k) => Number(k.split('@')[1]) >= start)).toEqual([name]);
+    const b = on.kernelBuffers(name);
+    const cycleOnGpu = async (rhs: Float32Array) => {
+      upload(device, b.rhs, rhs);
+      upload(device, b.x, new Float32Array(rhs.length).fill(7));
+      await runKernel(name, on);
+      return readFloat32(device, b.x, rhs.length);
+    };
+    const a = randomOnUnknowns(h.systems[start], 31);
+    const c = randomOnUnknowns(h.systems[start], 32);
+    const ma = await cycleOnGpu(a);
+    const cpu = vcycle(h, a, settings, start);
+    expect(cpu.filter((v) => v !== 0).length, 'unknowns on the first level').toBeGreaterThan(20);
+    // Measured: within 1e-7 of the scale (float32 rounding).
+    expectClose(ma, cpu, 1e-6, 'x');
+    // CG needs a symmetric preconditioner: <M a, c> = <a, M c>, to float32 rounding.
+    const mc = await cycleOnGpu(c);
+    let left = 0, right = 0, scale = 0;
+    for (let i = 0; i < a.length; i++) {
+      left += ma[i] * c[i];
+      right += a[i] * mc[i];
+      scale += Math.abs(ma[i] * c[i]);
+    }
+    expect(Math.abs(left - right), `<Ma, c> ${left} vs <a, Mc> ${right}`).toBeLessThan(1e-6 * scale);
+  });
+
+  it('cuts the dispatches of an MGPCG iteration at 16^3, 32^3 and 64^3 with both smoothers', async () => {
+    const levelOf = (kernel: string) => Number(kernel.split('@')[1]);
+    const rows: string[] = ['| grid | smoothing | per level | with the coarse cycle |', '| --- | --- | --- | --- |'];
+    for (const n of [16, 32, 64]) {
+      const dam = await LiquidSolver.create(device, presetScene('dam-break', n));
+      try {
+        for (const settings of smoothings) {
+          const merged = await PressureMgpcgSolver.create(device, dam.grid, dam.fields, settings);
+          const perLevel = await PressureMgpcgSolver.create(device, dam.grid, dam.fields, { ...settings, ...PER_LEVEL });
+          try {
+            const start = merged.coarseCycleStart;
+            expect(merged.levels[start].cells).toBeLessThanOrEqual(COARSE_CYCLE_CELLS);
+            expect(merged.levels[start - 1].cells).toBeGreaterThan(COARSE_CYCLE_CELLS);
+            const names = merged.iterationKernelNames;
+            const before = perLevel.iterationKernelNames;
+            expect(names.filter((k) => levelOf(k) >= start)).toEqual([`coarseCycle@${start}`]);
+            // The levels above the cycle and CG dispatch what they did, in the same order.
+            expect(names.filter((k) => levelOf(k) < start)).toEqual(before.filter((k) => levelOf(k) < start));
+            const replaced = before.filter((k) => levelOf(k) >= start).length;
+            expect(replaced).toBeGreaterThan(1);
+            expect(merged.dispatchesPerIteration).toBe(before.length - replaced + 1);
+            expect(merged.dispatchesPerIteration).toBeLessThan(perLevel.dispatchesPerIteration);
+            rows.push(`| ${n}^3 | ${settings.smoother ?? 'jacobi'} x${settings.sweeps} | ${perLevel.dispatchesPerIteration} | ${merged.dispatchesPerIteration} |`);
+          } finally {
+            merged.destroy();
+            perLevel.destroy();
+          }
+        }
+      } finally {
+        dam.destroy();
+      }
+    }
+    console.log(`MGPCG dispatches per CG iteration:\n${rows.join('\n')}`);
   });
 });
 
@@ -334,5 +489,6 @@ describe('MGPCG solve', () => {
     await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, omega: 1.5 })).rejects.toThrow(/omega must be in \(0, 1\)/);
     await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, sweeps: 0 })).rejects.toThrow(/sweeps/);
     await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, smoother: 'gauss' as never })).rejects.toThrow(/smoother must be "jacobi" or "red-black" \(got "gauss"\)/);
+    await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, coarseCycleCells: 513 })).rejects.toThrow(/coarseCycleCells must be an integer in 0\.\.512 \(got 513\)/);
   });
 });

@@ -12,6 +12,8 @@
 //   restrictResidual:   coarseRhs = 1/2 P^T residual (one thread per coarse cell),
 //   prolongAdd:         x += P coarseX (trilinear, cell-centred),
 //   coarsestSolve:      coarsestSweeps damped-Jacobi sweeps from zero in workgroup memory (one workgroup).
+// The levels of at most coarseCycleCells cells below the finest run all of these in one dispatch
+// instead (coarseCycle, multigrid-coarse-cycle.wgsl).
 // Equal sweeps before and after, P = 2 R^T and a fixed coarsest solve make the cycle a
 // symmetric operator, as conjugate gradients needs. Every kernel returns at once when the
 // solve has converged (cg.converged, uniform), so queued cycles after convergence cost little.
@@ -91,8 +93,6 @@ fn smoothSweepWithDot(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invo
   let total = workgroupSum(vec4<f32>(product, 0.0, 0.0, 0.0), lid);
   if (lid == 0u) { partials[wid.y * level.groupsX + wid.x] = total; }
 }
-
-fn isRed(c: vec3<u32>) -> bool { return ((c.x + c.y + c.z) & 1u) == 0u; }
 
 // Gauss-Seidel value of cell idx from the current x of its neighbours (all of the other colour).
 fn gaussSeidelValue(idx: u32, s: vec4<f32>) -> f32 {
@@ -178,27 +178,6 @@ fn levelResidual(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
     return;
   }
   residual[idx] = rhs[idx] - (s.w * xIn[idx] - neighbourSum(idx, u32(s.z)));
-}
-
-// The four fine cells along one axis whose prolongation names coarse cell c (2c-1 .. 2c+2),
-// with their weights (0 outside the grid) and clamped indices: fixed trip counts and no
-// branches, so the 64 loads of a coarse cell issue together instead of one after another
-// (measured: 13 us per dispatch even on a 512-cell level with the branchy loop).
-struct AxisTaps {
-  index: vec4<u32>,
-  weight: vec4<f32>,
-};
-
-fn axisTaps(c: u32, fineCount: u32, coarseCount: u32) -> AxisTaps {
-  var taps: AxisTaps;
-  for (var t = 0u; t < 4u; t = t + 1u) {
-    let f = i32(2u * c + t) - 1;
-    let inside = f >= 0 && f < i32(fineCount);
-    let fc = u32(clamp(f, 0, i32(fineCount) - 1));
-    taps.index[t] = fc;
-    taps.weight[t] = select(0.0, prolongationWeight(fc, c, coarseCount), inside);
-  }
-  return taps;
 }
 
 // One thread per coarse cell: gathers the fine residuals whose prolongation weights name it.

@@ -233,7 +233,11 @@ export function buildHierarchy(dims: Vec3, system: ArrayLike<number>, phi: Array
   return { dims: levelDims, systems };
 }
 
-/** One V-cycle: an approximation of A^-1 rhs on level `l`, symmetric in rhs. */
+/**
+ * One V-cycle: an approximation of A^-1 rhs on level `l`, symmetric in rhs. The GPU runs the
+ * levels from coarseCycleStart down in one dispatch (coarseCycle) and the others one kernel per
+ * call here; the arithmetic is the same either way.
+ */
 export function vcycle(h: ReferenceHierarchy, rhs: ArrayLike<number>, settings: VCycleSettings = DEFAULT_VCYCLE, l = 0): Float64Array {
   const dims = h.dims[l];
   const system = h.systems[l];

@@ -1,6 +1,7 @@
 import multigridCommon from '../../../shaders/solver/multigrid-common.wgsl';
 import setupSource from '../../../shaders/solver/multigrid-setup.wgsl';
 import vcycleSource from '../../../shaders/solver/multigrid-vcycle.wgsl';
+import coarseCycleSource from '../../../shaders/solver/multigrid-coarse-cycle.wgsl';
 import cgSource from '../../../shaders/solver/pressure-mgpcg.wgsl';
 import scalarsSource from '../../../shaders/solver/pressure-mgpcg-scalars.wgsl';
 import { KernelFamily, type BufferResource } from '../../gpu/compute-kernel';
@@ -9,13 +10,17 @@ import { readBuffer } from '../../gpu/readback';
 import type { Vec3 } from '../../scene/scene-description';
 import type { GridLayout } from '../grid-layout';
 import type { LiquidFields } from '../liquid-fields';
-import { COARSEST_EDGE, multigridLevelDims, type MultigridSmoother } from '../multigrid-levels';
+import {
+  COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS, COARSE_CYCLE_MAX_LEVELS, COARSEST_EDGE, coarseCycleStart, multigridLevelDims, type MultigridSmoother,
+} from '../multigrid-levels';
 import { decodeSolveControl, type ConvergenceCriterion, type SolveReport } from './pressure-jacobi-solver';
 
 /** Threads per workgroup of the multigrid kernels (MG_THREADS in multigrid-common.wgsl). */
 const MG_THREADS = 256;
 /** Bytes of `LevelParams` and `CgState` (multigrid-common.wgsl). */
 const LEVEL_PARAMS_BYTES = 64;
+/** Bytes of `CoarseCycleParams` (multigrid-coarse-cycle.wgsl): a 32-byte header and 32 per level. */
+const COARSE_CYCLE_PARAMS_BYTES = 32 + 32 * COARSE_CYCLE_MAX_LEVELS;
 export const CG_STATE_BYTES = 80;
 
 /** The V-cycle preconditioner's settings. */
@@ -33,6 +38,12 @@ export interface MultigridSettings {
   smoother?: MultigridSmoother;
   /** Jacobi sweeps of the coarsest level's solve. */
   coarsestSweeps: number;
+  /**
+   * Levels below the finest with at most this many cells (0-512, default COARSE_CYCLE_CELLS,
+   * see there why) are cycled in one single-workgroup dispatch (coarseCycle) with the same
+   * arithmetic; with 0 every operation of every level is a dispatch of its own.
+   */
+  coarseCycleCells?: number;
 }
 
 /**
@@ -40,7 +51,7 @@ export interface MultigridSettings {
  * omega 2/3 reached a relative residual of 1e-3 in 5-10 iterations from zero at every size;
  * two sweeps saved 2-3 iterations but cost more per iteration than they saved.
  */
-export const DEFAULT_MULTIGRID: MultigridSettings = { omega: 2 / 3, sweeps: 1, coarsestSweeps: 24 };
+export const DEFAULT_MULTIGRID: MultigridSettings = { omega: 2 / 3, sweeps: 1, coarsestSweeps: 24, coarseCycleCells: COARSE_CYCLE_CELLS };
 
 /** A solve to a tolerance, decided on the GPU. */
 export interface MgpcgSolve {
@@ -57,9 +68,13 @@ interface Level {
   /** Workgroups of a dispatch over the level's cell pairs along x (red-black sweeps). */
   pairGroups: [number, number];
   params: GPUBuffer;
-  /** Level 0: the solver's pressure system; coarser levels: their own. */
-  system: GPUBuffer;
+  /**
+   * Level 0: the solver's pressure system; coarser levels: their own, or for the levels of the
+   * coarse cycle a range of one buffer that the cycle reads whole.
+   */
+  system: BufferResource;
   labels: GPUBuffer | null;
+  /** rhs, x, xSwap, residual: unused past the coarse cycle's first level (workgroup memory there). */
   rhs: GPUBuffer;
   x: GPUBuffer;
   xSwap: GPUBuffer;
@@ -97,10 +112,12 @@ function foldedGroups(cells: number): [number, number] {
  * levels, trilinear transfers, damped-Jacobi smoothing) preconditions CG on the finest
  * level, warm-started from `fields.pressure`. Every reduction runs on the GPU; the
  * convergence check sets a flag that turns the rest of the queued iterations into no-ops,
- * so the CPU never waits. The result is left in `fields.pressure`.
+ * so the CPU never waits. The result is left in `fields.pressure`. The levels of at most
+ * `coarseCycleCells` cells below the finest are cycled in one single-workgroup dispatch
+ * (coarseCycle), the others one dispatch per operation.
  *
- * Kernels: shaders/solver/multigrid-setup.wgsl, multigrid-vcycle.wgsl, pressure-mgpcg.wgsl,
- * pressure-mgpcg-scalars.wgsl; CPU mirror: src/reference/reference-multigrid.ts.
+ * Kernels: shaders/solver/multigrid-setup.wgsl, multigrid-vcycle.wgsl, multigrid-coarse-cycle.wgsl,
+ * pressure-mgpcg.wgsl, pressure-mgpcg-scalars.wgsl; CPU mirror: src/reference/reference-multigrid.ts.
  */
 export class PressureMgpcgSolver {
   readonly levels: Level[];
@@ -117,13 +134,18 @@ export class PressureMgpcgSolver {
   private readonly gates = new Map<GPUBuffer, Dispatch>();
   /** Where a V-cycle on the finest level leaves its result (z = M r). */
   readonly preconditioned: GPUBuffer;
+  /** The first level the coarse cycle cycles in one dispatch (-1: none; see coarseCycleStart). */
+  readonly coarseCycleStart: number;
+  private readonly coarseCycleParams: GPUBuffer | null;
   private settingsData: MultigridSettings;
 
   private constructor(init: {
     device: GPUDevice; levels: Level[]; state: GPUBuffer; owned: GPUBuffer[]; setup: Dispatch[]; start: Dispatch[];
     iteration: [Dispatch[], Dispatch[]]; vcycle: Dispatch[]; preconditioned: GPUBuffer; gateFor: (gate: GPUBuffer) => Dispatch;
-    settings: MultigridSettings;
+    settings: MultigridSettings; coarseCycle: { start: number; params: GPUBuffer | null };
   }) {
+    this.coarseCycleStart = init.coarseCycle.start;
+    this.coarseCycleParams = init.coarseCycle.params;
     this.gateFor = init.gateFor;
     this.vcycleDispatches = init.vcycle;
     this.preconditioned = init.preconditioned;
@@ -139,10 +161,11 @@ export class PressureMgpcgSolver {
 
   static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields, settings: MultigridSettings = DEFAULT_MULTIGRID): Promise<PressureMgpcgSolver> {
     validateMultigridSettings(settings);
-    const [setup, vcycle, cg, scalars] = await Promise.all([
+    const [setup, vcycle, coarseCycle, cg, scalars] = await Promise.all([
       KernelFamily.create(device, 'multigridSetup', setupSource, ['coarsenFinestLabels', 'coarsenLabels', 'buildLevelSystem'], undefined, { prependCommon: false, prelude: multigridCommon }),
       KernelFamily.create(device, 'multigridVcycle', vcycleSource, ['smoothFromZero', 'smoothSweep', 'smoothSweepWithDot', 'levelResidual', 'restrictResidual', 'prolongAdd', 'coarsestSolve',
         'smoothRedFromZero', 'smoothRed', 'smoothBlack', 'smoothRedWithDot'], undefined, { prependCommon: false, prelude: multigridCommon }),
+      KernelFamily.create(device, 'multigridCoarseCycle', coarseCycleSource, ['coarseCycle'], undefined, { prependCommon: false, prelude: multigridCommon }),
       KernelFamily.create(device, 'pressureMgpcg', cgSource, ['cgStart', 'cgDirection', 'cgUpdate'], undefined, { prependCommon: false, prelude: multigridCommon }),
       KernelFamily.create(device, 'pressureMgpcgScalars', scalarsSource, ['cgCheck', 'cgBeta', 'cgStepLength', 'cgGate'], undefined, { prelude: multigridCommon }),
     ]);
@@ -159,12 +182,29 @@ export class PressureMgpcgSolver {
       if (dims.length < 2) {
         throw new RangeError(`the multigrid pressure solver needs more than ${COARSEST_EDGE} cells along some axis (got [${grid.dims.join(', ')}]); use jacobi`);
       }
+      // The coarse cycle's levels keep their systems in one buffer (it binds them all at once),
+      // each level's range aligned for its own binding in the setup kernels.
+      const cycleStart = coarseCycleStart(dims, settings.coarseCycleCells ?? COARSE_CYCLE_CELLS);
+      const align = (bytes: number) => Math.ceil(bytes / device.limits.minStorageBufferOffsetAlignment) * device.limits.minStorageBufferOffsetAlignment;
+      const cycleSystemOffsets: number[] = [];
+      let cycleSystemBytes = 0;
+      if (cycleStart >= 0) {
+        for (let l = cycleStart; l < dims.length; l++) {
+          cycleSystemOffsets[l] = cycleSystemBytes;
+          cycleSystemBytes += align(dims[l][0] * dims[l][1] * dims[l][2] * 16);
+        }
+      }
+      const cycleSystems = cycleStart >= 0 ? make('mgpcg.coarseCycle.systems', cycleSystemBytes) : null;
       const levels: Level[] = dims.map((d, l) => {
         const cells = d[0] * d[1] * d[2];
+        let system: BufferResource;
+        if (l === 0) system = fields.pressureSystem;
+        else if (cycleSystems && l >= cycleStart) system = { buffer: cycleSystems, offset: cycleSystemOffsets[l], size: cells * 16 };
+        else system = make(`mgpcg.level${l}.system`, cells * 16);
         return {
           dims: d, cells, groups: foldedGroups(cells), pairGroups: foldedGroups(Math.ceil(d[0] / 2) * d[1] * d[2]),
           params: make(`mgpcg.level${l}.params`, LEVEL_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
-          system: l === 0 ? fields.pressureSystem : make(`mgpcg.level${l}.system`, cells * 16),
+          system,
           labels: l === 0 ? null : make(`mgpcg.level${l}.labels`, cells * 4),
           rhs: make(`mgpcg.level${l}.rhs`, cells * 4),
           x: make(`mgpcg.level${l}.x`, cells * 4),
@@ -201,9 +241,15 @@ export class PressureMgpcgSolver {
         setupList.push(run(setup, 'buildLevelSystem', { level: lv.params, cg: state, phi: fields.levelSet, solidPhi: fields.solidLevelSet, labelsIn: lv.labels!, systemOut: lv.system }, lv.groups, l));
       }
 
+      const cycleParams = cycleSystems ? make('mgpcg.coarseCycle.params', COARSE_CYCLE_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST) : null;
+
       // The V-cycle on level l for right-hand side rhs; returns the buffer holding its result.
       const recordVcycle = (list: Dispatch[], l: number, rhs: GPUBuffer): GPUBuffer => {
         const lv = levels[l];
+        if (l === cycleStart) {
+          list.push(run(coarseCycle, 'coarseCycle', { cycle: cycleParams!, cg: state, systems: cycleSystems!, rhs, x: lv.x }, [1, 1], l));
+          return lv.x;
+        }
         const common = { level: lv.params, cg: state, system: lv.system, rhs };
         if (l === levels.length - 1) {
           list.push(run(vcycle, 'coarsestSolve', { ...common, x: lv.x }, [1, 1], l));
@@ -263,7 +309,10 @@ export class PressureMgpcgSolver {
       }) as [Dispatch[], Dispatch[]];
 
       const gateFor = (gate: GPUBuffer) => run(scalars, 'cgGate', { params: fields.params, level: fine.params, cg: state, partials, gate }, [1, 1]);
-      const solver = new PressureMgpcgSolver({ device, levels, state, owned, setup: setupList, start, iteration, vcycle: vcycleList, preconditioned: z, gateFor, settings: { ...settings } });
+      const solver = new PressureMgpcgSolver({
+        device, levels, state, owned, setup: setupList, start, iteration, vcycle: vcycleList, preconditioned: z, gateFor, settings: { ...settings },
+        coarseCycle: { start: cycleStart, params: cycleParams },
+      });
       solver.writeLevelParams();
       return solver;
     } catch (e) {
@@ -295,6 +344,27 @@ export class PressureMgpcgSolver {
       u[12] = lv.pairGroups[0];
       this.device.queue.writeBuffer(lv.params, 0, data);
     });
+    if (this.coarseCycleParams) {
+      const data = new ArrayBuffer(COARSE_CYCLE_PARAMS_BYTES);
+      const u = new Uint32Array(data);
+      const f = new Float32Array(data);
+      const cycled = this.levels.slice(this.coarseCycleStart);
+      u[0] = cycled.length;
+      u[1] = s.smoother === 'red-black' ? 1 : 0;
+      u[2] = s.sweeps;
+      u[3] = s.coarsestSweeps;
+      f[4] = s.omega;
+      let value = 0;
+      cycled.forEach((lv, m) => {
+        const at = 8 + 8 * m;
+        u.set(lv.dims, at);
+        u[at + 3] = lv.cells;
+        u[at + 4] = (lv.system as GPUBufferBinding).offset! / 16;
+        u[at + 5] = value;
+        value += lv.cells;
+      });
+      this.device.queue.writeBuffer(this.coarseCycleParams, 0, data);
+    }
   }
 
   /**
@@ -388,5 +458,9 @@ export function validateMultigridSettings(s: MultigridSettings): void {
   }
   if (!Number.isInteger(s.coarsestSweeps) || s.coarsestSweeps < 1 || s.coarsestSweeps > 256) {
     throw new RangeError(`multigrid coarsestSweeps must be an integer in 1..256 (got ${s.coarsestSweeps})`);
+  }
+  const cells = s.coarseCycleCells;
+  if (cells !== undefined && (!Number.isInteger(cells) || cells < 0 || cells > COARSE_CYCLE_MAX_LEVEL_CELLS)) {
+    throw new RangeError(`multigrid coarseCycleCells must be an integer in 0..${COARSE_CYCLE_MAX_LEVEL_CELLS} (got ${cells})`);
   }
 }
