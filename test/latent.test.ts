@@ -10,7 +10,8 @@ import { presetScene } from '../src/scene/presets';
 import { LatentPressurePredictor } from '../src/latent/latent-pressure-predictor';
 import { LatentScheduler } from '../src/latent/latent-scheduler';
 import { attachLatentPredictor } from '../src/latent/attach-latent';
-import { ModelCompatibilityError, ModelError, validateManifest, latentDims } from '../src/latent/model-manifest';
+import { decodedDims, decoderDownsample, ModelCompatibilityError, ModelError, validateManifest, latentDims } from '../src/latent/model-manifest';
+import { referenceUpsampleTrilinear } from '../src/reference/reference-upsample';
 import { gpuTensor } from '../src/latent/ort-session';
 import { loadModelFromDirectory } from '../src/node/model-directory';
 import { maxDiff, read, testGpu, upload } from './helpers/gpu';
@@ -18,6 +19,8 @@ import type { LatentPressureStage } from '../src/latent/latent-pressure-stage';
 import { readFloat32File } from './helpers/files';
 
 const TINY = join(__dirname, 'fixtures', 'tiny-model');
+/** The same tiny model with a decoder at half resolution (latent.decoderDownsample 2). */
+const TINY_COARSE = join(__dirname, 'fixtures', 'tiny-coarse-model');
 let device: GPUDevice;
 const owned: LiquidSolver[] = [];
 
@@ -120,6 +123,25 @@ describe('model files', () => {
       expect(m).toMatch(/normalization\.pressureScale must be a finite number > 0/);
       expect(m).toMatch(/files\.lstm must name an \.onnx file/);
     }
+  });
+
+  it('latent.decoderDownsample: absent means 1, only 1, 2 and 4 are accepted (the field and the values named), the decoder output extent is the grid / s', () => {
+    const tiny = validateManifest(JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8')));
+    expect(tiny.latent.decoderDownsample).toBeUndefined();
+    expect(decoderDownsample(tiny)).toBe(1);
+    expect(decodedDims(tiny, [32, 16, 24])).toEqual([32, 16, 24]);
+    const coarse = validateManifest(JSON.parse(readFileSync(join(TINY_COARSE, 'manifest.json'), 'utf8')));
+    expect(decoderDownsample(coarse)).toBe(2);
+    expect(decodedDims(coarse, [32, 16, 24])).toEqual([16, 8, 12]);
+    expect(decodedDims({ ...coarse, latent: { ...coarse.latent, decoderDownsample: 4 } }, [32, 16, 24])).toEqual([8, 4, 6]);
+    // The grid rule is unchanged: multiples of 8.
+    expect(() => decodedDims(coarse, [20, 16, 16])).toThrow(/multiples of 8 .* the scene's grid is \[20, 16, 16\]/);
+    for (const bad of [3, 8, 0, '2', null]) {
+      expect(() => validateManifest({ ...coarse, latent: { ...coarse.latent, decoderDownsample: bad } }))
+        .toThrow(new RegExp(`latent\\.decoderDownsample must be one of 1, 2, 4 \\(got ${JSON.stringify(bad)}\\)`));
+    }
+    expect(() => validateManifest({ ...coarse, latent: { channels: 8, downsample: 2, decoderDownsample: 4 } }))
+      .toThrow(/latent\.decoderDownsample \(4\) must divide latent\.downsample \(2\)/);
   });
 
   it('a grid the model cannot serve is refused, naming both', () => {
@@ -368,5 +390,132 @@ describe('fallbacks', () => {
     expect(stage.stats.disabled).toBe(true);
     expect(warnings.some((w) => /a prediction failed, that step was solved with Jacobi instead: simulated device error/.test(w))).toBe(true);
     expect(warnings.some((w) => /latent predictions disabled \(three predictions in a row failed\)/.test(w))).toBe(true);
+  }, 180_000);
+});
+
+describe('a coarse-output decoder (test/fixtures/tiny-coarse-model, latent.decoderDownsample 2)', () => {
+  /** decoded (what the anchor and apply kernels read) against the CPU upsampling of the decoder's coarse output, both read from the GPU. */
+  async function expectDecodedIsUpsampledCoarse(stage: LatentPressureStage, what: string): Promise<void> {
+    const p = stage.predictor;
+    const b = p.gpuBuffers;
+    expect(b.coarse).not.toBeNull();
+    const [cx, cy, cz] = p.decodedGrid;
+    const coarse = await read(device, b.coarse!, cx * cy * cz);
+    const decoded = await read(device, b.decoded, cx * cy * cz * 8);
+    const d = maxDiff(decoded, referenceUpsampleTrilinear(coarse, p.decodedGrid, 2));
+    // The float32 kernel vs the correctly rounded reference (test/latent-upsample.test.ts).
+    expect(d.scale, what).toBeGreaterThan(0);
+    expect(d.abs, `${what}: max |diff| ${d.abs}, scale ${d.scale}`).toBeLessThanOrEqual(d.scale * 2 ** -22);
+  }
+
+  for (const runtime of ['ort', 'wgsl'] as const) {
+    it(`${runtime}: golden outputs of the three networks through the predictor (the decoder's coarse output)`, async () => {
+      const solver = await solverFor('dam-break', 16);
+      const predictor = await LatentPressurePredictor.create(solver, await loadModelFromDirectory(TINY_COARSE), { runtime });
+      try {
+        expect(predictor.runtime).toBe(runtime);
+        expect(predictor.decoderDownsample).toBe(2);
+        expect(predictor.decodedGrid).toEqual([8, 8, 8]);
+        const golden = JSON.parse(readFileSync(join(TINY_COARSE, 'golden', 'golden.json'), 'utf8'));
+        let checked = 0;
+        // The WGSL networks are built for the predictor's grid: the *_main cases (16^3).
+        for (const c of golden.cases.filter((x: { name: string }) => runtime === 'ort' || x.name.endsWith('_main'))) {
+          const [inName, input] = Object.entries(c.inputs)[0] as [string, { file: string; dims: number[] }];
+          const [outName, output] = Object.entries(c.outputs)[0] as [string, { file: string; dims: number[] }];
+          if (c.net === 'decoder') expect(output.dims.slice(2)).toEqual(input.dims.slice(2).map((d) => d * 4));
+          const x = readFloat32File(join(TINY_COARSE, 'golden', input.file));
+          const want = readFloat32File(join(TINY_COARSE, 'golden', output.file));
+          const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+          const inBuf = device.createBuffer({ size: x.byteLength, usage });
+          const outBuf = device.createBuffer({ size: want.byteLength, usage });
+          upload(device, inBuf, x);
+          await predictor.runNetwork(c.net, { [inName]: gpuTensor(inBuf, input.dims) }, { [outName]: gpuTensor(outBuf, output.dims) });
+          const d = maxDiff(await read(device, outBuf, want.length), want);
+          expect(d.abs, `${c.name}: max |webgpu - torch| ${d.abs}, scale ${d.scale}`).toBeLessThanOrEqual(1e-4 * d.scale + 1e-5);
+          inBuf.destroy();
+          outBuf.destroy();
+          checked++;
+        }
+        expect(checked).toBe(runtime === 'ort' ? 6 : 3);
+      } finally {
+        predictor.destroy();
+      }
+    }, 180_000);
+  }
+
+  it('closed loop at 16^3 on onnxruntime-web and on the WGSL runtime: predicts frames, the same modes and pressure on both, the anchor and the prediction read the upsampled decoder output', async () => {
+    const fail = (m: string) => { throw new Error(m); };
+    const schedule = { interval: 3, correctionIterations: 2, adaptiveThreshold: undefined };
+    const stages: Record<'ort' | 'wgsl', { solver: LiquidSolver; stage: LatentPressureStage }> = {} as never;
+    for (const runtime of ['ort', 'wgsl'] as const) {
+      const solver = await solverFor('dam-break', 16);
+      const stage = (await attachLatentPredictor(solver, loadModelFromDirectory(TINY_COARSE), { schedule, ort: { runtime }, onWarning: fail }))!;
+      expect(stage.predictor.runtime).toBe(runtime);
+      expect(stage.predictor.gpuBuffers.coarse!.size).toBe(8 * 8 * 8 * 4);
+      solver.collectMetrics = true;
+      stages[runtime] = { solver, stage };
+    }
+    const modes: string[] = [];
+    const rows: string[] = [];
+    for (let f = 0; f < 12; f++) {
+      const m: Record<string, Awaited<ReturnType<LiquidSolver['readMetrics']>>> = {};
+      for (const runtime of ['ort', 'wgsl'] as const) {
+        await stages[runtime].solver.step();
+        m[runtime] = await stages[runtime].solver.readMetrics();
+        expect(Number.isFinite(m[runtime].divergenceL2)).toBe(true);
+        expect(Math.abs(m[runtime].volumeDrift)).toBeLessThan(1e-3);
+      }
+      expect(m.wgsl.mode, `frame ${f}`).toBe(m.ort.mode);
+      modes.push(m.ort.mode);
+      const [po, pw] = [await stages.ort.solver.readField('pressure'), await stages.wgsl.solver.readField('pressure')];
+      expect(po.every(Number.isFinite) && pw.every(Number.isFinite)).toBe(true);
+      const d = maxDiff(pw, po);
+      rows.push(`${f} ${m.ort.mode} pressure ${d.abs.toExponential(2)}/${d.scale.toFixed(1)}`);
+      // As the tiny model's ORT-vs-WGSL closed loop (test/latent-wgsl.test.ts): float32 rounding only.
+      expect(d.abs, rows.join('\n')).toBeLessThanOrEqual(1e-5 * d.scale + 1e-3);
+      for (const runtime of ['ort', 'wgsl'] as const) {
+        // Every step ends with a decode (delta form): `decoded` must be the upsampling of the coarse output.
+        await expectDecodedIsUpsampledCoarse(stages[runtime].stage, `${runtime} frame ${f} (${m.ort.mode})`);
+        if (m.ort.mode === 'solve') {
+          // A solved step's anchor holds that upsampled decoding (copied after the upsampling).
+          const p = stages[runtime].stage.predictor;
+          const n = stages[runtime].solver.grid.cellCount;
+          const anchor = await read(device, p.gpuBuffers.anchor, 2 * n);
+          expect(anchor.subarray(n)).toEqual(await read(device, p.gpuBuffers.decoded, n));
+        }
+      }
+    }
+    console.info(`ORT vs WGSL runtime, tiny coarse model (s = 2), dam-break 16^3 (max |diff| / max |ORT|):\n  ${rows.join('\n  ')}`);
+    expect(modes.join(',')).toBe('solve,solve,solve,solve,solve,solve,predict,predict,solve,predict,predict,solve');
+    for (const runtime of ['ort', 'wgsl'] as const) {
+      expect(await stages[runtime].stage.predictor.readCounters(), runtime).toEqual({ predictions: 4, rejected: 0, repairedCodes: 0, adaptiveFallbacks: 0 });
+    }
+  }, 300_000);
+
+  it('direct form: a predicted step applies the upsampled decoding of the predicted code (no later decode overwrites it)', async () => {
+    for (const runtime of ['ort', 'wgsl'] as const) {
+      const solver = await solverFor('dam-break', 16);
+      const stage = (await attachLatentPredictor(solver, loadModelFromDirectory(TINY_COARSE), {
+        schedule: { interval: 8, correctionIterations: 0, adaptiveThreshold: undefined }, ort: { runtime, predictionForm: 'direct' }, onWarning: (m) => { throw new Error(m); },
+      }))!;
+      for (let f = 0; f < 7; f++) await solver.step();
+      expect(stage.lastMode).toBe('predict');
+      await expectDecodedIsUpsampledCoarse(stage, `${runtime} direct`);
+      // With no corrections, the liquid cells' pressure is scale * decoded + p_s: it was computed from the upsampled field.
+      const p = stage.predictor;
+      const n = solver.grid.cellCount;
+      const [pressure, phi, solid, hydro, decoded] = [await solver.readField('pressure'), await solver.readField('levelset'),
+        await solver.readField('solid'), await solver.readField('hydrostatic'), await read(device, p.gpuBuffers.decoded, n)];
+      let worst = 0, liquid = 0, scale = 0;
+      for (let i = 0; i < n; i++) {
+        if (!(phi[i] < 0 && solid[i] >= 0)) continue;
+        liquid++;
+        scale = Math.max(scale, Math.abs(pressure[i]));
+        worst = Math.max(worst, Math.abs(pressure[i] - (decoded[i] * p.manifest.normalization.pressureScale + hydro[i])));
+      }
+      expect(liquid).toBeGreaterThan(100);
+      // float32 rounding of scale * decoded + p_s on the GPU.
+      expect(worst, `${runtime}: max |diff| ${worst} Pa, max |p| ${scale} Pa`).toBeLessThanOrEqual(1e-6 * scale + 1e-4);
+    }
   }, 180_000);
 });

@@ -1,8 +1,9 @@
 // Model sets (docs/contracts.md "Model set"): manifest fields, and the ONNX graphs run by
 // onnxruntime-web reproduce the golden input/output pairs that PyTorch wrote at export.
 //
-// Checked: test/fixtures/tiny-model (a tiny model trained on SYNTHETIC data, for tests only) and
-// every models/<name>/ that has a manifest.json.
+// Checked: test/fixtures/tiny-model and test/fixtures/tiny-coarse-model (tiny models trained on
+// SYNTHETIC data, for tests only; the second with a half-resolution decoder) and every
+// models/<name>/ that has a manifest.json.
 // Bound: max |onnxruntime - torch| <= tol * max(1, max |torch|), tol = the manifest's
 // golden.tolerance.maxAbsOverMaxRef, never looser than 1e-4 (measured: about 1e-7 on wasm).
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { readFloat32File } from './helpers/files';
 
 const root = path.resolve(__dirname, '..');
+const FIXTURES = ['test/fixtures/tiny-model', 'test/fixtures/tiny-coarse-model'];
 const MAX_TOLERANCE = 1e-4;
 const REQUIRED = ['format', 'version', 'mode', 'window', 'outputs', 'latent', 'inputChannels', 'levelSetClamp',
   'resolutions', 'normalization', 'files', 'training', 'evaluation', 'golden'] as const;
@@ -21,7 +23,7 @@ type TensorSpec = { file: string; dims: number[] };
 type GoldenCase = { net: 'encoder' | 'lstm' | 'decoder'; name: string; inputs: Record<string, TensorSpec>; outputs: Record<string, TensorSpec> };
 
 function modelDirs(): string[] {
-  const dirs = [path.join(root, 'test/fixtures/tiny-model')];
+  const dirs = FIXTURES.map((f) => path.join(root, f));
   const models = path.join(root, 'models');
   if (existsSync(models)) {
     for (const d of readdirSync(models).sort()) {
@@ -58,6 +60,8 @@ for (const dir of modelDirs()) {
       expect(Number.isInteger(manifest.window) && manifest.window > 0).toBe(true);
       expect(Number.isInteger(manifest.outputs) && manifest.outputs > 0).toBe(true);
       expect(manifest.latent.downsample).toBe(8);
+      // Absent = 1 (a full-resolution decoder).
+      expect([undefined, 1, 2, 4]).toContain(manifest.latent.decoderDownsample);
       expect(manifest.latent.channels).toBeGreaterThan(0);
       expect(manifest.inputChannels[0]).toBe('pressure');
       expect([['pressure'], ['pressure', 'levelset']]).toContainEqual(manifest.inputChannels);
@@ -114,8 +118,10 @@ for (const dir of modelDirs()) {
           expect([w, c2]).toEqual([manifest.window, C]);
           expect(Object.values(c.outputs)[0].dims).toEqual([manifest.outputs, C, n]);
         } else {
+          // The grid / latent.decoderDownsample: a coarse decoder's output is upsampled at run time.
           const [, , lz, ly, lx] = Object.values(c.inputs)[0].dims;
-          expect(Object.values(c.outputs)[0].dims).toEqual([1, 1, lz * 8, ly * 8, lx * 8]);
+          const up = 8 / (manifest.latent.decoderDownsample ?? 1);
+          expect(Object.values(c.outputs)[0].dims).toEqual([1, 1, lz * up, ly * up, lx * up]);
         }
       });
     }
@@ -130,8 +136,8 @@ for (const dir of modelDirs()) {
 const swiftshader = process.env.VK_ICD_FILENAMES ?? '/usr/lib/chromium/vk_swiftshader_icd.json';
 const webgpuRun = process.env.LL_WEBGPU_RUN ?? 'all'; // all | lstm | none
 describe.skipIf(!existsSync(swiftshader))('WebGPU provider (Dawn + SwiftShader)', () => {
-  it(`places every node of the fixture on WebGpuExecutionProvider, golden pairs match (runs: ${webgpuRun})`, () => {
-    const dir = path.join(root, 'test/fixtures/tiny-model');
+  it.each(FIXTURES)(`places every node of %s on WebGpuExecutionProvider, golden pairs match (runs: ${webgpuRun})`, (fixture) => {
+    const dir = path.join(root, fixture);
     const r = spawnSync(process.execPath, ['--liftoff-only', path.join(root, 'training/webgpu_check.mjs'), dir, '--run', webgpuRun], {
       cwd: root, encoding: 'utf8', timeout: 110_000, maxBuffer: 64 << 20,
       env: { ...process.env, VK_ICD_FILENAMES: swiftshader, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },

@@ -41,7 +41,7 @@ function sha(file: string) {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-function checkManifest(dir: string, mode: string) {
+function checkManifest(dir: string, mode: string, decoderDownsample = 1) {
   const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
   for (const key of ['format', 'version', 'mode', 'window', 'outputs', 'latent', 'inputChannels', 'levelSetClamp',
     'resolutions', 'normalization', 'files', 'training', 'evaluation', 'golden']) {
@@ -52,7 +52,7 @@ function checkManifest(dir: string, mode: string) {
   expect(m.mode).toBe(mode);
   expect(m.window).toBe(6);
   expect(m.outputs).toBe(1);
-  expect(m.latent).toEqual({ channels: 4, downsample: 8 });
+  expect(m.latent).toEqual({ channels: 4, downsample: 8, decoderDownsample });
   expect(m.inputChannels).toEqual(['pressure', 'levelset']);
   expect(m.resolutions.kind).toBe('multiple-of');
   expect(m.normalization.pressureScale).toBeGreaterThan(0);
@@ -76,6 +76,35 @@ function checkManifest(dir: string, mode: string) {
   }
   expect(e.lstm.horizon).toHaveLength(4);
   return m;
+}
+
+type GoldenCase = { net: string; name: string; inputs: Record<string, { file: string; dims: number[] }>; outputs: Record<string, { file: string; dims: number[] }> };
+
+/** Runs every golden case of a model set in onnxruntime-web: outputs within 1e-4 of PyTorch's, the golden dims. */
+async function checkGolden(out: string): Promise<{ cases: GoldenCase[] }> {
+  const golden = JSON.parse(readFileSync(path.join(out, 'golden/golden.json'), 'utf8')) as { cases: GoldenCase[] };
+  for (const c of golden.cases) {
+    const s = await ort.InferenceSession.create(readFileSync(path.join(out, `${c.net}.onnx`)));
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [k, v] of Object.entries(c.inputs)) {
+      feeds[k] = new ort.Tensor('float32', readFloat32File(path.join(out, 'golden', v.file)), v.dims);
+    }
+    const res = await s.run(feeds);
+    for (const [k, v] of Object.entries(c.outputs)) {
+      const ref = readFloat32File(path.join(out, 'golden', v.file));
+      const got = res[k].data as Float32Array;
+      expect(res[k].dims).toEqual(v.dims);
+      let maxAbs = 0;
+      let maxRef = 0;
+      for (let i = 0; i < ref.length; i++) {
+        maxAbs = Math.max(maxAbs, Math.abs(got[i] - ref[i]));
+        maxRef = Math.max(maxRef, Math.abs(ref[i]));
+      }
+      expect(maxAbs, c.name).toBeLessThanOrEqual(1e-4 * Math.max(1, maxRef));
+    }
+    await s.release();
+  }
+  return golden;
 }
 
 describe.skipIf(skipReason !== null)('training pipeline (python, synthetic data)', () => {
@@ -104,31 +133,70 @@ describe.skipIf(skipReason !== null)('training pipeline (python, synthetic data)
     for (const img of m.report.images) expect(existsSync(path.join(out, img)), img).toBe(true);
     expect(readdirSync(path.join(out, 'images')).filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(3);
     // The fresh graphs reproduce PyTorch's golden outputs in onnxruntime-web.
-    const golden = JSON.parse(readFileSync(path.join(out, 'golden/golden.json'), 'utf8'));
-    expect(golden.cases.map((c: { name: string }) => c.name).sort()).toEqual(
+    const golden = await checkGolden(out);
+    expect(golden.cases.map((c) => c.name).sort()).toEqual(
       ['decoder_alt', 'decoder_main', 'encoder_alt', 'encoder_main', 'lstm_alt', 'lstm_main']);
-    for (const c of golden.cases) {
-      const s = await ort.InferenceSession.create(readFileSync(path.join(out, `${c.net}.onnx`)));
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const [k, v] of Object.entries<{ file: string; dims: number[] }>(c.inputs)) {
-        feeds[k] = new ort.Tensor('float32', readFloat32File(path.join(out, 'golden', v.file)), v.dims);
-      }
-      const res = await s.run(feeds);
-      for (const [k, v] of Object.entries<{ file: string; dims: number[] }>(c.outputs)) {
-        const ref = readFloat32File(path.join(out, 'golden', v.file));
-        const got = res[k].data as Float32Array;
-        expect(res[k].dims).toEqual(v.dims);
-        let maxAbs = 0;
-        let maxRef = 0;
-        for (let i = 0; i < ref.length; i++) {
-          maxAbs = Math.max(maxAbs, Math.abs(got[i] - ref[i]));
-          maxRef = Math.max(maxRef, Math.abs(ref[i]));
-        }
-        expect(maxAbs, c.name).toBeLessThanOrEqual(1e-4 * Math.max(1, maxRef));
-      }
-      await s.release();
-    }
   }, 120_000);
+
+  it('a coarse decoder (--decoder-downsample 2): decoder.onnx outputs half the grid per axis with one Resize fewer, golden pairs match onnxruntime-web', async () => {
+    const out = path.join(tmp, 'coarse');
+    const r = pipeline(data, out, ['--decoder-downsample', '2']);
+    expect(r.status, r.stderr + r.stdout.slice(-3000)).toBe(0);
+    const m = checkManifest(out, 'split', 2);
+    expect(m.training.autoencoder.decoder_downsample).toBe(2);
+    expect(m.fileInfo.decoder.ops.Resize).toBe(2);
+    expect(m.fileInfo.encoder.ops).not.toHaveProperty('Resize');
+    const golden = await checkGolden(out);
+    const dims = Object.fromEntries(golden.cases.filter((c) => c.net === 'decoder').map((c) => [c.name, c.outputs.pressure.dims]));
+    // The synthetic grid is 16^3; the "alt" case is 8 cells wider in x (24).
+    expect(dims).toEqual({ decoder_main: [1, 1, 8, 8, 8], decoder_alt: [1, 1, 8, 8, 12] });
+    expect(readFileSync(path.join(out, 'REPORT.md'), 'utf8')).toContain('decoder output at 1/2 resolution');
+  }, 120_000);
+
+  it('--decoder-downsample accepts only 1, 2 and 4', () => {
+    const r = pipeline(data, path.join(tmp, 'never'), ['--decoder-downsample', '3']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--decoder-downsample: invalid choice: 3 \(choose from 1, 2, 4\)/);
+  });
+
+  it('upsample_to_grid is F.interpolate(trilinear, align_corners=False) and its deterministic backward is its adjoint', () => {
+    // Backward checked against torch's own autograd of F.interpolate (float64), forward bit for bit.
+    const r = py(['-c', `
+import torch, torch.nn.functional as F
+from training.models import AEConfig, Autoencoder, upsample_to_grid
+torch.manual_seed(1)
+for s in (2, 4):
+    x = torch.randn(2, 1, 3, 5, 2, dtype=torch.float64, requires_grad=True)
+    y = upsample_to_grid(x, s)
+    ref = F.interpolate(x, scale_factor=s, mode="trilinear", align_corners=False)
+    assert torch.equal(y, ref), s
+    g = torch.randn_like(y)
+    (a,) = torch.autograd.grad((y * g).sum(), x)
+    (b,) = torch.autograd.grad((ref * g).sum(), x)
+    print(s, tuple(y.shape), float((a - b).abs().max()), float(b.abs().max()))
+x = torch.randn(1, 1, 2, 2, 2)
+assert upsample_to_grid(x, 1) is x
+for s in (1, 2, 4):
+    ae = Autoencoder(AEConfig(2, 4, 2, decoder_downsample=s)).eval()
+    z = ae.encoder(torch.zeros(1, 2, 16, 16, 24))
+    print("ae", s, tuple(ae.decoder(z).shape), tuple(ae.decode_full(z).shape), tuple(ae(torch.zeros(1, 2, 16, 16, 24)).shape))
+try:
+    AEConfig(decoder_downsample=8)
+except ValueError as e:
+    print("error", e)
+`]);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    for (const [s, shape] of [['2', '(2, 1, 6, 10, 4)'], ['4', '(2, 1, 12, 20, 8)']]) {
+      const [, got, diff, scale] = lines.find((l) => l.startsWith(`${s} `))!.match(/^\d (\(.*\)) (\S+) (\S+)$/)!;
+      expect(got).toBe(shape);
+      expect(Number(diff)).toBeLessThanOrEqual(1e-12 * Number(scale));
+    }
+    expect(lines).toContain('ae 1 (1, 1, 16, 16, 24) (1, 1, 16, 16, 24) (1, 1, 16, 16, 24)');
+    expect(lines).toContain('ae 2 (1, 1, 8, 8, 12) (1, 1, 16, 16, 24) (1, 1, 16, 16, 24)');
+    expect(lines).toContain('ae 4 (1, 1, 4, 4, 6) (1, 1, 16, 16, 24) (1, 1, 16, 16, 24)');
+    expect(lines).toContain('error decoder_downsample must be one of (1, 2, 4) (got 8)');
+  }, 60_000);
 
   it('is deterministic for a seed (same ONNX bytes, same numbers)', () => {
     const a = path.join(tmp, 'det-a');

@@ -1,17 +1,18 @@
 // The WGSL network runtime (src/latent/wgsl-*.ts): the ONNX reader, graph recognition, each
-// kernel against its CPU reference on small odd shapes, and the whole networks of the tiny
-// test model and both shipped models against their golden files (PyTorch) and against
-// onnxruntime-web's WebGPU provider on the same device.
+// kernel against its CPU reference on small odd shapes, and the whole networks of the two tiny
+// test models (one with a half-resolution decoder) and both shipped models against their
+// golden files (PyTorch) and against onnxruntime-web's WebGPU provider on the same device.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ConvLayer, type ConvNetPlan, recogniseConvNet } from '../src/latent/conv-net-plan';
+import { type ConvLayer, type ConvNetPlan, convNetOutputDims, convNetScale, recogniseConvNet } from '../src/latent/conv-net-plan';
 import { type LstmPlan, recogniseLatentLstm } from '../src/latent/lstm-plan';
 import { ModelError, UnsupportedGraphError } from '../src/latent/model-manifest';
 import { opCounts, parseOnnxModel } from '../src/latent/onnx-model';
 import { createWebGpuSession, gpuTensor, releaseSession } from '../src/latent/ort-session';
 import { WgslConvNet } from '../src/latent/wgsl-conv-net';
 import { WgslLatentLstm } from '../src/latent/wgsl-latent-lstm';
+import { recogniseLatentModel } from '../src/latent/wgsl-latent-runtime';
 import { loadModelFromDirectory } from '../src/node/model-directory';
 import { type Activation, referenceConv3d, referenceConvNet } from '../src/reference/reference-conv3d';
 import { referenceLatentLstm } from '../src/reference/reference-latent-lstm';
@@ -23,7 +24,10 @@ const MODELS = [
   { name: 'tiny test model', dir: join(__dirname, 'fixtures', 'tiny-model') },
   { name: 'models/latent-liquid', dir: join(ROOT, 'models', 'latent-liquid') },
   { name: 'models/latent-liquid-total', dir: join(ROOT, 'models', 'latent-liquid-total') },
+  { name: 'tiny coarse-decoder test model', dir: join(__dirname, 'fixtures', 'tiny-coarse-model') },
 ];
+/** The tiny model with a half-resolution decoder (latent.decoderDownsample 2). */
+const COARSE = MODELS[3];
 /** Whole networks vs PyTorch's golden outputs and vs ORT: max |diff| <= REL * max |reference| + ABS (the ORT golden test's bound). */
 const REL = 1e-4;
 const ABS = 1e-5;
@@ -164,6 +168,27 @@ describe('graph recognition', () => {
     expect(dec.layers.every((l, i) => (i === dec.layers.length - 1 ? l.leak === null : Math.abs((l.leak ?? 0) - 0.1) < 1e-7))).toBe(true);
   });
 
+  it('accepts a coarse decoder (one Resize fewer) and reports its coarse output extent; a manifest that contradicts it is a ModelError', async () => {
+    const files = await loadModelFromDirectory(COARSE.dir);
+    expect(files.manifest.latent.decoderDownsample).toBe(2);
+    const dec = recogniseConvNet(parseOnnxModel(files.decoder, 'decoder.onnx'));
+    expect(dec.layers.map((l) => `${l.cin}>${l.cout}${l.upsampleInput ? 'u' : ''}`).join(' ')).toBe('8>8 8>8 8>8u 8>8 8>4u 4>4 4>1');
+    expect(convNetScale(dec)).toEqual({ stride: 1, upsample: 4 });
+    expect(convNetOutputDims(dec, [2, 2, 3])).toEqual([8, 8, 12]);
+    const full = recogniseConvNet(parseOnnxModel((await loadModelFromDirectory(MODELS[0].dir)).decoder, 'decoder.onnx'));
+    expect(convNetScale(full)).toEqual({ stride: 1, upsample: 8 });
+    expect(convNetOutputDims(full, [2, 2, 3])).toEqual([16, 16, 24]);
+    expect(convNetScale(recogniseConvNet(parseOnnxModel(files.encoder, 'encoder.onnx')))).toEqual({ stride: 8, upsample: 1 });
+    expect(recogniseLatentModel(files).decoder.layers).toHaveLength(7);
+    // The same coarse decoder under a manifest that says full resolution (absent = 1), or 4.
+    for (const [latent, says] of [[{ channels: 8, downsample: 8 }, 1], [{ channels: 8, downsample: 8, decoderDownsample: 4 }, 4]] as const) {
+      const wrong = { ...files, manifest: { ...files.manifest, latent } };
+      expect(() => recogniseLatentModel(wrong)).toThrow(ModelError);
+      expect(() => recogniseLatentModel(wrong)).not.toThrow(UnsupportedGraphError);
+      expect(() => recogniseLatentModel(wrong)).toThrow(new RegExp(`decoder\\.onnx: upsamples the latent grid 4x, but the manifest wants the grid / latent\\.decoderDownsample ${says}, i\\.e\\. ${8 / says}x`));
+    }
+  });
+
   it('refuses graphs it does not know, naming the file and the node', async () => {
     const files = await loadModelFromDirectory(MODELS[0].dir);
     const g = parseOnnxModel(files.decoder, 'decoder.onnx');
@@ -269,17 +294,18 @@ describe('whole encoder and decoder networks', () => {
     }, 300_000);
   }
 
-  it('the CPU reference of the tiny model\'s networks matches the golden outputs (the recognised plan is the exported network)', async () => {
-    const dir = MODELS[0].dir;
-    const files = await loadModelFromDirectory(dir);
-    for (const c of goldenCases(dir)) {
-      if (c.net === 'lstm') continue;
-      const plan = recogniseConvNet(parseOnnxModel(files[c.net], `${c.net}.onnx`));
-      const [inT] = Object.values(c.inputs);
-      const [outT] = Object.values(c.outputs);
-      const [, channels, nz, ny, nx] = inT.dims;
-      const got = referenceConvNet(plan, { data: goldenTensor(dir, inT), channels, dims: [nx, ny, nz] });
-      expectClose(got.data, goldenTensor(dir, outT), `${c.name} CPU reference vs golden`);
+  it('the CPU reference of the tiny models\' networks matches the golden outputs (the recognised plan is the exported network)', async () => {
+    for (const { dir } of [MODELS[0], COARSE]) {
+      const files = await loadModelFromDirectory(dir);
+      for (const c of goldenCases(dir)) {
+        if (c.net === 'lstm') continue;
+        const plan = recogniseConvNet(parseOnnxModel(files[c.net], `${c.net}.onnx`));
+        const [inT] = Object.values(c.inputs);
+        const [outT] = Object.values(c.outputs);
+        const [, channels, nz, ny, nx] = inT.dims;
+        const got = referenceConvNet(plan, { data: goldenTensor(dir, inT), channels, dims: [nx, ny, nz] });
+        expectClose(got.data, goldenTensor(dir, outT), `${dir} ${c.name} CPU reference vs golden`);
+      }
     }
   });
 });
@@ -336,7 +362,7 @@ describe('the LSTM kernels against their CPU reference', () => {
 });
 
 describe('the whole LSTM', () => {
-  it('is recognised in all three model sets; a graph computing something else is refused', async () => {
+  it('is recognised in all four model sets; a graph computing something else is refused', async () => {
     const shapes: string[] = [];
     for (const m of MODELS) {
       const files = await loadModelFromDirectory(m.dir);
@@ -344,7 +370,7 @@ describe('the whole LSTM', () => {
       const plan = recogniseLatentLstm(parseOnnxModel(files.lstm, 'lstm.onnx'), { window: mf.window, channels: mf.latent.channels, outputs: mf.outputs });
       shapes.push(`${plan.layers.length}x${plan.hidden} f${plan.features} c${plan.channels} ctx ${plan.ctxW !== null} steps ${Array.from(plan.baseSteps)}`);
     }
-    expect(shapes).toEqual(['1x16 f16 c8 ctx true steps 1', '2x64 f64 c16 ctx true steps 1', '2x64 f64 c16 ctx true steps 1']);
+    expect(shapes).toEqual(['1x16 f16 c8 ctx true steps 1', '2x64 f64 c16 ctx true steps 1', '2x64 f64 c16 ctx true steps 1', '1x16 f16 c8 ctx true steps 1']);
     const files = await loadModelFromDirectory(MODELS[0].dir);
     const expected = { window: 6, channels: 8, outputs: 1 };
     const g = parseOnnxModel(files.lstm, 'lstm.onnx');

@@ -140,7 +140,7 @@ def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print):
         liquid = phi < 0
         x = torch.from_numpy(np.stack([make_input(spec, p[t], ps[t], phi[t])[0] for t in range(F)]))
         z = torch.cat([ae.encoder(x[i:i + 8]) for i in range(0, F, 8)])  # [F, C, lz, ly, lx]
-        rec = _decode(ae.decoder, z)
+        rec = _decode(ae.decode_full, z)
         p_rec = [to_pressure(rec[t], spec, ps[t], liquid[t]) for t in range(F)]
         for t in range(F):
             ae_acc.add(p_rec[t], p[t], ps[t], liquid[t])
@@ -166,7 +166,7 @@ def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print):
             if not valid:
                 continue
             codes = preds[h - 1, [b for b, _ in valid]].reshape(len(valid), *lat)
-            dec = _decode(ae.decoder, codes)
+            dec = _decode(ae.decode_full, codes)
             for (b, t), d in zip(valid, dec):
                 f = t + h - 1
                 ph = to_pressure(d, spec, ps[f], liquid[f])

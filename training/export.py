@@ -101,9 +101,12 @@ def export_models(ae, lstm, out_dir, grid, in_channels):
     c = z.shape[1]
     lat = {2: "lz", 3: "ly", 4: "lx"}
     full = {2: "nz", 3: "ny", 4: "nx"}
+    # A coarse decoder (AEConfig.decoder_downsample s > 1) outputs [1, 1, nz/s, ny/s, nx/s]; the
+    # runtime upsamples it, so the graph holds no trilinear Resize.
+    decoded = full if ae.cfg.decoder_downsample == 1 else {2: "cz", 3: "cy", 4: "cx"}
     jobs = [
         ("encoder", ae.encoder, x, ["pressure"], ["code"], {"pressure": full, "code": lat}),
-        ("decoder", ae.decoder, z, ["code"], ["pressure"], {"code": lat, "pressure": full}),
+        ("decoder", ae.decoder, z, ["code"], ["pressure"], {"code": lat, "pressure": decoded}),
         ("lstm", lstm, torch.zeros(lstm.cfg.window, c, z[0, 0].numel()), ["history"], ["prediction"],
          {"history": {2: "N"}, "prediction": {2: "N"}}),
     ]
@@ -131,7 +134,8 @@ def _write_bin(folder, name, arr):
 def write_golden(ae, lstm, out_dir, x_main, history_main, x_alt=None):
     """Golden pairs computed by PyTorch (float32, little-endian raw .bin + golden/golden.json).
 
-    x_main: encoder input [1, Cin, nz, ny, nx] (a real held-out frame); history_main: [w, C, N]
+    The decoder cases hold the exported decoder's own output: coarse (1/s per axis) for a model
+    with AEConfig.decoder_downsample s > 1. x_main: encoder input [1, Cin, nz, ny, nx] (a real held-out frame); history_main: [w, C, N]
     real codes; x_alt: optional input at another resolution (checks multi-resolution graphs).
     """
     ae = ae.cpu().eval()

@@ -7,7 +7,7 @@ No ConvTranspose (unsupported for 3D on WebGPU) and no shape-computing subgraphs
 
 Layouts (see docs/contracts.md):
   encoder  [B, Cin, nz, ny, nx] -> [B, C, nz/8, ny/8, nx/8]
-  decoder  [B, C, lz, ly, lx]   -> [B, 1, nz, ny, nx]
+  decoder  [B, C, lz, ly, lx]   -> [B, 1, nz/s, ny/s, nx/s]   (s = AEConfig.decoder_downsample)
   lstm     history [w, C, N]    -> prediction [o, C, N]   (N = lz*ly*lx latent cells)
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 DOWNSAMPLE = 8  # three stride-2 stages
 LEAK = 0.1
+DECODER_DOWNSAMPLES = (1, 2, 4)  # allowed AEConfig.decoder_downsample values
 
 
 @dataclass
@@ -29,6 +30,14 @@ class AEConfig:
     latent_channels: int = 16
     base_width: int = 8  # widths per stage: b (full), 2b (/2), 4b (/4), 4b (/8)
     init: str = "he"  # conv weight init: "he" (LeakyReLU gain) or "torch" (torch's default)
+    # The decoder outputs 1/s of the grid per axis (it skips its last log2(s) upsampling stages);
+    # the runtime upsamples trilinearly. 1 = full resolution.
+    decoder_downsample: int = 1
+
+    def __post_init__(self):
+        if self.decoder_downsample not in DECODER_DOWNSAMPLES:
+            raise ValueError(f"decoder_downsample must be one of {DECODER_DOWNSAMPLES} "
+                             f"(got {self.decoder_downsample!r})")
 
     def widths(self):
         b = self.base_width
@@ -86,6 +95,53 @@ class NearestUp2(nn.Module):
         return F.interpolate(x, scale_factor=2.0, mode="nearest")
 
 
+def _linear_up_matrix(n, s):
+    """[n*s, n] float64 matrix of 1D linear upsampling by s as F.interpolate computes it with
+    align_corners=False: output i reads source (i + 0.5)/s - 0.5, clamped to >= 0, from its floor
+    and the next cell (clamped to n - 1)."""
+    i = torch.arange(n * s, dtype=torch.float64)
+    src = ((i + 0.5) / s - 0.5).clamp(min=0.0)
+    i0 = src.floor().long()
+    i1 = (i0 + 1).clamp(max=n - 1)
+    l1 = src - i0
+    rows = torch.arange(n * s)
+    m = torch.zeros(n * s, n, dtype=torch.float64)
+    m.index_put_((rows, i0), 1.0 - l1, accumulate=True)
+    m.index_put_((rows, i1), l1, accumulate=True)  # i1 == i0 at the upper edge
+    return m
+
+
+class _TrilinearUpFn(torch.autograd.Function):
+    """F.interpolate(trilinear, align_corners=False) by an integer factor, with a deterministic
+    backward: the adjoint applied axis by axis as matrix products (CUDA's own
+    upsample_trilinear3d backward uses atomics, i.e. is not deterministic)."""
+
+    @staticmethod
+    def forward(ctx, x, s):
+        ctx.s, ctx.dims = s, x.shape[2:]
+        return F.interpolate(x, scale_factor=float(s), mode="trilinear", align_corners=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        d, h, w = ctx.dims
+        mz, my, mx = (_linear_up_matrix(n, ctx.s).to(grad.dtype).to(grad.device) for n in (d, h, w))
+        g = grad @ mx  # [B, C, D*s, H*s, W]
+        g = (g.transpose(3, 4) @ my).transpose(3, 4)  # [B, C, D*s, H, W]
+        g = (g.transpose(2, 4) @ mz).transpose(2, 4)  # [B, C, D, H, W]
+        return g.contiguous(), None
+
+
+def upsample_to_grid(coarse, s):
+    """The decoder's 1/s output [B, 1, nz/s, ny/s, nx/s] at full resolution, exactly
+    F.interpolate(coarse, scale_factor=s, mode="trilinear", align_corners=False), the operation
+    the runtime's WGSL kernel `upsampleDecoded` performs; identity for s = 1."""
+    if s == 1:
+        return coarse
+    if torch.is_grad_enabled() and coarse.requires_grad:
+        return _TrilinearUpFn.apply(coarse, s)
+    return F.interpolate(coarse, scale_factor=float(s), mode="trilinear", align_corners=False)
+
+
 class Encoder(nn.Module):
     def __init__(self, cfg: AEConfig):
         super().__init__()
@@ -107,10 +163,12 @@ class Decoder(nn.Module):
         w, c = cfg.widths(), partial(_conv, init=cfg.init)
         layers = [c(cfg.latent_channels, w[3]), nn.LeakyReLU(LEAK),
                   c(w[3], w[3]), nn.LeakyReLU(LEAK)]
-        for i in (3, 2, 1):
+        # s = 2 or 4 drops the last one or two stages: the costliest ones, at the finest grids.
+        stages = (3, 2, 1)[:3 - {1: 0, 2: 1, 4: 2}[cfg.decoder_downsample]]
+        for i in stages:
             layers += [NearestUp2(), c(w[i], w[i - 1]), nn.LeakyReLU(LEAK),
                        c(w[i - 1], w[i - 1]), nn.LeakyReLU(LEAK)]
-        layers += [c(w[0], 1)]
+        layers += [c(w[stages[-1] - 1], 1)]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z):
@@ -124,8 +182,13 @@ class Autoencoder(nn.Module):
         self.encoder = Encoder(cfg)
         self.decoder = Decoder(cfg)
 
+    def decode_full(self, z):
+        """Decoded pressure at the full grid resolution: the decoder's (possibly coarse) output
+        upsampled as the runtime does it. Training losses and evaluation use this."""
+        return upsample_to_grid(self.decoder(z), self.cfg.decoder_downsample)
+
     def forward(self, x):
-        return self.decoder(self.encoder(x))
+        return self.decode_full(self.encoder(x))
 
 
 class LatentLSTM(nn.Module):

@@ -25,7 +25,7 @@ from .data import DatasetError, FrameDataset, InputSpec, SceneArrays, load_datas
     pressure_scale, split_scenes
 from .evaluate import evaluate
 from .export import ExportError, export_models, write_golden
-from .models import DOWNSAMPLE, AEConfig, Autoencoder, LatentLSTM, LSTMConfig, count_parameters
+from .models import DECODER_DOWNSAMPLES, DOWNSAMPLE, AEConfig, Autoencoder, LatentLSTM, LSTMConfig, count_parameters
 from .report import write_report
 from .train_ae import train_autoencoder
 from .train_lstm import code_statistics, encode_scene, encode_scenes, train_lstm
@@ -55,6 +55,9 @@ def parse_args(argv=None):
     ap.add_argument("--latent-channels", type=int, default=16)
     ap.add_argument("--base-width", type=int, default=8, help="conv widths b, 2b, 4b, 4b")
     ap.add_argument("--init", choices=["he", "torch"], default="he", help="autoencoder conv init")
+    ap.add_argument("--decoder-downsample", type=int, choices=list(DECODER_DOWNSAMPLES), default=1,
+                    help="the decoder outputs 1/s of the grid per axis (the runtime upsamples it "
+                         "trilinearly; training losses stay at full resolution)")
     ap.add_argument("--inputs", choices=["pressure", "pressure,levelset"], default="pressure,levelset")
     ap.add_argument("--level-set-clamp", type=float, default=4.0, help="level set clamp in cells")
     ap.add_argument("--window", type=int, default=6)
@@ -151,9 +154,11 @@ def run(args):
         ae, ae_hist = _load_ae(args.ae_checkpoint, spec, train_ids)
         ae_cfg = ae.cfg
         args.latent_channels, args.base_width = ae_cfg.latent_channels, ae_cfg.base_width
+        args.decoder_downsample = ae_cfg.decoder_downsample
     else:
         ctx.log("[2/6] training the autoencoder")
-        ae_cfg = AEConfig(len(spec.channels), args.latent_channels, args.base_width, args.init)
+        ae_cfg = AEConfig(len(spec.channels), args.latent_channels, args.base_width, args.init,
+                          args.decoder_downsample)
         torch.manual_seed(args.seed)
         ae = Autoencoder(ae_cfg)
         frames = FrameDataset(ds, train_ids, spec)
@@ -231,7 +236,8 @@ def run(args):
         "mode": mode,
         "window": args.window,
         "outputs": args.outputs,
-        "latent": {"channels": args.latent_channels, "downsample": DOWNSAMPLE},
+        "latent": {"channels": args.latent_channels, "downsample": DOWNSAMPLE,
+                   "decoderDownsample": ae_cfg.decoder_downsample},
         "inputChannels": spec.channels,
         "levelSetClamp": args.level_set_clamp,
         "resolutions": {"kind": "multiple-of", "multiple": DOWNSAMPLE, "min": res_min, "max": res_max,

@@ -90,6 +90,11 @@ def _f(v, digits=4):
     return "n/a" if v is None else f"{v:.{digits}f}"
 
 
+def _decoder_note(manifest):
+    s = manifest["latent"].get("decoderDownsample", 1)
+    return "" if s == 1 else f", decoder output at 1/{s} resolution (upsampled trilinearly)"
+
+
 def write_report(out_dir, manifest, ae_hist, lstm_hist, samples):
     """Writes images/*.png and REPORT.md; returns the image paths (relative to out_dir)."""
     img_dir = os.path.join(out_dir, "images")
@@ -122,7 +127,7 @@ def write_report(out_dir, manifest, ae_hist, lstm_hist, samples):
     lines += [
         f"Mode `{manifest['mode']}`, window {manifest['window']}, outputs {manifest['outputs']}, "
         f"latent {manifest['latent']['channels']} channels at 1/{manifest['latent']['downsample']} "
-        f"resolution, inputs {manifest['inputChannels']}, pressureScale "
+        f"resolution{_decoder_note(manifest)}, inputs {manifest['inputChannels']}, pressureScale "
         f"{manifest['normalization']['pressureScale']:.6g} Pa.",
         "",
         f"Data: `{data['path']}` ({data['scenes']} scenes, {data['frames']} frames, resolution "

@@ -1,4 +1,7 @@
-"""Autoencoder training: masked MSE of the normalized pressure over liquid cells."""
+"""Autoencoder training: masked MSE of the normalized pressure over liquid cells.
+
+The loss is taken at full resolution: the model's forward is Autoencoder.decode_full, so a
+coarse decoder (AEConfig.decoder_downsample > 1) is trained through the runtime's upsampling."""
 from __future__ import annotations
 
 import math

@@ -50,6 +50,31 @@ export function convNetShapes(plan: ConvNetPlan, dims: readonly [number, number,
   return out;
 }
 
+/**
+ * The chain's change of resolution per axis: the product of its strides and of its nearest x2
+ * upsamplings (Resize ops). The encoder is { stride: 8, upsample: 1 }; a full-resolution
+ * decoder { stride: 1, upsample: 8 }; a coarse decoder with one or two Resize ops fewer
+ * (manifest latent.decoderDownsample 2 or 4) { stride: 1, upsample: 4 or 2 }.
+ */
+export function convNetScale(plan: ConvNetPlan): { stride: number; upsample: number } {
+  let stride = 1, upsample = 1;
+  for (const l of plan.layers) {
+    stride *= l.stride;
+    if (l.upsampleInput) upsample *= 2;
+  }
+  return { stride, upsample };
+}
+
+/**
+ * The output extent [x, y, z] of a chain for an input of `dims` ([x, y, z]): for a coarse
+ * decoder, the coarse extent (latent grid * `convNetScale(plan).upsample`).
+ * @throws UnsupportedGraphError when a layer's output would be empty
+ */
+export function convNetOutputDims(plan: ConvNetPlan, dims: readonly [number, number, number]): [number, number, number] {
+  const shapes = convNetShapes(plan, dims);
+  return shapes[shapes.length - 1];
+}
+
 function intsAttr(node: OnnxNode, name: string, fallback: number[] | null, file: string): number[] {
   const a = node.attributes.get(name);
   if (!a) {
@@ -72,7 +97,8 @@ const allSame = (xs: number[]) => xs.every((x) => x === xs[0]);
  * Recognises the encoder or decoder: a single chain of Conv (3D, cubic kernel, equal strides
  * and symmetric pads, no groups or dilation), each optionally followed by LeakyRelu, with
  * Resize (nearest, scales [1, 1, 2, 2, 2], floor semantics) between layers (fused into the
- * next Conv's input read). The graph has one input and one output.
+ * next Conv's input read), any number of them (a coarse decoder has fewer). The graph has one
+ * input and one output.
  * @throws UnsupportedGraphError naming the file and the first node it does not recognise
  */
 export function recogniseConvNet(graph: OnnxGraph): ConvNetPlan {

@@ -7,7 +7,8 @@ import type { GpuTimer } from '../gpu/gpu-timer';
 import { readBuffer } from '../gpu/readback';
 import type { Vec3 } from '../scene/scene-description';
 import type { LiquidSolver } from '../solver/liquid-solver';
-import { latentDims, type ModelFiles, type ModelManifest } from './model-manifest';
+import { DecodedUpsampler } from './decoded-upsampler';
+import { decodedDims, decoderDownsample, latentDims, type ModelFiles, type ModelManifest } from './model-manifest';
 import { createWebGpuSession, gpuTensor, releaseSession, type ort, type OrtOptions } from './ort-session';
 import type { ConvNetBinding } from './wgsl-conv-net';
 import type { LstmBinding } from './wgsl-latent-lstm';
@@ -69,6 +70,10 @@ export class LatentPressurePredictor {
   readonly predictionForm: PredictionForm;
   /** What runs the networks. */
   readonly runtime: LatentRuntimeKind;
+  /** The factor s between the grid and the decoder's output (manifest latent.decoderDownsample, 1 = full resolution). */
+  readonly decoderDownsample: number;
+  /** Extent [x, y, z] of the decoder's output: the grid / decoderDownsample. */
+  readonly decodedGrid: Vec3;
 
   private readonly solver: LiquidSolver;
   private readonly device: GPUDevice;
@@ -82,7 +87,11 @@ export class LatentPressurePredictor {
   } | null;
   private readonly buffers: {
     params: GPUBuffer; encoderInput: GPUBuffer; code: GPUBuffer; history: [GPUBuffer, GPUBuffer];
-    prediction: GPUBuffer; decoded: GPUBuffer; state: GPUBuffer; fallbackArgs: GPUBuffer;
+    prediction: GPUBuffer; state: GPUBuffer; fallbackArgs: GPUBuffer;
+    /** The decoded (normalized) pressure on the grid, what the anchor and apply kernels read. */
+    decoded: GPUBuffer;
+    /** A coarse decoder's output (decodedGrid), upsampled into `decoded`; null when s = 1 (the decoder writes `decoded`). */
+    coarse: GPUBuffer | null;
     /** [normalized dynamic pressure | its decoded reconstruction] of the last solved step. */
     anchor: GPUBuffer;
     /** The pressure before a prediction overwrote it (restored when the prediction is discarded). */
@@ -94,6 +103,8 @@ export class LatentPressurePredictor {
   };
   private readonly kernels: { encode: KernelFamily; apply: KernelFamily; history: KernelFamily };
   private readonly groups: { encode: GPUBindGroup; apply: GPUBindGroup; push: [GPUBindGroup, GPUBindGroup] };
+  /** The trilinear upsampling of a coarse decoder's output into `decoded` (null when s = 1). */
+  private readonly upsample: { upsampler: DecodedUpsampler; group: GPUBindGroup } | null;
   /** Index of the history buffer that holds the current history. */
   private current = 0;
   private destroyed = false;
@@ -101,7 +112,7 @@ export class LatentPressurePredictor {
   private constructor(init: {
     solver: LiquidSolver; files: ModelFiles; latentGrid: Vec3;
     sessions: LatentPressurePredictor['sessions']; wgsl: WgslLatentRuntime | null; buffers: LatentPressurePredictor['buffers'];
-    kernels: LatentPressurePredictor['kernels']; predictionForm: PredictionForm;
+    kernels: LatentPressurePredictor['kernels']; predictionForm: PredictionForm; upsampler: DecodedUpsampler | null;
   }) {
     this.predictionForm = init.predictionForm;
     this.solver = init.solver;
@@ -113,6 +124,8 @@ export class LatentPressurePredictor {
     this.runtime = init.wgsl ? 'wgsl' : 'ort';
     this.buffers = init.buffers;
     this.kernels = init.kernels;
+    this.decoderDownsample = decoderDownsample(this.manifest);
+    this.decodedGrid = decodedDims(this.manifest, init.solver.grid.dims);
     const m = this.manifest;
     const g = init.solver.grid;
     const [lx, ly, lz] = this.latentGrid;
@@ -120,13 +133,17 @@ export class LatentPressurePredictor {
     const N = lx * ly * lz;
     this.codeCount = C * N;
     const b = this.buffers;
+    // A coarse decoder writes `coarse`; upsampleDecoded then fills `decoded` for the kernels below.
+    const decoderOut = b.coarse ?? b.decoded;
+    const [cx, cy, cz] = this.decodedGrid;
+    this.upsample = init.upsampler && b.coarse ? { upsampler: init.upsampler, group: init.upsampler.bind(b.coarse, b.decoded) } : null;
     this.tensors = {
       encoderInput: gpuTensor(b.encoderInput, [1, m.inputChannels.length, g.nz, g.ny, g.nx]),
       code: gpuTensor(b.code, [1, C, lz, ly, lx]),
       history: [gpuTensor(b.history[0], [m.window, C, N]), gpuTensor(b.history[1], [m.window, C, N])],
       prediction: gpuTensor(b.prediction, [m.outputs, C, N]),
       predictedCode: gpuTensor(b.prediction, [1, C, lz, ly, lx]),
-      decoded: gpuTensor(b.decoded, [1, 1, g.nz, g.ny, g.nx]),
+      decoded: gpuTensor(decoderOut, [1, 1, cz, cy, cx]),
     };
     const f = init.solver.fields;
     const k = this.kernels;
@@ -149,8 +166,8 @@ export class LatentPressurePredictor {
     this.wgsl = w && {
       runtime: w,
       encoder: w.bindEncoder(b.encoderInput, b.code),
-      decodeCode: w.bindDecoder(b.code, b.decoded),
-      decodePrediction: w.bindDecoder(b.prediction, b.decoded),
+      decodeCode: w.bindDecoder(b.code, decoderOut),
+      decodePrediction: w.bindDecoder(b.prediction, decoderOut),
       lstm: [w.bindLstm(b.history[0], b.prediction), w.bindLstm(b.history[1], b.prediction)],
     };
     this.writeParams();
@@ -170,6 +187,8 @@ export class LatentPressurePredictor {
     const device = solver.device;
     const C = m.latent.channels;
     const N = latentGrid[0] * latentGrid[1] * latentGrid[2];
+    const s = decoderDownsample(m);
+    const coarseGrid = decodedDims(m, grid.dims);
     const sessions: ort.InferenceSession[] = [];
     let wgsl: WgslLatentRuntime | null = null;
     if (ortOptions.runtime === 'wgsl') {
@@ -187,6 +206,7 @@ export class LatentPressurePredictor {
     }
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const made: GPUBuffer[] = [];
+    let upsampler: DecodedUpsampler | null = null;
     const make = (label: string, floats: number, extraUsage = 0) => {
       const b = device.createBuffer({ label, size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage: usage | extraUsage });
       made.push(b);
@@ -200,23 +220,26 @@ export class LatentPressurePredictor {
         history: [make('latent.historyA', m.window * C * N), make('latent.historyB', m.window * C * N)] as [GPUBuffer, GPUBuffer],
         prediction: make('latent.prediction', m.outputs * C * N),
         decoded: make('latent.decoded', grid.cellCount),
+        coarse: s > 1 ? make('latent.decodedCoarse', coarseGrid[0] * coarseGrid[1] * coarseGrid[2]) : null,
         state: make('latent.state', 8),
         fallbackArgs: make('latent.fallbackArgs', 4, GPUBufferUsage.INDIRECT),
         anchor: make('latent.anchor', 2 * grid.cellCount),
         warmStart: make('latent.warmStart', grid.cellCount),
       };
       made.push(buffers.params);
+      if (s > 1) upsampler = await DecodedUpsampler.create(device, coarseGrid, s);
       const [encode, apply, history] = await Promise.all([
         KernelFamily.create(device, 'latentEncode', encodeSource, ['prepareEncoderInput', 'setAnchorIfDiscarded'], undefined, { prelude: latentCommon }),
         KernelFamily.create(device, 'latentApply', applySource, ['resetPredictionCheck', 'checkPrediction', 'decidePrediction', 'applyPrediction', 'decideAdaptive', 'restoreWarmStart'], undefined, { prelude: latentCommon }),
         KernelFamily.create(device, 'latentHistory', historySource, ['pushCode'], undefined, { prelude: latentCommon }),
       ]);
       return new LatentPressurePredictor({
-        solver, files, latentGrid, buffers, kernels: { encode, apply, history }, predictionForm: ortOptions.predictionForm ?? 'delta',
+        solver, files, latentGrid, buffers, kernels: { encode, apply, history }, predictionForm: ortOptions.predictionForm ?? 'delta', upsampler,
         sessions: wgsl ? null : { encoder: sessions[0], lstm: sessions[1], decoder: sessions[2] }, wgsl,
       });
     } catch (e) {
       for (const b of made) b.destroy();
+      upsampler?.destroy();
       wgsl?.destroy();
       await Promise.all(sessions.map((s) => releaseSession(s)));
       throw e;
@@ -268,7 +291,7 @@ export class LatentPressurePredictor {
 
   /** GPU memory of the latent buffers (bytes; ORT's own buffers and weights, and the WGSL runtime's, not included). */
   get gpuBytes(): number {
-    return this.ownedBuffers.reduce((s, x) => s + x.size, 0);
+    return this.ownedBuffers.reduce((s, x) => s + x.size, 0) + (this.upsample?.upsampler.gpuBytes ?? 0);
   }
 
   /** GPU memory of the WGSL runtime's weights and scratch activations (bytes), or null with ORT (not known). */
@@ -279,7 +302,7 @@ export class LatentPressurePredictor {
   /** Every GPU buffer this predictor allocated. */
   private get ownedBuffers(): GPUBuffer[] {
     const b = this.buffers;
-    return [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, b.state, b.fallbackArgs, b.anchor, b.warmStart];
+    return [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, ...(b.coarse ? [b.coarse] : []), b.state, b.fallbackArgs, b.anchor, b.warmStart];
   }
 
   /** Model weights (bytes of the three ONNX files). */
@@ -305,8 +328,9 @@ export class LatentPressurePredictor {
    * every predicted step; in delta form the decoder runs on the new code too, and a GPU kernel
    * makes a discarded step (which was a full solve) the anchor, as a solved step is, while an
    * accepted prediction leaves the anchor on the last solved step.
-   * Cost per predicted step: one encoder run, plus one decoder run in delta form, plus the
-   * input kernel, the conditional anchor kernel and the push (README, "The latent runtime").
+   * Cost per predicted step: one encoder run, plus one decoder run in delta form (and its
+   * upsampling for a coarse decoder), plus the input kernel, the conditional anchor kernel and
+   * the push (README, "The latent runtime").
    */
   encodeUsedPressure(encoder: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
     return this.encodePressure(encoder, flush, timer, 'used');
@@ -324,7 +348,10 @@ export class LatentPressurePredictor {
       // Recorded into the step's encoder: no flush, no await.
       const netPass = encoder.beginComputePass(timer?.computePass(spanName) ?? { label: spanName });
       this.wgsl.runtime.encoder.encode(netPass, this.wgsl.encoder);
-      if (this.predictionForm === 'delta') this.wgsl.runtime.decoder.encode(netPass, this.wgsl.decodeCode);
+      if (this.predictionForm === 'delta') {
+        this.wgsl.runtime.decoder.encode(netPass, this.wgsl.decodeCode);
+        this.encodeUpsample(netPass);
+      }
       netPass.end();
       next = encoder;
     } else {
@@ -339,6 +366,7 @@ export class LatentPressurePredictor {
       }
       timer?.endSpan(span);
       next = flush();
+      if (this.predictionForm === 'delta') this.recordUpsample(next, timer, spanName);
     }
     if (this.predictionForm === 'delta') {
       if (step === 'solved') {
@@ -376,6 +404,7 @@ export class LatentPressurePredictor {
       lstmPass.end();
       const decodePass = encoder.beginComputePass(timer?.computePass('decode') ?? { label: 'decode' });
       w.runtime.decoder.encode(decodePass, w.decodePrediction);
+      this.encodeUpsample(decodePass);
       decodePass.end();
     } else {
       const sessions = this.sessions!;
@@ -387,6 +416,7 @@ export class LatentPressurePredictor {
       await sessions.decoder.run({ code: this.tensors.predictedCode }, { pressure: this.tensors.decoded });
       timer?.endSpan(span);
       encoder = flush();
+      this.recordUpsample(encoder, timer, 'decode');
     }
     const pass = encoder.beginComputePass(timer?.computePass('applyPrediction') ?? { label: 'applyPrediction' });
     const a = this.kernels.apply;
@@ -397,6 +427,25 @@ export class LatentPressurePredictor {
     dispatch(pass, a.pipeline('applyPrediction'), this.groups.apply, g);
     pass.end();
     return encoder;
+  }
+
+  /**
+   * A coarse decoder's output to the grid: one dispatch, recorded right after the decoder
+   * (nothing for a full-resolution decoder).
+   */
+  private encodeUpsample(pass: GPUComputePassEncoder): void {
+    if (this.upsample) this.upsample.upsampler.encode(pass, this.upsample.group);
+  }
+
+  /**
+   * The ORT path's upsampling: the decoder ran in ORT's own submission, so this opens the
+   * encoder that follows it, timed under the decoder's span name (its cost is part of decoding).
+   */
+  private recordUpsample(encoder: GPUCommandEncoder, timer: GpuTimer | null, spanName: string): void {
+    if (!this.upsample) return;
+    const pass = encoder.beginComputePass(timer?.computePass(spanName) ?? { label: 'upsampleDecoded' });
+    this.encodeUpsample(pass);
+    pass.end();
   }
 
   /** Indirect dispatch arguments of the fallback solve: a full grid when the last prediction was rejected, else zero. */
@@ -426,8 +475,9 @@ export class LatentPressurePredictor {
 
   /**
    * Runs one network on caller-provided GPU tensors (golden tests, tools). With the WGSL
-   * runtime the tensors must have the shapes of the predictor's grid; the work is submitted
-   * and awaited.
+   * runtime the tensors must have the shapes of the predictor's grid (the decoder's output:
+   * `decodedGrid`, coarse for a coarse decoder, which is not upsampled here); the work is
+   * submitted and awaited.
    */
   async runNetwork(net: 'encoder' | 'lstm' | 'decoder', feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>): Promise<void> {
     if (!this.wgsl) {
@@ -464,6 +514,7 @@ export class LatentPressurePredictor {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.upsample?.upsampler.destroy();
     for (const s of Object.values(this.sessions ?? {})) void releaseSession(s).catch(() => undefined);
     this.wgsl?.runtime.destroy();
     for (const x of this.ownedBuffers) x.destroy();

@@ -12,7 +12,11 @@ export interface ModelManifest {
   window: number;
   /** Codes the LSTM predicts (o). */
   outputs: number;
-  latent: { channels: number; downsample: number };
+  /**
+   * C, the factor between grid and latent grid, and s, the factor between the grid and the
+   * decoder's output (absent = 1; the runtime upsamples a coarse output trilinearly).
+   */
+  latent: { channels: number; downsample: number; decoderDownsample?: number };
   inputChannels: ('pressure' | 'levelset')[];
   levelSetClamp: number;
   resolutions:
@@ -51,6 +55,9 @@ export class ModelCompatibilityError extends ModelError {
   }
 }
 
+/** The values `latent.decoderDownsample` may take. */
+export const DECODER_DOWNSAMPLES = [1, 2, 4] as const;
+
 function isVec3(v: unknown): v is Vec3 {
   return Array.isArray(v) && v.length === 3 && v.every((x) => Number.isInteger(x) && x > 0);
 }
@@ -76,6 +83,12 @@ export function validateManifest(json: unknown): ModelManifest {
   else {
     posInt(latent.channels, 'latent.channels', 4096);
     posInt(latent.downsample, 'latent.downsample', 256);
+    const s = latent.decoderDownsample;
+    if (s !== undefined && !(DECODER_DOWNSAMPLES as readonly unknown[]).includes(s)) {
+      problems.push(`latent.decoderDownsample must be one of ${DECODER_DOWNSAMPLES.join(', ')} (got ${JSON.stringify(s)})`);
+    } else if (s !== undefined && Number.isInteger(latent.downsample) && (latent.downsample as number) % (s as number) !== 0) {
+      problems.push(`latent.decoderDownsample (${s}) must divide latent.downsample (${JSON.stringify(latent.downsample)})`);
+    }
   }
   const inputs = m.inputChannels;
   if (!Array.isArray(inputs) || inputs.length < 1 || inputs.length > 2 || inputs[0] !== 'pressure' || (inputs.length === 2 && inputs[1] !== 'levelset')) {
@@ -119,6 +132,22 @@ export function latentDims(manifest: ModelManifest, dims: Vec3): Vec3 {
   }
   if (dims.some((d) => d % f !== 0)) throw new ModelCompatibilityError(`grid [${dims.join(', ')}] is not divisible by the model's downsampling ${f}`);
   return [dims[0] / f, dims[1] / f, dims[2] / f];
+}
+
+/** The factor s between the grid and the decoder's output (manifest `latent.decoderDownsample`, absent = 1). */
+export function decoderDownsample(manifest: ModelManifest): number {
+  return manifest.latent.decoderDownsample ?? 1;
+}
+
+/**
+ * Extent [x, y, z] of the decoder's output for a simulation grid: the grid divided by
+ * `decoderDownsample` (the grid itself for a full-resolution decoder).
+ * @throws ModelCompatibilityError as `latentDims` when the model cannot serve the grid
+ */
+export function decodedDims(manifest: ModelManifest, dims: Vec3): Vec3 {
+  latentDims(manifest, dims);
+  const s = decoderDownsample(manifest);
+  return [dims[0] / s, dims[1] / s, dims[2] / s];
 }
 
 /** The bytes of a model set. */

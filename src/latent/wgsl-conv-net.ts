@@ -115,6 +115,11 @@ export class WgslConvNet {
     return this.plan.layers[0].cin * this.inputDims[0] * this.inputDims[1] * this.inputDims[2];
   }
 
+  /** Output extent [x, y, z] (a coarse decoder's: smaller than the grid). */
+  get outputDims(): [number, number, number] {
+    return this.shapes[this.shapes.length - 1];
+  }
+
   /** Floats of the output ([cout, z, y, x]). */
   get outputFloats(): number {
     return this.layerFloats(this.plan.layers.length - 1);

@@ -1,7 +1,7 @@
 import type { Vec3 } from '../scene/scene-description';
-import { type ConvNetPlan, recogniseConvNet } from './conv-net-plan';
+import { type ConvNetPlan, convNetScale, recogniseConvNet } from './conv-net-plan';
 import { type LstmPlan, recogniseLatentLstm } from './lstm-plan';
-import { type ModelFiles, UnsupportedGraphError } from './model-manifest';
+import { decodedDims, decoderDownsample, ModelError, type ModelFiles, UnsupportedGraphError } from './model-manifest';
 import { parseOnnxModel } from './onnx-model';
 import { type ConvNetBinding, WgslConvNet } from './wgsl-conv-net';
 import { type LstmBinding, WgslLatentLstm } from './wgsl-latent-lstm';
@@ -15,8 +15,10 @@ export interface LatentPlans {
 
 /**
  * Reads and recognises the three networks of a model set and checks that they fit together
- * and the manifest (input channels, code channels, one decoded channel).
+ * and the manifest (input channels, code channels, one decoded channel, the decoder's
+ * upsampling against latent.downsample / latent.decoderDownsample).
  * @throws UnsupportedGraphError (a ModelError) naming the file and what the WGSL runtime does not know
+ * @throws ModelError when a recognised decoder's output resolution contradicts the manifest
  */
 export function recogniseLatentModel(files: ModelFiles): LatentPlans {
   const m = files.manifest;
@@ -32,12 +34,20 @@ export function recogniseLatentModel(files: ModelFiles): LatentPlans {
   check(encoder.layers[encoder.layers.length - 1].cout === C, `${encoder.file}: the code has ${encoder.layers[encoder.layers.length - 1].cout} channels, the manifest says ${C}`);
   check(decoder.layers[0].cin === C, `${decoder.file}: reads ${decoder.layers[0].cin} channels, the code has ${C}`);
   check(decoder.layers[decoder.layers.length - 1].cout === 1, `${decoder.file}: decodes ${decoder.layers[decoder.layers.length - 1].cout} channels, 1 expected`);
+  const s = decoderDownsample(m);
+  const { stride, upsample } = convNetScale(decoder);
+  if (stride !== 1 || upsample * s !== m.latent.downsample) {
+    // A broken model set (not an unknown architecture): ORT would fail on it too.
+    throw new ModelError(`${decoder.file}: upsamples the latent grid ${upsample}x${stride === 1 ? '' : ` with strides ${stride}`}, `
+      + `but the manifest wants the grid / latent.decoderDownsample ${s}, i.e. ${m.latent.downsample / s}x (latent.downsample ${m.latent.downsample})`);
+  }
   return { encoder, lstm, decoder };
 }
 
 /**
  * The three networks of a model set as WGSL kernels for one simulation grid: the encoder on
- * the grid, the decoder on the latent grid, the LSTM on its cells, sharing two scratch buffers
+ * the grid, the decoder on the latent grid (its output is the grid, or the grid /
+ * latent.decoderDownsample for a coarse decoder), the LSTM on its cells, sharing two scratch buffers
  * for the conv activations. Everything is recorded into the caller's command encoder
  * (no await, no flush, no readback).
  */
@@ -75,9 +85,11 @@ export class WgslLatentRuntime {
       }
       const decoder = await WgslConvNet.create(device, plans.decoder, latentGrid);
       owned.push(decoder);
-      const decoded = decoder.shapes[decoder.shapes.length - 1];
-      if (decoded.some((d, a) => d !== grid[a])) {
-        throw new UnsupportedGraphError(`${plans.decoder.file}: decodes [${latentGrid.join(', ')}] to [${decoded.join(', ')}], not the grid [${grid.join(', ')}]`);
+      const decoded = decoder.outputDims;
+      const want = decodedDims(files.manifest, grid);
+      if (decoded.some((d, a) => d !== want[a])) {
+        throw new UnsupportedGraphError(`${plans.decoder.file}: decodes [${latentGrid.join(', ')}] to [${decoded.join(', ')}], not [${want.join(', ')}] `
+          + `(the grid [${grid.join(', ')}] / latent.decoderDownsample ${decoderDownsample(files.manifest)})`);
       }
       const lstm = await WgslLatentLstm.create(device, plans.lstm, latentGrid[0] * latentGrid[1] * latentGrid[2]);
       owned.push(lstm);
@@ -100,7 +112,7 @@ export class WgslLatentRuntime {
     return this.encoder.bind(input, code, this.scratch);
   }
 
-  /** The decoder's bind groups for a code and a pressure [nz, ny, nx] buffer. */
+  /** The decoder's bind groups for a code and a pressure buffer ([nz, ny, nx] / latent.decoderDownsample, `decoder.outputDims`). */
   bindDecoder(code: GPUBuffer, pressure: GPUBuffer): ConvNetBinding {
     return this.decoder.bind(code, pressure, this.scratch);
   }
