@@ -458,28 +458,38 @@ function waterlineProfile(shown: RgbaImage, hidden: RgbaImage, a: number[], b: n
   return { columns: x1 - x0 + 1, wet, dry, width: k90 - k10, profile: d.map((v) => v.toFixed(0)).join(' ') };
 }
 
+/**
+ * Pauses the page's liquid and writes a still layer `depth` metres deep into the renderer's level
+ * set (the paused solver does not overwrite it); resolves once it has been drawn.
+ */
+async function showStillLayer(page: TestPage, depth: number): Promise<void> {
+  await page.page.evaluate(async (depth) => {
+    const l = (window as any).liquid;
+    const c = l.component;
+    c.paused = true;
+    await c.controller.whenIdle();
+    const r = c.controller.renderer;
+    const [nx, ny, nz] = r.dims;
+    const h = r.cellSize;
+    const phi = new Float32Array(nx * ny * nz);
+    for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
+      phi[i + nx * (j + ny * k)] = Math.max(-4 * h, Math.min(4 * h, (j + 0.5) * h - depth));
+    }
+    c.app.graphicsDevice.wgpu.queue.writeBuffer(r.getLevelSetGpuBuffer(), 0, phi);
+    await l.waitRendered(3);
+  }, depth);
+}
+
 describe('the waterline on the tank walls', () => {
   it('dam-break tank with a still layer: the surface meets the back walls in a crisp line, not a haze', async () => {
     const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW);
     try {
       await waitFor(page, 'window.liquid?.status === "running" && window.liquid.frame >= 3', 180_000);
-      // A still layer 0.3 m deep written into the renderer's level set (paused: the solver does
-      // not overwrite it), so the lines are straight and do not depend on the simulation.
+      // A still layer 0.3 m deep, so the lines are straight and do not depend on the simulation.
       const DEPTH = 0.3;
-      const points = await page.page.evaluate(async (depth) => {
-        const l = (window as any).liquid;
-        const c = l.component;
-        c.paused = true;
-        await c.controller.whenIdle();
-        const r = c.controller.renderer;
-        const [nx, ny, nz] = r.dims;
-        const h = r.cellSize;
-        const phi = new Float32Array(nx * ny * nz);
-        for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-          phi[i + nx * (j + ny * k)] = Math.max(-4 * h, Math.min(4 * h, (j + 0.5) * h - depth));
-        }
-        c.app.graphicsDevice.wgpu.queue.writeBuffer(r.getLevelSetGpuBuffer(), 0, phi);
-        await l.waitRendered(3);
+      await showStillLayer(page, DEPTH);
+      const points = await page.page.evaluate((depth) => {
+        const c = (window as any).liquid.component;
         // where the surface meets the two walls the camera looks at from inside the tank
         const cam = c.app.root.findComponents('camera')[0];
         const m = c.entity.getWorldTransform();
