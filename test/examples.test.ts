@@ -526,6 +526,114 @@ describe('the waterline on the tank walls', () => {
   }, 300_000);
 });
 
+/** Distance in pixels from the point p to the segment ab. */
+function distanceToSegment(p: number[], a: number[], b: number[]): number {
+  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
+  const s = Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / Math.max(dx * dx + dy * dy, 1e-9)));
+  return Math.hypot(p[0] - a[0] - s * dx, p[1] - a[1] - s * dy);
+}
+
+describe('the floor under the water', () => {
+  it('dam-break tank with a shallow still layer: the floor seen through the water is absorbed on the light\'s way down as well as on the view\'s way up', async () => {
+    const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW);
+    try {
+      await waitFor(page, 'window.liquid?.status === "running" && window.liquid.frame >= 3', 180_000);
+      // Shallow water, as at the front of the dam-break wave, over the whole floor.
+      const DEPTH = 0.1;
+      await showStillLayer(page, DEPTH);
+      // Pixel by pixel, the floor point the refracted view ray meets (flat surface, Snell's law)
+      // and the length of that ray in the water; away from the walls (their reflections are
+      // another matter) and from the tank's edges (drawn over the water and the floor).
+      const scene = await page.page.evaluate((depth) => {
+        const c = (window as any).liquid.component;
+        const r = c.controller.renderer;
+        const cam = c.app.root.findComponents('camera')[0];
+        const m = c.entity.getWorldTransform();
+        const size = r.dims.map((n: number) => n * r.cellSize);
+        const { ior, absorption } = r.look;
+        const world = (x: number, y: number, z: number) => m.transformPoint(m.getTranslation().clone().set(x, y, z));
+        const screen = (x: number, y: number, z: number) => {
+          const s = cam.worldToScreen(world(x, y, z));
+          return [s.x, s.y];
+        };
+        const edges: number[][][] = [];
+        for (const a of [0, 1]) for (const b of [0, 1]) {
+          const [u, v] = [a * size[1], b * size[2]];
+          edges.push([screen(0, u, v), screen(size[0], u, v)]);
+          edges.push([screen(a * size[0], 0, b * size[2]), screen(a * size[0], size[1], b * size[2])]);
+          edges.push([screen(a * size[0], b * size[1], 0), screen(a * size[0], b * size[1], size[2])]);
+        }
+        const inv = m.clone().invert();
+        const eye = inv.transformPoint(cam.entity.getPosition());
+        const margin = 0.15 * Math.min(size[0], size[2]);
+        const inside = (x: number, z: number) => x > margin && x < size[0] - margin && z > margin && z < size[2] - margin;
+        const pixels: number[][] = [];
+        const { width, height } = c.app.graphicsDevice.canvas.getBoundingClientRect();
+        for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+          const far = inv.transformPoint(cam.screenToWorld(x + 0.5, y + 0.5, 10));
+          const d = far.clone().sub(eye).normalize();
+          if (d.y >= 0) continue;
+          const t = (depth - eye.y) / d.y;
+          const sx = eye.x + d.x * t;
+          const sz = eye.z + d.z * t;
+          if (!inside(sx, sz)) continue;
+          // refraction at the flat surface (normal +y): the bent ray's horizontal part is d's / ior
+          const rx = d.x / ior;
+          const rz = d.z / ior;
+          const ry = -Math.sqrt(1 - rx * rx - rz * rz);
+          const viewPath = depth / -ry;
+          const fx = sx + rx * viewPath;
+          const fz = sz + rz * viewPath;
+          if (!inside(fx, fz)) continue;
+          pixels.push([x, y, ...screen(fx, 0, fz), viewPath]);
+        }
+        // the light the liquid is shaded with (the renderer's sun) refracted down into the water
+        const light = r.sunLight?.enabled && r.sunLight.light?.enabled ? [r.sunLight.up.x, r.sunLight.up.y, r.sunLight.up.z] : r.lighting.sunDirection;
+        const sunSin = Math.hypot(light[0], light[2]) / Math.hypot(...light);
+        const lightPath = depth / Math.sqrt(1 - (sunSin / ior) ** 2);
+        return { pixels, edges, lightPath, absorptionRed: absorption[0] };
+      }, DEPTH);
+      await page.page.evaluate(async () => { (window as any).liquid.setVisible(false); await (window as any).liquid.waitRendered(3); });
+      const hidden = decodePng(await page.screenshot('example-floor-hidden.png'));
+      await page.page.evaluate(async () => { (window as any).liquid.setVisible(true); await (window as any).liquid.waitRendered(3); });
+      const shown = decodePng(await page.screenshot('example-floor.png'));
+
+      // Red, the channel the water absorbs most, in linear light (the shader decodes the scene
+      // colour grab and encodes its output with gamma 2.2): the water-covered floor (shown) against
+      // the same floor point dry (hidden: where the camera sees it directly). Beer-Lambert gives
+      // exp(-sigma * (view path + light path)) when the floor under the water is lit through it,
+      // exp(-sigma * view path) when it is lit as if dry (here about half the optical depth).
+      // Reflections and in-scattering only add light, so the measured optical depth -ln(wet / dry)
+      // stays somewhat under the full one (the upper bound leaves room for 8-bit rounding).
+      const linear = (v: number) => (v / 255) ** 2.2;
+      const nearEdge = (p: number[]) => scene.edges.some(([a, b]) => distanceToSegment(p, a, b) < 3);
+      let wet = 0, dry = 0, viewOnly = 0, both = 0, n = 0;
+      for (const [x, y, fx, fy, viewPath] of scene.pixels) {
+        if (nearEdge([x, y]) || nearEdge([fx, fy])) continue;
+        const floorRed = linear(hidden.data[4 * (Math.floor(fx) + hidden.width * Math.floor(fy))]);
+        wet += linear(shown.data[4 * (x + shown.width * y)]);
+        dry += floorRed;
+        viewOnly += floorRed * Math.exp(-scene.absorptionRed * viewPath);
+        both += floorRed * Math.exp(-scene.absorptionRed * (viewPath + scene.lightPath));
+        n++;
+      }
+      const measured = -Math.log(wet / dry);
+      const expectedViewOnly = -Math.log(viewOnly / dry);
+      const expected = -Math.log(both / dry);
+      console.log(`floor under ${DEPTH} m of water (${n} pixels): red optical depth ${measured.toFixed(3)} (wet/dry ${(wet / dry).toFixed(3)}); Beer-Lambert ${expected.toFixed(3)} with the light's way down (${scene.lightPath.toFixed(3)} m), ${expectedViewOnly.toFixed(3)} with the view's way up only; measured/expected ${(measured / expected).toFixed(2)}`);
+      expect(n, 'floor pixels seen through the water').toBeGreaterThan(2000);
+      expect(measured / expected, 'share of the optical depth on the light\'s way down and the view\'s way up').toBeGreaterThan(0.8);
+      expect(measured / expected, 'no more than Beer-Lambert').toBeLessThan(1.05);
+      expect(page.errors).toEqual([]);
+    } catch (e) {
+      await reportFailure(page, 'dam-break (floor under the water)');
+      throw e;
+    } finally {
+      await page.page.close();
+    }
+  }, 300_000);
+});
+
 describe('debug view legends', () => {
   it('use the colours of the shader\'s colour maps', () => {
     const shader = ['shaders/render-liquid-fs.wgsl', 'shaders/render/render-liquid-fs.wgsl'].map((p) => join(ROOT, p)).find((p) => existsSync(p));
