@@ -662,9 +662,23 @@ struct RefractionEnd {
     // back into the liquid instead of leaving the box
     dOut: vec3f,
     mirrored: bool,
+    // world point of the ray whose screen position is `uv` (the last one in front of the scene
+    // when the ray meets nothing in view)
+    lastSeenW: vec3f,
 }
 
 #if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
+// The opaque scene point seen at screen uv behind the world point pW (on the camera ray through
+// pW, at the depth grab's depth there).
+fn scenePointBehind(pW: vec3f, uv: vec2f) -> vec3f {
+    let behind = getLinearScreenDepth(uv) - viewDepth(pW);
+    if (uniform.camera_params.w > 0.5) {
+        return pW - normalize(uniform.matrix_viewInverse[2].xyz) * behind;
+    }
+    let toPoint = pW - uniform.view_position;
+    return pW + toPoint * (behind / max(viewDepth(pW), 1e-6));
+}
+
 // A point on a ray that goes along dIn up to tBox, then along dOut.
 fn rayPoint(p: vec3f, dIn: vec3f, dOut: vec3f, tBox: f32, t: f32) -> vec3f {
     return select(p + dIn * tBox + dOut * (t - tBox), p + dIn * t, t <= tBox);
@@ -715,6 +729,7 @@ fn traceRefraction(p: vec3f, dIn: vec3f, tBox: f32, uvFrag: vec2f, refW: vec3f, 
     let dOut = normalize((uniform.liquid_modelInv * vec4f(dOutW, 0.0)).xyz) * length(dIn);
     var end: RefractionEnd;
     end.uv = uvFrag;
+    end.lastSeenW = refW;
     end.t = -1.0;
     end.dOut = dOut;
     end.mirrored = mirrored;
@@ -775,6 +790,7 @@ fn traceRefraction(p: vec3f, dIn: vec3f, tBox: f32, uvFrag: vec2f, refW: vec3f, 
             // ray from the camera but is not what the ray meets; go on behind it
         } else {
             end.uv = uvRaw;
+            end.lastSeenW = pW;
         }
         tPrev = t;
         depthPrev = depth;
@@ -848,11 +864,13 @@ fn shadeFromAir(ray: Ray, hit: SurfaceHit, boxSize: vec3f, o: Optics, uvFrag: ve
         tLimit = min(tLimit, seen.t);
     }
     let uv = seen.uv;
-    // the light on what the ray meets came down through the liquid above it
-    var lightThrough = vec3f(1.0);
-    if (seen.t >= 0.0) {
-        lightThrough = lightTransmittanceAt(rayPoint(pHit, dIn, seen.dOut, tBox, seen.t), o);
+    // the light on what the ray meets came down through the liquid above it (where it meets
+    // nothing in view, on the scene point whose colour is used)
+    var sceneSeen = rayPoint(pHit, dIn, seen.dOut, tBox, seen.t);
+    if (seen.t < 0.0) {
+        sceneSeen = (uniform.liquid_modelInv * vec4f(scenePointBehind(seen.lastSeenW, uv), 1.0)).xyz;
     }
+    let lightThrough = lightTransmittanceAt(sceneSeen, o);
     // totally reflected at a wall: the ray goes on through the liquid, to what it meets or to
     // where it leaves the box
     if (seen.mirrored && !(seen.t >= 0.0 && seen.t <= tBox)) {
