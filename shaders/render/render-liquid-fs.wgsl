@@ -121,14 +121,21 @@ fn sampleLevelSet(p: vec3f) -> f32 {
     return mix(mix(x00, x10, f.y), mix(x01, x11, f.y), f.z);
 }
 
-// Outward (towards air) unit normal from central differences, one cell apart.
+// Outward (towards air) unit normal from central differences, one cell apart. The stencil stays
+// between the first and last cell centres (one-sided next to a wall): beyond them the sampled field
+// is the wall cells' values extended, so a difference reaching across a wall would flatten the
+// gradient's component across it within a cell and a half of the wall, and water climbing a wall
+// would show a rim of wrong normals along the waterline.
 fn levelSetNormal(p: vec3f, fallback: vec3f) -> vec3f {
-    let e = uniform.liquid_cellSize;
+    let h = uniform.liquid_cellSize;
+    let lo = max(p - vec3f(h), vec3f(0.5 * h));
+    let hi = min(p + vec3f(h), uniform.liquid_dims * h - vec3f(0.5 * h));
+    let span = max(hi - lo, vec3f(1e-6 * h));
     let g = vec3f(
-        sampleLevelSet(p + vec3f(e, 0.0, 0.0)) - sampleLevelSet(p - vec3f(e, 0.0, 0.0)),
-        sampleLevelSet(p + vec3f(0.0, e, 0.0)) - sampleLevelSet(p - vec3f(0.0, e, 0.0)),
-        sampleLevelSet(p + vec3f(0.0, 0.0, e)) - sampleLevelSet(p - vec3f(0.0, 0.0, e))
-    );
+        sampleLevelSet(vec3f(hi.x, p.y, p.z)) - sampleLevelSet(vec3f(lo.x, p.y, p.z)),
+        sampleLevelSet(vec3f(p.x, hi.y, p.z)) - sampleLevelSet(vec3f(p.x, lo.y, p.z)),
+        sampleLevelSet(vec3f(p.x, p.y, hi.z)) - sampleLevelSet(vec3f(p.x, p.y, lo.z))
+    ) / span;
     let len = length(g);
     return select(fallback, g / len, len > 1e-8);
 }
