@@ -458,28 +458,44 @@ function waterlineProfile(shown: RgbaImage, hidden: RgbaImage, a: number[], b: n
   return { columns: x1 - x0 + 1, wet, dry, width: k90 - k10, profile: d.map((v) => v.toFixed(0)).join(' ') };
 }
 
+/**
+ * Pauses the page's liquid and writes a still layer `depth` metres deep into the renderer's level
+ * set (the paused solver does not overwrite it); resolves once it has been drawn. With `rise`, the
+ * surface is a plane rising with that slope from x = `rise.from` towards the wall at the box's
+ * largest x (water climbing a wall, without a meniscus). The level set is the distance to the
+ * surface measured across it, within 4 cells.
+ */
+async function showStillLayer(page: TestPage, depth: number, rise = { from: 0, slope: 0 }): Promise<void> {
+  await page.page.evaluate(async ({ depth, rise }) => {
+    const l = (window as any).liquid;
+    const c = l.component;
+    c.paused = true;
+    await c.controller.whenIdle();
+    const r = c.controller.renderer;
+    const [nx, ny, nz] = r.dims;
+    const h = r.cellSize;
+    const phi = new Float32Array(nx * ny * nz);
+    for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
+      const run = Math.max(0, (i + 0.5) * h - rise.from);
+      const slope = run > 0 ? rise.slope : 0;
+      const height = depth + rise.slope * run;
+      phi[i + nx * (j + ny * k)] = Math.max(-4 * h, Math.min(4 * h, ((j + 0.5) * h - height) / Math.hypot(1, slope)));
+    }
+    c.app.graphicsDevice.wgpu.queue.writeBuffer(r.getLevelSetGpuBuffer(), 0, phi);
+    await l.waitRendered(3);
+  }, { depth, rise });
+}
+
 describe('the waterline on the tank walls', () => {
   it('dam-break tank with a still layer: the surface meets the back walls in a crisp line, not a haze', async () => {
     const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW);
     try {
       await waitFor(page, 'window.liquid?.status === "running" && window.liquid.frame >= 3', 180_000);
-      // A still layer 0.3 m deep written into the renderer's level set (paused: the solver does
-      // not overwrite it), so the lines are straight and do not depend on the simulation.
+      // A still layer 0.3 m deep, so the lines are straight and do not depend on the simulation.
       const DEPTH = 0.3;
-      const points = await page.page.evaluate(async (depth) => {
-        const l = (window as any).liquid;
-        const c = l.component;
-        c.paused = true;
-        await c.controller.whenIdle();
-        const r = c.controller.renderer;
-        const [nx, ny, nz] = r.dims;
-        const h = r.cellSize;
-        const phi = new Float32Array(nx * ny * nz);
-        for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-          phi[i + nx * (j + ny * k)] = Math.max(-4 * h, Math.min(4 * h, (j + 0.5) * h - depth));
-        }
-        c.app.graphicsDevice.wgpu.queue.writeBuffer(r.getLevelSetGpuBuffer(), 0, phi);
-        await l.waitRendered(3);
+      await showStillLayer(page, DEPTH);
+      const points = await page.page.evaluate((depth) => {
+        const c = (window as any).liquid.component;
         // where the surface meets the two walls the camera looks at from inside the tank
         const cam = c.app.root.findComponents('camera')[0];
         const m = c.entity.getWorldTransform();
@@ -509,6 +525,185 @@ describe('the waterline on the tank walls', () => {
       expect(page.errors).toEqual([]);
     } catch (e) {
       await reportFailure(page, 'dam-break (waterline)');
+      throw e;
+    } finally {
+      await page.page.close();
+    }
+  }, 300_000);
+});
+
+/** Distance in pixels from the point p to the segment ab. */
+function distanceToSegment(p: number[], a: number[], b: number[]): number {
+  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
+  const s = Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / Math.max(dx * dx + dy * dy, 1e-9)));
+  return Math.hypot(p[0] - a[0] - s * dx, p[1] - a[1] - s * dy);
+}
+
+describe('the floor under the water', () => {
+  it('dam-break tank with a shallow still layer: the floor seen through the water is absorbed on the light\'s way down as well as on the view\'s way up', async () => {
+    const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW);
+    try {
+      await waitFor(page, 'window.liquid?.status === "running" && window.liquid.frame >= 3', 180_000);
+      // Shallow water, as at the front of the dam-break wave, over the whole floor.
+      const DEPTH = 0.1;
+      await showStillLayer(page, DEPTH);
+      // Pixel by pixel, the floor point the refracted view ray meets (flat surface, Snell's law)
+      // and the length of that ray in the water; away from the walls (their reflections are
+      // another matter) and from the tank's edges (drawn over the water and the floor).
+      const scene = await page.page.evaluate((depth) => {
+        const c = (window as any).liquid.component;
+        const r = c.controller.renderer;
+        const cam = c.app.root.findComponents('camera')[0];
+        const m = c.entity.getWorldTransform();
+        const size = r.dims.map((n: number) => n * r.cellSize);
+        const { ior, absorption } = r.look;
+        const world = (x: number, y: number, z: number) => m.transformPoint(m.getTranslation().clone().set(x, y, z));
+        const screen = (x: number, y: number, z: number) => {
+          const s = cam.worldToScreen(world(x, y, z));
+          return [s.x, s.y];
+        };
+        const edges: number[][][] = [];
+        for (const a of [0, 1]) for (const b of [0, 1]) {
+          const [u, v] = [a * size[1], b * size[2]];
+          edges.push([screen(0, u, v), screen(size[0], u, v)]);
+          edges.push([screen(a * size[0], 0, b * size[2]), screen(a * size[0], size[1], b * size[2])]);
+          edges.push([screen(a * size[0], b * size[1], 0), screen(a * size[0], b * size[1], size[2])]);
+        }
+        const inv = m.clone().invert();
+        const eye = inv.transformPoint(cam.entity.getPosition());
+        const margin = 0.15 * Math.min(size[0], size[2]);
+        const inside = (x: number, z: number) => x > margin && x < size[0] - margin && z > margin && z < size[2] - margin;
+        const pixels: number[][] = [];
+        const { width, height } = c.app.graphicsDevice.canvas.getBoundingClientRect();
+        for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+          const far = inv.transformPoint(cam.screenToWorld(x + 0.5, y + 0.5, 10));
+          const d = far.clone().sub(eye).normalize();
+          if (d.y >= 0) continue;
+          const t = (depth - eye.y) / d.y;
+          const sx = eye.x + d.x * t;
+          const sz = eye.z + d.z * t;
+          if (!inside(sx, sz)) continue;
+          // refraction at the flat surface (normal +y): the bent ray's horizontal part is d's / ior
+          const rx = d.x / ior;
+          const rz = d.z / ior;
+          const ry = -Math.sqrt(1 - rx * rx - rz * rz);
+          const viewPath = depth / -ry;
+          const fx = sx + rx * viewPath;
+          const fz = sz + rz * viewPath;
+          if (!inside(fx, fz)) continue;
+          pixels.push([x, y, ...screen(fx, 0, fz), viewPath]);
+        }
+        // the light the liquid is shaded with (the renderer's sun) refracted down into the water
+        const light = r.sunLight?.enabled && r.sunLight.light?.enabled ? [r.sunLight.up.x, r.sunLight.up.y, r.sunLight.up.z] : r.lighting.sunDirection;
+        const sunSin = Math.hypot(light[0], light[2]) / Math.hypot(...light);
+        const lightPath = depth / Math.sqrt(1 - (sunSin / ior) ** 2);
+        return { pixels, edges, lightPath, absorptionRed: absorption[0] };
+      }, DEPTH);
+      await page.page.evaluate(async () => { (window as any).liquid.setVisible(false); await (window as any).liquid.waitRendered(3); });
+      const hidden = decodePng(await page.screenshot('example-floor-hidden.png'));
+      await page.page.evaluate(async () => { (window as any).liquid.setVisible(true); await (window as any).liquid.waitRendered(3); });
+      const shown = decodePng(await page.screenshot('example-floor.png'));
+
+      // Red, the channel the water absorbs most, in linear light (the shader decodes the scene
+      // colour grab and encodes its output with gamma 2.2): the water-covered floor (shown) against
+      // the same floor point dry (hidden: where the camera sees it directly). Beer-Lambert gives
+      // exp(-sigma * (view path + light path)) when the floor under the water is lit through it,
+      // exp(-sigma * view path) when it is lit as if dry (here about half the optical depth).
+      // Reflections and in-scattering only add light, so the measured optical depth -ln(wet / dry)
+      // stays somewhat under the full one (the upper bound leaves room for 8-bit rounding).
+      const linear = (v: number) => (v / 255) ** 2.2;
+      const nearEdge = (p: number[]) => scene.edges.some(([a, b]) => distanceToSegment(p, a, b) < 3);
+      let wet = 0, dry = 0, viewOnly = 0, both = 0, n = 0;
+      for (const [x, y, fx, fy, viewPath] of scene.pixels) {
+        if (nearEdge([x, y]) || nearEdge([fx, fy])) continue;
+        const floorRed = linear(hidden.data[4 * (Math.floor(fx) + hidden.width * Math.floor(fy))]);
+        wet += linear(shown.data[4 * (x + shown.width * y)]);
+        dry += floorRed;
+        viewOnly += floorRed * Math.exp(-scene.absorptionRed * viewPath);
+        both += floorRed * Math.exp(-scene.absorptionRed * (viewPath + scene.lightPath));
+        n++;
+      }
+      const measured = -Math.log(wet / dry);
+      const expectedViewOnly = -Math.log(viewOnly / dry);
+      const expected = -Math.log(both / dry);
+      console.log(`floor under ${DEPTH} m of water (${n} pixels): red optical depth ${measured.toFixed(3)} (wet/dry ${(wet / dry).toFixed(3)}); Beer-Lambert ${expected.toFixed(3)} with the light's way down (${scene.lightPath.toFixed(3)} m), ${expectedViewOnly.toFixed(3)} with the view's way up only; measured/expected ${(measured / expected).toFixed(2)}`);
+      expect(n, 'floor pixels seen through the water').toBeGreaterThan(2000);
+      expect(measured / expected, 'share of the optical depth on the light\'s way down and the view\'s way up').toBeGreaterThan(0.8);
+      expect(measured / expected, 'no more than Beer-Lambert').toBeLessThan(1.05);
+      expect(page.errors).toEqual([]);
+    } catch (e) {
+      await reportFailure(page, 'dam-break (floor under the water)');
+      throw e;
+    } finally {
+      await page.page.close();
+    }
+  }, 300_000);
+});
+
+describe('water climbing a near wall', () => {
+  it('dam-break tank with the surface rising towards the near wall x = 1: no rim of different shading along its waterline', async () => {
+    const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW);
+    try {
+      await waitFor(page, 'window.liquid?.status === "running" && window.liquid.frame >= 3', 180_000);
+      // A plane surface climbing the wall the camera looks through, over a floor of one colour
+      // (no checker tiles seen through the water): the shading of a plane then changes only
+      // slowly across it, so a band along the wall that differs is the renderer's.
+      const DEPTH = 0.3;
+      const RISE = { from: 0.55, slope: 0.6 };
+      await page.page.evaluate(async () => {
+        const floor = (window as any).liquid.component.app.root.findByName('floor');
+        floor.render.meshInstances[0].material.diffuseMap = null;
+        floor.render.meshInstances[0].material.update();
+      });
+      await showStillLayer(page, DEPTH, RISE);
+      // Screen points of the surface every quarter cell from the wall, on 61 lines across it; the
+      // colour at each distance averaged along the wall. The renderer's normals come from
+      // differences one cell either side, so a wrong stencil at the wall shows within 1.5 cells.
+      const STEP = 0.25;
+      const DISTANCES = Array.from({ length: 14 }, (_, n) => STEP / 2 + STEP * n);
+      const lines = await page.page.evaluate(({ depth, rise, distances }) => {
+        const c = (window as any).liquid.component;
+        const r = c.controller.renderer;
+        const cam = c.app.root.findComponents('camera')[0];
+        const m = c.entity.getWorldTransform();
+        const wall = r.dims[0] * r.cellSize;
+        const screen = (x: number, z: number) => {
+          const y = depth + rise.slope * (x - rise.from);
+          const s = cam.worldToScreen(m.transformPoint(m.getTranslation().clone().set(x, y, z)));
+          return [s.x, s.y];
+        };
+        const out: number[][][] = [];
+        for (let n = 0; n <= 60; n++) {
+          const z = (0.2 + 0.6 * (n / 60)) * r.dims[2] * r.cellSize;
+          out.push(distances.map((d: number) => screen(wall - d * r.cellSize, z)));
+        }
+        return out;
+      }, { depth: DEPTH, rise: RISE, distances: DISTANCES });
+      const shown = decodePng(await page.screenshot('example-near-wall.png'));
+      // bilinear between pixel centres
+      const colourAt = (x: number, y: number, ch: number) => {
+        const [fx, fy] = [x - 0.5, y - 0.5];
+        const [x0, y0] = [Math.floor(fx), Math.floor(fy)];
+        const [ax, ay] = [fx - x0, fy - y0];
+        const at = (i: number, j: number) => shown.data[4 * (x0 + i + shown.width * (y0 + j)) + ch];
+        return (1 - ay) * ((1 - ax) * at(0, 0) + ax * at(1, 0)) + ay * ((1 - ax) * at(0, 1) + ax * at(1, 1));
+      };
+      const profile = DISTANCES.map((_, n) => [0, 1, 2].map((ch) => lines.reduce((t, line) => t + colourAt(line[n][0], line[n][1], ch), 0) / lines.length));
+      // the largest colour change (|dr| + |dg| + |db|) from one quarter cell to the next, from
+      // where a one-cell difference reaches across the wall (under 1.5 cells from it) and from
+      // farther out
+      const REACH = 1.5;
+      const steps = profile.slice(1).map((p, n) => p.reduce((t, v, ch) => t + Math.abs(v - profile[n][ch]), 0));
+      const near = Math.max(...steps.filter((_, n) => DISTANCES[n] < REACH));
+      const far = Math.max(...steps.filter((_, n) => DISTANCES[n] >= REACH));
+      console.log(`near wall: colour (rgb) by distance from the wall in cells: ${profile.map((p, n) => `${DISTANCES[n]}: ${p.map((v) => v.toFixed(0)).join(',')}`).join('; ')}; largest step per quarter cell from under ${REACH} cells ${near.toFixed(1)}, from farther out ${far.toFixed(1)}`);
+      expect(lines.every((l) => l.every(([x, y]) => x >= 1 && y >= 1 && x < shown.width - 1 && y < shown.height - 1)), 'points on screen').toBe(true);
+      // Farther out the steps are what the plane's shading does (reflections and refraction
+      // change with the view direction); a rim of wrong normals is a band of larger ones.
+      expect(near, 'largest colour step per quarter cell next to the near wall, against the largest farther out').toBeLessThanOrEqual(far);
+      expect(page.errors).toEqual([]);
+    } catch (e) {
+      await reportFailure(page, 'dam-break (near wall)');
       throw e;
     } finally {
       await page.page.close();

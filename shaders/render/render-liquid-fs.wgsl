@@ -7,8 +7,9 @@
 // of the environment (scene env atlas or a procedural sky), refraction of the scene colour grab
 // (or of the environment; with the grab, bent again or totally reflected where the ray leaves the
 // liquid through a tank wall), Beer-Lambert absorption over the path length inside the liquid with
-// in-scattered body colour, and a GGX sun highlight. Writes the depth of the hit so the liquid
-// composites with the rest of the scene; discards where the ray misses the liquid.
+// in-scattered body colour (what is under the liquid is also lit through it), and a sun highlight.
+// Writes the depth of the hit so the liquid composites with the rest of the scene; discards where
+// the ray misses the liquid.
 //
 // Variants (material defines):
 //   LIQUID_ENV_ATLAS     reflections from `scene_envAtlas`, decoded with {LIQUID_ENV_DECODE}
@@ -120,14 +121,21 @@ fn sampleLevelSet(p: vec3f) -> f32 {
     return mix(mix(x00, x10, f.y), mix(x01, x11, f.y), f.z);
 }
 
-// Outward (towards air) unit normal from central differences, one cell apart.
+// Outward (towards air) unit normal from central differences, one cell apart. The stencil stays
+// between the first and last cell centres (one-sided next to a wall): beyond them the sampled field
+// is the wall cells' values extended, so a difference reaching across a wall would flatten the
+// gradient's component across it within a cell and a half of the wall, and water climbing a wall
+// would show a rim of wrong normals along the waterline.
 fn levelSetNormal(p: vec3f, fallback: vec3f) -> vec3f {
-    let e = uniform.liquid_cellSize;
+    let h = uniform.liquid_cellSize;
+    let lo = max(p - vec3f(h), vec3f(0.5 * h));
+    let hi = min(p + vec3f(h), uniform.liquid_dims * h - vec3f(0.5 * h));
+    let span = max(hi - lo, vec3f(1e-6 * h));
     let g = vec3f(
-        sampleLevelSet(p + vec3f(e, 0.0, 0.0)) - sampleLevelSet(p - vec3f(e, 0.0, 0.0)),
-        sampleLevelSet(p + vec3f(0.0, e, 0.0)) - sampleLevelSet(p - vec3f(0.0, e, 0.0)),
-        sampleLevelSet(p + vec3f(0.0, 0.0, e)) - sampleLevelSet(p - vec3f(0.0, 0.0, e))
-    );
+        sampleLevelSet(vec3f(hi.x, p.y, p.z)) - sampleLevelSet(vec3f(lo.x, p.y, p.z)),
+        sampleLevelSet(vec3f(p.x, hi.y, p.z)) - sampleLevelSet(vec3f(p.x, lo.y, p.z)),
+        sampleLevelSet(vec3f(p.x, p.y, hi.z)) - sampleLevelSet(vec3f(p.x, p.y, lo.z))
+    ) / span;
     let len = length(g);
     return select(fallback, g / len, len > 1e-8);
 }
@@ -299,6 +307,65 @@ fn boxExit(p: vec3f, d: vec3f, boxSize: vec3f) -> f32 {
     return max(min(min(tMax.x, tMax.y), tMax.z), 0.0);
 }
 
+const LIGHT_STEPS: i32 = 32;
+
+// Whether a point where a ray leaves the box is on its bottom face: without a depth grab, what is
+// seen there is taken to be what the box stands on (a ray leaving through a side face sees beyond).
+fn onBottomFace(p: vec3f) -> bool {
+    return p.y <= 1e-3 * uniform.liquid_cellSize;
+}
+
+// Transmittance (rgb) of the light that reaches a point q (local) of the opaque scene through the
+// liquid above it. Without it the floor under the water is seen as lit as if dry: the view ray's
+// absorption alone leaves shallow water a pale haze of the floor colour. The light is the sun
+// refracted into the water at a level surface (a sun at or under the horizon at the critical
+// angle); its path from q to where it leaves the liquid is found by sphere tracing the level set
+// towards it (a bounded number of samples; one for a dry point). Only what is in the box, or on
+// what the box stands on (within a cell under its bottom face), is under the liquid.
+fn lightTransmittanceAt(q: vec3f, o: Optics) -> vec3f {
+    let boxSize = uniform.liquid_dims * uniform.liquid_cellSize;
+    let h = uniform.liquid_cellSize;
+    if (any(q.xz < vec2f(0.0)) || any(q.xz > boxSize.xz) || q.y < -h || q.y > boxSize.y) {
+        return vec3f(1.0);
+    }
+    let p = vec3f(q.x, max(q.y, 0.0), q.z);
+    var phiPrev = sampleLevelSet(p);
+    if (phiPrev >= 0.0) {
+        return vec3f(1.0);
+    }
+    // Snell at a level surface: the sine of the light's angle from the vertical drops by the ior
+    let sunW = normalize(uniform.liquid_sunDir);
+    let horizontal = vec2f(sunW.x, sunW.z);
+    let sinAir = select(length(horizontal), 1.0, sunW.y <= 0.0);
+    let sinWater = sinAir / o.ior;
+    let azimuth = select(vec2f(0.0), horizontal / length(horizontal), length(horizontal) > 1e-6);
+    let towardsLightW = vec3f(azimuth.x * sinWater, sqrt(1.0 - sinWater * sinWater), azimuth.y * sinWater);
+    let dL = normalize((uniform.liquid_modelInv * vec4f(towardsLightW, 0.0)).xyz);
+    let tExit = boxExit(p, dL, boxSize);
+    let minStep = 0.25 * h;
+    var tPrev = 0.0;
+    var t = 0.0;
+    var path = -1.0;
+    for (var i = 0; i < LIGHT_STEPS; i++) {
+        t = min(tPrev + max(-phiPrev * 0.9, minStep), tExit);
+        let phi = sampleLevelSet(p + dL * t);
+        if (phi >= 0.0) {
+            path = mix(tPrev, t, clamp(-phiPrev / max(phi - phiPrev, 1e-9), 0.0, 1.0));
+            break;
+        }
+        if (t >= tExit) {
+            path = tExit; // the liquid fills the box up to where the light comes in
+            break;
+        }
+        tPrev = t;
+        phiPrev = phi;
+    }
+    if (path < 0.0) {
+        path = t; // out of samples deep under the surface: the path is at least this long
+    }
+    return exp(-o.extinction * path * length(toWorldVector(dL)));
+}
+
 // Screen uv of a world point, relative to this fragment (whose view ray passes through refW):
 // exact for any viewport, as only the difference of the projections is used.
 fn screenUvOf(pointW: vec3f, refW: vec3f, uvFrag: vec2f) -> vec2f {
@@ -467,6 +534,8 @@ struct BoxSpan {
     tEnd: f32,
     // axis of the face the ray enters through
     entryAxis: i32,
+    // whether the span ends at the opaque scene (its depth grab) rather than at the box
+    metScene: bool,
 }
 
 // Clips the ray to the box [0, boxSize] with slabs, and to the opaque scene (its depth grab at
@@ -491,8 +560,11 @@ fn clipToBox(ray: Ray, boxSize: vec3f, sceneDepth: f32) -> BoxSpan {
     // view depth along the ray is affine in t: depth(t) = d0 + t * d1
     let d0 = viewDepth(toWorldPoint(ray.ro));
     let d1 = -(uniform.matrix_view * vec4f(toWorldVector(ray.rd), 0.0)).z;
+    span.metScene = false;
     if (d1 > 1e-6) {
-        span.tEnd = min(span.tEnd, (sceneDepth - d0) / d1);
+        let tScene = (sceneDepth - d0) / d1;
+        span.metScene = tScene < span.tEnd;
+        span.tEnd = min(span.tEnd, tScene);
     }
     return span;
 }
@@ -597,9 +669,23 @@ struct RefractionEnd {
     // back into the liquid instead of leaving the box
     dOut: vec3f,
     mirrored: bool,
+    // world point of the ray whose screen position is `uv` (the last one in front of the scene
+    // when the ray meets nothing in view)
+    lastSeenW: vec3f,
 }
 
 #if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
+// The opaque scene point seen at screen uv behind the world point pW (on the camera ray through
+// pW, at the depth grab's depth there).
+fn scenePointBehind(pW: vec3f, uv: vec2f) -> vec3f {
+    let behind = getLinearScreenDepth(uv) - viewDepth(pW);
+    if (uniform.camera_params.w > 0.5) {
+        return pW - normalize(uniform.matrix_viewInverse[2].xyz) * behind;
+    }
+    let toPoint = pW - uniform.view_position;
+    return pW + toPoint * (behind / max(viewDepth(pW), 1e-6));
+}
+
 // A point on a ray that goes along dIn up to tBox, then along dOut.
 fn rayPoint(p: vec3f, dIn: vec3f, dOut: vec3f, tBox: f32, t: f32) -> vec3f {
     return select(p + dIn * tBox + dOut * (t - tBox), p + dIn * t, t <= tBox);
@@ -650,6 +736,7 @@ fn traceRefraction(p: vec3f, dIn: vec3f, tBox: f32, uvFrag: vec2f, refW: vec3f, 
     let dOut = normalize((uniform.liquid_modelInv * vec4f(dOutW, 0.0)).xyz) * length(dIn);
     var end: RefractionEnd;
     end.uv = uvFrag;
+    end.lastSeenW = refW;
     end.t = -1.0;
     end.dOut = dOut;
     end.mirrored = mirrored;
@@ -710,6 +797,7 @@ fn traceRefraction(p: vec3f, dIn: vec3f, tBox: f32, uvFrag: vec2f, refW: vec3f, 
             // ray from the camera but is not what the ray meets; go on behind it
         } else {
             end.uv = uvRaw;
+            end.lastSeenW = pW;
         }
         tPrev = t;
         depthPrev = depth;
@@ -783,6 +871,13 @@ fn shadeFromAir(ray: Ray, hit: SurfaceHit, boxSize: vec3f, o: Optics, uvFrag: ve
         tLimit = min(tLimit, seen.t);
     }
     let uv = seen.uv;
+    // the light on what the ray meets came down through the liquid above it (where it meets
+    // nothing in view, on the scene point whose colour is used)
+    var sceneSeen = rayPoint(pHit, dIn, seen.dOut, tBox, seen.t);
+    if (seen.t < 0.0) {
+        sceneSeen = (uniform.liquid_modelInv * vec4f(scenePointBehind(seen.lastSeenW, uv), 1.0)).xyz;
+    }
+    let lightThrough = lightTransmittanceAt(sceneSeen, o);
     // totally reflected at a wall: the ray goes on through the liquid, to what it meets or to
     // where it leaves the box
     if (seen.mirrored && !(seen.t >= 0.0 && seen.t <= tBox)) {
@@ -803,7 +898,12 @@ fn shadeFromAir(ray: Ray, hit: SurfaceHit, boxSize: vec3f, o: Optics, uvFrag: ve
     }
 #endif
 #ifdef LIQUID_SCENE_COLOR
-    let uv = screenUvOf(toWorldPoint(pHit + dIn * tLimit), worldHit, uvFrag);
+    let pEnd = pHit + dIn * tLimit;
+    let uv = screenUvOf(toWorldPoint(pEnd), worldHit, uvFrag);
+    var lightThrough = vec3f(1.0);
+    if (tLimit < tBox || onBottomFace(pEnd)) {
+        lightThrough = lightTransmittanceAt(pEnd, o);
+    }
 #endif
 #endif
     let path = pathInLiquid(pHit, dIn, tLimit, true) * length(toWorldVector(dIn)) + pathMirrored;
@@ -811,7 +911,7 @@ fn shadeFromAir(ray: Ray, hit: SurfaceHit, boxSize: vec3f, o: Optics, uvFrag: ve
 
     var hdr = reflected * fresnel + specular + o.body * (vec3f(1.0) - transmittance) * (1.0 - fresnel);
 #ifdef LIQUID_SCENE_COLOR
-    ldr += sceneColorAt(uv, lod) * transmittance * (1.0 - fresnel);
+    ldr += sceneColorAt(uv, lod) * lightThrough * transmittance * (1.0 - fresnel);
 #else
     hdr += environment(normalize(toWorldVector(dIn)), o.roughness) * transmittance * (1.0 - fresnel);
 #endif
@@ -858,7 +958,12 @@ fn shadeUnderwater(ray: Ray, span: BoxSpan, boxSize: vec3f, o: Optics, uvFrag: v
     } else {
         // the ray leaves the liquid through a box face or reaches opaque geometry
 #ifdef LIQUID_SCENE_COLOR
-        ldr = sceneColorAt(uvFrag, lod) * transmittance;
+        let pEnd = ray.ro + ray.rd * span.tEnd;
+        var lightThrough = vec3f(1.0);
+        if (span.metScene || onBottomFace(pEnd)) {
+            lightThrough = lightTransmittanceAt(pEnd, o);
+        }
+        ldr = sceneColorAt(uvFrag, lod) * lightThrough * transmittance;
 #else
         hdr += environment(rdW, o.roughness) * transmittance;
 #endif
