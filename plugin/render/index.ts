@@ -8,6 +8,7 @@ export {
     type LiquidDebugSlice,
     type LiquidFrameMode,
     type LiquidSurfaceRendererOptions,
+    type LiquidSunSource,
     type Rgb,
 } from './liquid-surface-renderer';
 export { DEBUG_COLORS, debugLegend, pressureColor, levelSetColor, cssColor, type DebugLegend, type DisplayRgb } from './debug-colors';

@@ -58,6 +58,14 @@ export interface LiquidLighting {
     skyGround: [number, number, number];
 }
 
+/**
+ * Where the sun of the liquid comes from: a light entity (its world -Y axis is the light
+ * direction, its colour times intensity the sun's colour), `'auto'` (the brightest enabled
+ * directional light of the app's scene, chosen again every frame) or `null` (always the sun of
+ * {@link LiquidSurfaceRenderer#lighting}).
+ */
+export type LiquidSunSource = pc.Entity | 'auto' | null;
+
 /** Options of {@link LiquidSurfaceRenderer}. */
 export interface LiquidSurfaceRendererOptions {
     /** Grid resolution [nx, ny, nz] of the level set (cell-centred, x fastest, y up). */
@@ -71,10 +79,12 @@ export interface LiquidSurfaceRendererOptions {
     /** Layers the liquid is drawn in. Default [LAYERID_WORLD]. */
     layers?: number[];
     /**
-     * A directional light to take the sun direction and colour from every frame. Without it, the
-     * sun of {@link LiquidSurfaceRenderer#lighting} is used.
+     * The light to take the sun direction and colour from every frame. Default `'auto'`: the
+     * brightest enabled directional light in the app's scene (the sun of
+     * {@link LiquidSurfaceRenderer#lighting} while there is none). An entity: that light (the
+     * `lighting` sun while it is disabled); `null`: always the `lighting` sun.
      */
-    sunLight?: pc.Entity | null;
+    sunLight?: LiquidSunSource;
 }
 
 /** Clear, slightly blue-green water. */
@@ -172,7 +182,7 @@ export class LiquidSurfaceRenderer {
 
     /**
      * Sun and procedural sky. Mutate the arrays freely; they are read every frame. The sun is
-     * replaced by {@link LiquidSurfaceRenderer#sunLight} when one is set.
+     * replaced by the light {@link LiquidSurfaceRenderer#sunLight} selects, when there is one.
      */
     readonly lighting: LiquidLighting = {
         sunDirection: [0.35, 0.8, 0.45],
@@ -182,8 +192,11 @@ export class LiquidSurfaceRenderer {
         skyGround: [0.2, 0.19, 0.17],
     };
 
-    /** Directional light the sun follows (its world -Y axis is the light direction), or null. */
-    sunLight: pc.Entity | null;
+    /**
+     * Where the sun comes from (see {@link LiquidSunSource}): `'auto'` (default), a light entity,
+     * or null for the sun of {@link LiquidSurfaceRenderer#lighting}. Read every frame.
+     */
+    sunLight: LiquidSunSource;
 
     private readonly app: pc.AppBase;
     private readonly mesh: pc.Mesh;
@@ -199,6 +212,16 @@ export class LiquidSurfaceRenderer {
     private _envAtlas: pc.Texture | null = null;
     private _destroyed = false;
     private readonly _onPrerender: () => void;
+    /** The light components of the app (kept by the light system's add/remove events), for 'auto'. */
+    private readonly _lights: pc.LightComponent[] = [];
+    private readonly _lightSystem: pc.LightComponentSystem | null;
+    private readonly _onLightAdd = (_entity: pc.Entity, light: pc.LightComponent): void => {
+        this._lights.push(light);
+    };
+    private readonly _onLightRemove = (_entity: pc.Entity, light: pc.LightComponent): void => {
+        const i = this._lights.indexOf(light);
+        if (i >= 0) this._lights.splice(i, 1);
+    };
 
     private readonly _model = new pc.Mat4();
     private readonly _modelInv = new pc.Mat4();
@@ -236,7 +259,18 @@ export class LiquidSurfaceRenderer {
         this.dims = [nx, ny, nz];
         this.cellSize = options.cellSize;
         this.byteSize = nx * ny * nz * 4;
-        this.sunLight = options.sunLight ?? null;
+        this.sunLight = options.sunLight === undefined ? 'auto' : options.sunLight;
+        // the scene's lights, for the 'auto' sun: those there now, then as they come and go
+        this._lightSystem = (app.systems as { light?: pc.LightComponentSystem }).light ?? null;
+        if (this._lightSystem) {
+            const store = this._lightSystem.store as Record<string, { entity: pc.Entity }>;
+            for (const id of Object.keys(store)) {
+                const light = store[id].entity.light;
+                if (light) this._lights.push(light);
+            }
+            this._lightSystem.on('add', this._onLightAdd);
+            this._lightSystem.on('beforeremove', this._onLightRemove);
+        }
         this._look = { ...DEFAULT_LIQUID_LOOK } as Required<LiquidLook>;
         this._debugSlice = {
             axis: 'z',
@@ -439,6 +473,34 @@ export class LiquidSurfaceRenderer {
         this.material.update();
     }
 
+    /**
+     * The light entity the sun follows now ({@link LiquidSurfaceRenderer#sunLight} resolved: the
+     * scene's brightest enabled directional light for 'auto'), or null when the sun of
+     * {@link LiquidSurfaceRenderer#lighting} is used.
+     */
+    get activeSunLight(): pc.Entity | null {
+        const source = this.sunLight;
+        if (source === null) return null;
+        if (source !== 'auto') {
+            return source.light?.enabled && source.enabled ? source : null;
+        }
+        // the brightest (intensity times the luminance of the linear colour); ties: the first
+        let best: pc.Entity | null = null;
+        let bestPower = -1;
+        const lights = this._lights;
+        for (let i = 0; i < lights.length; i++) {
+            const light = lights[i];
+            if (light.type !== 'directional' || !light.enabled || !light.entity.enabled) continue;
+            const c = light.color;
+            const power = light.intensity * (0.2126 * srgbToLinear(c.r) + 0.7152 * srgbToLinear(c.g) + 0.0722 * srgbToLinear(c.b));
+            if (power > bestPower) {
+                best = light.entity;
+                bestPower = power;
+            }
+        }
+        return best;
+    }
+
     /** True once {@link LiquidSurfaceRenderer#destroy} was called. */
     get destroyed(): boolean {
         return this._destroyed;
@@ -449,6 +511,9 @@ export class LiquidSurfaceRenderer {
         if (this._destroyed) return;
         this._destroyed = true;
         this.app.off('prerender', this._onPrerender);
+        this._lightSystem?.off('add', this._onLightAdd);
+        this._lightSystem?.off('beforeremove', this._onLightRemove);
+        this._lights.length = 0;
         this.detachCamera();
         // the render component destroys the mesh instance and the (then unreferenced) mesh;
         // Mesh.destroy is idempotent, in case the entity was detached from it before
@@ -477,13 +542,18 @@ export class LiquidSurfaceRenderer {
 
         // sun: from the light entity if any (PlayCanvas directional lights shine along -Y)
         const L = this.lighting;
-        const light = this.sunLight?.light;
-        if (this.sunLight && light && this.sunLight.enabled && light.enabled) {
-            const up = this.sunLight.up;
-            f.sunDir.set([up.x, up.y, up.z]);
+        const sun = this.activeSunLight;
+        const light = sun?.light;
+        if (sun && light) {
+            const up = sun.up;
+            f.sunDir[0] = up.x;
+            f.sunDir[1] = up.y;
+            f.sunDir[2] = up.z;
             const c = light.color;
             const k = light.intensity;
-            f.sunColor.set([srgbToLinear(c.r) * k, srgbToLinear(c.g) * k, srgbToLinear(c.b) * k]);
+            f.sunColor[0] = srgbToLinear(c.r) * k;
+            f.sunColor[1] = srgbToLinear(c.g) * k;
+            f.sunColor[2] = srgbToLinear(c.b) * k;
         } else {
             f.sunDir.set(L.sunDirection);
             f.sunColor.set(L.sunColor);
