@@ -4,6 +4,7 @@
  * tags (liquid-volume.mjs, which the PlayCanvas Editor reads as text) and the README's attribute
  * table are checked against it by test/settings.test.ts (which also rewrites the README table).
  */
+import type * as pc from 'playcanvas';
 import { DEFAULT_LATENT_SCHEDULE, type PressureMethod, type Vec3 } from '../src/index';
 import { DEFAULT_LIQUID_LOOK, type LiquidDebugView, type Rgb } from './render';
 
@@ -52,6 +53,8 @@ export interface LiquidVolumeSettings {
   refraction: number;
   reflection: number;
   roughness: number;
+  /** The light the liquid is lit by; null: the brightest enabled directional light of the scene. */
+  sunLight: pc.Entity | null;
   debugView: LiquidDebugView;
   /** Read per-frame stats back from the GPU (small readbacks; off for shipping). */
   collectStats: boolean;
@@ -61,14 +64,14 @@ export interface LiquidVolumeSettings {
 }
 
 /** How an attribute is typed in the script (and shown in the Editor). */
-export type AttributeKind = 'enum' | 'number' | 'integer' | 'boolean' | 'string' | 'vec3' | 'color' | 'asset';
+export type AttributeKind = 'enum' | 'number' | 'integer' | 'boolean' | 'string' | 'vec3' | 'color' | 'asset' | 'entity';
 
 /** One attribute of the liquidVolume script. */
 export interface AttributeSpec {
   /** The script attribute's name. */
   name: string;
   kind: AttributeKind;
-  /** Default value (vec3/color as [x, y, z]; assets have none). */
+  /** Default value (vec3/color as [x, y, z]; assets and entities have none). */
   default: string | number | boolean | readonly number[] | null;
   /** Allowed values of an enum. */
   options?: readonly string[];
@@ -117,6 +120,7 @@ export const LIQUID_ATTRIBUTES: readonly AttributeSpec[] = Object.freeze([
   { name: 'refraction', kind: 'number', default: look.refractionStrength, range: [0, 4], precision: 2, doc: 'refraction strength (1 = physical for water)' },
   { name: 'reflection', kind: 'number', default: look.reflectionStrength, range: [0, 2], precision: 2, doc: 'reflection strength (1 = physical Fresnel)' },
   { name: 'roughness', kind: 'number', default: look.roughness, range: [0, 1], precision: 2, doc: 'surface roughness' },
+  { name: 'sunLight', kind: 'entity', default: null, doc: 'the light the liquid is lit by (its direction and colour; under the surface, the light\'s way down through the liquid); empty: the brightest enabled directional light in the scene, picked again every frame (none: a default sun 55 degrees up)' },
   { name: 'debugView', kind: 'enum', default: 'none', options: ['none', 'pressure-slice', 'levelset-slice'], doc: 'a slice of the pressure or the level set; predicted frames get an orange tint' },
   { name: 'collectStats', kind: 'boolean', default: false, doc: 'read per-frame stats back from the GPU (time per pass, divergence, volume drift); small readbacks, leave off in shipped games' },
   { name: 'showStats', kind: 'boolean', default: false, setting: null, doc: 'draw the stats overlay with live plots (turns `collectStats` on)' },
@@ -215,7 +219,7 @@ export const PRESSURE_SETTINGS: readonly (keyof LiquidVolumeSettings)[] = ['pres
 /** Settings of the latent schedule. */
 export const SCHEDULE_SETTINGS: readonly (keyof LiquidVolumeSettings)[] = ['interval', 'correctionIterations', 'adaptive'];
 /** Settings of the renderer. */
-export const LOOK_SETTINGS: readonly (keyof LiquidVolumeSettings)[] = ['color', 'absorption', 'refraction', 'reflection', 'roughness', 'debugView'];
+export const LOOK_SETTINGS: readonly (keyof LiquidVolumeSettings)[] = ['color', 'absorption', 'refraction', 'reflection', 'roughness', 'sunLight', 'debugView'];
 
 /** The README's attribute table (Markdown), one row per attribute. */
 export function attributeTableMarkdown(): string {
@@ -229,6 +233,7 @@ export function attributeTableMarkdown(): string {
     if (a.options) return a.options.join(', ');
     if (a.range) return `${a.range[0]}..${a.range[1]}${a.kind === 'integer' ? ' (integer)' : ''}`;
     if (a.kind === 'asset') return `${a.resource} asset`;
+    if (a.kind === 'entity') return 'entity';
     return a.kind === 'boolean' ? 'on/off' : a.kind === 'color' ? 'rgb 0..1' : '';
   };
   const rows = LIQUID_ATTRIBUTES.map((a) => `| \`${a.name}\` | ${fmt(a.default)} | ${allowed(a)} | ${a.unit ?? ''} | ${a.doc} |`);

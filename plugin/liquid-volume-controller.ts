@@ -149,6 +149,8 @@ export class LiquidVolumeController {
     const r = this.renderer;
     if (r && has(LOOK_SETTINGS)) {
       r.setLook({ color: s.color, absorption: s.absorption, refractionStrength: s.refraction, reflectionStrength: s.reflection, roughness: s.roughness });
+      // no light set: the renderer picks the scene's brightest directional light itself
+      r.sunLight = s.sunLight ?? 'auto';
       r.debugView = s.debugView;
       r.frameTintEnabled = s.debugView !== 'none';
     }

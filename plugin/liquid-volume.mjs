@@ -2,7 +2,7 @@
 // The PlayCanvas component of latent-liquid. Plain JS with JSDoc on purpose: the PlayCanvas
 // Editor reads the @attribute tags from this file's text. The work happens in
 // LiquidVolumeController (TypeScript); this class only maps attributes onto it.
-import { Script, Asset, Color, Vec3 } from 'playcanvas';
+import { Script, Asset, Color, Entity, Vec3 } from 'playcanvas';
 import { LiquidVolumeController } from './liquid-volume-controller';
 import { StatsOverlay } from './stats-overlay';
 
@@ -244,6 +244,16 @@ export class LiquidVolume extends Script {
   roughness = 0.04;
 
   /**
+   * The light the liquid is lit by (its direction and colour; under the surface, the light's way
+   * down through the liquid). Empty: the brightest enabled directional light in the scene,
+   * picked again every frame (with none, a default sun 55 degrees up).
+   *
+   * @attribute
+   * @type {Entity}
+   */
+  sunLight;
+
+  /**
    * Debug view: a slice of the pressure or the level set; predicted frames get an orange tint.
    *
    * @attribute
@@ -338,6 +348,7 @@ export class LiquidVolume extends Script {
       refraction: this.refraction,
       reflection: this.reflection,
       roughness: this.roughness,
+      sunLight: this.sunLight ?? null,
       debugView: /** @type {any} */ (this.debugView),
       collectStats: this.collectStats || this.showStats,
       paused: this.paused,

@@ -69,12 +69,13 @@ describe('liquidVolume attribute schema', () => {
       const type = tags.get('type');
       if (spec.kind === 'enum') expect(type).toBe(`{${spec.options!.map((o) => `'${o}'`).join(' | ')}}`);
       else if (spec.kind === 'asset') expect(type).toBe('{Asset}');
+      else if (spec.kind === 'entity') expect(type).toBe('{Entity}');
       else expect(type, `${spec.name} has no @type (its initializer types it)`).toBeUndefined();
       expect(tags.get('resource')).toBe(spec.resource);
       expect(tags.has('range') ? numbers(tags.get('range')!) : undefined, `${spec.name} @range`).toEqual(spec.range ? [...spec.range] : undefined);
       expect(tags.has('step') ? Number(tags.get('step')) : undefined, `${spec.name} @step`).toBe(spec.step);
       expect(tags.has('precision') ? Number(tags.get('precision')) : undefined, `${spec.name} @precision`).toBe(spec.precision);
-      const kindOfInitializer = a!.initializer === null ? 'asset'
+      const kindOfInitializer = a!.initializer === null ? (type === '{Entity}' ? 'entity' : 'asset')
         : /^new Vec3/.test(a!.initializer) ? 'vec3' : /^new Color/.test(a!.initializer) ? 'color'
           : typeof spec.default === 'number' ? (spec.kind === 'integer' ? 'integer' : 'number')
             : typeof initializerValue(a!.initializer) === 'boolean' ? 'boolean' : spec.options ? 'enum' : 'string';
