@@ -135,7 +135,10 @@ async function main(argv: string[]): Promise<number> {
   const write = (path: string, data: string | Buffer) => { mkdirSync(dirname(path) || '.', { recursive: true }); writeFileSync(path, data); log(`wrote ${path}`); };
   const profileList = stringOption(args, 'profile-mgpcg');
   if (profileList) {
-    const profiles = [];
+    const profiles: Awaited<ReturnType<typeof profileMgpcg>>[] = [];
+    const jsonPath = stringOption(args, 'json');
+    if (jsonPath) mkdirSync(dirname(jsonPath) || '.', { recursive: true });
+    const json = () => `${JSON.stringify({ tool: 'latent-liquid bench --profile-mgpcg', date: new Date().toISOString(), adapter: gpu.adapterName, profiles }, null, 2)}\n`;
     // Without --smoothings (or with "none"): the default variant alone.
     const variants: (SmoothingVariant | undefined)[] = stringOption(args, 'smoothings') && options.smoothings.length ? options.smoothings : [undefined];
     for (const n of list(profileList, 'profile-mgpcg', [])) {
@@ -144,11 +147,11 @@ async function main(argv: string[]): Promise<number> {
         log(`MGPCG kernels at ${n}^3, ${p.label} (us per dispatch; one iteration ${p.iterationUs.toFixed(1)} us in ${p.dispatchesPerIteration} dispatches):`);
         for (const k of p.kernels) log(`  ${k.kernel.padEnd(24)} ${String(k.cells).padStart(9)} cells ${k.us.toFixed(2).padStart(9)} us`);
         profiles.push(p);
+        // The file holds every profile so far, should a time limit cut the run.
+        if (jsonPath) writeFileSync(jsonPath, json());
       }
     }
-    const jsonPath = stringOption(args, 'json');
-    const json = `${JSON.stringify({ tool: 'latent-liquid bench --profile-mgpcg', date: new Date().toISOString(), adapter: gpu.adapterName, profiles }, null, 2)}\n`;
-    if (jsonPath) write(jsonPath, json); else process.stdout.write(json);
+    if (jsonPath) write(jsonPath, json()); else process.stdout.write(json());
     gpu.device.destroy();
     return 0;
   }

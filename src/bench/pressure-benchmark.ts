@@ -498,6 +498,10 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         fromPrevious: mgpcgToleranceAdaptive, fromPreviousCap: mgpcgTolerance,
         fromHydrostatic: mgpcgFromHydrostatic, dispatchesPerIteration: mgpcgStage.dispatchesPerIteration,
       }];
+      // Each row in the log as it is measured, so a run cut short by a time limit keeps them.
+      const logRow = (m: SmoothingRow) => log(`    ${m.label}: ${m.fromPrevious.iterations} it, ${m.fromPrevious.pressureMs.toFixed(3)} ms adaptive, `
+        + `${m.fromPreviousCap.pressureMs.toFixed(3)} ms cap; from hydrostatic ${m.fromHydrostatic.iterations} it, ${m.fromHydrostatic.pressureMs.toFixed(3)} ms; ${m.dispatchesPerIteration} dispatches/it`);
+      logRow(smoothings[0]);
       for (const variant of options.smoothings) {
         const smoothing = { smoother: variant.smoother, sweeps: variant.sweeps };
         const coarseCycleCells = variant.coarseCycleCells ?? COARSE_CYCLE_CELLS;
@@ -518,6 +522,7 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
           fromPrevious: await row('adaptive'), fromPreviousCap: await row('cap'), fromHydrostatic: await row('cap', true),
           dispatchesPerIteration: stage.dispatchesPerIteration,
         });
+        logRow(smoothings[smoothings.length - 1]);
       }
       result.methods = {
         jacobiFixedMsPerIteration, jacobiTolerance, jacobiToleranceAdaptive, jacobiToleranceOverhead: jacobiToleranceAdaptive.msPerIteration / jacobiFixedMsPerIteration,
