@@ -66,7 +66,8 @@ async function run(): Promise<void> {
     jacobiIterations: numbers('iterations', [20, 50, 100, 200]),
     divergenceTargets: numbers('targets', DEFAULT_BENCHMARK_OPTIONS.divergenceTargets),
     jacobiMaxIterations: Number(params.get('jacobiMax') ?? DEFAULT_BENCHMARK_OPTIONS.jacobiMaxIterations),
-    // ?smoothings=red-black:1 (or none): the V-cycle smoothings measured besides the default.
+    // ?smoothings=red-black:1,red-black:1:cc0 (or none): the MGPCG variants (smoothing and coarse-cycle
+    // threshold, parseSmoothings' syntax) measured besides the default.
     smoothings: params.get('smoothings') ? parseSmoothings(params.get('smoothings')!) : DEFAULT_BENCHMARK_OPTIONS.smoothings,
   };
   try {

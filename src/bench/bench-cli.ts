@@ -3,10 +3,9 @@ import { dirname } from 'node:path';
 import { createNodeGpu } from '../node/node-gpu';
 import { findShippedModel, loadModelFromDirectory } from '../node/model-directory';
 import { encodePngRgba } from '../node/png';
-import { DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, runPressureBenchmark, type BenchmarkResult } from './pressure-benchmark';
+import { DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, runPressureBenchmark, type BenchmarkResult, type SmoothingVariant } from './pressure-benchmark';
 import { runDamBreakFront } from './dam-break-front';
 import { profileMgpcg } from './mgpcg-profile';
-import type { MultigridDescription } from '../scene/scene-description';
 import { benchmarkMarkdown } from './benchmark-report';
 import { lineChart } from './raster-plot';
 import { intOption, numberOption, parseArgs, stringOption, UsageError } from '../cli/args';
@@ -32,15 +31,20 @@ Options:
   --tolerance T           relative residual of the tolerance-mode rows (default 1e-3)
   --targets LIST          RMS divergence targets in 1/s (default 1,0.3,0.1,0.03,0.01)
   --mgpcg-max-iterations N  MGPCG iteration cap (default 20)
-  --smoothings LIST       V-cycle smoothings measured besides the default, SMOOTHER:SWEEPS with
-                          SMOOTHER jacobi or red-black and SWEEPS 1-4 (default red-black:1,red-black:2;
-                          "none" for none); with --profile-mgpcg: the smoothing profiled (first entry)
+  --smoothings LIST       MGPCG variants measured besides the default (jacobi:1:cc512), each
+                          SMOOTHER[:SWEEPS[:ccCELLS]]: SMOOTHER jacobi or red-black, SWEEPS 1-4
+                          (default 1), CELLS the coarse-cycle threshold 0-512 (default 512: the
+                          levels below the finest with at most 512 cells in one dispatch; cc0: one
+                          dispatch per operation and level), e.g. red-black:1:cc0,red-black:1:cc512
+                          (default red-black:1,red-black:2; "none" for none); with --profile-mgpcg:
+                          the variants profiled, each in turn (default jacobi:1:cc512)
   --jacobi-max-iterations N Jacobi iteration cap of tolerance solves (default 20000)
   --latent-runtime R      runtime of the latent rows: ort (default) or wgsl
   --no-wgsl               without the latent rows on the WGSL runtime (measured beside ORT's by default)
 
 MGPCG kernel profile (instead of the above): --profile-mgpcg LIST times each kernel of a CG
-iteration at each resolution (GPU timestamps, 50 back-to-back dispatches each).
+iteration at each resolution (GPU timestamps, 50 back-to-back dispatches each), for each
+--smoothings variant.
 
 Dam-break front study (instead of the above): --front LIST runs Martin and Moyce's dam break
 with LIST cells across the column (e.g. 16,32,64), with MGPCG to --tolerance (default 1e-4
@@ -89,8 +93,8 @@ export function benchmarkPlot(r: BenchmarkResult): Buffer {
   return encodePngRgba(chart.width, chart.height, chart.pixels);
 }
 
-/** --smoothings: "red-black:2,jacobi:1" (or "none"); a bad entry is a usage error naming the option. */
-function smoothingList(text: string | undefined, fallback: MultigridDescription[]): MultigridDescription[] {
+/** --smoothings: "red-black:2,jacobi:1:cc0" (or "none"); a bad entry is a usage error naming the option. */
+function smoothingList(text: string | undefined, fallback: SmoothingVariant[]): SmoothingVariant[] {
   if (text === undefined) return fallback;
   try {
     return parseSmoothings(text);
@@ -131,16 +135,23 @@ async function main(argv: string[]): Promise<number> {
   const write = (path: string, data: string | Buffer) => { mkdirSync(dirname(path) || '.', { recursive: true }); writeFileSync(path, data); log(`wrote ${path}`); };
   const profileList = stringOption(args, 'profile-mgpcg');
   if (profileList) {
-    const profiles = [];
-    for (const n of list(profileList, 'profile-mgpcg', [])) {
-      const p = await profileMgpcg(gpu.device, n, 50, stringOption(args, 'smoothings') ? options.smoothings[0] : undefined);
-      log(`MGPCG kernels at ${n}^3 (us per dispatch; one iteration ${p.iterationUs.toFixed(1)} us):`);
-      for (const k of p.kernels) log(`  ${k.kernel.padEnd(24)} ${String(k.cells).padStart(9)} cells ${k.us.toFixed(2).padStart(9)} us`);
-      profiles.push(p);
-    }
+    const profiles: Awaited<ReturnType<typeof profileMgpcg>>[] = [];
     const jsonPath = stringOption(args, 'json');
-    const json = `${JSON.stringify({ tool: 'latent-liquid bench --profile-mgpcg', date: new Date().toISOString(), adapter: gpu.adapterName, profiles }, null, 2)}\n`;
-    if (jsonPath) write(jsonPath, json); else process.stdout.write(json);
+    if (jsonPath) mkdirSync(dirname(jsonPath) || '.', { recursive: true });
+    const json = () => `${JSON.stringify({ tool: 'latent-liquid bench --profile-mgpcg', date: new Date().toISOString(), adapter: gpu.adapterName, profiles }, null, 2)}\n`;
+    // Without --smoothings (or with "none"): the default variant alone.
+    const variants: (SmoothingVariant | undefined)[] = stringOption(args, 'smoothings') && options.smoothings.length ? options.smoothings : [undefined];
+    for (const n of list(profileList, 'profile-mgpcg', [])) {
+      for (const variant of variants) {
+        const p = await profileMgpcg(gpu.device, n, 50, variant);
+        log(`MGPCG kernels at ${n}^3, ${p.label} (us per dispatch; one iteration ${p.iterationUs.toFixed(1)} us in ${p.dispatchesPerIteration} dispatches):`);
+        for (const k of p.kernels) log(`  ${k.kernel.padEnd(24)} ${String(k.cells).padStart(9)} cells ${k.us.toFixed(2).padStart(9)} us`);
+        profiles.push(p);
+        // The file holds every profile so far, should a time limit cut the run.
+        if (jsonPath) writeFileSync(jsonPath, json());
+      }
+    }
+    if (jsonPath) write(jsonPath, json()); else process.stdout.write(json());
     gpu.device.destroy();
     return 0;
   }

@@ -4,6 +4,12 @@ const f = (v: number | null | undefined, d = 2) => (v === null || v === undefine
 const e = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toExponential(2));
 const mib = (b: number | null) => (b === null ? '-' : (b / 1048576).toFixed(2));
 
+/** A smoothing row's coarse cycle: "cc512 (levels 2+)", "cc512 (none)" where no level qualifies, "cc0 (off)". */
+export function coarseCycle(m: { coarseCycleCells: number; coarseCycleStart: number }): string {
+  if (m.coarseCycleCells === 0) return 'cc0 (off)';
+  return `cc${m.coarseCycleCells} (${m.coarseCycleStart < 0 ? 'none' : `levels ${m.coarseCycleStart}+`})`;
+}
+
 /** The benchmark as Markdown tables. */
 export function benchmarkMarkdown(r: BenchmarkResult): string {
   const lines: string[] = [];
@@ -62,14 +68,14 @@ export function benchmarkMarkdown(r: BenchmarkResult): string {
   }
   if (r.results.some((x) => x.methods?.smoothings?.length)) {
     lines.push('');
-    lines.push(`MGPCG to ${e(r.options.relativeTolerance)} by V-cycle smoothing (sweeps before and after each coarse correction), from the same state:`);
+    lines.push(`MGPCG to ${e(r.options.relativeTolerance)} by V-cycle smoothing (sweeps before and after each coarse correction) and coarse cycle (the levels below the finest with at most that many cells in one dispatch; 'off': one dispatch per operation and level), from the same state:`);
     lines.push('');
-    lines.push('| grid | smoothing | from previous: iterations | ms, adaptive | ms, cap | us/it | from hydrostatic: iterations / ms | dispatches/it |');
-    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push('| grid | smoothing | coarse cycle | from previous: iterations | ms, adaptive | ms, cap | us/it | from hydrostatic: iterations / ms | dispatches/it |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const x of r.results) {
       for (const m of x.methods?.smoothings ?? []) {
         const it = (row: { iterations: number; outcome: string }) => `${row.iterations}${row.outcome === 'converged' ? '' : ' (cap)'}`;
-        lines.push(`| ${x.resolution.join('x')} | ${m.smoother} x${m.sweeps} | ${it(m.fromPrevious)} | ${f(m.fromPrevious.pressureMs)} | ${f(m.fromPreviousCap.pressureMs)} | ${f(1000 * m.fromPrevious.msPerIteration, 1)} | ${it(m.fromHydrostatic)} / ${f(m.fromHydrostatic.pressureMs)} | ${m.dispatchesPerIteration} |`);
+        lines.push(`| ${x.resolution.join('x')} | ${m.smoother} x${m.sweeps} | ${coarseCycle(m)} | ${it(m.fromPrevious)} | ${f(m.fromPrevious.pressureMs)} | ${f(m.fromPreviousCap.pressureMs)} | ${f(1000 * m.fromPrevious.msPerIteration, 1)} | ${it(m.fromHydrostatic)} / ${f(m.fromHydrostatic.pressureMs)} | ${m.dispatchesPerIteration} |`);
       }
     }
   }

@@ -1,8 +1,9 @@
 import { presetScene } from '../scene/presets';
-import type { MultigridDescription } from '../scene/scene-description';
 import { SCENE_DEFAULTS } from '../scene/scene-validation';
 import { LiquidSolver } from '../solver/liquid-solver';
 import type { MgpcgPressureStage } from '../solver/mgpcg-pressure-stage';
+import { COARSE_CYCLE_CELLS } from '../solver/multigrid-levels';
+import { smoothingLabel, type SmoothingVariant } from './pressure-benchmark';
 
 /** GPU time of one kernel of the MGPCG solve, per dispatch. */
 export interface KernelCost {
@@ -14,17 +15,38 @@ export interface KernelCost {
   us: number;
 }
 
+/** One profile: the variant (its threshold resolved), every kernel of an iteration, and their sum. */
+export interface MgpcgProfile {
+  resolution: number;
+  smoothing: Required<SmoothingVariant>;
+  /** smoothingLabel of the variant ("red-black:1:cc0"). */
+  label: string;
+  /** The first level the coarse cycle covers (-1: none). */
+  coarseCycleStart: number;
+  dispatchesPerIteration: number;
+  kernels: KernelCost[];
+  iterationUs: number;
+}
+
 /**
  * Times every kernel of a multigrid-preconditioned CG iteration on a dam-break state at n^3:
  * each in a pass of its own that dispatches it `repeats` times, so the per-dispatch cost
- * includes the barrier between dependent dispatches, as in a solve.
+ * includes the barrier between dependent dispatches, as in a solve. `variant` picks the
+ * smoothing and the coarse-cycle threshold (default: the scene default's, 512).
  */
-export async function profileMgpcg(device: GPUDevice, n: number, repeats = 50, multigrid?: MultigridDescription): Promise<{ resolution: number; smoothing: MultigridDescription; kernels: KernelCost[]; iterationUs: number }> {
+export async function profileMgpcg(device: GPUDevice, n: number, repeats = 50, variant?: SmoothingVariant): Promise<MgpcgProfile> {
+  const smoothing = {
+    smoother: variant?.smoother ?? SCENE_DEFAULTS.multigrid.smoother, sweeps: variant?.sweeps ?? SCENE_DEFAULTS.multigrid.sweeps,
+    coarseCycleCells: variant?.coarseCycleCells ?? COARSE_CYCLE_CELLS,
+  };
   const scene = presetScene('dam-break', n);
-  scene.pressure = { ...scene.pressure, method: 'mgpcg', tolerance: 1e-4, maxIterations: 40, multigrid: multigrid ?? SCENE_DEFAULTS.multigrid };
+  const pressure = { ...scene.pressure, method: 'mgpcg' as const, tolerance: 1e-4, maxIterations: 40, multigrid: { smoother: smoothing.smoother, sweeps: smoothing.sweeps } };
+  // Created on Jacobi, then given the MGPCG stage with the variant's threshold (no default hierarchy built for nothing).
+  scene.pressure = { ...pressure, method: 'jacobi' };
   const solver = await LiquidSolver.create(device, scene, { timing: true });
   try {
     if (!solver.timer.supported) throw new Error('the MGPCG profile needs GPU timestamps (timestamp-query)');
+    solver.setPressureStage(await solver.createClassicalStage(pressure, { coarseCycleCells: smoothing.coarseCycleCells }));
     for (let f = 0; f < 12; f++) await solver.step();
     const mg = (solver.classicalStage as MgpcgPressureStage).multigridSolver;
     const names = [...new Set(mg.iterationKernelNames)];
@@ -43,7 +65,10 @@ export async function profileMgpcg(device: GPUDevice, n: number, repeats = 50, m
     }
     const byName = new Map(costs.map((c) => [c.kernel, c.us]));
     const iterationUs = mg.iterationKernelNames.reduce((s, k) => s + (byName.get(k) ?? 0), 0);
-    return { resolution: n, smoothing: scene.pressure.multigrid!, kernels: costs, iterationUs };
+    return {
+      resolution: n, smoothing, label: smoothingLabel(smoothing), coarseCycleStart: mg.coarseCycleStart,
+      dispatchesPerIteration: mg.dispatchesPerIteration, kernels: costs, iterationUs,
+    };
   } finally {
     solver.destroy();
   }

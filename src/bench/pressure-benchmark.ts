@@ -10,6 +10,7 @@ import type { LatentPressureStage } from '../latent/latent-pressure-stage';
 import type { ModelFiles } from '../latent/model-manifest';
 import { LatentPressurePredictor } from '../latent/latent-pressure-predictor';
 import { readFloat32 } from '../gpu/readback';
+import { COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS } from '../solver/multigrid-levels';
 
 /** What to measure. */
 export interface BenchmarkOptions {
@@ -39,7 +40,7 @@ export interface BenchmarkOptions {
   /** onnxruntime-web settings (browsers: where its wasm is served) and the runtime of the `latent` rows (default ORT). */
   ort?: PredictorOptions;
   /** V-cycle smoothings measured besides the scene's (MGPCG to relativeTolerance from the same state). */
-  smoothings: MultigridDescription[];
+  smoothings: SmoothingVariant[];
   /**
    * Also measure the latent path on the WGSL runtime (`latentWgsl`), from the same state, when
    * the `latent` rows run on ORT (default true).
@@ -65,24 +66,55 @@ export const DEFAULT_BENCHMARK_OPTIONS: BenchmarkOptions = {
 };
 
 /**
- * Smoothings from text: "SMOOTHER:SWEEPS" entries, comma-separated ("red-black:2,jacobi:1";
- * SWEEPS defaults to 1), or "none".
- * @throws RangeError naming the entry and the allowed values
+ * One MGPCG variant the bench measures or profiles: a V-cycle smoothing and, optionally, the
+ * coarse-cycle threshold of its hierarchy (a solver tuning, not a scene setting; see
+ * MultigridTuning; undefined: the solver's default, COARSE_CYCLE_CELLS).
  */
-export function parseSmoothings(text: string): MultigridDescription[] {
+export interface SmoothingVariant extends MultigridDescription {
+  coarseCycleCells?: number;
+}
+
+/** Entry of `--smoothings` / `?smoothings=`: the syntax parseSmoothings reads. */
+const SMOOTHING_SYNTAX = `SMOOTHER[:SWEEPS[:ccCELLS]] with SMOOTHER jacobi or red-black, SWEEPS an integer in 1..4 (default 1) and CELLS the coarse-cycle threshold, an integer in 0..${COARSE_CYCLE_MAX_LEVEL_CELLS} (default ${COARSE_CYCLE_CELLS}; 0: one dispatch per operation and level)`;
+
+/**
+ * Smoothings from text: "SMOOTHER[:SWEEPS[:ccCELLS]]" entries, comma-separated
+ * ("red-black:2,jacobi:1:cc0"; SWEEPS defaults to 1, CELLS to the solver's default), or "none".
+ * @throws RangeError naming the entry, the part that is wrong and the allowed values
+ */
+export function parseSmoothings(text: string): SmoothingVariant[] {
   if (text.trim() === 'none') return [];
-  return text.split(',').map((item) => {
-    const [smoother, sweeps = '1'] = item.trim().split(':');
+  return text.split(',').map((raw) => {
+    const item = raw.trim();
+    const bad = (why: string) => new RangeError(`"${item}": ${why}; an entry is ${SMOOTHING_SYNTAX}`);
+    const parts = item.split(':');
+    if (parts.length > 3) throw bad('too many parts');
+    const [smoother, sweeps = '1', cc] = parts;
+    if (smoother !== 'jacobi' && smoother !== 'red-black') throw bad(`unknown smoother "${smoother}"`);
     const n = Number(sweeps);
-    if ((smoother !== 'jacobi' && smoother !== 'red-black') || !Number.isInteger(n) || n < 1 || n > 4) {
-      throw new RangeError(`"${item}" is not SMOOTHER:SWEEPS with SMOOTHER jacobi or red-black and SWEEPS an integer in 1..4`);
+    if (sweeps.trim() === '' || !Number.isInteger(n) || n < 1 || n > 4) throw bad(`SWEEPS must be an integer in 1..4 (got "${sweeps}")`);
+    if (cc === undefined) return { smoother, sweeps: n };
+    const cells = /^cc\d+$/.test(cc) ? Number(cc.slice(2)) : NaN;
+    if (!Number.isInteger(cells) || cells > COARSE_CYCLE_MAX_LEVEL_CELLS) {
+      throw bad(`the coarse-cycle threshold must be ccCELLS with CELLS an integer in 0..${COARSE_CYCLE_MAX_LEVEL_CELLS} (got "${cc}")`);
     }
-    return { smoother, sweeps: n };
+    return { smoother, sweeps: n, coarseCycleCells: cells };
   });
+}
+
+/** A variant in parseSmoothings' syntax, its threshold always written out ("red-black:1:cc512"): the rows' label. */
+export function smoothingLabel(v: SmoothingVariant): string {
+  return `${v.smoother}:${v.sweeps}:cc${v.coarseCycleCells ?? COARSE_CYCLE_CELLS}`;
 }
 
 /** MGPCG to the tolerance with one V-cycle smoothing, from the previous pressure and from none. */
 export interface SmoothingRow extends MultigridDescription {
+  /** smoothingLabel: "SMOOTHER:SWEEPS:ccCELLS". */
+  label: string;
+  /** The hierarchy's coarse-cycle threshold (0: one dispatch per operation and level). */
+  coarseCycleCells: number;
+  /** The first level the coarse cycle covers (-1: none, every level dispatched per operation). */
+  coarseCycleStart: number;
   /** From the previous frame's pressure, the adaptive budget (what a frame costs). */
   fromPrevious: ToleranceRow;
   /** The same with the cap encoded. */
@@ -139,7 +171,7 @@ export interface MethodRows {
   mgpcgDispatchesPerIteration: number;
   /** Per RMS divergence target: Jacobi and MGPCG iterations and time from the same state. */
   targets: { divergence: number; jacobi: TargetCost; mgpcg: TargetCost }[];
-  /** The scene's smoothing, then each of options.smoothings. */
+  /** The scene's smoothing (at the default coarse-cycle threshold), then each of options.smoothings. */
   smoothings?: SmoothingRow[];
 }
 
@@ -460,14 +492,24 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         });
       }
       // The scene's smoothing is mgpcgStage's: its rows are the ones measured above.
+      const sceneSmoothing = { ...(scene.pressure.multigrid ?? SCENE_DEFAULTS.multigrid), coarseCycleCells: COARSE_CYCLE_CELLS };
       const smoothings: SmoothingRow[] = [{
-        ...(scene.pressure.multigrid ?? SCENE_DEFAULTS.multigrid), fromPrevious: mgpcgToleranceAdaptive, fromPreviousCap: mgpcgTolerance,
+        ...sceneSmoothing, label: smoothingLabel(sceneSmoothing), coarseCycleStart: mgpcgStage.multigridSolver.coarseCycleStart,
+        fromPrevious: mgpcgToleranceAdaptive, fromPreviousCap: mgpcgTolerance,
         fromHydrostatic: mgpcgFromHydrostatic, dispatchesPerIteration: mgpcgStage.dispatchesPerIteration,
       }];
-      for (const smoothing of options.smoothings) {
-        if (smoothings.some((x) => x.smoother === smoothing.smoother && x.sweeps === smoothing.sweeps)) continue;
-        log(`  MGPCG with ${smoothing.sweeps} ${smoothing.smoother} sweep(s)`);
-        const stage = await solver.createClassicalStage({ ...scene.pressure, method: 'mgpcg', tolerance: options.relativeTolerance, maxIterations: options.mgpcgMaxIterations, multigrid: smoothing }) as MgpcgPressureStage;
+      // Each row in the log as it is measured, so a run cut short by a time limit keeps them.
+      const logRow = (m: SmoothingRow) => log(`    ${m.label}: ${m.fromPrevious.iterations} it, ${m.fromPrevious.pressureMs.toFixed(3)} ms adaptive, `
+        + `${m.fromPreviousCap.pressureMs.toFixed(3)} ms cap; from hydrostatic ${m.fromHydrostatic.iterations} it, ${m.fromHydrostatic.pressureMs.toFixed(3)} ms; ${m.dispatchesPerIteration} dispatches/it`);
+      logRow(smoothings[0]);
+      for (const variant of options.smoothings) {
+        const smoothing = { smoother: variant.smoother, sweeps: variant.sweeps };
+        const coarseCycleCells = variant.coarseCycleCells ?? COARSE_CYCLE_CELLS;
+        const label = smoothingLabel(variant);
+        if (smoothings.some((x) => x.label === label)) continue;
+        log(`  MGPCG with ${smoothing.sweeps} ${smoothing.smoother} sweep(s), coarse cycle ${coarseCycleCells ? `<= ${coarseCycleCells} cells` : 'off'} (${label})`);
+        const stage = await solver.createClassicalStage({ ...scene.pressure, method: 'mgpcg', tolerance: options.relativeTolerance, maxIterations: options.mgpcgMaxIterations, multigrid: smoothing },
+          { coarseCycleCells }) as MgpcgPressureStage;
         const useStage = (budget: 'cap' | 'adaptive', fromHydrostatic = false) => () => {
           stage.configure({ tolerance: options.relativeTolerance, maxIterations: options.mgpcgMaxIterations, iterationBudget: budget });
           use(stage);
@@ -476,9 +518,11 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         const row = (budget: 'cap' | 'adaptive', fromHydrostatic = false) =>
           toleranceRow(useStage(budget, fromHydrostatic), options.relativeTolerance, 'relative-residual', options.mgpcgMaxIterations);
         smoothings.push({
-          ...smoothing, fromPrevious: await row('adaptive'), fromPreviousCap: await row('cap'), fromHydrostatic: await row('cap', true),
+          ...smoothing, label, coarseCycleCells, coarseCycleStart: stage.multigridSolver.coarseCycleStart,
+          fromPrevious: await row('adaptive'), fromPreviousCap: await row('cap'), fromHydrostatic: await row('cap', true),
           dispatchesPerIteration: stage.dispatchesPerIteration,
         });
+        logRow(smoothings[smoothings.length - 1]);
       }
       result.methods = {
         jacobiFixedMsPerIteration, jacobiTolerance, jacobiToleranceAdaptive, jacobiToleranceOverhead: jacobiToleranceAdaptive.msPerIteration / jacobiFixedMsPerIteration,

@@ -9,6 +9,7 @@ import { DiagnosticsPass } from './passes/diagnostics-pass';
 import { PressureJacobiSolver, type SolveReport } from './passes/pressure-jacobi-solver';
 import { DEFAULT_MULTIGRID, PressureMgpcgSolver } from './passes/pressure-mgpcg-solver';
 import { MgpcgPressureStage } from './mgpcg-pressure-stage';
+import { COARSE_CYCLE_CELLS } from './multigrid-levels';
 import { ProjectionPass } from './passes/projection-pass';
 import { RedistancePass } from './passes/redistance-pass';
 import {
@@ -30,6 +31,18 @@ export interface LiquidSolverOptions {
   thetaMin?: number;
   /** Room for obstacles/emitters/sinks added at run time beyond the scene's (default 16). */
   extraShapeCapacity?: number;
+}
+
+/**
+ * Tuning of a multigrid hierarchy beyond the scene's smoothing, for tools that compare it
+ * (the bench); not a scene setting.
+ */
+export interface MultigridTuning {
+  /**
+   * Levels below the finest with at most this many cells are cycled in one single-workgroup
+   * dispatch (0-512; default COARSE_CYCLE_CELLS = 512; 0: one dispatch per operation and level).
+   */
+  coarseCycleCells?: number;
 }
 
 /** Per-frame numbers, read back only when asked for. */
@@ -196,25 +209,31 @@ export class LiquidSolver {
     return this.classical;
   }
 
+  /** The coarse-cycle threshold of the classical stage's multigrid hierarchy (the default when it has none). */
+  private get classicalCoarseCycleCells(): number {
+    return this.classical instanceof MgpcgPressureStage ? this.classical.multigridSolver.settings.coarseCycleCells ?? COARSE_CYCLE_CELLS : COARSE_CYCLE_CELLS;
+  }
+
   /**
    * A classical stage for `settings.method`, on this solver's kernels. The multigrid
-   * hierarchy is built on first use (its pipelines compile once) and lives with the solver.
+   * hierarchy is built on first use (its pipelines compile once) and lives with the solver;
+   * `tuning` picks its coarse-cycle threshold (bench comparisons), validated there.
    */
-  async createClassicalStage(settings: PressureDescription): Promise<ClassicalPressureStage> {
+  async createClassicalStage(settings: PressureDescription, tuning: MultigridTuning = {}): Promise<ClassicalPressureStage> {
     if (settings.method === 'mgpcg') {
-      const multigrid = await this.multigridFor(settings);
+      const multigrid = await this.multigridFor(settings, tuning.coarseCycleCells ?? COARSE_CYCLE_CELLS);
       return new MgpcgPressureStage(multigrid, settings);
     }
     return new JacobiPressureStage(this.pressureSolver, settings);
   }
 
-  /** The multigrid hierarchy with `settings`' smoothing (built once per smoothing and kept). */
-  private multigridFor(settings: PressureDescription): Promise<PressureMgpcgSolver> {
+  /** The multigrid hierarchy with `settings`' smoothing and that coarse-cycle threshold (built once per pair and kept). */
+  private multigridFor(settings: PressureDescription, coarseCycleCells: number): Promise<PressureMgpcgSolver> {
     const m = settings.multigrid ?? SCENE_DEFAULTS.multigrid;
-    const key = multigridKey(settings);
+    const key = multigridKey(settings, coarseCycleCells);
     let made = this.multigrids.get(key);
     if (!made) {
-      made = PressureMgpcgSolver.create(this.device, this.grid, this.fields, { ...DEFAULT_MULTIGRID, smoother: m.smoother, sweeps: m.sweeps });
+      made = PressureMgpcgSolver.create(this.device, this.grid, this.fields, { ...DEFAULT_MULTIGRID, smoother: m.smoother, sweeps: m.sweeps, coarseCycleCells });
       this.multigrids.set(key, made);
       made.then((mg) => { this.multigridBytes += mg.byteSize; }, () => this.multigrids.delete(key));
     }
@@ -223,7 +242,7 @@ export class LiquidSolver {
 
   /** Frees the hierarchies no stage in use needs (after a change of the smoothing). */
   private releaseUnusedMultigrids(): void {
-    const keep = this.classical.method === 'mgpcg' ? multigridKey(this.classical.settings) : null;
+    const keep = this.classical.method === 'mgpcg' ? multigridKey(this.classical.settings, this.classicalCoarseCycleCells) : null;
     for (const [key, made] of this.multigrids) {
       if (key === keep) continue;
       this.multigrids.delete(key);
@@ -253,11 +272,13 @@ export class LiquidSolver {
     if (next.method === 'mgpcg' && next.maxIterations > SCENE_LIMITS.maxMgpcgIterations) {
       throw new RangeError(`pressure.maxIterations must be an integer in [1, ${SCENE_LIMITS.maxMgpcgIterations}] with method "mgpcg" (got ${next.maxIterations})`);
     }
-    if (next.method === this.classical.method && (next.method !== 'mgpcg' || multigridKey(next) === multigridKey(this.classical.settings))) {
+    // A tool's coarse-cycle threshold (createClassicalStage's tuning) outlives a change of the smoothing.
+    const coarseCycleCells = this.classicalCoarseCycleCells;
+    if (next.method === this.classical.method && (next.method !== 'mgpcg' || multigridKey(next, coarseCycleCells) === multigridKey(this.classical.settings, coarseCycleCells))) {
       this.classical.configure(next);
       return;
     }
-    const replacement = await this.createClassicalStage(next);
+    const replacement = await this.createClassicalStage(next, { coarseCycleCells });
     const old = this.classical;
     this.classical = replacement;
     if (this.stage === old) this.stage = replacement;
@@ -656,8 +677,8 @@ function isClassical(stage: PressureStage): stage is ClassicalPressureStage {
   return 'method' in stage && 'encodeGatedSolve' in stage;
 }
 
-/** Which multigrid hierarchy a pressure setting needs (its smoothing). */
-function multigridKey(settings: PressureDescription): string {
+/** Which multigrid hierarchy a pressure setting needs (its smoothing and coarse-cycle threshold). */
+function multigridKey(settings: PressureDescription, coarseCycleCells: number): string {
   const m = settings.multigrid ?? SCENE_DEFAULTS.multigrid;
-  return `${m.smoother}x${m.sweeps}`;
+  return `${m.smoother}x${m.sweeps}/cc${coarseCycleCells}`;
 }
