@@ -345,6 +345,13 @@ print(json.dumps(out))
     const report = readFileSync(path.join(out, 'REPORT.md'), 'utf8');
     expect(report).toMatch(/Relative residual \|\|b - A p_hat\|\| \/ \|\|b\|\|/);
     expect(report).toMatch(/\| LSTM 1-step, delta \(runtime default\) \|/);
+    // --time-limit: a limit that has passed after the first epoch stops both trainings there.
+    const limited = pipeline(data, path.join(tmp, 'limited'), ['--epochs', '50', '--lstm-epochs', '50', '--time-limit', '0.001']);
+    expect(limited.status, limited.stderr).toBe(0);
+    expect(limited.stdout).toMatch(/AE: stopping after epoch 1 of 50/);
+    expect(limited.stdout).toMatch(/LSTM: stopping after epoch 1 of 50/);
+    const lm = JSON.parse(readFileSync(path.join(tmp, 'limited', 'manifest.json'), 'utf8'));
+    expect([lm.training.losses.autoencoder.length, lm.training.losses.lstm.length, lm.training.timeLimit]).toEqual([1, 1, 0.001]);
     // Without rhs/diag (synthetic data) the option says what is missing.
     const syn = path.join(tmp, 'syn');
     expect(py(['-m', 'training.synthetic_dataset', '--out', syn, '--scenes', '2', '--frames', '12',

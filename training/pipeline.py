@@ -68,6 +68,10 @@ def parse_args(argv=None):
     ap.add_argument("--base", choices=["linear", "last"], default="linear",
                     help="LSTM predicts a correction to the linear extrapolation or to the last code")
     ap.add_argument("--rollout", type=int, default=4, help="LSTM training rollout steps")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="seconds for the whole run: the autoencoder stops after the epoch that "
+                         "would let the next one pass half of it, the LSTM 80%%; export and "
+                         "evaluation use the rest (for machines lent for a fixed time)")
     ap.add_argument("--physics-weight", type=float, default=0.0,
                     help="weight of the physics loss in LSTM training: the squared relative residual "
                          "of each predicted frame's Poisson system under the pressure the runtime "
@@ -90,6 +94,10 @@ def parse_args(argv=None):
         ap.error("--window must be at least 2")
     if a.epochs < 1 and not a.ae_checkpoint:
         ap.error("--epochs must be at least 1 (or give --ae-checkpoint)")
+    if a.time_limit is not None and not a.time_limit > 0:
+        ap.error(f"--time-limit must be a positive number of seconds (got {a.time_limit})")
+    if a.physics_weight < 0:
+        ap.error(f"--physics-weight must be at least 0 (got {a.physics_weight})")
     if not 0 < a.holdout < 1:
         ap.error("--holdout must be between 0 and 1")
     return a
@@ -136,6 +144,8 @@ def run(args):
         torch.set_num_threads(args.threads)
     timings = {}
     t_all = t0 = time.time()
+    def deadline(share):
+        return None if args.time_limit is None else t_all + share * args.time_limit
     ctx.log(f"[1/6] loading {args.data} (torch {torch.__version__}, device {ctx.device}, "
             f"{ctx.world} process(es))")
     ds = load_dataset(args.data, min_frames=args.window + 4)
@@ -163,7 +173,7 @@ def run(args):
         ae = Autoencoder(ae_cfg)
         frames = FrameDataset(ds, train_ids, spec)
         ae_hist = train_autoencoder(ae, frames, ctx, args.epochs, args.batch, args.lr, args.seed,
-                                    args.workers, augment=not args.no_mirror)
+                                    args.workers, augment=not args.no_mirror, deadline=deadline(0.5))
     ae.to(ctx.device).eval()
     ctx.check_in_sync(ae, "autoencoder")
     timings["autoencoder"] = time.time() - t0
@@ -190,7 +200,7 @@ def run(args):
                    "decode": getattr(ae, "decode_full", ae.decoder),
                    "arrays": {sid: SceneArrays(ds.scene(sid)) for sid in train_ids}}
     lstm_hist, copy_last = train_lstm(lstm, codes, ctx, args.lstm_epochs, args.lstm_batch,
-                                      args.lstm_lr, args.seed, args.rollout, physics)
+                                      args.lstm_lr, args.seed, args.rollout, physics, deadline=deadline(0.8))
     ae.eval()
     ctx.check_in_sync(lstm, "LSTM")
     timings["lstm"] = time.time() - t0
@@ -267,6 +277,7 @@ def run(args):
             "copyLastCodeMse": copy_last,
             "timings": timings,
             "command": " ".join(sys.argv),
+            "timeLimit": args.time_limit,
         },
         "evaluation": ev,
         "golden": {"index": "golden/golden.json", "cases": [c["name"] for c in golden["cases"]],

@@ -63,12 +63,15 @@ class Progress:
                          f"({now - self.t0:.0f} s)")
 
 
-def train_epochs(ctx: DistContext, label, model, net, loader, sampler, opt, sched, epochs, batch_loss, n_sums):
+def train_epochs(ctx: DistContext, label, model, net, loader, sampler, opt, sched, epochs, batch_loss, n_sums,
+                 deadline=None):
     """The epoch loop the trainings share; yields (epoch, sums, lr, seconds) after each epoch.
 
     Per batch, `batch_loss(batch)` returns the loss and `n_sums` numbers to add up over the
     epoch (error sums, counts); the optimizer steps on the loss (gradient norm clipped to 1) and
-    the schedule advances. The sums are added over all processes before they are yielded."""
+    the schedule advances. The sums are added over all processes before they are yielded.
+    `deadline` (time.time() value or None): stops after the epoch when another epoch as long as
+    the last would end past it (all processes stop together)."""
     for epoch in range(epochs):
         if sampler is not None:
             sampler.set_epoch(epoch)
@@ -85,7 +88,13 @@ def train_epochs(ctx: DistContext, label, model, net, loader, sampler, opt, sche
             sched.step()
             sums = [a + float(b) for a, b in zip(sums, batch_sums)]
             prog.step(i, float(loss))
-        yield epoch, ctx.all_sum(sums), opt.param_groups[0]["lr"], time.time() - t0
+        seconds = time.time() - t0
+        yield epoch, ctx.all_sum(sums), opt.param_groups[0]["lr"], seconds
+        if deadline is not None and epoch + 1 < epochs:
+            if ctx.all_sum([1.0 if time.time() + seconds > deadline else 0.0])[0] > 0:
+                ctx.log(f"{label}: stopping after epoch {epoch + 1} of {epochs}: another epoch would "
+                        f"pass the time limit (--time-limit)")
+                return
 
 
 def mirror(x, m, gen):
@@ -99,7 +108,8 @@ def mirror(x, m, gen):
     return torch.flip(x, dims), torch.flip(m, dims)
 
 
-def train_autoencoder(ae, frames, ctx: DistContext, epochs, batch, lr, seed, workers=0, augment=True):
+def train_autoencoder(ae, frames, ctx: DistContext, epochs, batch, lr, seed, workers=0, augment=True,
+                      deadline=None):
     """Trains `ae` in place on `frames` (FrameDataset). Returns per-epoch history."""
     ae.to(ctx.device)
     net = wrap(ae, ctx)
@@ -120,7 +130,7 @@ def train_autoencoder(ae, frames, ctx: DistContext, epochs, batch, lr, seed, wor
 
     history = []
     for epoch, (err_sum, ref_sum, cells), lr_now, seconds in train_epochs(
-            ctx, "AE", ae, net, loader, sampler, opt, sched, epochs, batch_loss, 3):
+            ctx, "AE", ae, net, loader, sampler, opt, sched, epochs, batch_loss, 3, deadline):
         rec = {"epoch": epoch + 1, "mse": err_sum / max(cells, 1.0),
                "relL2": math.sqrt(err_sum / max(ref_sum, 1e-30)),
                "lr": lr_now, "seconds": seconds}

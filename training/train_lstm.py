@@ -120,7 +120,7 @@ class Rollout(nn.Module):
         return torch.cat(preds, 0)
 
 
-def train_lstm(lstm, codes, ctx: DistContext, epochs, batch, lr, seed, rollout, physics=None):
+def train_lstm(lstm, codes, ctx: DistContext, epochs, batch, lr, seed, rollout, physics=None, deadline=None):
     """Trains `lstm` in place on codes {scene: [F, C, lz, ly, lx]}. Returns per-epoch history.
 
     physics: None, or dict(weight, decode, arrays {scene: SceneArrays}, spec): adds `weight` times
@@ -180,7 +180,7 @@ def train_lstm(lstm, codes, ctx: DistContext, epochs, batch, lr, seed, rollout, 
 
     history = []
     for epoch, (err_sum, n_sum, phys_sum, phys_n), lr_now, seconds in train_epochs(
-            ctx, "LSTM", lstm, net, loader, sampler, opt, sched, epochs, batch_loss, 4):
+            ctx, "LSTM", lstm, net, loader, sampler, opt, sched, epochs, batch_loss, 4, deadline):
         rec = {"epoch": epoch + 1, "mse": err_sum / max(n_sum, 1.0), "lr": lr_now, "seconds": seconds}
         extra = ""
         if physics is not None:
