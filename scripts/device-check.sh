@@ -8,7 +8,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # Locally (SwiftShader), a dry run: RES=16 PROFILE=16 bash scripts/device-check.sh; on a slow or
 # shared CPU its steps need longer limits than a GPU's: LIMIT_SCALE=10 multiplies every limit.
-if [ -f .gpu/setup.sh ]; then . .gpu/setup.sh; fi
+# The GPU machine has no Node: .gpu/ (../shared/device/pack.sh) brings it, Dawn and the Vulkan loader.
+if [ -f .gpu/setup.sh ] && ! command -v node >/dev/null; then . .gpu/setup.sh; fi
 OUT="${OUT:-/tmp/device-check}"
 RES="${RES:-32,64,128}"
 PROFILE="${PROFILE:-64,128}"

@@ -20,7 +20,8 @@
 #   RES=16 SCENES=4 FRAMES=24 SHARDS=2 EPOCHS=1 LSTM_EPOCHS=1 BENCH_RES=16 BENCH_S=900 bash scripts/device-train.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
-if [ -f .gpu/setup.sh ]; then . .gpu/setup.sh; fi
+# The GPU machine has no Node: .gpu/ (../shared/device/pack.sh) brings it, Dawn and the Vulkan loader.
+if [ -f .gpu/setup.sh ] && ! command -v node >/dev/null; then . .gpu/setup.sh; fi
 OUT="${OUT:-/tmp/device-train}"
 RES="${RES:-32}" SCENES="${SCENES:-120}" FRAMES="${FRAMES:-96}" SHARDS="${SHARDS:-8}" LABELS="${LABELS:-auto}"
 NAME="${NAME:-latent-liquid-gpu}" EPOCHS="${EPOCHS:-12}" LSTM_EPOCHS="${LSTM_EPOCHS:-30}"
