@@ -306,7 +306,7 @@ describe.skipIf(skipReason !== null)('physics loss on solver data (rhs/diag from
 import json, numpy as np, torch
 from training.data import SceneArrays, load_dataset
 from training.evaluate import relative_residual
-from training.train_lstm import system_residual
+from training.physics import system_residual
 ds = load_dataset(${JSON.stringify(data)})
 out = []
 for s in ds.scenes:

@@ -25,22 +25,16 @@ import numpy as np
 import torch
 
 from .data import SceneArrays, make_input
+from .physics import system_residual
 
 
 def relative_residual(p, rhs, diag):
     """||b + sum_{active nbrs} p_j - diag p_i|| / ||b|| over the active cells (diag > 0) of one
     frame's stored system: the residual a pressure solve started from p would begin with, and
     (times dt / (density dx^2)) the divergence that projecting with p would leave."""
-    p = np.asarray(p, dtype=np.float64)
-    active = np.asarray(diag) > 0
-    pa = np.where(active, p, 0.0)
-    r = np.asarray(rhs, dtype=np.float64) - np.asarray(diag, dtype=np.float64) * pa
-    for axis in range(3):
-        n = pa.shape[axis]
-        r[(slice(None),) * axis + (slice(0, n - 1),)] += pa[(slice(None),) * axis + (slice(1, n),)]
-        r[(slice(None),) * axis + (slice(1, n),)] += pa[(slice(None),) * axis + (slice(0, n - 1),)]
-    b2 = float(np.square(np.asarray(rhs, dtype=np.float64)[active]).sum())
-    return math.sqrt(float(np.square(r[active]).sum()) / b2) if b2 > 0 else None
+    p, rhs, diag = (torch.from_numpy(np.asarray(x, dtype=np.float64)) for x in (p, rhs, diag))
+    b2 = float(rhs[diag > 0].pow(2).sum())
+    return math.sqrt(float(system_residual(p, rhs, diag).pow(2).sum()) / b2) if b2 > 0 else None
 
 
 class Accum:

@@ -96,6 +96,20 @@ class PressureSystem:
         return self.dt / (self.density * self.dx * self.dx)
 
 
+def system_residual(p, rhs, diag):
+    """`PressureSystem.residual` from a system stored as arrays (the dataset's rhs.npy and
+    diag.npy): b + sum_{active nbrs} p_j - diag p_i at the active cells (diag > 0; zero
+    elsewhere), for fields [..., nz, ny, nx]. A neighbour is a liquid neighbour exactly when it
+    is active (a liquid cell sealed in by solids, the only inactive liquid cell, has no
+    non-solid neighbour), so diag alone gives the neighbour flags."""
+    active = diag > 0
+    pa = torch.where(active, p, torch.zeros_like(p))
+    r = rhs - diag * pa
+    for axis in range(3):
+        r = r + _shift(pa, axis, 1, 0.0) + _shift(pa, axis, -1, 0.0)
+    return torch.where(active, r, torch.zeros_like(r))
+
+
 def build_pressure_system(phi: torch.Tensor, solid_phi: torch.Tensor, u: torch.Tensor, v: torch.Tensor,
                           w: torch.Tensor, dx: float, dt: float, density: float, theta_min: float) -> PressureSystem:
     """Port of buildPressureSystem (see the module docstring). u, v, w: pre-projection MAC velocity."""

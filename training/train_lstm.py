@@ -9,7 +9,7 @@ import torch.nn as nn
 
 from .data import SceneArrays, make_input, target_pressure
 from .dist import DistContext
-from .physics import _shift
+from .physics import system_residual
 from .train_ae import cosine_schedule, make_loader, train_epochs, wrap
 
 
@@ -61,19 +61,6 @@ class WindowDataset:
     def __getitem__(self, k):
         i, t = self.items[k]
         return self.seqs[i][t:t + self.length]
-
-
-def system_residual(p, rhs, diag):
-    """Residual b + sum_{active nbrs} p_j - diag p_i of the stored Poisson system at the active
-    cells (diag > 0; zero elsewhere), for fields [..., nz, ny, nx]. The matrix form of the ghost-
-    fluid operator the GPU assembles (pressure-system.wgsl): an air neighbour's ghost value is in
-    diag, a solid or wall neighbour drops out, and exactly the active cells are unknowns."""
-    active = diag > 0
-    pa = torch.where(active, p, torch.zeros_like(p))
-    r = rhs - diag * pa
-    for axis in range(3):
-        r = r + _shift(pa, axis, 1, 0.0) + _shift(pa, axis, -1, 0.0)
-    return torch.where(active, r, torch.zeros_like(r))
 
 
 class PhysicsWindows:
