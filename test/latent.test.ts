@@ -32,6 +32,33 @@ afterAll(() => {
   for (const s of owned) s.destroy();
 });
 
+/** One case of a model set's golden/golden.json. */
+interface GoldenCase {
+  name: string;
+  net: 'encoder' | 'lstm' | 'decoder';
+  inputs: Record<string, { file: string; dims: number[] }>;
+  outputs: Record<string, { file: string; dims: number[] }>;
+}
+
+/** Runs a golden case of the model set in `dir` through the predictor's network on the GPU; the largest difference from the golden output and that output's scale. */
+async function runGoldenCase(predictor: LatentPressurePredictor, dir: string, c: GoldenCase): Promise<{ abs: number; scale: number }> {
+  const [inName, input] = Object.entries(c.inputs)[0];
+  const [outName, output] = Object.entries(c.outputs)[0];
+  const x = readFloat32File(join(dir, 'golden', input.file));
+  const want = readFloat32File(join(dir, 'golden', output.file));
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const inBuf = device.createBuffer({ size: x.byteLength, usage });
+  const outBuf = device.createBuffer({ size: want.byteLength, usage });
+  try {
+    upload(device, inBuf, x);
+    await predictor.runNetwork(c.net, { [inName]: gpuTensor(inBuf, input.dims) }, { [outName]: gpuTensor(outBuf, output.dims) });
+    return maxDiff(await read(device, outBuf, want.length), want);
+  } finally {
+    inBuf.destroy();
+    outBuf.destroy();
+  }
+}
+
 async function solverFor(preset: string, res: number): Promise<LiquidSolver> {
   const s = await LiquidSolver.create(device, presetScene(preset, res), { timing: true });
   owned.push(s);
@@ -163,22 +190,8 @@ describe('the predictor on WebGPU', () => {
       const golden = JSON.parse(readFileSync(join(TINY, 'golden', 'golden.json'), 'utf8'));
       let checked = 0;
       for (const c of golden.cases) {
-        const [inName, input] = Object.entries(c.inputs)[0] as [string, { file: string; dims: number[] }];
-        const [outName, output] = Object.entries(c.outputs)[0] as [string, { file: string; dims: number[] }];
-        const x = readFloat32File(join(TINY, 'golden', input.file));
-        const want = readFloat32File(join(TINY, 'golden', output.file));
-        const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-        const inBuf = device.createBuffer({ size: x.byteLength, usage });
-        const outBuf = device.createBuffer({ size: want.byteLength, usage });
-        upload(device, inBuf, x);
-        await predictor.runNetwork(c.net, { [inName]: gpuTensor(inBuf, input.dims) }, { [outName]: gpuTensor(outBuf, output.dims) });
-        const got = await read(device, outBuf, want.length);
-        const scale = Math.max(...Array.from(want, Math.abs));
-        let worst = 0;
-        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-        expect(worst, `${c.name}: max |webgpu - torch| ${worst}, scale ${scale}`).toBeLessThanOrEqual(1e-4 * scale + 1e-5);
-        inBuf.destroy();
-        outBuf.destroy();
+        const d = await runGoldenCase(predictor, TINY, c);
+        expect(d.abs, `${c.name}: max |webgpu - torch| ${d.abs}, scale ${d.scale}`).toBeLessThanOrEqual(1e-4 * d.scale + 1e-5);
         checked++;
       }
       expect(checked).toBe(golden.cases.length);
@@ -419,21 +432,13 @@ describe('a coarse-output decoder (test/fixtures/tiny-coarse-model, latent.decod
         const golden = JSON.parse(readFileSync(join(TINY_COARSE, 'golden', 'golden.json'), 'utf8'));
         let checked = 0;
         // The WGSL networks are built for the predictor's grid: the *_main cases (16^3).
-        for (const c of golden.cases.filter((x: { name: string }) => runtime === 'ort' || x.name.endsWith('_main'))) {
-          const [inName, input] = Object.entries(c.inputs)[0] as [string, { file: string; dims: number[] }];
-          const [outName, output] = Object.entries(c.outputs)[0] as [string, { file: string; dims: number[] }];
-          if (c.net === 'decoder') expect(output.dims.slice(2)).toEqual(input.dims.slice(2).map((d) => d * 4));
-          const x = readFloat32File(join(TINY_COARSE, 'golden', input.file));
-          const want = readFloat32File(join(TINY_COARSE, 'golden', output.file));
-          const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-          const inBuf = device.createBuffer({ size: x.byteLength, usage });
-          const outBuf = device.createBuffer({ size: want.byteLength, usage });
-          upload(device, inBuf, x);
-          await predictor.runNetwork(c.net, { [inName]: gpuTensor(inBuf, input.dims) }, { [outName]: gpuTensor(outBuf, output.dims) });
-          const d = maxDiff(await read(device, outBuf, want.length), want);
+        for (const c of (golden.cases as GoldenCase[]).filter((x) => runtime === 'ort' || x.name.endsWith('_main'))) {
+          if (c.net === 'decoder') {
+            const [input, output] = [Object.values(c.inputs)[0], Object.values(c.outputs)[0]];
+            expect(output.dims.slice(2)).toEqual(input.dims.slice(2).map((d) => d * 4));
+          }
+          const d = await runGoldenCase(predictor, TINY_COARSE, c);
           expect(d.abs, `${c.name}: max |webgpu - torch| ${d.abs}, scale ${d.scale}`).toBeLessThanOrEqual(1e-4 * d.scale + 1e-5);
-          inBuf.destroy();
-          outBuf.destroy();
           checked++;
         }
         expect(checked).toBe(runtime === 'ort' ? 6 : 3);
