@@ -6,23 +6,11 @@
 # Steps run in order of value, each under its own time limit, so a slow step cannot cost the rest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-# Locally (SwiftShader), a dry run: RES=16 PROFILE=16 bash scripts/device-check.sh; on a slow or
-# shared CPU its steps need longer limits than a GPU's: LIMIT_SCALE=10 multiplies every limit.
-# The GPU machine has no Node: .gpu/ (../shared/device/pack.sh) brings it, Dawn and the Vulkan loader.
-if [ -f .gpu/setup.sh ] && ! command -v node >/dev/null; then . .gpu/setup.sh; fi
+# Locally (SwiftShader), a dry run: RES=16 PROFILE=16 LIMIT_SCALE=10 bash scripts/device-check.sh.
 OUT="${OUT:-/tmp/device-check}"
 RES="${RES:-32,64,128}"
 PROFILE="${PROFILE:-64,128}"
-LIMIT_SCALE="${LIMIT_SCALE:-1}"
-mkdir -p "$OUT"
-step() { # step NAME SECONDS COMMAND...
-  local name=$1 limit=$(($2 * LIMIT_SCALE)); shift 2
-  echo "== $name (limit ${limit}s)"
-  local t0=$SECONDS
-  timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
-  echo "   exit $? after $((SECONDS - t0)) s"
-  tail -n 4 "$OUT/$name.log"
-}
+. scripts/device-lib.sh
 # 1. Every pressure method side by side, the MGPCG variants, and the latent path on both
 #    runtimes (onnxruntime-web and our WGSL networks, from the same state). MGPCG to the
 #    tolerance with Jacobi x1, red-black x1 and x2, each with the coarse cycle on (cc512, the

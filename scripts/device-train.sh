@@ -15,13 +15,12 @@
 # "--decoder-downsample 2 --workers 6": the coarse decoder measured as accurate as the full one on
 # 16^3 solver data, BENCHMARKS.md), BENCH_RES (64,128), and the limits in seconds DATA_S (150),
 # TRAIN_S (240; the pipeline gets --time-limit TRAIN_S - 30 and stops its epochs in time to
-# export), BENCH_S (120): 510 s in all, under the device's 600 s a command.
+# export), BENCH_S (120): 510 s in all, under the device's 600 s a command; LIMIT_SCALE (1)
+# multiplies them for slow local dry runs.
 # Locally (CPU, SwiftShader), a dry run of every step:
 #   RES=16 SCENES=4 FRAMES=24 SHARDS=2 EPOCHS=1 LSTM_EPOCHS=1 BENCH_RES=16 BENCH_S=900 bash scripts/device-train.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
-# The GPU machine has no Node: .gpu/ (../shared/device/pack.sh) brings it, Dawn and the Vulkan loader.
-if [ -f .gpu/setup.sh ] && ! command -v node >/dev/null; then . .gpu/setup.sh; fi
 OUT="${OUT:-/tmp/device-train}"
 RES="${RES:-32}" SCENES="${SCENES:-120}" FRAMES="${FRAMES:-96}" SHARDS="${SHARDS:-8}" LABELS="${LABELS:-auto}"
 NAME="${NAME:-latent-liquid-gpu}" EPOCHS="${EPOCHS:-12}" LSTM_EPOCHS="${LSTM_EPOCHS:-30}"
@@ -33,17 +32,8 @@ PYTHON="${PYTHON:-python3}"
 "$PYTHON" -c 'import torch, onnx' 2>/dev/null || PYTHON=/usr/bin/python3
 WORK="${WORK:-$(mktemp -d /tmp/device-train.XXXXXX)}"
 DATA="$WORK/data" MODEL="$WORK/models/$NAME"
-mkdir -p "$OUT" "$DATA"
-step() { # step NAME SECONDS COMMAND...
-  local name=$1 limit=$2; shift 2
-  echo "== $name (limit ${limit}s)"
-  local t0=$SECONDS
-  timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
-  local rc=$?
-  echo "   exit $rc after $((SECONDS - t0)) s"
-  tail -n 3 "$OUT/$name.log"
-  return $rc
-}
+mkdir -p "$DATA"
+. scripts/device-lib.sh
 dataset() { # SHARDS processes, one shard each, then one merged index
   local pids=() i rc=0
   for ((i = 0; i < SHARDS; i++)); do
