@@ -63,6 +63,8 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   if (requestedLabels !== 'auto' && requestedLabels !== 'mgpcg' && requestedLabels !== 'pcg') {
     throw new UsageError(`--labels must be auto, mgpcg or pcg (got ${requestedLabels})`);
   }
+  // Checked before any GPU work; its default depends on the labels, known once the adapter is.
+  const requestedTolerance = numberOption(args, 'tolerance', undefined, 0, 1, true);
   const quiet = args.options.has('quiet');
   let shardIndex = 0, shardCount = 1;
   const shard = stringOption(args, 'shard');
@@ -77,7 +79,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   if (gpu.notice && !quiet) process.stderr.write(`latent-liquid: ${gpu.notice}\n`);
   // A software adapter runs the V-cycle's many small dispatches far slower than a CPU solve.
   const labels = requestedLabels === 'auto' ? (gpu.isFallbackAdapter ? 'pcg' : 'mgpcg') : requestedLabels;
-  const tolerance = numberOption(args, 'tolerance', labels === 'mgpcg' ? 1e-5 : 1e-6, 0, 1, true)!;
+  const tolerance = requestedTolerance ?? (labels === 'mgpcg' ? 1e-5 : 1e-6);
   const mine = Array.from({ length: scenes }, (_, i) => i).filter((i) => i % shardCount === shardIndex);
   const progress = new Progress('dataset frames', mine.length * frames, quiet);
   if (!quiet) process.stderr.write(`dataset: ${mine.length} scenes x ${frames} frames at ${res}^3 on ${gpu.adapterName}, ${labels} labels${requestedLabels === 'auto' ? ' (auto)' : ''} to ${tolerance} -> ${out}\n`);
