@@ -310,7 +310,7 @@ describe('whole encoder and decoder networks', () => {
   });
 });
 
-function randomLstmPlan(r: () => number, s: { window: number; channels: number; outputs: number; hidden: number; features: number; layers: number; context: boolean }): LstmPlan {
+function randomLstmPlan(r: () => number, s: { window: number; channels: number; outputs: number; hidden: number; features: number; layers: number; context: boolean; state?: boolean }): LstmPlan {
   const u = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
   const C = s.channels, H = s.hidden;
   return {
@@ -319,17 +319,20 @@ function randomLstmPlan(r: () => number, s: { window: number; channels: number; 
     inpW: u(2 * C * s.features, 0.5), inpB: u(s.features, 0.2), ctxW: s.context ? u(2 * C * s.features, 0.5) : null,
     layers: Array.from({ length: s.layers }, (_, l) => ({ inputSize: l === 0 ? s.features : H, w: u(4 * H * (l === 0 ? s.features : H), 0.4), r: u(4 * H * H, 0.4), b: u(8 * H, 0.3) })),
     headW: u(s.outputs * C * H, 0.3), headB: u(s.outputs * C, 0.1), baseSteps: Float32Array.from({ length: s.outputs }, (_, k) => k + 1),
+    stateInput: s.state ?? false,
   };
 }
 
-/** Runs the WGSL LSTM on one history and reads the prediction. */
-async function runLstm(plan: LstmPlan, history: Float32Array, cells: number): Promise<Float32Array> {
+/** Runs the WGSL LSTM on one history (and state, for a state-conditioned plan) and reads the prediction. */
+async function runLstm(plan: LstmPlan, history: Float32Array, cells: number, state?: Float32Array): Promise<Float32Array> {
   const net = await WgslLatentLstm.create(device, plan, cells);
   const h = buffer(history.length);
   const p = buffer(net.predictionFloats);
+  const s = state ? buffer(state.length) : null;
   try {
     upload(device, h, history);
-    const binding = net.bind(h, p);
+    if (s) upload(device, s, state!);
+    const binding = net.bind(h, p, s ?? undefined);
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     net.encode(pass, binding);
@@ -339,6 +342,7 @@ async function runLstm(plan: LstmPlan, history: Float32Array, cells: number): Pr
   } finally {
     h.destroy();
     p.destroy();
+    s?.destroy();
     net.destroy();
   }
 }
@@ -348,15 +352,23 @@ describe('the LSTM kernels against their CPU reference', () => {
     { name: '2 layers, context, odd widths (C 3, H 12, features 10, o 2, w 4), 7 cells', cells: 7, spec: { window: 4, channels: 3, outputs: 2, hidden: 12, features: 10, layers: 2, context: true } },
     { name: 'hidden 70 and 2C 80 (threads loop over units), 3 layers, 1 cell', cells: 1, spec: { window: 3, channels: 40, outputs: 1, hidden: 70, features: 70, layers: 3, context: true } },
     { name: 'no context, 1 layer, 129 cells', cells: 129, spec: { window: 6, channels: 5, outputs: 3, hidden: 9, features: 9, layers: 1, context: false } },
+    { name: 'a state input (C 6, H 11, o 1), 2 layers, context, 13 cells', cells: 13, spec: { window: 5, channels: 6, outputs: 1, hidden: 11, features: 7, layers: 2, context: true, state: true } },
   ];
   for (const c of cases) {
     it(c.name, async () => {
       const r = rng(c.cells * 31 + c.spec.hidden);
       const plan = randomLstmPlan(r, c.spec);
       const history = Float32Array.from({ length: c.spec.window * c.spec.channels * c.cells }, () => r() * 4 - 2);
-      const got = await runLstm(plan, history, c.cells);
-      const want = referenceLatentLstm(plan, history, c.cells);
+      const state = plan.stateInput ? Float32Array.from({ length: c.spec.channels * c.cells }, () => r() * 2 - 1) : undefined;
+      const got = await runLstm(plan, history, c.cells, state);
+      const want = referenceLatentLstm(plan, history, c.cells, state);
       expectClose(got, Float32Array.from(want), c.name, 1e-5, 1e-5);
+      if (state) {
+        // The state moves the prediction by state * deltaScale * std: far more than the bound.
+        const without = referenceLatentLstm(plan, history, c.cells, new Float32Array(state.length));
+        expect(maxDiff(without, want).abs).toBeGreaterThan(0.1);
+        expect(() => referenceLatentLstm(plan, history, c.cells)).toThrow(/needs a state/);
+      }
     });
   }
 });
