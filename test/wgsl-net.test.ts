@@ -1,7 +1,8 @@
 // The WGSL network runtime (src/latent/wgsl-*.ts): the ONNX reader, graph recognition, each
 // kernel against its CPU reference on small odd shapes, and the whole networks of the two tiny
-// test models (one with a half-resolution decoder) and both shipped models against their
-// golden files (PyTorch) and against onnxruntime-web's WebGPU provider on the same device.
+// test models (one with a half-resolution decoder), the state-conditioned one's state encoder and
+// two-input LSTM, and both shipped models against their golden files (PyTorch) and against
+// onnxruntime-web's WebGPU provider on the same device.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -416,4 +417,75 @@ describe('the whole LSTM', () => {
       expect(checked).toBe(2);
     }, 120_000);
   }
+});
+
+describe('the state-conditioned test model (test/fixtures/tiny-state-model)', () => {
+  const dir = join(__dirname, 'fixtures', 'tiny-state-model');
+
+  it('state encoder: WGSL and the CPU reference of the recognised plan match the golden outputs (PyTorch), WGSL matches onnxruntime-web', async () => {
+    const files = await loadModelFromDirectory(dir);
+    const plan = recogniseConvNet(parseOnnxModel(files.stateEncoder!, 'state-encoder.onnx'));
+    expect(plan.layers[0].cin).toBe(files.manifest.state!.inputChannels.length);
+    expect(plan.layers[plan.layers.length - 1].cout).toBe(files.manifest.latent.channels);
+    let checked = 0;
+    for (const c of goldenCases(dir)) {
+      if ((c.net as string) !== 'stateEncoder') continue;
+      const inT = c.inputs.state;
+      const outT = c.outputs.stateCode;
+      const [, channels, nz, ny, nx] = inT.dims;
+      const x = goldenTensor(dir, inT);
+      const want = goldenTensor(dir, outT);
+      const got = await runConvNet(plan, { data: x, channels, dims: [nx, ny, nz] });
+      expect(got.dims).toEqual([outT.dims[4], outT.dims[3], outT.dims[2]]);
+      expectClose(got.data, want, `${c.name} vs golden`);
+      expectClose(referenceConvNet(plan, { data: x, channels, dims: [nx, ny, nz] }).data, want, `${c.name} CPU reference vs golden`);
+      expectClose(got.data, await runOrt(files.stateEncoder!, 'state-encoder', { input: 'state', output: 'stateCode' }, x, inT.dims, outT.dims), `${c.name} vs ORT`);
+      checked++;
+    }
+    expect(checked).toBe(2);
+  }, 120_000);
+
+  it('the LSTM with a state input: recognised (stateInput), WGSL and the CPU reference match the golden outputs and onnxruntime-web; a zero state does not', async () => {
+    const files = await loadModelFromDirectory(dir);
+    const mf = files.manifest;
+    const plan = recogniseLatentLstm(parseOnnxModel(files.lstm, 'lstm.onnx'), { window: mf.window, channels: mf.latent.channels, outputs: mf.outputs, state: true });
+    expect(plan.stateInput).toBe(true);
+    // A state that does not enter as Transpose(state, [1, 0]) added to the head is not recognised.
+    const g = parseOnnxModel(files.lstm, 'lstm.onnx');
+    g.nodes.find((n) => n.opType === 'Transpose' && n.inputs[0] === 'state')!.attributes.set('perm', { kind: 'ints', value: [0, 1] });
+    expect(() => recogniseLatentLstm(g, { window: mf.window, channels: mf.latent.channels, outputs: mf.outputs, state: true }))
+      .toThrow(/lstm\.onnx: two inputs \('history', 'state'\), but none is a state added as Transpose\(state, perm \[1, 0\]\) to the head's Gemm output/);
+    const session = await createWebGpuSession(device, files.lstm, 'lstm', { inputs: ['history', 'state'], outputs: ['prediction'] });
+    let checked = 0;
+    try {
+      for (const c of goldenCases(dir)) {
+        if (c.net !== 'lstm') continue;
+        const cells = c.inputs.history.dims[2];
+        const history = goldenTensor(dir, c.inputs.history);
+        const state = goldenTensor(dir, c.inputs.state);
+        const want = goldenTensor(dir, c.outputs.prediction);
+        const got = await runLstm(plan, history, cells, state);
+        expectClose(got, want, `${c.name} vs golden`);
+        expectClose(Float32Array.from(referenceLatentLstm(plan, history, cells, state)), want, `${c.name} CPU reference vs golden`);
+        const bufs = [buffer(history.length), buffer(state.length), buffer(want.length)];
+        try {
+          upload(device, bufs[0], history);
+          upload(device, bufs[1], state);
+          await session.run({ history: gpuTensor(bufs[0], c.inputs.history.dims), state: gpuTensor(bufs[1], c.inputs.state.dims) },
+            { prediction: gpuTensor(bufs[2], c.outputs.prediction.dims) });
+          expectClose(got, await read(device, bufs[2], want.length), `${c.name} vs ORT`);
+        } finally {
+          for (const b of bufs) b.destroy();
+        }
+        // The state matters: without it the prediction is off by far more than the bound.
+        const zero = await runLstm(plan, history, cells, new Float32Array(state.length));
+        const d = maxDiff(zero, want);
+        expect(d.abs, `${c.name}: zero state`).toBeGreaterThan(20 * (REL * d.scale + ABS));
+        checked++;
+      }
+    } finally {
+      await releaseSession(session);
+    }
+    expect(checked).toBe(2);
+  }, 120_000);
 });
