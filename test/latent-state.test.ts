@@ -8,6 +8,8 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelFilesFromSettings } from '../plugin/latent-attachment';
+import type { LiquidVolumeSettings } from '../plugin/liquid-settings';
 import { attachLatentPredictor } from '../src/latent/attach-latent';
 import { LatentPressurePredictor, type LatentNetwork } from '../src/latent/latent-pressure-predictor';
 import type { LatentPressureStage } from '../src/latent/latent-pressure-stage';
@@ -390,4 +392,22 @@ describe('a state-conditioned model (test/fixtures/tiny-state-model)', () => {
       expect(w[0], runtime).toMatch(runtime === 'wgsl' ? /the manifest has state, but the LSTM graph takes no state input/ : /lstm\.onnx has inputs \[history\] .* the runtime needs inputs \[history, state\]/);
     }
   }, 180_000);
+});
+
+describe('the plugin\'s model assets', () => {
+  it('a state model given as assets is refused naming the state encoder (it is not matched to the encoder asset); plain models load as before', async () => {
+    const asset = (dir: string, name: string) => {
+      const b = readFileSync(join(dir, name));
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+    };
+    const assets = (dir: string) => ({
+      manifest: readFileSync(join(dir, 'manifest.json'), 'utf8'),
+      encoder: asset(dir, 'encoder.onnx'), lstm: asset(dir, 'lstm.onnx'), decoder: asset(dir, 'decoder.onnx'),
+    });
+    const settings = (dir: string) => ({ modelAssets: assets(dir), modelUrl: '' }) as unknown as LiquidVolumeSettings;
+    await expect(modelFilesFromSettings(settings(STATE))!).rejects.toThrow(/cannot read model assets\/state-encoder\.onnx: no asset for state-encoder\.onnx: the model assets carry no state encoder; load a state-conditioned model through liquidVolume\.modelUrl/);
+    const plain = await modelFilesFromSettings(settings(TINY))!;
+    expect(plain.stateEncoder).toBeUndefined();
+    expect(plain.encoder).toEqual(new Uint8Array(readFileSync(join(TINY, 'encoder.onnx'))));
+  });
 });
