@@ -18,12 +18,24 @@ export function modelFilesFromSettings(s: LiquidVolumeSettings): Promise<ModelFi
 
 function modelFilesFromAssets(a: ModelAssets): Promise<ModelFiles> {
   const manifest = new TextEncoder().encode(typeof a.manifest === 'string' ? a.manifest : JSON.stringify(a.manifest));
+  const json = typeof a.manifest === 'string' ? safeJson(a.manifest) : a.manifest;
+  const stateEncoder = (json as { files?: { stateEncoder?: unknown } } | null)?.files?.stateEncoder;
   return loadModelFiles('model assets', async (name) => {
     if (name === 'manifest.json') return manifest;
+    // Checked first: its name (state-encoder.onnx) would match the encoder asset below.
+    if (name === stateEncoder) throw new Error(`no asset for ${name}: the model assets carry no state encoder; load a state-conditioned model through liquidVolume.modelUrl`);
     const buffer = /encoder/.test(name) ? a.encoder : /lstm/.test(name) ? a.lstm : /decoder/.test(name) ? a.decoder : undefined;
     if (!buffer) throw new Error(`no asset for ${name}`);
     return new Uint8Array(buffer);
   });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null; // loadModelFiles reports the bad manifest
+  }
 }
 
 /**

@@ -18,7 +18,7 @@ export { validateScene, parseScene, SceneValidationError, SCENE_LIMITS, SCENE_DE
 export { presetScene, rescaleScene, scaleScene, PRESET_NAMES, isPresetName, PRESET_DEFAULT_RESOLUTION } from './scene/presets';
 export type { PresetName } from './scene/presets';
 export { LatentPressurePredictor } from './latent/latent-pressure-predictor';
-export type { LatentCounters, LatentRuntimeKind, PredictionForm, PredictorOptions } from './latent/latent-pressure-predictor';
+export type { LatentCounters, LatentNetwork, LatentRuntimeKind, PredictionForm, PredictorOptions } from './latent/latent-pressure-predictor';
 export { LatentPressureStage } from './latent/latent-pressure-stage';
 export type { LatentStageStats } from './latent/latent-pressure-stage';
 export { LatentScheduler, DEFAULT_LATENT_SCHEDULE } from './latent/latent-scheduler';
@@ -26,5 +26,5 @@ export type { LatentSchedule } from './latent/latent-scheduler';
 export { attachLatentPredictor } from './latent/attach-latent';
 export type { AttachLatentOptions } from './latent/attach-latent';
 export { validateManifest, latentDims, loadModelFiles, loadModelFromUrl, ModelError, ModelCompatibilityError, UnsupportedGraphError } from './latent/model-manifest';
-export type { ModelManifest, ModelFiles, LatentMode } from './latent/model-manifest';
+export type { ModelManifest, ModelFiles, LatentMode, ModelStateSpec, StateChannel } from './latent/model-manifest';
 export type { OrtOptions } from './latent/ort-session';

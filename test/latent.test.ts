@@ -171,6 +171,40 @@ describe('model files', () => {
       .toThrow(/latent\.decoderDownsample \(4\) must divide latent\.downsample \(2\)/);
   });
 
+  it('state: optional; the channels (residual first, then levelset, then solid), residualScale, outputs 1 and files.stateEncoder are checked, each named', () => {
+    const tiny = JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8'));
+    expect(validateManifest(tiny).state).toBeUndefined();
+    const files = { ...tiny.files, stateEncoder: 'state-encoder.onnx' };
+    for (const inputChannels of [['residual'], ['residual', 'levelset'], ['residual', 'solid'], ['residual', 'levelset', 'solid']]) {
+      expect(validateManifest({ ...tiny, state: { inputChannels, residualScale: 2.5 }, files }).state!.inputChannels).toEqual(inputChannels);
+    }
+    const bad = (patch: Record<string, unknown>) => () => validateManifest({ ...tiny, files, state: { inputChannels: ['residual'], residualScale: 1 }, ...patch });
+    for (const inputChannels of [[], ['levelset'], ['levelset', 'residual'], ['residual', 'solid', 'levelset'], ['residual', 'residual'], ['residual', 'pressure'], 'residual']) {
+      expect(bad({ state: { inputChannels, residualScale: 1 } })).toThrow(ModelError);
+      expect(bad({ state: { inputChannels, residualScale: 1 } }))
+        .toThrow(`state.inputChannels must be a subsequence of ["residual", "levelset", "solid"] that starts with "residual" (e.g. ["residual"], ["residual", "solid"]) (got ${JSON.stringify(inputChannels)})`);
+    }
+    for (const residualScale of [0, -1, Infinity, '1', null]) {
+      expect(bad({ state: { inputChannels: ['residual'], residualScale } })).toThrow(`state.residualScale must be a finite number > 0 (got ${typeof residualScale === 'number' ? String(residualScale) : JSON.stringify(residualScale)})`);
+    }
+    expect(bad({ outputs: 2 })).toThrow(/state is only allowed with outputs 1 \(got outputs 2\)/);
+    expect(bad({ files: tiny.files })).toThrow(/files\.stateEncoder must name an \.onnx file when the manifest has state \(got undefined\)/);
+    expect(bad({ state: [] })).toThrow(/state must be an object \{ inputChannels, residualScale \}/);
+    expect(() => validateManifest({ ...tiny, files })).toThrow(/files\.stateEncoder is given but the manifest has no state/);
+  });
+
+  it('a state model set loads state-encoder.onnx; a missing one is named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'state-manifest-'));
+    cpSync(TINY, dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8'));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, state: { inputChannels: ['residual', 'levelset'], residualScale: 3 }, files: { ...manifest.files, stateEncoder: 'state-encoder.onnx' } }));
+    await expect(loadModelFromDirectory(dir)).rejects.toThrow(/cannot read .*\/state-encoder\.onnx/);
+    cpSync(join(TINY, 'encoder.onnx'), join(dir, 'state-encoder.onnx'));
+    const files = await loadModelFromDirectory(dir);
+    expect(files.stateEncoder).toEqual(new Uint8Array(readFileSync(join(TINY, 'encoder.onnx'))));
+    expect((await loadModelFromDirectory(TINY)).stateEncoder).toBeUndefined();
+  });
+
   it('a grid the model cannot serve is refused, naming both', () => {
     const m = validateManifest(JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8')));
     expect(latentDims(m, [32, 16, 24])).toEqual([4, 2, 3]);

@@ -1,9 +1,10 @@
 // Model sets (docs/contracts.md "Model set"): manifest fields, and the ONNX graphs run by
 // onnxruntime-web reproduce the golden input/output pairs that PyTorch wrote at export.
 //
-// Checked: test/fixtures/tiny-model and test/fixtures/tiny-coarse-model (tiny models trained on
-// SYNTHETIC data, for tests only; the second with a half-resolution decoder) and every
-// models/<name>/ that has a manifest.json.
+// Checked: test/fixtures/tiny-model, test/fixtures/tiny-coarse-model and
+// test/fixtures/tiny-state-model (tiny models trained on SYNTHETIC data, for tests only; the
+// second with a half-resolution decoder, the third conditioned on the state: a state encoder and
+// an LSTM with the inputs history and state) and every models/<name>/ that has a manifest.json.
 // Bound: max |onnxruntime - torch| <= tol * max(1, max |torch|), tol = the manifest's
 // golden.tolerance.maxAbsOverMaxRef, never looser than 1e-4 (measured: about 1e-7 on wasm).
 import { spawnSync } from 'node:child_process';
@@ -14,13 +15,13 @@ import { describe, expect, it } from 'vitest';
 import { readFloat32File } from './helpers/files';
 
 const root = path.resolve(__dirname, '..');
-const FIXTURES = ['test/fixtures/tiny-model', 'test/fixtures/tiny-coarse-model'];
+const FIXTURES = ['test/fixtures/tiny-model', 'test/fixtures/tiny-coarse-model', 'test/fixtures/tiny-state-model'];
 const MAX_TOLERANCE = 1e-4;
 const REQUIRED = ['format', 'version', 'mode', 'window', 'outputs', 'latent', 'inputChannels', 'levelSetClamp',
   'resolutions', 'normalization', 'files', 'training', 'evaluation', 'golden'] as const;
 
 type TensorSpec = { file: string; dims: number[] };
-type GoldenCase = { net: 'encoder' | 'lstm' | 'decoder'; name: string; inputs: Record<string, TensorSpec>; outputs: Record<string, TensorSpec> };
+type GoldenCase = { net: 'encoder' | 'lstm' | 'decoder' | 'stateEncoder'; name: string; inputs: Record<string, TensorSpec>; outputs: Record<string, TensorSpec> };
 
 function modelDirs(): string[] {
   const dirs = FIXTURES.map((f) => path.join(root, f));
@@ -76,8 +77,18 @@ for (const dir of modelDirs()) {
         expect(r.min).toHaveLength(3);
         expect(r.max).toHaveLength(3);
       }
-      for (const net of ['encoder', 'lstm', 'decoder']) {
+      // A state-conditioned model (docs/contracts.md "State conditioning") also has a state encoder.
+      if (manifest.state !== undefined) {
+        expect(manifest.state.inputChannels[0]).toBe('residual');
+        expect([['residual'], ['residual', 'levelset'], ['residual', 'solid'], ['residual', 'levelset', 'solid']]).toContainEqual(manifest.state.inputChannels);
+        expect(manifest.state.residualScale).toBeGreaterThan(0);
+        expect(manifest.outputs).toBe(1);
+      } else {
+        expect(manifest.files.stateEncoder).toBeUndefined();
+      }
+      for (const net of ['encoder', 'lstm', 'decoder', ...(manifest.state ? ['stateEncoder'] : [])]) {
         expect(existsSync(path.join(dir, manifest.files[net])), `${net} file`).toBe(true);
+        expect(golden.cases.some((c: GoldenCase) => c.net === net), `a golden case of ${net}`).toBe(true);
       }
       for (const key of ['1step', '4step']) expect(Number.isFinite(manifest.evaluation.lstm[key].relL2)).toBe(true);
       expect(Number.isFinite(manifest.evaluation.autoencoder.relL2)).toBe(true);
@@ -109,13 +120,16 @@ for (const dir of modelDirs()) {
         }
         // Shapes promised by the contract.
         const C = manifest.latent.channels;
-        if (c.net === 'encoder') {
+        if (c.net === 'encoder' || c.net === 'stateEncoder') {
           const [, , nz, ny, nx] = Object.values(c.inputs)[0].dims;
           expect(Object.values(c.outputs)[0].dims).toEqual([1, C, nz / 8, ny / 8, nx / 8]);
-          expect(Object.values(c.inputs)[0].dims[1]).toBe(manifest.inputChannels.length);
+          expect(Object.values(c.inputs)[0].dims[1]).toBe(c.net === 'encoder' ? manifest.inputChannels.length : manifest.state.inputChannels.length);
         } else if (c.net === 'lstm') {
-          const [w, c2, n] = Object.values(c.inputs)[0].dims;
+          // history [w, C, N], and for a state model state [C, N] (the state code).
+          expect(Object.keys(c.inputs)).toEqual(manifest.state ? ['history', 'state'] : ['history']);
+          const [w, c2, n] = c.inputs.history.dims;
           expect([w, c2]).toEqual([manifest.window, C]);
+          if (manifest.state) expect(c.inputs.state.dims).toEqual([C, n]);
           expect(Object.values(c.outputs)[0].dims).toEqual([manifest.outputs, C, n]);
         } else {
           // The grid / latent.decoderDownsample: a coarse decoder's output is upsampled at run time.

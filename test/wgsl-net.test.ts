@@ -1,7 +1,8 @@
 // The WGSL network runtime (src/latent/wgsl-*.ts): the ONNX reader, graph recognition, each
 // kernel against its CPU reference on small odd shapes, and the whole networks of the two tiny
-// test models (one with a half-resolution decoder) and both shipped models against their
-// golden files (PyTorch) and against onnxruntime-web's WebGPU provider on the same device.
+// test models (one with a half-resolution decoder), the state-conditioned one's state encoder and
+// two-input LSTM, and both shipped models against their golden files (PyTorch) and against
+// onnxruntime-web's WebGPU provider on the same device.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -310,7 +311,7 @@ describe('whole encoder and decoder networks', () => {
   });
 });
 
-function randomLstmPlan(r: () => number, s: { window: number; channels: number; outputs: number; hidden: number; features: number; layers: number; context: boolean }): LstmPlan {
+function randomLstmPlan(r: () => number, s: { window: number; channels: number; outputs: number; hidden: number; features: number; layers: number; context: boolean; state?: boolean }): LstmPlan {
   const u = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
   const C = s.channels, H = s.hidden;
   return {
@@ -319,17 +320,20 @@ function randomLstmPlan(r: () => number, s: { window: number; channels: number; 
     inpW: u(2 * C * s.features, 0.5), inpB: u(s.features, 0.2), ctxW: s.context ? u(2 * C * s.features, 0.5) : null,
     layers: Array.from({ length: s.layers }, (_, l) => ({ inputSize: l === 0 ? s.features : H, w: u(4 * H * (l === 0 ? s.features : H), 0.4), r: u(4 * H * H, 0.4), b: u(8 * H, 0.3) })),
     headW: u(s.outputs * C * H, 0.3), headB: u(s.outputs * C, 0.1), baseSteps: Float32Array.from({ length: s.outputs }, (_, k) => k + 1),
+    stateInput: s.state ?? false,
   };
 }
 
-/** Runs the WGSL LSTM on one history and reads the prediction. */
-async function runLstm(plan: LstmPlan, history: Float32Array, cells: number): Promise<Float32Array> {
+/** Runs the WGSL LSTM on one history (and state, for a state-conditioned plan) and reads the prediction. */
+async function runLstm(plan: LstmPlan, history: Float32Array, cells: number, state?: Float32Array): Promise<Float32Array> {
   const net = await WgslLatentLstm.create(device, plan, cells);
   const h = buffer(history.length);
   const p = buffer(net.predictionFloats);
+  const s = state ? buffer(state.length) : null;
   try {
     upload(device, h, history);
-    const binding = net.bind(h, p);
+    if (s) upload(device, s, state!);
+    const binding = net.bind(h, p, s ?? undefined);
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     net.encode(pass, binding);
@@ -339,6 +343,7 @@ async function runLstm(plan: LstmPlan, history: Float32Array, cells: number): Pr
   } finally {
     h.destroy();
     p.destroy();
+    s?.destroy();
     net.destroy();
   }
 }
@@ -348,15 +353,23 @@ describe('the LSTM kernels against their CPU reference', () => {
     { name: '2 layers, context, odd widths (C 3, H 12, features 10, o 2, w 4), 7 cells', cells: 7, spec: { window: 4, channels: 3, outputs: 2, hidden: 12, features: 10, layers: 2, context: true } },
     { name: 'hidden 70 and 2C 80 (threads loop over units), 3 layers, 1 cell', cells: 1, spec: { window: 3, channels: 40, outputs: 1, hidden: 70, features: 70, layers: 3, context: true } },
     { name: 'no context, 1 layer, 129 cells', cells: 129, spec: { window: 6, channels: 5, outputs: 3, hidden: 9, features: 9, layers: 1, context: false } },
+    { name: 'a state input (C 6, H 11, o 1), 2 layers, context, 13 cells', cells: 13, spec: { window: 5, channels: 6, outputs: 1, hidden: 11, features: 7, layers: 2, context: true, state: true } },
   ];
   for (const c of cases) {
     it(c.name, async () => {
       const r = rng(c.cells * 31 + c.spec.hidden);
       const plan = randomLstmPlan(r, c.spec);
       const history = Float32Array.from({ length: c.spec.window * c.spec.channels * c.cells }, () => r() * 4 - 2);
-      const got = await runLstm(plan, history, c.cells);
-      const want = referenceLatentLstm(plan, history, c.cells);
+      const state = plan.stateInput ? Float32Array.from({ length: c.spec.channels * c.cells }, () => r() * 2 - 1) : undefined;
+      const got = await runLstm(plan, history, c.cells, state);
+      const want = referenceLatentLstm(plan, history, c.cells, state);
       expectClose(got, Float32Array.from(want), c.name, 1e-5, 1e-5);
+      if (state) {
+        // The state moves the prediction by state * deltaScale * std: far more than the bound.
+        const without = referenceLatentLstm(plan, history, c.cells, new Float32Array(state.length));
+        expect(maxDiff(without, want).abs).toBeGreaterThan(0.1);
+        expect(() => referenceLatentLstm(plan, history, c.cells)).toThrow(/needs a state/);
+      }
     });
   }
 });
@@ -404,4 +417,75 @@ describe('the whole LSTM', () => {
       expect(checked).toBe(2);
     }, 120_000);
   }
+});
+
+describe('the state-conditioned test model (test/fixtures/tiny-state-model)', () => {
+  const dir = join(__dirname, 'fixtures', 'tiny-state-model');
+
+  it('state encoder: WGSL and the CPU reference of the recognised plan match the golden outputs (PyTorch), WGSL matches onnxruntime-web', async () => {
+    const files = await loadModelFromDirectory(dir);
+    const plan = recogniseConvNet(parseOnnxModel(files.stateEncoder!, 'state-encoder.onnx'));
+    expect(plan.layers[0].cin).toBe(files.manifest.state!.inputChannels.length);
+    expect(plan.layers[plan.layers.length - 1].cout).toBe(files.manifest.latent.channels);
+    let checked = 0;
+    for (const c of goldenCases(dir)) {
+      if ((c.net as string) !== 'stateEncoder') continue;
+      const inT = c.inputs.state;
+      const outT = c.outputs.stateCode;
+      const [, channels, nz, ny, nx] = inT.dims;
+      const x = goldenTensor(dir, inT);
+      const want = goldenTensor(dir, outT);
+      const got = await runConvNet(plan, { data: x, channels, dims: [nx, ny, nz] });
+      expect(got.dims).toEqual([outT.dims[4], outT.dims[3], outT.dims[2]]);
+      expectClose(got.data, want, `${c.name} vs golden`);
+      expectClose(referenceConvNet(plan, { data: x, channels, dims: [nx, ny, nz] }).data, want, `${c.name} CPU reference vs golden`);
+      expectClose(got.data, await runOrt(files.stateEncoder!, 'state-encoder', { input: 'state', output: 'stateCode' }, x, inT.dims, outT.dims), `${c.name} vs ORT`);
+      checked++;
+    }
+    expect(checked).toBe(2);
+  }, 120_000);
+
+  it('the LSTM with a state input: recognised (stateInput), WGSL and the CPU reference match the golden outputs and onnxruntime-web; a zero state does not', async () => {
+    const files = await loadModelFromDirectory(dir);
+    const mf = files.manifest;
+    const plan = recogniseLatentLstm(parseOnnxModel(files.lstm, 'lstm.onnx'), { window: mf.window, channels: mf.latent.channels, outputs: mf.outputs, state: true });
+    expect(plan.stateInput).toBe(true);
+    // A state that does not enter as Transpose(state, [1, 0]) added to the head is not recognised.
+    const g = parseOnnxModel(files.lstm, 'lstm.onnx');
+    g.nodes.find((n) => n.opType === 'Transpose' && n.inputs[0] === 'state')!.attributes.set('perm', { kind: 'ints', value: [0, 1] });
+    expect(() => recogniseLatentLstm(g, { window: mf.window, channels: mf.latent.channels, outputs: mf.outputs, state: true }))
+      .toThrow(/lstm\.onnx: two inputs \('history', 'state'\), but none is a state added as Transpose\(state, perm \[1, 0\]\) to the head's Gemm output/);
+    const session = await createWebGpuSession(device, files.lstm, 'lstm', { inputs: ['history', 'state'], outputs: ['prediction'] });
+    let checked = 0;
+    try {
+      for (const c of goldenCases(dir)) {
+        if (c.net !== 'lstm') continue;
+        const cells = c.inputs.history.dims[2];
+        const history = goldenTensor(dir, c.inputs.history);
+        const state = goldenTensor(dir, c.inputs.state);
+        const want = goldenTensor(dir, c.outputs.prediction);
+        const got = await runLstm(plan, history, cells, state);
+        expectClose(got, want, `${c.name} vs golden`);
+        expectClose(Float32Array.from(referenceLatentLstm(plan, history, cells, state)), want, `${c.name} CPU reference vs golden`);
+        const bufs = [buffer(history.length), buffer(state.length), buffer(want.length)];
+        try {
+          upload(device, bufs[0], history);
+          upload(device, bufs[1], state);
+          await session.run({ history: gpuTensor(bufs[0], c.inputs.history.dims), state: gpuTensor(bufs[1], c.inputs.state.dims) },
+            { prediction: gpuTensor(bufs[2], c.outputs.prediction.dims) });
+          expectClose(got, await read(device, bufs[2], want.length), `${c.name} vs ORT`);
+        } finally {
+          for (const b of bufs) b.destroy();
+        }
+        // The state matters: without it the prediction is off by far more than the bound.
+        const zero = await runLstm(plan, history, cells, new Float32Array(state.length));
+        const d = maxDiff(zero, want);
+        expect(d.abs, `${c.name}: zero state`).toBeGreaterThan(20 * (REL * d.scale + ABS));
+        checked++;
+      }
+    } finally {
+      await releaseSession(session);
+    }
+    expect(checked).toBe(2);
+  }, 120_000);
 });

@@ -1,5 +1,7 @@
 // The latent LSTM (WGSL runtime, src/latent/wgsl-latent-lstm.ts; formula: LstmPlan in
-// src/latent/lstm-plan.ts). history [w][C][N] raw codes -> prediction [o][C][N].
+// src/latent/lstm-plan.ts). history [w][C][N] raw codes -> prediction [o][C][N]; a
+// state-conditioned model (hasState = 1, outputs 1) adds state[c][n] (the state encoder's code)
+// to the head's output before the scaling by deltaScale.
 // lstmContext: the mean over all cells of each step's features (one workgroup per step and
 // feature, a tree reduction). lstmCells: one workgroup per latent cell runs the features,
 // every LSTM layer over the w - 1 steps, the head and the residual base, with the hidden and
@@ -28,7 +30,7 @@ struct LstmParams {
   headWAt: u32,  // [o * C][hidden]
   headBAt: u32,  // [o * C]
   stepsAt: u32,  // [o]
-  _pad0: u32,
+  hasState: u32, // 1: add state[c][n] to the head output (else `state` is not read)
   _pad1: u32,
   _pad2: u32,
   // per layer, offsets into `gates` (vec4 units): W^T [input][hidden], R^T [hidden][hidden],
@@ -42,6 +44,7 @@ struct LstmParams {
 @group(0) @binding(3) var<storage, read> history: array<f32>;
 @group(0) @binding(4) var<storage, read_write> context: array<f32>;  // [w - 1][2C] means over cells
 @group(0) @binding(5) var<storage, read_write> prediction: array<f32>;
+@group(0) @binding(6) var<storage, read> state: array<f32>;  // [C][N], read only when hasState == 1
 
 var<workgroup> partial: array<f32, THREADS>;
 var<workgroup> xs: array<f32, MAX_WIDTH>;                          // features x_t [2C]
@@ -142,6 +145,7 @@ fn lstmCells(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id
     for (var u = 0u; u < H; u++) { d += scalars[lstm.headWAt + r * H + u] * hs[top + u]; }
     let k = r / C;
     let c = r % C;
+    if (lstm.hasState == 1u) { d += state[c * lstm.cells + n]; }
     let last = normalized(lstm.window - 1u, c, n);
     let prev = normalized(lstm.window - 2u, c, n);
     let v = last + scalars[lstm.stepsAt + k] * (last - prev) + d * scalars[lstm.deltaAt + c];

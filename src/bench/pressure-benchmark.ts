@@ -406,7 +406,8 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
       if (latent) {
         const stage = latent;
         log('  latent: predicted step');
-        const predictPasses = ['lstm', 'decode', 'applyPrediction', 'correction', 'fallback'];
+        // A state-conditioned model also builds its state and runs the state encoder ('state').
+        const predictPasses = [...(stage.predictor.manifest.state ? ['state'] : []), 'lstm', 'decode', 'applyPrediction', 'correction', 'fallback'];
         result.latent = await measure(() => { use(stage); stage.forceNextMode = 'predict'; }, predictPasses);
         log('  latent: solved step (with encoding)');
         const solveFrame = await measure(() => { use(stage); stage.forceNextMode = 'solve'; }, ['pressure', 'encodeInput', 'encode']);

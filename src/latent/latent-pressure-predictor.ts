@@ -8,8 +8,9 @@ import { readBuffer } from '../gpu/readback';
 import type { Vec3 } from '../scene/scene-description';
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { DecodedUpsampler } from './decoded-upsampler';
-import { decodedDims, decoderDownsample, latentDims, type ModelFiles, type ModelManifest } from './model-manifest';
+import { decodedDims, decoderDownsample, latentDims, ModelError, type ModelFiles, type ModelManifest } from './model-manifest';
 import { createWebGpuSession, gpuTensor, releaseSession, type ort, type OrtOptions } from './ort-session';
+import { StateInputKernel } from './state-input-kernel';
 import type { ConvNetBinding } from './wgsl-conv-net';
 import type { LstmBinding } from './wgsl-latent-lstm';
 import { WgslLatentRuntime } from './wgsl-latent-runtime';
@@ -21,8 +22,11 @@ import { WgslLatentRuntime } from './wgsl-latent-runtime';
  */
 export type PredictionForm = 'delta' | 'direct';
 
+/** The networks a predictor runs (`runNetwork`): the state encoder only for a state-conditioned model. */
+export type LatentNetwork = 'encoder' | 'lstm' | 'decoder' | 'stateEncoder';
+
 /**
- * What runs the three networks. 'ort' (default): onnxruntime-web's WebGPU provider on the
+ * What runs the networks. 'ort' (default): onnxruntime-web's WebGPU provider on the
  * solver's device; each run is submitted on its own and awaited, so the step's encoder is
  * flushed around it. 'wgsl': our own WGSL kernels for our architectures (src/latent/wgsl-*),
  * recorded into the step's command encoder with no flush and no await; a model whose graphs
@@ -56,7 +60,10 @@ const LATENT_PARAMS_BYTES = 48;
  * through onnxruntime-web's WebGPU provider or our own WGSL kernels (`PredictorOptions.runtime`).
  * The pressure goes to the encoder as a GPU tensor,
  * the history of latent codes stays on the GPU, and the decoded pressure is written straight
- * into the solver's pressure buffer: nothing is read back.
+ * into the solver's pressure buffer: nothing is read back. A state-conditioned model (manifest
+ * `state`) also builds, on every predicted step, the state input from the step's pressure
+ * system (kernel prepareStateInput), runs the state encoder on it, and gives the LSTM the
+ * state code besides the history (docs/contracts.md "State conditioning").
  */
 export class LatentPressurePredictor {
   readonly manifest: ModelManifest;
@@ -77,17 +84,36 @@ export class LatentPressurePredictor {
 
   private readonly solver: LiquidSolver;
   private readonly device: GPUDevice;
-  /** The ORT sessions (runtime 'ort'), else null. */
-  private readonly sessions: { encoder: ort.InferenceSession; lstm: ort.InferenceSession; decoder: ort.InferenceSession } | null;
+  /** The ORT sessions (runtime 'ort'), else null; `stateEncoder` only for a state-conditioned model. */
+  private readonly sessions: {
+    encoder: ort.InferenceSession; lstm: ort.InferenceSession; decoder: ort.InferenceSession; stateEncoder: ort.InferenceSession | null;
+  } | null;
   /** The WGSL networks and their bind groups on the predictor's buffers (runtime 'wgsl'), else null. */
   private readonly wgsl: {
     runtime: WgslLatentRuntime; encoder: ConvNetBinding; decodeCode: ConvNetBinding; decodePrediction: ConvNetBinding;
-    /** The LSTM on history buffer 0 or 1. */
+    /** The LSTM on history buffer 0 or 1 (and on `stateCode` for a state-conditioned model). */
     lstm: [LstmBinding, LstmBinding];
+    /** stateInput -> stateCode (state-conditioned model), else null. */
+    stateEncoder: ConvNetBinding | null;
   } | null;
+  /** A state-conditioned model's state input kernel and its bind group on the solver's fields, else null. */
+  private readonly stateInput: { kernel: StateInputKernel; group: GPUBindGroup } | null;
   private readonly buffers: {
     params: GPUBuffer; encoderInput: GPUBuffer; code: GPUBuffer; history: [GPUBuffer, GPUBuffer];
-    prediction: GPUBuffer; state: GPUBuffer; fallbackArgs: GPUBuffer;
+    prediction: GPUBuffer;
+    /** The GPU counters (LatentState of latent-common.wgsl). */
+    state: GPUBuffer;
+    fallbackArgs: GPUBuffer;
+    /**
+     * A state-conditioned model's state input [Cs, nz, ny, nx] (manifest `state.inputChannels`:
+     * residual, level set, solid), built on predicted steps by prepareStateInput; null without `state`.
+     */
+    stateInput: GPUBuffer | null;
+    /**
+     * Its state code [C, lz, ly, lx] from the state encoder, which the LSTM reads as its second
+     * input `state` [C, N] (the same buffer, reinterpreted); null without `state`.
+     */
+    stateCode: GPUBuffer | null;
     /** The decoded (normalized) pressure on the grid, what the anchor and apply kernels read. */
     decoded: GPUBuffer;
     /** A coarse decoder's output (decodedGrid), upsampled into `decoded`; null when s = 1 (the decoder writes `decoded`). */
@@ -100,6 +126,8 @@ export class LatentPressurePredictor {
   private readonly tensors: {
     encoderInput: ort.Tensor; code: ort.Tensor; history: [ort.Tensor, ort.Tensor]; prediction: ort.Tensor;
     predictedCode: ort.Tensor; decoded: ort.Tensor;
+    /** Over stateInput [1, Cs, nz, ny, nx], stateCode [1, C, lz, ly, lx] and stateCode as the LSTM's [C, N] (state models), else null. */
+    state: { input: ort.Tensor; code: ort.Tensor; lstm: ort.Tensor } | null;
   };
   private readonly kernels: { encode: KernelFamily; apply: KernelFamily; history: KernelFamily };
   private readonly groups: { encode: GPUBindGroup; apply: GPUBindGroup; push: [GPUBindGroup, GPUBindGroup] };
@@ -113,6 +141,7 @@ export class LatentPressurePredictor {
     solver: LiquidSolver; files: ModelFiles; latentGrid: Vec3;
     sessions: LatentPressurePredictor['sessions']; wgsl: WgslLatentRuntime | null; buffers: LatentPressurePredictor['buffers'];
     kernels: LatentPressurePredictor['kernels']; predictionForm: PredictionForm; upsampler: DecodedUpsampler | null;
+    stateKernel: StateInputKernel | null;
   }) {
     this.predictionForm = init.predictionForm;
     this.solver = init.solver;
@@ -144,6 +173,11 @@ export class LatentPressurePredictor {
       prediction: gpuTensor(b.prediction, [m.outputs, C, N]),
       predictedCode: gpuTensor(b.prediction, [1, C, lz, ly, lx]),
       decoded: gpuTensor(decoderOut, [1, 1, cz, cy, cx]),
+      state: m.state && b.stateInput && b.stateCode ? {
+        input: gpuTensor(b.stateInput, [1, m.state.inputChannels.length, g.nz, g.ny, g.nx]),
+        code: gpuTensor(b.stateCode, [1, C, lz, ly, lx]),
+        lstm: gpuTensor(b.stateCode, [C, N]),
+      } : null,
     };
     const f = init.solver.fields;
     const k = this.kernels;
@@ -162,20 +196,28 @@ export class LatentPressurePredictor {
       }),
       push: [pushGroup(0), pushGroup(1)],
     };
+    const sk = init.stateKernel;
+    this.stateInput = sk && b.stateInput ? {
+      kernel: sk,
+      group: sk.bind({ params: f.params, system: f.pressureSystem, hydrostatic: f.hydrostaticPressure, phi: f.levelSet, solidPhi: f.solidLevelSet, stateInput: b.stateInput }),
+    } : null;
     const w = init.wgsl;
+    const stateCode = b.stateCode ?? undefined;
     this.wgsl = w && {
       runtime: w,
       encoder: w.bindEncoder(b.encoderInput, b.code),
       decodeCode: w.bindDecoder(b.code, decoderOut),
       decodePrediction: w.bindDecoder(b.prediction, decoderOut),
-      lstm: [w.bindLstm(b.history[0], b.prediction), w.bindLstm(b.history[1], b.prediction)],
+      lstm: [w.bindLstm(b.history[0], b.prediction, stateCode), w.bindLstm(b.history[1], b.prediction, stateCode)],
+      stateEncoder: b.stateInput && b.stateCode ? w.bindStateEncoder(b.stateInput, b.stateCode) : null,
     };
     this.writeParams();
   }
 
   /**
-   * Loads the three networks onto the solver's device (through ORT or as WGSL kernels, see
-   * `PredictorOptions.runtime`) and allocates the latent buffers.
+   * Loads the networks onto the solver's device (through ORT or as WGSL kernels, see
+   * `PredictorOptions.runtime`) and allocates the latent buffers (and, for a state-conditioned
+   * model, the state input and state code buffers and the state input kernel).
    * @throws ModelCompatibilityError if the model cannot serve the solver's grid
    * @throws ModelError if a network fails to load or does not have the contract's inputs/outputs
    * @throws UnsupportedGraphError (a ModelError) with runtime 'wgsl' when a graph is not one the WGSL runtime knows
@@ -189,6 +231,7 @@ export class LatentPressurePredictor {
     const N = latentGrid[0] * latentGrid[1] * latentGrid[2];
     const s = decoderDownsample(m);
     const coarseGrid = decodedDims(m, grid.dims);
+    if (m.state && !files.stateEncoder) throw new ModelError(`${files.source}: the manifest has state but no state encoder was loaded (files.stateEncoder ${JSON.stringify(m.files.stateEncoder)})`);
     const sessions: ort.InferenceSession[] = [];
     let wgsl: WgslLatentRuntime | null = null;
     if (ortOptions.runtime === 'wgsl') {
@@ -197,8 +240,10 @@ export class LatentPressurePredictor {
       // ORT's WebGPU provider creates one session at a time.
       try {
         sessions.push(await createWebGpuSession(device, files.encoder, 'encoder', { inputs: ['pressure'], outputs: ['code'] }, ortOptions));
-        sessions.push(await createWebGpuSession(device, files.lstm, 'lstm', { inputs: ['history'], outputs: ['prediction'] }, ortOptions));
+        const lstmInputs = m.state ? ['history', 'state'] : ['history'];
+        sessions.push(await createWebGpuSession(device, files.lstm, 'lstm', { inputs: lstmInputs, outputs: ['prediction'] }, ortOptions));
         sessions.push(await createWebGpuSession(device, files.decoder, 'decoder', { inputs: ['code'], outputs: ['pressure'] }, ortOptions));
+        if (m.state) sessions.push(await createWebGpuSession(device, files.stateEncoder!, 'state-encoder', { inputs: ['state'], outputs: ['stateCode'] }, ortOptions));
       } catch (e) {
         await Promise.all(sessions.map((s) => releaseSession(s)));
         throw e;
@@ -207,6 +252,7 @@ export class LatentPressurePredictor {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const made: GPUBuffer[] = [];
     let upsampler: DecodedUpsampler | null = null;
+    let stateKernel: StateInputKernel | null = null;
     const make = (label: string, floats: number, extraUsage = 0) => {
       const b = device.createBuffer({ label, size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage: usage | extraUsage });
       made.push(b);
@@ -225,21 +271,25 @@ export class LatentPressurePredictor {
         fallbackArgs: make('latent.fallbackArgs', 4, GPUBufferUsage.INDIRECT),
         anchor: make('latent.anchor', 2 * grid.cellCount),
         warmStart: make('latent.warmStart', grid.cellCount),
+        stateInput: m.state ? make('latent.stateInput', m.state.inputChannels.length * grid.cellCount) : null,
+        stateCode: m.state ? make('latent.stateCode', C * N) : null,
       };
       made.push(buffers.params);
       if (s > 1) upsampler = await DecodedUpsampler.create(device, coarseGrid, s);
+      if (m.state) stateKernel = await StateInputKernel.create(device, grid.dims, m.state, m.levelSetClamp);
       const [encode, apply, history] = await Promise.all([
         KernelFamily.create(device, 'latentEncode', encodeSource, ['prepareEncoderInput', 'setAnchorIfDiscarded'], undefined, { prelude: latentCommon }),
         KernelFamily.create(device, 'latentApply', applySource, ['resetPredictionCheck', 'checkPrediction', 'decidePrediction', 'applyPrediction', 'decideAdaptive', 'restoreWarmStart'], undefined, { prelude: latentCommon }),
         KernelFamily.create(device, 'latentHistory', historySource, ['pushCode'], undefined, { prelude: latentCommon }),
       ]);
       return new LatentPressurePredictor({
-        solver, files, latentGrid, buffers, kernels: { encode, apply, history }, predictionForm: ortOptions.predictionForm ?? 'delta', upsampler,
-        sessions: wgsl ? null : { encoder: sessions[0], lstm: sessions[1], decoder: sessions[2] }, wgsl,
+        solver, files, latentGrid, buffers, kernels: { encode, apply, history }, predictionForm: ortOptions.predictionForm ?? 'delta', upsampler, stateKernel,
+        sessions: wgsl ? null : { encoder: sessions[0], lstm: sessions[1], decoder: sessions[2], stateEncoder: sessions[3] ?? null }, wgsl,
       });
     } catch (e) {
       for (const b of made) b.destroy();
       upsampler?.destroy();
+      stateKernel?.destroy();
       wgsl?.destroy();
       await Promise.all(sessions.map((s) => releaseSession(s)));
       throw e;
@@ -291,7 +341,7 @@ export class LatentPressurePredictor {
 
   /** GPU memory of the latent buffers (bytes; ORT's own buffers and weights, and the WGSL runtime's, not included). */
   get gpuBytes(): number {
-    return this.ownedBuffers.reduce((s, x) => s + x.size, 0) + (this.upsample?.upsampler.gpuBytes ?? 0);
+    return this.ownedBuffers.reduce((s, x) => s + x.size, 0) + (this.upsample?.upsampler.gpuBytes ?? 0) + (this.stateInput?.kernel.gpuBytes ?? 0);
   }
 
   /** GPU memory of the WGSL runtime's weights and scratch activations (bytes), or null with ORT (not known). */
@@ -302,12 +352,13 @@ export class LatentPressurePredictor {
   /** Every GPU buffer this predictor allocated. */
   private get ownedBuffers(): GPUBuffer[] {
     const b = this.buffers;
-    return [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, ...(b.coarse ? [b.coarse] : []), b.state, b.fallbackArgs, b.anchor, b.warmStart];
+    return [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, ...(b.coarse ? [b.coarse] : []), b.state, b.fallbackArgs, b.anchor, b.warmStart,
+      ...(b.stateInput ? [b.stateInput] : []), ...(b.stateCode ? [b.stateCode] : [])];
   }
 
-  /** Model weights (bytes of the three ONNX files). */
+  /** Model weights (bytes of the ONNX files, the state encoder's included). */
   static modelBytes(files: ModelFiles): number {
-    return files.encoder.byteLength + files.lstm.byteLength + files.decoder.byteLength;
+    return files.encoder.byteLength + files.lstm.byteLength + files.decoder.byteLength + (files.stateEncoder?.byteLength ?? 0);
   }
 
   /**
@@ -390,15 +441,25 @@ export class LatentPressurePredictor {
    * Predicts this step's pressure from the history: the LSTM predicts the next code, the
    * decoder turns it into pressure, which is checked (non-finite values reject the whole
    * prediction and arm `fallbackArgs` for a full solve) and written into `fields.pressure`.
+   * A state-conditioned model first builds the state input from the step's pressure system
+   * and hydrostatic pressure (which must be current: the solver's 'pressureSystem' phase ran)
+   * and runs the state encoder; the LSTM reads its code besides the history (timed as 'state').
    * The history is not touched here: `encodeUsedPressure` pushes the code of the pressure the
    * step ends up using. With the WGSL runtime everything is recorded into `current` (returned);
    * with ORT the step's work so far is submitted and a fresh encoder returned.
    */
   async predictPressure(current: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
     let encoder: GPUCommandEncoder;
+    const st = this.stateInput;
     if (this.wgsl) {
       const w = this.wgsl;
       encoder = current;
+      if (st) {
+        const statePass = encoder.beginComputePass(timer?.computePass('state') ?? { label: 'state' });
+        st.kernel.encode(statePass, st.group);
+        w.runtime.stateEncoder!.encode(statePass, w.stateEncoder!);
+        statePass.end();
+      }
       const lstmPass = encoder.beginComputePass(timer?.computePass('lstm') ?? { label: 'lstm' });
       w.runtime.lstm.encode(lstmPass, w.lstm[this.current]);
       lstmPass.end();
@@ -408,9 +469,23 @@ export class LatentPressurePredictor {
       decodePass.end();
     } else {
       const sessions = this.sessions!;
+      const state = this.tensors.state;
+      if (st) {
+        // Recorded with the step's work so far (after the pressure system it reads).
+        const statePass = current.beginComputePass(timer?.computePass('state') ?? { label: 'stateInput' });
+        st.kernel.encode(statePass, st.group);
+        statePass.end();
+      }
       flush();
-      let span = timer?.beginSpan('lstm') ?? -1;
-      await sessions.lstm.run({ history: this.tensors.history[this.current] }, { prediction: this.tensors.prediction });
+      let span: number;
+      if (st && state) {
+        span = timer?.beginSpan('state') ?? -1;
+        await sessions.stateEncoder!.run({ state: state.input }, { stateCode: state.code });
+        timer?.endSpan(span);
+      }
+      span = timer?.beginSpan('lstm') ?? -1;
+      const history = this.tensors.history[this.current];
+      await sessions.lstm.run(state ? { history, state: state.lstm } : { history }, { prediction: this.tensors.prediction });
       timer?.endSpan(span);
       span = timer?.beginSpan('decode') ?? -1;
       await sessions.decoder.run({ code: this.tensors.predictedCode }, { pressure: this.tensors.decoded });
@@ -474,30 +549,42 @@ export class LatentPressurePredictor {
   }
 
   /**
-   * Runs one network on caller-provided GPU tensors (golden tests, tools). With the WGSL
+   * Runs one network on caller-provided GPU tensors (golden tests, tools), fed by the ONNX
+   * input names (a state-conditioned LSTM: `history` and `state`). With the WGSL
    * runtime the tensors must have the shapes of the predictor's grid (the decoder's output:
    * `decodedGrid`, coarse for a coarse decoder, which is not upsampled here); the work is
    * submitted and awaited.
+   * @throws Error for 'stateEncoder' when the model has none
    */
-  async runNetwork(net: 'encoder' | 'lstm' | 'decoder', feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>): Promise<void> {
+  async runNetwork(net: LatentNetwork, feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>): Promise<void> {
+    if (net === 'stateEncoder' && !this.manifest.state) throw new Error(`runNetwork(stateEncoder): ${this.source} has no state encoder (its manifest has no state)`);
     if (!this.wgsl) {
-      await this.sessions![net].run(feeds, fetches);
+      await this.sessions![net]!.run(feeds, fetches);
       return;
     }
-    const [input] = Object.values(feeds);
-    const [output] = Object.values(fetches);
     const w = this.wgsl.runtime;
-    const want = net === 'lstm' ? [w.lstm.historyFloats, w.lstm.predictionFloats]
-      : net === 'encoder' ? [w.encoder.inputFloats, w.encoder.outputFloats] : [w.decoder.inputFloats, w.decoder.outputFloats];
+    const stateful = net === 'lstm' && w.lstm.plan.stateInput;
+    const names = net === 'lstm' ? (stateful ? ['history', 'state'] : ['history']) : [Object.keys(feeds)[0]];
+    if (Object.keys(feeds).length !== names.length || names.some((n) => !feeds[n])) {
+      throw new Error(`runNetwork(${net}) takes the inputs ${names.join(', ')}; got ${Object.keys(feeds).join(', ')}`);
+    }
+    const input = feeds[names[0]];
+    const [output] = Object.values(fetches);
+    const conv = net === 'encoder' ? w.encoder : net === 'decoder' ? w.decoder : net === 'stateEncoder' ? w.stateEncoder! : null;
+    const want = conv ? [conv.inputFloats, conv.outputFloats] : [w.lstm.historyFloats, w.lstm.predictionFloats];
     if (input.size !== want[0] || output.size !== want[1]) {
       throw new Error(`runNetwork(${net}) on the WGSL runtime takes tensors of ${want[0]} and ${want[1]} values (this grid); got ${input.size} and ${output.size}`);
+    }
+    if (stateful && feeds.state.size !== w.lstm.stateFloats) {
+      throw new Error(`runNetwork(lstm) on the WGSL runtime takes a state of ${w.lstm.stateFloats} values (this grid); got ${feeds.state.size}`);
     }
     const inBuf = input.gpuBuffer as unknown as GPUBuffer;
     const outBuf = output.gpuBuffer as unknown as GPUBuffer;
     const encoder = this.device.createCommandEncoder({ label: `latent.runNetwork.${net}` });
     const pass = encoder.beginComputePass({ label: net });
-    if (net === 'lstm') w.lstm.encode(pass, w.bindLstm(inBuf, outBuf));
+    if (net === 'lstm') w.lstm.encode(pass, w.bindLstm(inBuf, outBuf, stateful ? feeds.state.gpuBuffer as unknown as GPUBuffer : undefined));
     else if (net === 'encoder') w.encoder.encode(pass, w.bindEncoder(inBuf, outBuf));
+    else if (net === 'stateEncoder') w.stateEncoder!.encode(pass, w.bindStateEncoder(inBuf, outBuf));
     else w.decoder.encode(pass, w.bindDecoder(inBuf, outBuf));
     pass.end();
     this.device.queue.submit([encoder.finish()]);
@@ -510,12 +597,13 @@ export class LatentPressurePredictor {
     return { predictions: u[2], rejected: u[1], repairedCodes: u[3], adaptiveFallbacks: u[5] };
   }
 
-  /** Releases the ORT sessions (or the WGSL networks) and frees the latent buffers. The device stays alive. */
+  /** Releases the ORT sessions (or the WGSL networks) and frees the latent buffers (the state buffers included). The device stays alive. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.upsample?.upsampler.destroy();
-    for (const s of Object.values(this.sessions ?? {})) void releaseSession(s).catch(() => undefined);
+    this.stateInput?.kernel.destroy();
+    for (const s of Object.values(this.sessions ?? {})) if (s) void releaseSession(s).catch(() => undefined);
     this.wgsl?.runtime.destroy();
     for (const x of this.ownedBuffers) x.destroy();
   }

@@ -1,5 +1,5 @@
-import { UnsupportedGraphError } from './model-manifest';
-import { evaluateOnnxGraph } from './onnx-interpreter';
+import { ModelError, UnsupportedGraphError } from './model-manifest';
+import { type CpuTensor, evaluateOnnxGraph } from './onnx-interpreter';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from './onnx-model';
 
 /** One LSTM layer as ONNX stores it (gate order i, o, f, c). */
@@ -18,7 +18,9 @@ export interface LstmLayerWeights {
  * w - 1, features x_t = [xn_{t+1}, (xn_{t+1} - xn_t) / deltaScale] of the normalized codes
  * xn = (code - mean) / std, f_t = tanh(x_t inpW + inpB + mean_over_cells(x_t) ctxW), a stack of
  * LSTM layers over f, and the prediction of the k-th output
- * (xn_last + baseSteps[k] (xn_last - xn_prev) + (headW h + headB)[k] * deltaScale) * std + mean.
+ * (xn_last + baseSteps[k] (xn_last - xn_prev) + (headW h + headB + state^T)[k] * deltaScale) * std + mean,
+ * where the state term (a state-conditioned model's second input `state` [C, N], the state
+ * encoder's code; only with o = 1) is present when `stateInput` is.
  */
 export interface LstmPlan {
   file: string;
@@ -48,6 +50,17 @@ export interface LstmPlan {
   headB: Float32Array;
   /** [o]: 1, 2, ... (linear extrapolation base) or zeros (last-code base). */
   baseSteps: Float32Array;
+  /** True for a state-conditioned LSTM: a second input `state` [C, N] whose transpose is added to the head's output. */
+  stateInput: boolean;
+}
+
+/** What the manifest says the LSTM must look like. */
+export interface LstmExpectation {
+  window: number;
+  channels: number;
+  outputs: number;
+  /** The manifest has `state`: the graph must take the state as its second input (absent = false). */
+  state?: boolean;
 }
 
 /** Limits of the WGSL LSTM kernel (workgroup memory). */
@@ -56,14 +69,17 @@ export const LSTM_LIMITS = { maxWidth: 256, maxLayers: 4 };
 /**
  * Recognises the exported LatentLSTM graph and extracts its weights, then checks them: the plan's
  * CPU reference must reproduce the graph itself (evaluated op by op on the CPU) on a
- * pseudo-random history, so a graph that only looks similar is refused.
- * @param expected window, channels and outputs from the manifest
- * @throws UnsupportedGraphError naming the file and what was not recognised
+ * pseudo-random history (and state), so a graph that only looks similar is refused. A
+ * state-conditioned graph has a second input whose `Transpose(perm [1, 0])` is added to the
+ * head's `Gemm` output.
+ * @param expected window, channels and outputs from the manifest, and whether it has `state`
+ * @throws UnsupportedGraphError naming the file and what was not recognised (also: a graph with a state input under a manifest without `state`)
+ * @throws ModelError when the manifest has `state` but the graph takes no state
  */
-export function recogniseLatentLstm(graph: OnnxGraph, expected: { window: number; channels: number; outputs: number }): LstmPlan {
+export function recogniseLatentLstm(graph: OnnxGraph, expected: LstmExpectation): LstmPlan {
   const file = graph.file;
   const fail = (m: string): never => { throw new UnsupportedGraphError(`${file}: ${m} (the WGSL runtime knows only the LatentLSTM of training/models.py)`); };
-  if (graph.inputs.length !== 1 || graph.outputs.length !== 1) fail('one input and one output expected');
+  if (graph.inputs.length < 1 || graph.inputs.length > 2 || graph.outputs.length !== 1) fail('one input (history), or two (history, state), and one output expected');
   const producer = new Map<string, OnnxNode>();
   for (const n of graph.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
   const constant = (name: string | undefined): (OnnxTensor & { type: 'float32' }) | null => {
@@ -80,6 +96,7 @@ export function recogniseLatentLstm(graph: OnnxGraph, expected: { window: number
     return c0 ? { c: c0, other: n.inputs[1] } : { c: constant(n.inputs[1]), other: n.inputs[0] };
   };
   const { window: w, channels: C, outputs: o } = expected;
+  const consumers = (name: string) => graph.nodes.filter((n) => n.inputs.includes(name));
 
   // The LSTM chain: the first reads Tanh(features), each next one the Squeeze of the previous Y.
   const lstms = graph.nodes.filter((n) => n.opType === 'LSTM');
@@ -181,6 +198,19 @@ export function recogniseLatentLstm(graph: OnnxGraph, expected: { window: number
   const headB = new Float32Array(o * C);
   for (let r = 0; r < o * C; r++) headB[r] = hb ? beta * hb.data[hb.data.length === 1 ? 0 : r] : 0;
 
+  // The state: Add(head output, Transpose(state, perm [1, 0])).
+  const stateName = findStateInput();
+  if (stateName !== null && !expected.state) {
+    fail(`the graph takes a state input '${stateName}' (a state-conditioned LSTM) but the manifest has no state; `
+      + 'a state model needs the manifest\'s state and files.stateEncoder (docs/contracts.md "State conditioning")');
+  }
+  if (stateName === null && expected.state) {
+    throw new ModelError(`${file}: the manifest has state, but the LSTM graph takes no state input (inputs ${graph.inputs.map((i) => `'${i.name}'`).join(', ')}); `
+      + 'a state-conditioned lstm.onnx takes (history [w, C, N], state [C, N]) and adds Transpose(state) to the head output (docs/contracts.md "State conditioning")');
+  }
+  const history = graph.inputs.find((i) => i.name !== stateName)!;
+  if (stateName !== null && o !== 1) fail(`a state input with ${o} outputs (only outputs 1 takes a state)`);
+
   // Base steps: the Mul of a constant [o, 1] with the last change.
   const stepsNode = graph.nodes.find((n) => n.opType === 'Mul' && split(n).c?.dims.join() === `${o},1`);
   if (!stepsNode) return fail(`no base steps [${o}, 1]`);
@@ -188,36 +218,65 @@ export function recogniseLatentLstm(graph: OnnxGraph, expected: { window: number
 
   const plan: LstmPlan = {
     file, window: w, channels: C, outputs: o, hidden, features, mean: mean.data, std: std.data, deltaScale: ds.data,
-    inpW, inpB, ctxW, layers, headW, headB, baseSteps,
+    inpW, inpB, ctxW, layers, headW, headB, baseSteps, stateInput: stateName !== null,
   };
   if (hidden > LSTM_LIMITS.maxWidth || features > LSTM_LIMITS.maxWidth || 2 * C > LSTM_LIMITS.maxWidth || o * C > LSTM_LIMITS.maxWidth * 4) {
     fail(`widths (hidden ${hidden}, features ${features}, 2C ${2 * C}) above ${LSTM_LIMITS.maxWidth}`);
   }
   if (layers.length > LSTM_LIMITS.maxLayers) fail(`${layers.length} LSTM layers (at most ${LSTM_LIMITS.maxLayers})`);
-  verifyPlan(graph, plan);
+  verifyPlan(graph, plan, history.name, stateName);
   return plan;
+
+  /**
+   * The name of the graph input that is the state, or null: a second input must be read only
+   * by a Transpose with perm [1, 0] whose output one Add adds to the head Gemm's output.
+   */
+  function findStateInput(): string | null {
+    if (graph.inputs.length === 1) return null;
+    const candidates = graph.inputs.filter((input) => {
+      const uses = consumers(input.name);
+      if (uses.length !== 1 || uses[0].opType !== 'Transpose') return false;
+      const perm = uses[0].attributes.get('perm');
+      if (!(perm?.kind === 'ints' && perm.value.join() === '1,0')) return false;
+      const adds = consumers(uses[0].outputs[0]);
+      return adds.length === 1 && adds[0].opType === 'Add' && adds[0].inputs.includes(gemm.outputs[0]);
+    });
+    if (candidates.length !== 1) return fail(`two inputs (${graph.inputs.map((i) => `'${i.name}'`).join(', ')}), but none is a state added as Transpose(state, perm [1, 0]) to the head's Gemm output`);
+    const state = candidates[0];
+    const channels = state.dims?.[0];
+    if (typeof channels === 'number' && channels !== C) fail(`the state input '${state.name}' has ${channels} channels, the code has ${C}`);
+    return state.name;
+  }
 }
 
-/** Evaluates the graph and the plan on the same pseudo-random history; refuses the plan if they differ. */
-function verifyPlan(graph: OnnxGraph, plan: LstmPlan): void {
+/**
+ * Evaluates the graph and the plan on the same pseudo-random history (and state, of the size
+ * of the head's output, so a state that entered elsewhere or scaled shows); refuses the plan if they differ.
+ */
+function verifyPlan(graph: OnnxGraph, plan: LstmPlan, historyName: string, stateName: string | null): void {
   const cells = 3;
   const count = plan.window * plan.channels * cells;
   const history = new Float32Array(count);
   let s = 12345;
-  for (let i = 0; i < count; i++) {
+  const next = () => {
     s = (s * 1103515245 + 12345) >>> 0;
+    return (s / 4294967296) * 2 - 1;
+  };
+  for (let i = 0; i < count; i++) {
     const c = Math.floor(i / cells) % plan.channels;
-    history[i] = plan.mean[c] + plan.std[c] * ((s / 4294967296) * 2 - 1);
+    history[i] = plan.mean[c] + plan.std[c] * next();
   }
-  const [input] = graph.inputs;
+  const state = stateName === null ? undefined : Float32Array.from({ length: plan.channels * cells }, next);
   const [output] = graph.outputs;
+  const feeds: Record<string, CpuTensor> = { [historyName]: { dims: [plan.window, plan.channels, cells], data: Float64Array.from(history) } };
+  if (stateName !== null) feeds[stateName] = { dims: [plan.channels, cells], data: Float64Array.from(state!) };
   let want: Float64Array;
   try {
-    want = evaluateOnnxGraph(graph, { [input.name]: { dims: [plan.window, plan.channels, cells], data: Float64Array.from(history) } })[output.name].data;
+    want = evaluateOnnxGraph(graph, feeds)[output.name].data;
   } catch (e) {
     throw new UnsupportedGraphError(`${graph.file}: the graph could not be evaluated to check the extracted weights: ${(e as Error).message}`);
   }
-  const got = evaluateLstmPlan(plan, history, cells);
+  const got = evaluateLstmPlan(plan, history, cells, state);
   let worst = 0, scale = 0;
   for (let i = 0; i < want.length; i++) {
     worst = Math.max(worst, Math.abs(got[i] - want[i]));
@@ -232,12 +291,14 @@ function verifyPlan(graph: OnnxGraph, plan: LstmPlan): void {
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
- * The plan's prediction on the CPU (double precision): history [w, C, N] (raw codes) ->
- * prediction [o, C, N]. Used at load to check the extracted weights against the graph.
+ * The plan's prediction on the CPU (double precision): history [w, C, N] (raw codes) and, for a
+ * state-conditioned plan, state [C, N] -> prediction [o, C, N]. Used at load to check the
+ * extracted weights against the graph.
  */
-export function evaluateLstmPlan(plan: LstmPlan, history: ArrayLike<number>, cells: number): Float64Array {
+export function evaluateLstmPlan(plan: LstmPlan, history: ArrayLike<number>, cells: number, state?: ArrayLike<number>): Float64Array {
   const { window: w, channels: C, outputs: o, hidden: H, features: F } = plan;
   const N = cells;
+  if (plan.stateInput && (!state || state.length !== C * N)) throw new Error(`${plan.file}: a state-conditioned LSTM needs a state of ${C * N} values`);
   const T = w - 1;
   const xn = (t: number, c: number, n: number) => (history[(t * C + c) * N + n] - plan.mean[c]) / plan.std[c];
   // Features x_t [T][N][2C] and their mean over cells [T][2C].
@@ -294,6 +355,7 @@ export function evaluateLstmPlan(plan: LstmPlan, history: ArrayLike<number>, cel
         const r = k * C + ch;
         let d = plan.headB[r];
         for (let u = 0; u < H; u++) d += plan.headW[r * H + u] * h[L - 1][u];
+        if (plan.stateInput) d += state![ch * N + n];
         const last = xn(w - 1, ch, n), prev = xn(w - 2, ch, n);
         const v = last + plan.baseSteps[k] * (last - prev) + d * plan.deltaScale[ch];
         out[(k * C + ch) * N + n] = v * plan.std[ch] + plan.mean[ch];

@@ -23,10 +23,32 @@ export interface ModelManifest {
     | { kind: 'multiple-of'; multiple: number; min: Vec3; max: Vec3 }
     | { kind: 'fixed'; resolution: Vec3 };
   normalization: { pressureScale: number };
-  files: { encoder: string; lstm: string; decoder: string };
+  /**
+   * State conditioning (optional): the channels of the state encoder's input, built on the GPU
+   * on every predicted step once its pressure system is built (docs/contracts.md "State
+   * conditioning"), and the scale that divides the residual channel. Absent: the LSTM reads
+   * the latent history only.
+   */
+  state?: ModelStateSpec;
+  /** `stateEncoder` is present exactly when `state` is. */
+  files: { encoder: string; lstm: string; decoder: string; stateEncoder?: string };
   /** Everything else (training, evaluation, golden pairs) is kept as it is. */
   [key: string]: unknown;
 }
+
+/** A channel of the state encoder's input (docs/contracts.md "State conditioning"). */
+export type StateChannel = 'residual' | 'levelset' | 'solid';
+
+/** The manifest's `state`: what the state encoder reads. */
+export interface ModelStateSpec {
+  /** `residual` first (required), then optionally `levelset`, then optionally `solid`. */
+  inputChannels: StateChannel[];
+  /** The residual channel is the hydrostatic pressure's residual in the step's system / residualScale (> 0, finite). */
+  residualScale: number;
+}
+
+/** The state channels in their fixed order. */
+export const STATE_CHANNELS: readonly StateChannel[] = ['residual', 'levelset', 'solid'];
 
 /** Raised when a model set is broken or does not match what the runtime needs. */
 export class ModelError extends Error {
@@ -111,8 +133,36 @@ export function validateManifest(json: unknown): ModelManifest {
   for (const k of ['encoder', 'lstm', 'decoder']) {
     if (!files || typeof files[k] !== 'string' || !(files[k] as string).endsWith('.onnx')) problems.push(`files.${k} must name an .onnx file`);
   }
+  if (m.state !== undefined) validateState(m.state, m.outputs, files, problems);
+  else if (files && files.stateEncoder !== undefined) problems.push('files.stateEncoder is given but the manifest has no state (a state encoder needs state.inputChannels and state.residualScale)');
   if (problems.length > 0) throw new ModelError(`model manifest is invalid:\n  - ${problems.join('\n  - ')}`);
   return json as ModelManifest;
+}
+
+/** The checks of the optional `state` (appended to `problems`). */
+function validateState(state: unknown, outputs: unknown, files: Record<string, unknown> | undefined, problems: string[]): void {
+  const allowed = 'a subsequence of ["residual", "levelset", "solid"] that starts with "residual" (e.g. ["residual"], ["residual", "solid"])';
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    problems.push(`state must be an object { inputChannels, residualScale } (got ${JSON.stringify(state)})`);
+  } else {
+    const s = state as Record<string, unknown>;
+    const ch = s.inputChannels;
+    let ok = Array.isArray(ch) && ch.length >= 1 && ch[0] === 'residual';
+    if (ok) {
+      let last = -1;
+      for (const c of ch as unknown[]) {
+        const at = STATE_CHANNELS.indexOf(c as StateChannel);
+        if (at <= last) { ok = false; break; }
+        last = at;
+      }
+    }
+    if (!ok) problems.push(`state.inputChannels must be ${allowed} (got ${JSON.stringify(ch)})`);
+    const r = s.residualScale;
+    if (typeof r !== 'number' || !Number.isFinite(r) || !(r > 0)) problems.push(`state.residualScale must be a finite number > 0 (got ${typeof r === 'number' ? String(r) : JSON.stringify(r)})`);
+  }
+  if (outputs !== 1) problems.push(`state is only allowed with outputs 1 (got outputs ${JSON.stringify(outputs)})`);
+  const f = files?.stateEncoder;
+  if (typeof f !== 'string' || !f.endsWith('.onnx')) problems.push(`files.stateEncoder must name an .onnx file when the manifest has state (got ${JSON.stringify(f)})`);
 }
 
 /** Latent grid [lx, ly, lz] for a simulation grid, or a ModelCompatibilityError naming both. */
@@ -156,6 +206,8 @@ export interface ModelFiles {
   encoder: Uint8Array;
   lstm: Uint8Array;
   decoder: Uint8Array;
+  /** The state encoder (`files.stateEncoder`), present exactly when the manifest has `state`. */
+  stateEncoder?: Uint8Array;
   /** Where it came from, for messages. */
   source: string;
 }
@@ -184,8 +236,9 @@ export async function loadModelFiles(source: string, readBytes: (name: string) =
       throw new ModelError(`cannot read ${source}/${name}: ${(e as Error).message}`);
     }
   };
-  const [encoder, lstm, decoder] = await Promise.all([read(manifest.files.encoder), read(manifest.files.lstm), read(manifest.files.decoder)]);
-  return { manifest, encoder, lstm, decoder, source };
+  const [encoder, lstm, decoder, stateEncoder] = await Promise.all([read(manifest.files.encoder), read(manifest.files.lstm), read(manifest.files.decoder),
+    manifest.state ? read(manifest.files.stateEncoder!) : Promise.resolve(undefined)]);
+  return { manifest, encoder, lstm, decoder, ...(stateEncoder ? { stateEncoder } : {}), source };
 }
 
 /** Loads a model set from a base URL with fetch (browsers). */

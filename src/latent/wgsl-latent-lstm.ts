@@ -2,7 +2,7 @@ import lstmSource from '../../shaders/latent/net-lstm.wgsl';
 import { dispatch, KernelFamily } from '../gpu/compute-kernel';
 import type { LstmPlan } from './lstm-plan';
 
-/** The bind group of the LSTM bound to one history and one prediction buffer. */
+/** The bind group of the LSTM bound to one history and one prediction buffer (and a state buffer for a state-conditioned LSTM). */
 export interface LstmBinding {
   readonly group: GPUBindGroup;
 }
@@ -55,7 +55,7 @@ export function packLstmPlan(plan: LstmPlan, cells: number): { params: ArrayBuff
   const params = new ArrayBuffer(PARAMS_BYTES);
   const u = new Uint32Array(params);
   u.set([cells, plan.window, C, o, H, F, plan.layers.length, plan.ctxW ? 1 : 0,
-    at.mean, at.std, at.delta, at.inpW, at.inpB, at.ctxW, at.headW, at.headB, at.steps], 0);
+    at.mean, at.std, at.delta, at.inpW, at.inpB, at.ctxW, at.headW, at.headB, at.steps, plan.stateInput ? 1 : 0], 0);
   u.set(layerAt, 20);
   return { params, scalars, gates };
 }
@@ -63,7 +63,8 @@ export function packLstmPlan(plan: LstmPlan, cells: number): { params: ArrayBuff
 /**
  * The latent LSTM (from `recogniseLatentLstm`) as two WGSL kernels for N latent cells: the
  * mean of the features over cells, then one workgroup per cell for the LSTM stack, the head and
- * the residual base. Reads history [w, C, N], writes prediction [o, C, N]; encoding records
+ * the residual base. Reads history [w, C, N] (and, for a state-conditioned plan, the state
+ * [C, N], added to the head's output), writes prediction [o, C, N]; encoding records
  * dispatches only.
  */
 export class WgslLatentLstm {
@@ -123,13 +124,25 @@ export class WgslLatentLstm {
     return Object.values(this.buffers).reduce((s, b) => s + b.size, 0);
   }
 
-  /** The bind group for a history and a prediction buffer (build once, reuse every frame). */
-  bind(history: GPUBuffer, prediction: GPUBuffer): LstmBinding {
+  /** Floats of the state [C, N] a state-conditioned LSTM reads (0 without a state input). */
+  get stateFloats(): number {
+    return this.plan.stateInput ? this.plan.channels * this.cells : 0;
+  }
+
+  /**
+   * The bind group for a history, a prediction and, for a state-conditioned LSTM (only then),
+   * a state buffer [C, N] (build once, reuse every frame).
+   */
+  bind(history: GPUBuffer, prediction: GPUBuffer, state?: GPUBuffer): LstmBinding {
     if (history.size < this.historyFloats * 4) throw new Error(`${this.plan.file}: the history buffer holds ${history.size} bytes, ${this.historyFloats * 4} needed`);
     if (prediction.size < this.predictionFloats * 4) throw new Error(`${this.plan.file}: the prediction buffer holds ${prediction.size} bytes, ${this.predictionFloats * 4} needed`);
+    if (this.plan.stateInput && !state) throw new Error(`${this.plan.file}: a state-conditioned LSTM needs a state buffer of ${this.stateFloats * 4} bytes`);
+    if (!this.plan.stateInput && state) throw new Error(`${this.plan.file}: this LSTM takes no state`);
+    if (state && state.size < this.stateFloats * 4) throw new Error(`${this.plan.file}: the state buffer holds ${state.size} bytes, ${this.stateFloats * 4} needed`);
     const b = this.buffers;
+    // Without a state input the kernel never reads `state`: the history (also read-only) fills the binding.
     return {
-      group: this.kernels.bindGroup({ lstm: b.params, scalars: b.scalars, gates: b.gates, context: b.context, history, prediction }, `${this.plan.file}.lstm`),
+      group: this.kernels.bindGroup({ lstm: b.params, scalars: b.scalars, gates: b.gates, context: b.context, history, prediction, state: state ?? history }, `${this.plan.file}.lstm`),
     };
   }
 

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { latentDims, loadModelFiles, ModelError, validateManifest, type ModelFiles } from '../latent/model-manifest';
 
-/** Loads a model set (manifest.json + three .onnx files) from a directory. */
+/** Loads a model set (manifest.json + three .onnx files, and the state encoder of a state-conditioned model) from a directory. */
 export async function loadModelFromDirectory(dir: string): Promise<ModelFiles> {
   const full = resolve(dir);
   if (!existsSync(full)) throw new ModelError(`model directory ${dir} does not exist`);

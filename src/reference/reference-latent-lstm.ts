@@ -24,10 +24,12 @@ function lstmStep(layer: LstmLayerWeights, hidden: number, input: number[], stat
 
 /**
  * CPU reference of the latent LSTM (the oracle of the WGSL kernels; double precision):
- * history [w, C, N] raw codes -> prediction [o, C, N]. Formula: LstmPlan.
+ * history [w, C, N] raw codes (and, for a state-conditioned plan, state [C, N]) -> prediction
+ * [o, C, N]. Formula: LstmPlan.
  */
-export function referenceLatentLstm(plan: LstmPlan, history: ArrayLike<number>, cells: number): Float64Array {
+export function referenceLatentLstm(plan: LstmPlan, history: ArrayLike<number>, cells: number, state?: ArrayLike<number>): Float64Array {
   const { window: w, channels: C, outputs: o, hidden: H, features: F } = plan;
+  if (plan.stateInput && state?.length !== C * cells) throw new Error(`referenceLatentLstm: a state-conditioned plan needs a state of ${C * cells} values`);
   const code = (t: number, n: number) => Array.from({ length: C }, (_, c) => (history[(t * C + c) * cells + n] - plan.mean[c]) / plan.std[c]);
   // x[t][n]: the 2C features of step t (codes t + 1 and their change since t).
   const x = Array.from({ length: w - 1 }, (_, t) => Array.from({ length: cells }, (_, n) => {
@@ -53,7 +55,7 @@ export function referenceLatentLstm(plan: LstmPlan, history: ArrayLike<number>, 
     for (let k = 0; k < o; k++) {
       for (let c = 0; c < C; c++) {
         const r = k * C + c;
-        const d = top.reduce((s, hu, u) => s + plan.headW[r * H + u] * hu, plan.headB[r]);
+        const d = top.reduce((s, hu, u) => s + plan.headW[r * H + u] * hu, plan.headB[r]) + (plan.stateInput ? state![c * cells + n] : 0);
         const normalized = last[c] + plan.baseSteps[k] * (last[c] - prev[c]) + d * plan.deltaScale[c];
         out[r * cells + n] = normalized * plan.std[c] + plan.mean[c];
       }

@@ -1,0 +1,93 @@
+import stateSource from '../../shaders/latent/latent-state.wgsl';
+import { dispatch, KernelFamily, workgroups3d } from '../gpu/compute-kernel';
+import type { Vec3 } from '../scene/scene-description';
+import type { ModelStateSpec } from './model-manifest';
+
+const PARAMS_BYTES = 16;
+
+/** The buffers the state input is built from and written to (the solver's fields and the predictor's `stateInput`). */
+export interface StateInputSources {
+  /** The solver's SimParams uniform. */
+  params: GPUBuffer;
+  /** The step's pressure system, vec4(1/diag, b/diag, mask, diag) per cell (`fields.pressureSystem`). */
+  system: GPUBuffer;
+  /** The hydrostatic pressure p_s (`fields.hydrostaticPressure`). */
+  hydrostatic: GPUBuffer;
+  /** The level set (`fields.levelSet`). */
+  phi: GPUBuffer;
+  /** The solid level set (`fields.solidLevelSet`). */
+  solidPhi: GPUBuffer;
+  /** Output [Cs, nz, ny, nx]. */
+  stateInput: GPUBuffer;
+}
+
+/**
+ * The WGSL kernel `prepareStateInput` (shaders/latent/latent-state.wgsl): the state encoder's
+ * input of a state-conditioned model, [residual / residualScale, clamped level set, clamped
+ * solid level set] (the manifest's `state.inputChannels`) at full resolution, from the step's
+ * pressure system and hydrostatic pressure. One dispatch over the grid, recorded into the
+ * caller's pass; nothing is read back. CPU reference: src/reference/reference-state-input.ts.
+ */
+export class StateInputKernel {
+  /** Channels Cs of the output. */
+  readonly channels: number;
+  /** The grid [nx, ny, nz]. */
+  readonly grid: Vec3;
+  private readonly kernels: KernelFamily;
+  private readonly params: GPUBuffer;
+  private destroyed = false;
+
+  private constructor(device: GPUDevice, kernels: KernelFamily, grid: Vec3, spec: ModelStateSpec, levelSetClamp: number) {
+    this.kernels = kernels;
+    this.grid = [grid[0], grid[1], grid[2]];
+    this.channels = spec.inputChannels.length;
+    this.params = device.createBuffer({ label: 'latent.stateInput.params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const data = new ArrayBuffer(PARAMS_BYTES);
+    new Float32Array(data, 0, 2).set([spec.residualScale, levelSetClamp]);
+    new Int32Array(data, 8, 2).set([spec.inputChannels.indexOf('levelset'), spec.inputChannels.indexOf('solid')]);
+    device.queue.writeBuffer(this.params, 0, data);
+  }
+
+  /**
+   * Builds the kernel for a grid and the manifest's `state` (validated by validateManifest).
+   * @param levelSetClamp the manifest's `levelSetClamp` (cells), used by the level set and solid channels
+   */
+  static async create(device: GPUDevice, grid: Vec3, spec: ModelStateSpec, levelSetClamp: number): Promise<StateInputKernel> {
+    if (spec.inputChannels[0] !== 'residual') throw new Error(`StateInputKernel: state.inputChannels must start with "residual" (got ${JSON.stringify(spec.inputChannels)})`);
+    if (!(spec.residualScale > 0) || !Number.isFinite(spec.residualScale)) throw new Error(`StateInputKernel: state.residualScale must be a finite number > 0 (got ${spec.residualScale})`);
+    if (!(levelSetClamp > 0)) throw new Error(`StateInputKernel: levelSetClamp must be > 0 (got ${levelSetClamp})`);
+    const kernels = await KernelFamily.create(device, 'latentState', stateSource, ['prepareStateInput']);
+    return new StateInputKernel(device, kernels, grid, spec, levelSetClamp);
+  }
+
+  /** Floats of the output [Cs, nz, ny, nx]. */
+  get outputFloats(): number {
+    return this.channels * this.grid[0] * this.grid[1] * this.grid[2];
+  }
+
+  /** The bind group on the solver's fields and an output buffer (build once, reuse every step). */
+  bind(sources: StateInputSources): GPUBindGroup {
+    if (sources.stateInput.size < this.outputFloats * 4) {
+      throw new Error(`StateInputKernel: the output buffer holds ${sources.stateInput.size} bytes, ${this.outputFloats * 4} needed`);
+    }
+    const { params, system, hydrostatic, phi, solidPhi, stateInput } = sources;
+    return this.kernels.bindGroup({ params, state: this.params, system, hydrostatic, phi, solidPhi, stateInput }, 'latent.stateInput');
+  }
+
+  /** Records the kernel into a compute pass (one dispatch over the grid). */
+  encode(pass: GPUComputePassEncoder, group: GPUBindGroup): void {
+    dispatch(pass, this.kernels.pipeline('prepareStateInput'), group, workgroups3d(this.grid));
+  }
+
+  /** GPU memory of its parameters (bytes). */
+  get gpuBytes(): number {
+    return this.params.size;
+  }
+
+  /** Frees the parameter buffer. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.params.destroy();
+  }
+}
