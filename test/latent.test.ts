@@ -531,6 +531,24 @@ describe('a coarse-output decoder (test/fixtures/tiny-coarse-model, latent.decod
     }
   }, 300_000);
 
+  it('a manifest that contradicts the coarse decoder is refused at load on both runtimes (ORT would take any output size and fail on the first prediction)', async () => {
+    const files = await loadModelFromDirectory(TINY_COARSE);
+    const wrong = { ...files, manifest: { ...files.manifest, latent: { channels: 8, downsample: 8 } } };
+    const solver = await solverFor('dam-break', 16);
+    for (const runtime of ['ort', 'wgsl'] as const) {
+      const made = LatentPressurePredictor.create(solver, wrong, { runtime });
+      await expect(made, runtime).rejects.toThrow(ModelError);
+      await expect(LatentPressurePredictor.create(solver, wrong, { runtime }), runtime)
+        .rejects.toThrow(/decoder\.onnx: upsamples the latent grid 4x, but the manifest wants the grid \/ latent\.decoderDownsample 1, i\.e\. 8x/);
+    }
+    // Through attachLatentPredictor: one warning naming the decoder, and the solver keeps solving.
+    const warnings: string[] = [];
+    expect(await attachLatentPredictor(solver, Promise.resolve(wrong), { onWarning: (m) => warnings.push(m) })).toBeNull();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/decoder\.onnx: upsamples the latent grid 4x/);
+    await solver.step();
+  }, 120_000);
+
   it('direct form: a predicted step applies the upsampled decoding of the predicted code (no later decode overwrites it)', async () => {
     for (const runtime of ['ort', 'wgsl'] as const) {
       const solver = await solverFor('dam-break', 16);

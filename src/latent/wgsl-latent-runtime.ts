@@ -48,14 +48,39 @@ export function recogniseLatentModel(files: ModelFiles): LatentPlans {
     check(cin === m.state.inputChannels.length, `${stateEncoder.file}: ${cin} input channels, the manifest's state.inputChannels names ${m.state.inputChannels.length} (${m.state.inputChannels.join(', ')})`);
     check(cout === C, `${stateEncoder.file}: the state code has ${cout} channels, the manifest says ${C} (latent.channels)`);
   }
+  checkDecoderUpsampling(decoder, m);
+  return { encoder, lstm, decoder, stateEncoder };
+}
+
+/**
+ * A broken model set (not an unknown architecture, ORT would fail on it too): a decoder whose
+ * upsampling contradicts latent.downsample / latent.decoderDownsample.
+ * @throws ModelError naming the decoder file, its upsampling and the manifest's
+ */
+function checkDecoderUpsampling(decoder: ConvNetPlan, m: ModelFiles['manifest']): void {
   const s = decoderDownsample(m);
   const { stride, upsample } = convNetScale(decoder);
   if (stride !== 1 || upsample * s !== m.latent.downsample) {
-    // A broken model set (not an unknown architecture): ORT would fail on it too.
     throw new ModelError(`${decoder.file}: upsamples the latent grid ${upsample}x${stride === 1 ? '' : ` with strides ${stride}`}, `
       + `but the manifest wants the grid / latent.decoderDownsample ${s}, i.e. ${m.latent.downsample / s}x (latent.downsample ${m.latent.downsample})`);
   }
-  return { encoder, lstm, decoder, stateEncoder };
+}
+
+/**
+ * The check onnxruntime-web cannot make at load: its sessions take any output size, so a decoder
+ * that contradicts latent.decoderDownsample would only fail on the first predicted step. A decoder
+ * of an architecture the WGSL runtime does not recognise, or bytes it cannot parse, are left to
+ * ORT (nothing to check here).
+ * @throws ModelError as recogniseLatentModel does for the decoder's upsampling
+ */
+export function checkDecoderForManifest(files: ModelFiles): void {
+  let plan: ConvNetPlan;
+  try {
+    plan = recogniseConvNet(parseOnnxModel(files.decoder, `${files.source}/${files.manifest.files.decoder}`));
+  } catch {
+    return; // unreadable bytes are ORT's to report (with its own message), as for the other files
+  }
+  checkDecoderUpsampling(plan, files.manifest);
 }
 
 /**
