@@ -253,6 +253,33 @@ describe('bad input', () => {
     expect(cli(['simulate', 'rest', '--latent-runtime', 'wgsl']).stderr).toMatch(/--latent-runtime needs --solver latent/);
   }, 180_000);
 
+  it('compare --pressure mgpcg --correction solve: predictions warm-start MGPCG, both runs reach the tolerance, the table compares their iterations; bad values are usage errors', () => {
+    const metrics = join(dir, 'compare.jsonl');
+    const tiny = join(ROOT, 'test', 'fixtures', 'tiny-model');
+    const r = cli(['compare', 'dam-break', '--res', '16', '--frames', '9', '--interval', '2', '--model', tiny, '--latent-runtime', 'wgsl',
+      '--pressure', 'mgpcg', '--tolerance', '1e-4', '--correction', 'solve', '--metrics', metrics, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Latent vs reference \(MGPCG to relative residual 0\.0001 \(cap 20 iterations\) every step\)/);
+    expect(r.stdout).toMatch(/pressure iterations per predicted frame, latent \/ reference/);
+    const rows = readMetrics(metrics);
+    expect(rows).toHaveLength(9);
+    const predicted = rows.filter((x) => x.mode === 'predict');
+    expect(predicted.length).toBeGreaterThan(0);
+    for (const x of rows) {
+      expect(x.pressureIterations as number).toBeGreaterThan(0);
+      expect(x.pressureIterationsReference as number).toBeGreaterThan(0);
+      // Both solved to the same tolerance: the divergence left is the reference's order, not a
+      // corrected prediction's (0.3 1/s and more at 16^3 with 4 Jacobi corrections, BENCHMARKS.md).
+      expect(x.divergenceL2 as number).toBeLessThan(Math.max(10 * (x.divergenceL2Reference as number), 1e-3));
+    }
+    const usage = (extra: string[]) => cli(['compare', 'dam-break', '--res', '16', '--frames', '1', ...extra]);
+    const both = usage(['--correction', 'solve', '--correction-iterations', '2']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--correction-iterations applies to --correction jacobi only/);
+    expect(usage(['--correction', 'multigrid']).stderr).toMatch(/--correction must be jacobi or solve \(got multigrid\)/);
+    expect(usage(['--pressure', 'sor']).stderr).toMatch(/--pressure must be one of jacobi, mgpcg \(got sor\)/);
+  }, 300_000);
+
   it('help and presets', () => {
     expect(cli(['--help']).stdout).toMatch(/latent-liquid simulate/);
     expect(cli(['help', 'simulate']).stdout).toMatch(/--jacobi-iterations K/);

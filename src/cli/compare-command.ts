@@ -5,15 +5,19 @@ import { createNodeGpu } from '../node/node-gpu';
 import { Progress } from '../node/progress';
 import { intOption, parseArgs, stringOption, UsageError } from './args';
 import { loadScene } from './load-scene';
+import { applyPressureOptions, describePressure, PRESSURE_OPTION_VALUES, PRESSURE_OPTIONS_HELP } from './pressure-options';
 import { attachLatentSolver, LATENT_OPTION_VALUES, readLatentSettings } from './latent-options';
 
 export const COMPARE_HELP = `latent-liquid compare <preset|scene.json> [options]
 
-Runs the latent solver and a reference (a full Jacobi solve every step, same settings) from
-the same start and reports per frame: the relative L2 error of the pressure used, the
-divergence after the projection, the volume, the surface difference (fraction of cells
-whose inside/outside differs), and how many predictions were discarded (adaptive mode). With several intervals, prints a summary table like the
-paper's interval evaluation.
+Runs the latent solver and a reference (the scene's classical solve every step, same settings)
+from the same start and reports per frame: the relative L2 error of the pressure used, the
+divergence after the projection, the volume, the surface difference (fraction of cells whose
+inside/outside differs), the pressure iterations, and how many predictions were discarded
+(adaptive mode). With several intervals, prints a summary table like the paper's interval
+evaluation. With --correction solve each prediction warm-starts the full solve, and the table
+compares its iterations with the reference's on the same frames (warm-started from the
+previous pressure): what the prediction saves.
 
 Options:
   --res N                   cells along the longest axis
@@ -22,10 +26,11 @@ Options:
   --intervals LIST          comma-separated intervals (default 2,3,4,6,8)
   --model DIR               model set (default: the shipped model for the grid)
   --correction-iterations K Jacobi iterations after each prediction (default 4)
+  --correction jacobi|solve correct predictions with those Jacobi iterations (default), or run
+                            the full solve to its tolerance from the prediction (a warm start)
   --adaptive THRESHOLD      discard predictions above this RMS divergence (1/s) for a full
                             solve (default 1; 0 turns the check off)
-  --jacobi-iterations K     iterations of a full solve (default: the scene's)
-  --latent-runtime ort|wgsl run the networks on onnxruntime-web (default) or our WGSL kernels
+${PRESSURE_OPTIONS_HELP}  --latent-runtime ort|wgsl run the networks on onnxruntime-web (default) or our WGSL kernels
   --metrics FILE.jsonl      per-frame rows
   --summary FILE.md         the summary table as Markdown (also printed)
   --quiet                   no progress output
@@ -50,6 +55,9 @@ export interface CompareRow {
   msReference: number;
   /** Predictions discarded so far (NaN/Inf, or above the adaptive threshold), each replaced by a full solve. */
   discardedPredictions: number;
+  /** Pressure iterations of the frame (Jacobi, or CG iterations with MGPCG), latent and reference. */
+  pressureIterations: number;
+  pressureIterationsReference: number;
 }
 
 function frameMs(m: FrameMetrics): number {
@@ -59,14 +67,14 @@ function frameMs(m: FrameMetrics): number {
 /** `latent-liquid compare`. */
 export async function compareCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, {
-    values: ['res', 'frames', 'intervals', 'metrics', 'summary', 'jacobi-iterations', ...LATENT_OPTION_VALUES],
+    values: ['res', 'frames', 'intervals', 'metrics', 'summary', ...PRESSURE_OPTION_VALUES, ...LATENT_OPTION_VALUES],
     flags: ['quiet'],
   });
   if (args.options.has('solver')) throw new UsageError('compare always runs the latent solver against Jacobi; drop --solver');
   args.options.set('solver', 'latent');
   const res = intOption(args, 'res', -1, 8, 512);
   const scene = loadScene(args.positionals[0], res > 0 ? res : undefined);
-  scene.pressure.iterations = intOption(args, 'jacobi-iterations', scene.pressure.iterations, 1, 100000);
+  applyPressureOptions(args, scene);
   const frames = intOption(args, 'frames', 60, 1, 100000);
   const intervalsText = stringOption(args, 'intervals');
   let intervals: number[];
@@ -137,6 +145,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
           surfaceDifference: differ / p.length, surfaceDifferenceOfLiquid: liquid > 0 ? differ / liquid : 0,
           ms: frameMs(m), msReference: frameMs(r.metrics),
           discardedPredictions: Number(m.extra?.discardedPredictions ?? 0),
+          pressureIterations: m.pressureIterations, pressureIterationsReference: r.metrics.pressureIterations,
         };
         rows.push(row);
         out?.write(`${JSON.stringify(row)}\n`);
@@ -153,14 +162,15 @@ export async function compareCommand(argv: string[]): Promise<void> {
     summary.push(`| ${interval} | ${predicted.length}/${rows.length}${discarded ? ` (${discarded} discarded)` : ''} | ${mean(predicted.map((r) => r.pressureRelL2)).toFixed(3)} | `
       + `${mean(predicted.map((r) => r.divergenceL2)).toExponential(2)} | ${mean(rows.map((r) => r.divergenceL2Reference)).toExponential(2)} | `
       + `${((last.volume / initialVolume - 1) * 100).toFixed(3)}% | ${(last.surfaceDifferenceOfLiquid * 100).toFixed(2)}% | `
+      + `${mean(predicted.map((r) => r.pressureIterations)).toFixed(1)} / ${mean(predicted.map((r) => r.pressureIterationsReference)).toFixed(1)} | `
       + `${mean(rows.map((r) => r.ms)).toFixed(1)} | ${mean(rows.map((r) => r.msReference)).toFixed(1)} |`);
   }
   if (out) await new Promise<void>((resolve) => out.end(resolve));
   const table = [
-    `Latent vs reference (Jacobi ${scene.pressure.iterations} iterations every step): ${scene.name} [${scene.resolution.join('x')}], ${frames} frames, model ${modelDir}, adapter ${gpu.adapterName}`,
+    `Latent vs reference (${describePressure(scene.pressure)} every step): ${scene.name} [${scene.resolution.join('x')}], ${frames} frames, model ${modelDir}, adapter ${gpu.adapterName}`,
     '',
-    '| interval | predicted | pressure rel. L2 (predicted frames) | divergence L2, latent (predicted) | divergence L2, reference | volume change, latent | surface diff. at end (of liquid cells) | ms/frame latent | ms/frame reference |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| interval | predicted | pressure rel. L2 (predicted frames) | divergence L2, latent (predicted) | divergence L2, reference | volume change, latent | surface diff. at end (of liquid cells) | pressure iterations per predicted frame, latent / reference | ms/frame latent | ms/frame reference |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...summary,
   ].join('\n');
   process.stdout.write(`${table}\n`);

@@ -5,7 +5,7 @@ import type { LatentPressureStage } from '../latent/latent-pressure-stage';
 import { findShippedModel, loadModelFromDirectory, shippedModelsProblems } from '../node/model-directory';
 import { intOption, numberOption, stringOption, UsageError, type ParsedArgs } from './args';
 
-export const LATENT_OPTION_VALUES = ['solver', 'model', 'interval', 'correction-iterations', 'adaptive', 'warmup-frames', 'latent-runtime'];
+export const LATENT_OPTION_VALUES = ['solver', 'model', 'interval', 'correction', 'correction-iterations', 'adaptive', 'warmup-frames', 'latent-runtime'];
 export const LATENT_OPTION_FLAGS: string[] = ['allow-fallback'];
 
 /**
@@ -34,6 +34,8 @@ export interface LatentCliSettings {
   modelDir: string | undefined;
   interval: number;
   correctionIterations: number;
+  /** How predictions are corrected: K Jacobi iterations, or the classical solve to its tolerance from the prediction (a warm start). */
+  correction: 'jacobi' | 'solve';
   adaptive: number | undefined;
   warmupFrames: number | undefined;
   /** Solve with Jacobi (after a warning) when the model cannot run, instead of failing. */
@@ -54,11 +56,15 @@ export function readLatentSettings(args: ParsedArgs): LatentCliSettings | null {
   }
   const runtime = stringOption(args, 'latent-runtime') ?? 'ort';
   if (runtime !== 'ort' && runtime !== 'wgsl') throw new UsageError(`--latent-runtime must be ort or wgsl (got ${runtime})`);
+  const correction = stringOption(args, 'correction') ?? 'jacobi';
+  if (correction !== 'jacobi' && correction !== 'solve') throw new UsageError(`--correction must be jacobi or solve (got ${correction})`);
+  if (correction === 'solve' && args.options.has('correction-iterations')) throw new UsageError('--correction-iterations applies to --correction jacobi only');
   return {
     runtime,
     modelDir: stringOption(args, 'model'),
     interval: intOption(args, 'interval', 4, 1, 1000),
     correctionIterations: intOption(args, 'correction-iterations', 4, 0, 10000),
+    correction,
     adaptive: numberOption(args, 'adaptive', undefined, 0, 1e6),
     warmupFrames: args.options.has('warmup-frames') ? intOption(args, 'warmup-frames', 0, 0, 100000) : undefined,
     allowFallback: args.options.has('allow-fallback'),
@@ -92,6 +98,7 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
     schedule: {
       interval: settings.interval,
       correctionIterations: settings.correctionIterations,
+      correction: settings.correction,
       // --adaptive 0 turns the check off; no option keeps the default.
       ...(settings.adaptive !== undefined ? { adaptiveThreshold: settings.adaptive > 0 ? settings.adaptive : undefined } : {}),
       ...(settings.warmupFrames !== undefined ? { warmupFrames: settings.warmupFrames } : {}),
@@ -113,7 +120,8 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
     describe: () => {
       const s = stage.scheduler.settings;
       return `latent (${modelDir}, ${stage.predictor.manifest.mode} mode, ${stage.predictor.runtime === 'wgsl' ? 'WGSL runtime' : 'onnxruntime-web'}), full solve every ${s.interval} steps, `
-        + `${s.correctionIterations} correction iterations${s.adaptiveThreshold !== undefined ? `, adaptive above ${s.adaptiveThreshold} 1/s` : ''}`;
+        + (s.correction === 'solve' ? 'predictions warm-start the full solve'
+          : `${s.correctionIterations} correction iterations${s.adaptiveThreshold !== undefined ? `, adaptive above ${s.adaptiveThreshold} 1/s` : ''}`);
     },
     summary: async () => {
       const c = await stage.predictor.readCounters();

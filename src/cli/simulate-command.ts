@@ -1,14 +1,13 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { LiquidSolver, type FrameMetrics } from '../solver/liquid-solver';
-import { PRESSURE_METHODS } from '../scene/scene-description';
-import { SCENE_DEFAULTS, SCENE_LIMITS } from '../scene/scene-validation';
 import { createNodeGpu } from '../node/node-gpu';
 import { dumpFrame } from '../node/field-dump';
 import { Progress } from '../node/progress';
 import { readUint32 } from '../gpu/readback';
-import { intOption, numberOption, parseArgs, stringOption, UsageError } from './args';
+import { intOption, parseArgs, stringOption, UsageError } from './args';
 import { loadScene } from './load-scene';
+import { applyPressureOptions, describePressure, PRESSURE_OPTION_VALUES, PRESSURE_OPTIONS_HELP } from './pressure-options';
 import { attachLatentSolver, LATENT_OPTION_FLAGS, LATENT_OPTION_VALUES, readLatentSettings } from './latent-options';
 
 export const SIMULATE_HELP = `latent-liquid simulate <preset|scene.json> [options]
@@ -18,13 +17,7 @@ Runs a liquid headless on WebGPU (Node, Dawn) and writes metrics and field dumps
 Options:
   --res N                   cells along the scene's longest axis (presets: a 1 m tank), 4..512
   --frames F                frames to simulate (default 120; a frame is timeStep.frame = 1/60 s)
-  --pressure jacobi|mgpcg   the pressure solve (default: the scene's; scenes that name none use
-                            jacobi below 64 cells along the longest axis and mgpcg from 64)
-  --jacobi-iterations K     fixed Jacobi iterations per step (default: the scene's, 100)
-  --tolerance T             iterate until the relative residual is below T, checked on the GPU
-                            (jacobi: instead of a fixed count; mgpcg: default 1e-3)
-  --max-iterations M        iteration cap in tolerance mode (default 5000 jacobi, 20 mgpcg; at most 200 for mgpcg)
-  --substeps N|auto         steps per frame (auto: CFL-limited)
+${PRESSURE_OPTIONS_HELP}  --substeps N|auto         steps per frame (auto: CFL-limited)
   --metrics FILE.jsonl      one JSON object per frame (frame, t, volume, maxSpeed, divergenceL2,
                             divergenceLinf, pressureIterations, mode, ms, ...)
   --dump DIR                write levelset/pressure/velocity .npy + a JSON sidecar per dumped frame
@@ -33,6 +26,8 @@ Options:
   --model DIR               latent model set (default: the shipped model for the resolution)
   --interval N              latent: full Jacobi solve every N-th step (default 4)
   --correction-iterations K latent: Jacobi iterations after each prediction (default 4)
+  --correction jacobi|solve latent: correct predictions with those Jacobi iterations (default), or
+                            run the full solve to its tolerance from the prediction (a warm start)
   --adaptive THRESHOLD      latent: RMS divergence (1/s) above which a prediction is discarded
                             for a full solve (default 1; 0 turns the check off)
   --warmup-frames W         latent: solved steps before predictions start (default: the model's window)
@@ -48,31 +43,14 @@ Options:
 /** `latent-liquid simulate`. */
 export async function simulateCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, {
-    values: ['res', 'frames', 'pressure', 'jacobi-iterations', 'tolerance', 'max-iterations', 'substeps', 'metrics', 'dump', 'dump-every', ...LATENT_OPTION_VALUES],
+    values: ['res', 'frames', ...PRESSURE_OPTION_VALUES, 'substeps', 'metrics', 'dump', 'dump-every', ...LATENT_OPTION_VALUES],
     flags: ['quiet', 'no-timing', ...LATENT_OPTION_FLAGS],
   });
   if (args.positionals.length > 1) throw new UsageError(`simulate takes one scene, got ${args.positionals.join(' ')}`);
   const res = intOption(args, 'res', -1, 4, 512);
   const scene = loadScene(args.positionals[0], res > 0 ? res : undefined);
   const frames = intOption(args, 'frames', 120, 1, 10_000_000);
-  const method = stringOption(args, 'pressure');
-  if (method !== undefined && !(PRESSURE_METHODS as readonly string[]).includes(method)) {
-    throw new UsageError(`--pressure must be one of ${PRESSURE_METHODS.join(', ')} (got ${method})`);
-  }
-  if (method !== undefined && method !== scene.pressure.method) {
-    // The other method's defaults: a cap means Jacobi or CG iterations.
-    scene.pressure = method === 'mgpcg'
-      ? { ...scene.pressure, method: 'mgpcg', tolerance: SCENE_DEFAULTS.mgpcg.tolerance, maxIterations: SCENE_DEFAULTS.mgpcg.maxIterations }
-      : { ...scene.pressure, method: 'jacobi', tolerance: undefined, maxIterations: SCENE_DEFAULTS.pressure.maxIterations };
-  }
-  const mgpcg = scene.pressure.method === 'mgpcg';
-  if (args.options.has('jacobi-iterations') && (args.options.has('tolerance') || mgpcg)) {
-    throw new UsageError(mgpcg ? '--jacobi-iterations applies to --pressure jacobi only' : '--jacobi-iterations and --tolerance exclude each other');
-  }
-  scene.pressure.iterations = intOption(args, 'jacobi-iterations', scene.pressure.iterations, 0, 100_000);
-  const tolerance = numberOption(args, 'tolerance', undefined, 0, 1, true);
-  if (tolerance !== undefined) scene.pressure.tolerance = tolerance;
-  scene.pressure.maxIterations = intOption(args, 'max-iterations', scene.pressure.maxIterations, 1, mgpcg ? SCENE_LIMITS.maxMgpcgIterations : 1_000_000);
+  applyPressureOptions(args, scene);
   const substeps = stringOption(args, 'substeps');
   if (substeps !== undefined) {
     if (substeps === 'auto') scene.timeStep.substeps = 'auto';
@@ -92,7 +70,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   solver.collectMetrics = metricsPath !== undefined;
   if (!quiet) {
     process.stderr.write(`latent-liquid: ${scene.name} [${scene.resolution.join('x')}] on ${gpu.adapterName}`
-      + `${gpu.isFallbackAdapter ? ' (software adapter: slow)' : ''}, ${frames} frames, pressure: ${latent ? latent.describe() : describeJacobi(scene.pressure)}\n`);
+      + `${gpu.isFallbackAdapter ? ' (software adapter: slow)' : ''}, ${frames} frames, pressure: ${latent ? latent.describe() : describePressure(scene.pressure)}\n`);
   }
 
   let metricsOut: WriteStream | null = null;
@@ -135,9 +113,4 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     solver.destroy();
     gpu.device.destroy();
   }
-}
-
-function describeJacobi(p: { method: string; iterations: number; tolerance?: number; maxIterations: number }): string {
-  if (p.method === 'mgpcg') return `MGPCG to relative residual ${p.tolerance} (cap ${p.maxIterations} iterations)`;
-  return p.tolerance !== undefined ? `Jacobi to relative residual ${p.tolerance} (cap ${p.maxIterations})` : `Jacobi, ${p.iterations} iterations`;
 }
