@@ -67,13 +67,15 @@ const runIdx = process.argv.indexOf('--run');
 const runWhich = runIdx > 0 ? process.argv[runIdx + 1] : 'all';
 if (!['all', 'lstm', 'none'].includes(runWhich)) throw new Error(`--run ${runWhich}: expected all, lstm or none`);
 const golden = JSON.parse(fs.readFileSync(path.join(dir, 'golden', 'golden.json'), 'utf8'));
+// Case nets are manifest `files` keys (a state model's `stateEncoder` is state-encoder.onnx).
+const files = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).files ?? {};
 const readF32 = (file) => {
   const b = fs.readFileSync(path.join(dir, 'golden', file));
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
 for (const c of golden.cases) {
   console.error(`SESSION ${c.name} (${elapsed()})`);
-  const session = await ort.InferenceSession.create(fs.readFileSync(path.join(dir, `${c.net}.onnx`)), {
+  const session = await ort.InferenceSession.create(fs.readFileSync(path.join(dir, files[c.net] ?? `${c.net}.onnx`)), {
     executionProviders: [{ name: 'webgpu', device }],
     logSeverityLevel: 0,
   });
