@@ -117,11 +117,11 @@ describe('latent-liquid dataset', () => {
     expect(cli(['dataset', '--out', sharded, '--shard', '1/2', ...common]).code).toBe(0);
     expect(cli(['dataset', '--merge', sharded]).code).toBe(0);
     const index = JSON.parse(readFileSync(join(whole, 'index.json'), 'utf8'));
-    expect(index).toMatchObject({ format: 'latent-liquid-dataset', version: 1, seed: 5, resolution: [8, 8, 8], fields: ['pressure', 'hydrostatic', 'levelset', 'rhs', 'diag'] });
+    expect(index).toMatchObject({ format: 'latent-liquid-dataset', version: 1, seed: 5, resolution: [8, 8, 8], fields: ['pressure', 'hydrostatic', 'levelset', 'rhs', 'diag', 'solid'] });
     // --labels auto (the default) solves on the CPU on a software adapter such as this one.
     expect(index.solver).toMatchObject({ method: 'mic0-pcg', tolerance: 1e-6 });
     expect(index.scenes.map((s: { id: string }) => s.id)).toEqual(['scene_00000', 'scene_00001', 'scene_00002']);
-    for (const field of ['pressure', 'hydrostatic', 'levelset']) {
+    for (const field of ['pressure', 'hydrostatic', 'levelset', 'solid']) {
       const a = readNpy(join(whole, 'scene_00001', `${field}.npy`));
       expect(a.shape).toEqual([3, 8, 8, 8]);
       expect(Array.from(readNpy(join(again, 'scene_00001', `${field}.npy`)).data)).toEqual(Array.from(a.data));
@@ -152,6 +152,21 @@ describe('latent-liquid dataset', () => {
         expect(active).toBeGreaterThan(0);
         expect(Math.sqrt(r2 / b2)).toBeLessThan(1e-4);
       }
+    }
+    // solid.npy is the solver's solid level set: negative in the obstacles the scene lists, and
+    // never negative in an active cell of the pressure system (solid cells drop out of it).
+    for (const scene of ['scene_00000', 'scene_00001', 'scene_00002']) {
+      const solid = readNpy(join(whole, scene, 'solid.npy')).data;
+      const diag = readNpy(join(whole, scene, 'diag.npy')).data;
+      const obstacles = JSON.parse(readFileSync(join(whole, scene, 'scene.json'), 'utf8')).obstacles.length;
+      let inside = 0, activeInside = 0;
+      for (let c = 0; c < solid.length; c++) {
+        if (solid[c] < 0) inside++;
+        if (solid[c] < 0 && diag[c] > 0) activeInside++;
+      }
+      expect(obstacles, `${scene} obstacles (seed 5 gives some)`).toBeGreaterThan(0);
+      expect(inside, `${scene} cells inside solids`).toBeGreaterThan(0);
+      expect(activeInside, `${scene} active cells inside solids`).toBe(0);
     }
     const merged = JSON.parse(readFileSync(join(sharded, 'index.json'), 'utf8'));
     expect(merged.scenes.map((s: { id: string }) => s.id)).toEqual(['scene_00000', 'scene_00001', 'scene_00002']);

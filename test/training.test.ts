@@ -41,7 +41,7 @@ function sha(file: string) {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-function checkManifest(dir: string, mode: string, decoderDownsample = 1) {
+function checkManifest(dir: string, mode: string, decoderDownsample = 1, state = false) {
   const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
   for (const key of ['format', 'version', 'mode', 'window', 'outputs', 'latent', 'inputChannels', 'levelSetClamp',
     'resolutions', 'normalization', 'files', 'training', 'evaluation', 'golden']) {
@@ -56,7 +56,10 @@ function checkManifest(dir: string, mode: string, decoderDownsample = 1) {
   expect(m.inputChannels).toEqual(['pressure', 'levelset']);
   expect(m.resolutions.kind).toBe('multiple-of');
   expect(m.normalization.pressureScale).toBeGreaterThan(0);
-  expect(m.files).toEqual({ encoder: 'encoder.onnx', lstm: 'lstm.onnx', decoder: 'decoder.onnx' });
+  expect(m.files).toEqual({ encoder: 'encoder.onnx', lstm: 'lstm.onnx', decoder: 'decoder.onnx',
+    ...(state ? { stateEncoder: 'state-encoder.onnx' } : {}) });
+  // Only state models have the state part (docs/contracts.md "State conditioning").
+  expect(m.state !== undefined, 'manifest.state').toBe(state);
   for (const net of ['encoder', 'lstm', 'decoder']) {
     expect(m.fileInfo[net].bytes).toBe(readFileSync(path.join(dir, `${net}.onnx`)).length);
     expect(Object.keys(m.fileInfo[net].ops)).not.toContain('ConvTranspose');
@@ -78,13 +81,17 @@ function checkManifest(dir: string, mode: string, decoderDownsample = 1) {
   return m;
 }
 
-type GoldenCase = { net: string; name: string; inputs: Record<string, { file: string; dims: number[] }>; outputs: Record<string, { file: string; dims: number[] }> };
+type GoldenCase = {
+  net: string; name: string; inputs: Record<string, { file: string; dims: number[] }>; outputs: Record<string, { file: string; dims: number[] }>;
+  stateEffect?: number;
+};
 
 /** Runs every golden case of a model set in onnxruntime-web: outputs within 1e-4 of PyTorch's, the golden dims. */
 async function checkGolden(out: string): Promise<{ cases: GoldenCase[] }> {
   const golden = JSON.parse(readFileSync(path.join(out, 'golden/golden.json'), 'utf8')) as { cases: GoldenCase[] };
+  const files = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')).files as Record<string, string>;
   for (const c of golden.cases) {
-    const s = await ort.InferenceSession.create(readFileSync(path.join(out, `${c.net}.onnx`)));
+    const s = await ort.InferenceSession.create(readFileSync(path.join(out, files[c.net])));
     const feeds: Record<string, ort.Tensor> = {};
     for (const [k, v] of Object.entries(c.inputs)) {
       feeds[k] = new ort.Tensor('float32', readFloat32File(path.join(out, 'golden', v.file)), v.dims);
@@ -283,6 +290,253 @@ except ValueError as e:
       expectError(dir, /scene_00001\/hydrostatic\.npy has dtype float64, expected float32/);
     });
   });
+});
+
+// State conditioning (docs/contracts.md "State conditioning"): a state encoder maps the predicted
+// step's hydrostatic residual, level set and solid level set to a code that the LSTM adds to its
+// output. Synthetic data with --system has the pressure system (rhs, diag) and a solid box.
+describe.skipIf(skipReason !== null)('state-conditioned LSTM (--state, synthetic data with --system)', () => {
+  let tmp = '';
+  let data = '';
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'latent-liquid-state-'));
+    data = path.join(tmp, 'data');
+    const r = py(['-m', 'training.synthetic_dataset', '--out', data, '--scenes', '3', '--frames', '12',
+      '--resolution', '16', '16', '16', '--seed', '3', '--system']);
+    expect(r.status, r.stderr).toBe(0);
+  });
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('synthetic --system: the stored pressure solves the stored system, solid cells drop out of it', () => {
+    const r = py(['-c', `
+import json, numpy as np
+from training.data import SceneArrays, load_dataset
+ds = load_dataset(${JSON.stringify(data)})
+out = []
+for s in ds.scenes:
+    a = SceneArrays(s)
+    p, b, d, solid, phi = (np.asarray(x, dtype=np.float64) for x in (a.pressure, a.rhs, a.diag, a.solid, a.levelset))
+    # b - A p with A from diag and the active neighbours, written out here in numpy.
+    act = d > 0
+    pa = np.where(act, p, 0)
+    pad = np.pad(pa, ((0, 0), (1, 1), (1, 1), (1, 1)))
+    nb = sum(np.roll(pad, k, ax)[:, 1:-1, 1:-1, 1:-1] for ax in (1, 2, 3) for k in (1, -1))
+    r = np.where(act, b - d * pa + nb, 0)
+    out.append([float(np.linalg.norm(r) / np.linalg.norm(b)), int((solid < 0).sum()), int((act & (solid < 0)).sum()),
+                int(((phi < 0) & (solid >= 0) & ~act).sum()), int(act.sum())])
+print(json.dumps([ds.index["fields"], out]))
+`]);
+    expect(r.status, r.stderr).toBe(0);
+    const [fields, rows] = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(fields).toEqual(['pressure', 'hydrostatic', 'levelset', 'rhs', 'diag', 'solid']);
+    for (const [rel, inSolid, activeInSolid, liquidInactive, active] of rows) {
+      expect(rel).toBeLessThan(1e-5); // float32 storage of rhs = A p
+      expect(inSolid).toBeGreaterThan(0);
+      expect(activeInSolid).toBe(0);
+      expect(liquidInactive).toBe(0);
+      expect(active).toBeGreaterThan(100);
+    }
+  });
+
+  it('trains and exports a state model: manifest state, state-encoder.onnx, lstm.onnx inputs history + state, golden pairs depend on the state', async () => {
+    const out = path.join(tmp, 'state');
+    // 10 LSTM epochs (TINY has 2): the state encoder starts at zero and needs a few to matter.
+    const r = pipeline(data, out, ['--state', '--state-width', '2', '--lstm-epochs', '10']);
+    expect(r.status, r.stderr + r.stdout.slice(-3000)).toBe(0);
+    expect(r.stdout).toMatch(/state channels \['residual', 'levelset', 'solid'\], residualScale \d/);
+    const m = checkManifest(out, 'split', 1, true);
+    expect(m.state.inputChannels).toEqual(['residual', 'levelset', 'solid']);
+    expect(m.training.lstm).toMatchObject({ state: true, state_channels: 3, state_width: 2, outputs: 1 });
+    expect(m.fileInfo.stateEncoder.bytes).toBe(readFileSync(path.join(out, 'state-encoder.onnx')).length);
+    expect(Object.keys(m.fileInfo.stateEncoder.ops).sort()).toEqual(['Conv', 'LeakyRelu']);
+    expect(m.fileInfo.lstm.ops.Transpose).toBeGreaterThanOrEqual(3);
+    // residualScale: the RMS of b - A p_s over the training frames' active cells, recomputed here.
+    const scale = py(['-c', `
+import numpy as np
+from training.data import SceneArrays, load_dataset
+ds = load_dataset(${JSON.stringify(data)})
+tot = n = 0.0
+for sid in ${JSON.stringify(m.training.trainScenes)}:
+    a = SceneArrays(ds.scene(sid))
+    ps, b, d = (np.asarray(x, dtype=np.float64) for x in (a.hydrostatic, a.rhs, a.diag))
+    act = d > 0
+    pa = np.where(act, ps, 0)
+    pad = np.pad(pa, ((0, 0), (1, 1), (1, 1), (1, 1)))
+    nb = sum(np.roll(pad, k, ax)[:, 1:-1, 1:-1, 1:-1] for ax in (1, 2, 3) for k in (1, -1))
+    r = (b - d * pa + nb)[act]
+    tot += float((r * r).sum()); n += r.size
+print((tot / n) ** 0.5)
+`]);
+    expect(scale.status, scale.stderr).toBe(0);
+    expect(Math.abs(m.state.residualScale - Number(scale.stdout.trim())) / m.state.residualScale).toBeLessThan(1e-9);
+    const e = m.evaluation;
+    for (const form of ['persistence', 'direct', 'delta']) {
+      for (const steps of ['1step', '4step']) expect(Number.isFinite(e.residual[form][steps]), `${form} ${steps}`).toBe(true);
+    }
+    for (const steps of ['1step', '4step']) expect(Number.isFinite(e.lstm.delta[steps].relL2Dyn)).toBe(true);
+
+    const golden = await checkGolden(out);
+    expect(golden.cases.map((c) => c.name).sort()).toEqual(['decoder_alt', 'decoder_main', 'encoder_alt', 'encoder_main',
+      'lstm_alt', 'lstm_main', 'stateEncoder_alt', 'stateEncoder_main']);
+    const lstm = await ort.InferenceSession.create(readFileSync(path.join(out, 'lstm.onnx')));
+    expect(lstm.inputNames).toEqual(['history', 'state']);
+    const enc = await ort.InferenceSession.create(readFileSync(path.join(out, 'state-encoder.onnx')));
+    expect([enc.inputNames, enc.outputNames]).toEqual([['state'], ['stateCode']]);
+    await enc.release();
+    const byName = Object.fromEntries(golden.cases.map((c) => [c.name, c]));
+    for (const tag of ['main', 'alt']) {
+      const c = byName[`lstm_${tag}`];
+      const n = c.inputs.history.dims[2];
+      expect(c.inputs.state.dims).toEqual([4, n]);
+      expect(byName[`stateEncoder_${tag}`].inputs.state.dims[1]).toBe(3);
+      // The LSTM's state input is the state encoder's output, one buffer reinterpreted.
+      expect(Array.from(readFloat32File(path.join(out, 'golden', c.inputs.state.file))))
+        .toEqual(Array.from(readFloat32File(path.join(out, 'golden', byName[`stateEncoder_${tag}`].outputs.stateCode.file))));
+      // A zero state moves the prediction far beyond the golden tolerance: a runtime that ignores
+      // the state fails the golden comparison.
+      const hist = new ort.Tensor('float32', readFloat32File(path.join(out, 'golden', c.inputs.history.file)), c.inputs.history.dims);
+      const res = await lstm.run({ history: hist, state: new ort.Tensor('float32', new Float32Array(4 * n), [4, n]) });
+      const ref = readFloat32File(path.join(out, 'golden', c.outputs.prediction.file));
+      const got = res.prediction.data as Float32Array;
+      let maxAbs = 0;
+      let maxRef = 0;
+      for (let i = 0; i < ref.length; i++) {
+        maxAbs = Math.max(maxAbs, Math.abs(got[i] - ref[i]));
+        maxRef = Math.max(maxRef, Math.abs(ref[i]));
+      }
+      expect(maxAbs, `lstm_${tag} without its state`).toBeGreaterThan(10 * 1e-4 * Math.max(1, maxRef));
+      expect(c.stateEffect).toBeCloseTo(maxAbs / maxRef, 4);
+    }
+    await lstm.release();
+
+    // Without solid.npy (datasets written before it) the state has two channels.
+    const nosolid = path.join(tmp, 'data-nosolid');
+    cpSync(data, nosolid, { recursive: true });
+    for (const s of readdirSync(nosolid).filter((d) => d.startsWith('scene_'))) rmSync(path.join(nosolid, s, 'solid.npy'));
+    const out2 = path.join(tmp, 'state-nosolid');
+    const r2 = pipeline(nosolid, out2, ['--state', '--state-width', '2', '--lstm-epochs', '1']);
+    expect(r2.status, r2.stderr).toBe(0);
+    const m2 = JSON.parse(readFileSync(path.join(out2, 'manifest.json'), 'utf8'));
+    expect(m2.state.inputChannels).toEqual(['residual', 'levelset']);
+    const g2 = JSON.parse(readFileSync(path.join(out2, 'golden/golden.json'), 'utf8')) as { cases: GoldenCase[] };
+    expect(g2.cases.find((c) => c.name === 'stateEncoder_main')!.inputs.state.dims).toEqual([1, 2, 16, 16, 16]);
+  }, 240_000);
+
+  it('an untrained state model predicts what the unconditioned one predicts (zero-init state encoder)', () => {
+    const r = py(['-c', `
+import torch
+from training.models import LatentLSTM, LSTMConfig
+cfg = dict(channels=4, window=6, hidden=8, layers=1)
+torch.manual_seed(5)
+plain = LatentLSTM(LSTMConfig(**cfg)).eval()
+torch.manual_seed(5)
+st = LatentLSTM(LSTMConfig(**cfg, state=True, state_channels=3, state_width=2)).eval()
+with torch.no_grad():
+    # A trained head (the untrained one is zero) and the same normalization in both.
+    for m in (plain, st):
+        torch.manual_seed(6)
+        m.head.weight.normal_(); m.head.bias.normal_()
+        m.set_normalization(torch.tensor([0.1, -0.2, 0.3, 0.0]), torch.tensor([1.0, 2.0, 0.5, 1.5]), torch.tensor([0.3, 0.2, 0.1, 0.4]))
+    ps, ss = plain.state_dict(), st.state_dict()
+    same = list(ss)[:len(ps)] == list(ps) and all(torch.equal(ps[k], ss[k]) for k in ps)
+    hist = torch.randn(6, 4, 8)
+    s = torch.randn(1, 3, 16, 16, 16)
+    code = st.state_encoder(s).reshape(4, -1)
+    d0 = float((st(hist, code) - plain(hist)).abs().max())
+    xn = torch.randn(6, 2, 8, 4)
+    d1 = float((st.forward_normalized(xn, st.encode_state(s.expand(2, -1, -1, -1, -1))) - plain.forward_normalized(xn)).abs().max())
+    # A nonzero state code: exactly d + state in normalized-change units.
+    torch.nn.init.normal_(st.state_encoder.net[-1].weight)
+    code = st.state_encoder(s).reshape(4, -1)
+    want = plain.denormalize(plain.normalize(plain(hist).permute(0, 2, 1)) + code.t() * plain.delta_scale).permute(0, 2, 1)
+    d2 = float((st(hist, code) - want).abs().max())
+    moved = float((st(hist, code) - plain(hist)).abs().max())
+print(same, d0, d1, d2, moved)
+try:
+    LSTMConfig(state=True, state_channels=3, outputs=2)
+except ValueError as e:
+    print("error", e)
+try:
+    plain(torch.zeros(6, 4, 8), torch.zeros(4, 8))
+except ValueError as e:
+    print("error", e)
+`]);
+    expect(r.status, r.stderr).toBe(0);
+    const [line, err1, err2] = r.stdout.trim().split('\n');
+    const [same, d0, d1, d2, moved] = line.split(' ');
+    expect(same).toBe('True');
+    expect(Number(d0)).toBe(0);
+    expect(Number(d1)).toBe(0);
+    expect(Number(d2)).toBeLessThan(1e-5);
+    expect(Number(moved)).toBeGreaterThan(1e-2);
+    expect(err1).toMatch(/^error a state-conditioned LSTM needs outputs == 1 \(got outputs=2\)/);
+    expect(err2).toMatch(/^error this LSTM has no state input/);
+  }, 60_000);
+
+  it('each predicted step gets the state of the frame it predicts (training windows and evaluation rollout)', () => {
+    const r = py(['-c', `
+import numpy as np, torch
+from training.data import SceneArrays, StateSpec, load_dataset, make_state
+from training.evaluate import rollout
+from training.models import LatentLSTM, LSTMConfig
+from training.train_lstm import StateWindows, WindowDataset
+ds = load_dataset(${JSON.stringify(data)})
+spec = StateSpec(["residual", "levelset", "solid"], 7.0, ds.cell_size, 4.0)
+arrays = [SceneArrays(s) for s in ds.scenes]
+codes = {s.id: torch.randn(s.frames, 4, 2, 2, 2) for s in ds.scenes}
+w, steps = 6, 3
+win = WindowDataset(codes, w + steps)
+sw = StateWindows(win, win, arrays, spec, w + steps, w)
+k = len(sw) - 1
+i, t = win.items[k]
+a = arrays[i]
+seq, states = sw[k]
+want = np.stack([make_state(spec, a.hydrostatic[f], a.rhs[f], a.diag[f], a.levelset[f], a.solid[f]) for f in range(t + w, t + w + steps)])
+ok_windows = bool(np.array_equal(states.numpy(), want)) and states.shape == (steps, 3, 16, 16, 16)
+# the residual channel is (b - A p_s) / scale and is not zero; the level set channels are clamped to [-1, 1]
+ok_channels = float(np.abs(want[:, 0]).max()) > 0 and float(np.abs(want[:, 1:]).max()) <= 1.0
+torch.manual_seed(0)
+lstm = LatentLSTM(LSTMConfig(channels=4, window=w, hidden=8, layers=1, state=True, state_channels=3, state_width=2)).eval()
+torch.nn.init.normal_(lstm.state_encoder.net[-1].weight)
+zf = torch.randn(12, 4, 8)
+sc = torch.randn(12, 8, 4)
+with torch.no_grad():
+    got = rollout(lstm, zf, [6, 8], 3, sc)
+    hist = lstm.normalize(torch.stack([zf[0:6], zf[2:8]], 1).permute(0, 1, 3, 2))
+    manual = []
+    for h in range(3):
+        p = lstm.forward_normalized(hist, torch.stack([sc[6 + h], sc[8 + h]]))
+        manual.append(p[0])
+        hist = torch.cat([hist[1:], p], 0)
+    manual = lstm.denormalize(torch.stack(manual)).permute(0, 1, 3, 2)
+    shifted = rollout(lstm, zf, [6, 8], 3, torch.roll(sc, 1, 0))
+print(ok_windows, ok_channels, float((got - manual).abs().max()), float((got - shifted).abs().max()))
+`]);
+    expect(r.status, r.stderr).toBe(0);
+    const [okWindows, okChannels, diff, shifted] = r.stdout.trim().split('\n').pop()!.split(' ');
+    expect([okWindows, okChannels]).toEqual(['True', 'True']);
+    expect(Number(diff)).toBe(0);
+    expect(Number(shifted)).toBeGreaterThan(1e-3); // a state one frame off changes the rollout
+  }, 60_000);
+
+  it('errors: --state without rhs/diag names the missing files, --state with --outputs 2 names the option', () => {
+    const plain = path.join(tmp, 'plain');
+    expect(py(['-m', 'training.synthetic_dataset', '--out', plain, '--scenes', '2', '--frames', '12',
+      '--resolution', '16', '16', '16', '--seed', '3']).status).toBe(0);
+    const r = pipeline(plain, path.join(tmp, 'never'), ['--state']);
+    expect(r.status, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^error: dataset .*--state needs each frame's pressure system \(rhs\.npy and diag\.npy.*missing scene_00000\/rhs\.npy, scene_00000\/diag\.npy, scene_00001\/rhs\.npy/m);
+    expect(r.stderr).not.toMatch(/Traceback/);
+    const o = pipeline(data, path.join(tmp, 'never'), ['--state', '--outputs', '2']);
+    expect(o.status).toBe(2);
+    expect(o.stderr).toMatch(/--state needs --outputs 1 \(got --outputs 2\)/);
+    const w = pipeline(data, path.join(tmp, 'never'), ['--state', '--state-width', '0']);
+    expect(w.status).toBe(2);
+    expect(w.stderr).toMatch(/--state-width must be at least 1/);
+    expect(existsSync(path.join(tmp, 'never', 'manifest.json'))).toBe(false);
+  }, 60_000);
 });
 
 // The physics loss and the residual metrics read each frame's Poisson system, which only real

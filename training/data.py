@@ -1,7 +1,9 @@
 """Dataset loading, validation and network-input preparation (format: docs/contracts.md).
 
 A dataset is `DIR/index.json` plus one folder per scene holding `pressure.npy`,
-`hydrostatic.npy`, `levelset.npy` (float32 [F, nz, ny, nx]) and `gravity.npy` (float32 [F, 3]).
+`hydrostatic.npy`, `levelset.npy` (float32 [F, nz, ny, nx]) and `gravity.npy` (float32 [F, 3]);
+optionally the frame's pressure system `rhs.npy`, `diag.npy` and the solid level set `solid.npy`
+(same shape; required by the physics loss and by state models).
 `load_dataset` checks all of it and raises `DatasetError` with a message naming the file and
 what is wrong. Liquid cells are cells with level set < 0.
 """
@@ -181,6 +183,97 @@ class SceneArrays:
         has_system = all(os.path.exists(os.path.join(scene.path, f"{f}.npy")) for f in ("rhs", "diag"))
         self.rhs = np.load(os.path.join(scene.path, "rhs.npy"), mmap_mode="r") if has_system else None
         self.diag = np.load(os.path.join(scene.path, "diag.npy"), mmap_mode="r") if has_system else None
+        # The solid level set (datasets written since state conditioning; else None).
+        solid = os.path.join(scene.path, "solid.npy")
+        self.solid = np.load(solid, mmap_mode="r") if os.path.exists(solid) else None
+
+
+STATE_SYSTEM_FILES = ("rhs", "diag")
+
+
+def check_state_files(ds: Dataset):
+    """Raises DatasetError unless every scene has the arrays a state model needs (rhs, diag, each
+    [F, nz, ny, nx] float32); returns the state channels: residual, levelset, plus solid when
+    every scene has solid.npy (docs/contracts.md "State conditioning")."""
+    nz, ny, nx = ds.grid
+    missing, with_solid = [], True
+    for s in ds.scenes:
+        for name in STATE_SYSTEM_FILES + ("solid",):
+            path = os.path.join(s.path, f"{name}.npy")
+            if not os.path.isfile(path):
+                if name == "solid":
+                    with_solid = False
+                else:
+                    missing.append(f"{s.id}/{name}.npy")
+                continue
+            arr = np.load(path, mmap_mode="r")
+            if arr.dtype != np.float32 or tuple(arr.shape) != (s.frames, nz, ny, nx):
+                _fail(ds.root, f"{s.id}/{name}.npy has dtype {arr.dtype} and shape {tuple(arr.shape)}, "
+                               f"expected float32 {(s.frames, nz, ny, nx)}")
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        _fail(ds.root, f"--state needs each frame's pressure system (rhs.npy and diag.npy, written by "
+                       f"`latent-liquid dataset`, or `training.synthetic_dataset --system`): missing "
+                       f"{', '.join(missing[:3])}{more}")
+    return ["residual", "levelset"] + (["solid"] if with_solid else [])
+
+
+def hydrostatic_residual(ps, rhs, diag):
+    """The residual b - A p_s of the hydrostatic pressure in the stored system ([..., nz, ny, nx],
+    float64 numpy): what the dynamic pressure must cancel (zero outside active cells)."""
+    import torch
+
+    from .physics import system_residual
+    t = [torch.from_numpy(np.asarray(x, dtype=np.float64)) for x in (ps, rhs, diag)]
+    return system_residual(*t).numpy()
+
+
+def residual_scale(ds: Dataset, scene_ids):
+    """RMS over the active cells (diag > 0) of all training frames of the hydrostatic residual:
+    the manifest's state.residualScale."""
+    total, count = 0.0, 0
+    for sid in scene_ids:
+        a = SceneArrays(ds.scene(sid))
+        for t in range(0, a.scene.frames, 8):
+            sl = slice(t, t + 8)
+            diag = np.asarray(a.diag[sl])
+            r = hydrostatic_residual(a.hydrostatic[sl], a.rhs[sl], diag)
+            total += float(np.square(r[diag > 0]).sum())
+            count += int((diag > 0).sum())
+    if count == 0:
+        raise DatasetError(f"dataset {ds.root}: the training scenes' pressure systems have no active cell (diag > 0)")
+    rms = (total / count) ** 0.5
+    if not rms > 0:
+        raise DatasetError(f"dataset {ds.root}: the hydrostatic pressure solves every training frame's "
+                           "system exactly (residual 0): the state's residual channel would be empty")
+    return rms
+
+
+@dataclass
+class StateSpec:
+    """How a frame becomes the state encoder's input (docs/contracts.md "State conditioning")."""
+    channels: list  # ["residual", "levelset"] or ["residual", "levelset", "solid"]
+    residual_scale: float
+    cell_size: float
+    level_set_clamp: float
+
+
+def make_state(spec: StateSpec, ps, rhs, diag, phi, solid=None):
+    """Fields of one frame ([nz, ny, nx]) -> state channels [Cs, nz, ny, nx] float32."""
+    c = np.float32(spec.level_set_clamp)
+
+    def level(x):
+        return np.clip(np.asarray(x, dtype=np.float32) / np.float32(spec.cell_size), -c, c) / c
+    chans = [hydrostatic_residual(ps, rhs, diag) / spec.residual_scale, level(phi)]
+    if "solid" in spec.channels:
+        chans.append(level(solid))
+    return np.stack(chans).astype(np.float32)
+
+
+def scene_state(spec: StateSpec, a: "SceneArrays", t):
+    """make_state for frame t of a scene."""
+    return make_state(spec, a.hydrostatic[t], a.rhs[t], a.diag[t], a.levelset[t],
+                      None if a.solid is None else a.solid[t])
 
 
 def split_scenes(ds: Dataset, holdout: float, seed: int, explicit=None):

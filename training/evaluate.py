@@ -24,7 +24,7 @@ import math
 import numpy as np
 import torch
 
-from .data import SceneArrays, make_input
+from .data import SceneArrays, make_input, scene_state
 from .physics import system_residual
 
 
@@ -81,15 +81,33 @@ def _decode(decoder, codes, batch=8):
 
 
 @torch.no_grad()
-def rollout(lstm, codes_fcn, starts, steps):
+def scene_state_codes(lstm, state_spec, a: SceneArrays, batch=8):
+    """A state model's state codes of every frame of a scene: [F, N, C]."""
+    out = []
+    for t0 in range(0, a.scene.frames, batch):
+        s = np.stack([scene_state(state_spec, a, t) for t in range(t0, min(t0 + batch, a.scene.frames))])
+        out.append(lstm.encode_state(torch.from_numpy(s)))
+    return torch.cat(out)
+
+
+@torch.no_grad()
+def rollout(lstm, codes_fcn, starts, steps, state_codes=None):
     """codes_fcn: [F, C, N] true codes. For each start t (first predicted frame), predicts frames
-    t .. t+steps-1 from the true codes t-w .. t-1. Returns [steps, len(starts), C, N]."""
+    t .. t+steps-1 from the true codes t-w .. t-1. A state model takes state_codes [F, N, C]:
+    the step predicting frame f gets state_codes[f], as the runtime computes the state of every
+    predicted step. Returns [steps, len(starts), C, N]."""
     w, o = lstm.cfg.window, lstm.cfg.outputs
     hist = torch.stack([codes_fcn[t - w:t] for t in starts], 1)  # [w, B, C, N]
     hist = lstm.normalize(hist.permute(0, 1, 3, 2))  # [w, B, N, C]
     preds = []
     while len(preds) < steps:
-        p = lstm.forward_normalized(hist)  # [o, B, N, C]
+        st = None
+        if state_codes is not None:  # o == 1: step len(preds) predicts frame t + len(preds)
+            f = [t + len(preds) for t in starts]
+            # Past the scene's end there is no state; those predictions are never scored.
+            st = torch.stack([state_codes[i] if i < len(state_codes) else torch.zeros_like(state_codes[0])
+                              for i in f])
+        p = lstm.forward_normalized(hist, st)  # [o, B, N, C]
         preds.extend(p.unbind(0))
         hist = torch.cat([hist[o:], p], 0)
     out = lstm.denormalize(torch.stack(preds[:steps]))  # [steps, B, N, C]
@@ -102,8 +120,10 @@ def _mean_residuals(res):
 
 
 @torch.no_grad()
-def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print):
-    """Returns (metrics, samples); samples hold fields of one frame per scene for the images."""
+def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print, state_spec=None):
+    """Returns (metrics, samples); samples hold fields of one frame per scene for the images.
+    A state model (lstm.cfg.state) needs state_spec (data.StateSpec): its rollouts get the state
+    of each predicted frame."""
     ae = ae.cpu().eval()
     lstm = lstm.cpu().eval()
     w = lstm.cfg.window
@@ -151,7 +171,8 @@ def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print):
         if not starts:
             continue
         zf = z.reshape(F, z.shape[1], -1)
-        preds = rollout(lstm, zf, starts, horizon)  # [H, B, C, N]
+        sc = scene_state_codes(lstm, state_spec, a) if lstm.cfg.state else None
+        preds = rollout(lstm, zf, starts, horizon, sc)  # [H, B, C, N]
         lat = z.shape[1:]
         mid = min(starts[len(starts) // 2], F - 4)  # image frame mid+3 has 1- and 4-step predictions
         sample = {"scene": sid, "frame": None}

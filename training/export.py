@@ -92,7 +92,8 @@ def check_graph(model: onnx.ModelProto, name: str):
 
 
 def export_models(ae, lstm, out_dir, grid, in_channels):
-    """Writes encoder.onnx, decoder.onnx, lstm.onnx; returns {net: {"file", "bytes", "ops"}}."""
+    """Writes encoder.onnx, decoder.onnx, lstm.onnx (and for a state model state-encoder.onnx,
+    with lstm.onnx taking a second input `state`); returns {net: {"file", "bytes", "ops"}}."""
     ae = ae.cpu().eval()
     lstm = lstm.cpu().eval()
     nz, ny, nx = grid
@@ -104,23 +105,32 @@ def export_models(ae, lstm, out_dir, grid, in_channels):
     # A coarse decoder (AEConfig.decoder_downsample s > 1) outputs [1, 1, nz/s, ny/s, nx/s]; the
     # runtime upsamples it, so the graph holds no trilinear Resize.
     decoded = full if ae.cfg.decoder_downsample == 1 else {2: "cz", 3: "cy", 4: "cx"}
+    n = z[0, 0].numel()
+    hist = torch.zeros(lstm.cfg.window, c, n)
     jobs = [
-        ("encoder", ae.encoder, x, ["pressure"], ["code"], {"pressure": full, "code": lat}),
-        ("decoder", ae.decoder, z, ["code"], ["pressure"], {"code": lat, "pressure": decoded}),
-        ("lstm", lstm, torch.zeros(lstm.cfg.window, c, z[0, 0].numel()), ["history"], ["prediction"],
-         {"history": {2: "N"}, "prediction": {2: "N"}}),
+        ("encoder", "encoder", ae.encoder, (x,), ["pressure"], ["code"], {"pressure": full, "code": lat}),
+        ("decoder", "decoder", ae.decoder, (z,), ["code"], ["pressure"], {"code": lat, "pressure": decoded}),
     ]
+    if lstm.cfg.state:
+        s = torch.zeros(1, lstm.cfg.state_channels, nz, ny, nx)
+        jobs += [("stateEncoder", "state-encoder", lstm.state_encoder, (s,), ["state"], ["stateCode"],
+                  {"state": full, "stateCode": lat}),
+                 ("lstm", "lstm", lstm, (hist, torch.zeros(c, n)), ["history", "state"], ["prediction"],
+                  {"history": {2: "N"}, "state": {1: "N"}, "prediction": {2: "N"}})]
+    else:
+        jobs += [("lstm", "lstm", lstm, (hist,), ["history"], ["prediction"],
+                  {"history": {2: "N"}, "prediction": {2: "N"}})]
     info = {}
-    for name, module, arg, ins, outs, axes in jobs:
-        path = os.path.join(out_dir, f"{name}.onnx")
+    for name, file, module, args, ins, outs, axes in jobs:
+        path = os.path.join(out_dir, f"{file}.onnx")
         with torch.no_grad():
-            _export(module, (arg,), path, ins, outs, axes)
+            _export(module, args, path, ins, outs, axes)
         model = clean_graph(onnx.load(path))
         onnx.checker.check_model(model)
         model = onnx.shape_inference.infer_shapes(model)
         ops = check_graph(model, name)
         onnx.save(model, path)
-        info[name] = {"file": f"{name}.onnx", "bytes": os.path.getsize(path), "ops": ops}
+        info[name] = {"file": f"{file}.onnx", "bytes": os.path.getsize(path), "ops": ops}
     return info
 
 
@@ -130,13 +140,26 @@ def _write_bin(folder, name, arr):
     return {"file": name, "dims": list(arr.shape)}
 
 
+def state_effect(lstm, hist, state_code):
+    """max |prediction(state) - prediction(zero state)| / max |prediction(state)| of a state
+    model's LSTM (history [w, C, N], state code [C, N]): how much the golden case depends on
+    the state, so that a runtime ignoring the state fails the golden comparison."""
+    with_state = lstm(hist, state_code)
+    without = lstm(hist, torch.zeros_like(state_code))
+    return float((with_state - without).abs().max() / with_state.abs().max().clamp(min=1e-30))
+
+
 @torch.no_grad()
-def write_golden(ae, lstm, out_dir, x_main, history_main, x_alt=None):
+def write_golden(ae, lstm, out_dir, x_main, history_main, x_alt=None, state_main=None, state_alt=None):
     """Golden pairs computed by PyTorch (float32, little-endian raw .bin + golden/golden.json).
 
     The decoder cases hold the exported decoder's own output: coarse (1/s per axis) for a model
     with AEConfig.decoder_downsample s > 1. x_main: encoder input [1, Cin, nz, ny, nx] (a real held-out frame); history_main: [w, C, N]
     real codes; x_alt: optional input at another resolution (checks multi-resolution graphs).
+    A state model (lstm.cfg.state) also needs state_main (and with x_alt state_alt): the state
+    channels [1, Cs, nz, ny, nx] of the frame the LSTM case predicts; it gets stateEncoder cases,
+    and its LSTM cases take the state encoder's output as their `state` input (and record
+    `stateEffect`, see state_effect).
     """
     ae = ae.cpu().eval()
     lstm = lstm.cpu().eval()
@@ -144,23 +167,33 @@ def write_golden(ae, lstm, out_dir, x_main, history_main, x_alt=None):
     os.makedirs(folder, exist_ok=True)
     cases = []
 
-    def case(net, tag, in_name, inp, out_name, out):
+    def case(net, tag, inputs, out_name, out, **extra):
         cases.append({"net": net, "name": f"{net}_{tag}",
-                      "inputs": {in_name: _write_bin(folder, f"{net}_{tag}_{in_name}.bin", inp.numpy())},
-                      "outputs": {out_name: _write_bin(folder, f"{net}_{tag}_{out_name}.bin", out.numpy())}})
+                      "inputs": {k: _write_bin(folder, f"{net}_{tag}_{k}.bin", v.numpy()) for k, v in inputs.items()},
+                      "outputs": {out_name: _write_bin(folder, f"{net}_{tag}_{out_name}.bin", out.numpy())},
+                      **extra})
 
-    for tag, x in (("main", x_main), ("alt", x_alt)):
+    for tag, x, s in (("main", x_main, state_main), ("alt", x_alt, state_alt)):
         if x is None:
             continue
         z = ae.encoder(x)
-        case("encoder", tag, "pressure", x, "code", z)
-        case("decoder", tag, "code", z, "pressure", ae.decoder(z))
+        case("encoder", tag, {"pressure": x}, "code", z)
+        case("decoder", tag, {"code": z}, "pressure", ae.decoder(z))
         if tag == "main":
             hist = history_main
         else:  # history at the other resolution: the main frame's code repeated with drift
             flat = z.reshape(z.shape[1], -1)
             hist = torch.stack([flat * (1 + 0.05 * k) for k in range(lstm.cfg.window)])
-        case("lstm", tag, "history", hist, "prediction", lstm(hist))
+        if lstm.cfg.state:
+            if s is None:
+                raise ValueError(f"write_golden: a state model needs the state input of the {tag} case")
+            sc = lstm.state_encoder(s)
+            case("stateEncoder", tag, {"state": s}, "stateCode", sc)
+            code = sc.reshape(sc.shape[1], -1)  # the code layout [C, N]: one buffer reinterpreted
+            case("lstm", tag, {"history": hist, "state": code}, "prediction", lstm(hist, code),
+                 stateEffect=state_effect(lstm, hist, code))
+        else:
+            case("lstm", tag, {"history": hist}, "prediction", lstm(hist))
     index = {"format": "latent-liquid-golden", "version": 1, "dtype": "float32-le",
              "producer": f"torch {torch.__version__}", "cases": cases}
     with open(os.path.join(folder, "golden.json"), "w") as f:

@@ -9,6 +9,8 @@ Layouts (see docs/contracts.md):
   encoder  [B, Cin, nz, ny, nx] -> [B, C, nz/8, ny/8, nx/8]
   decoder  [B, C, lz, ly, lx]   -> [B, 1, nz/s, ny/s, nx/s]   (s = AEConfig.decoder_downsample)
   lstm     history [w, C, N]    -> prediction [o, C, N]   (N = lz*ly*lx latent cells)
+           a state model (LSTMConfig.state): history [w, C, N], state [C, N] -> [1, C, N]
+  state encoder [B, Cs, nz, ny, nx] -> [B, C, nz/8, ny/8, nx/8]
 """
 from __future__ import annotations
 
@@ -56,6 +58,21 @@ class LSTMConfig:
     layers: int = 2
     context: bool = True  # add a projection of the mean code over all latent cells
     base: str = "linear"  # residual base: "linear" extrapolation or "last" code
+    # State conditioning (docs/contracts.md "State conditioning"): a StateEncoder maps the
+    # predicted step's state channels to a code added to the head output. Only for outputs == 1.
+    state: bool = False
+    state_channels: int = 0  # Cs, number of state input channels (residual, levelset[, solid])
+    state_width: int = 4  # the state encoder's base width
+
+    def __post_init__(self):
+        if self.state:
+            if self.outputs != 1:
+                raise ValueError(f"a state-conditioned LSTM needs outputs == 1 (got outputs={self.outputs}): "
+                                 "the state is that of the one predicted step")
+            if self.state_channels < 1:
+                raise ValueError(f"state_channels must be at least 1 for a state model (got {self.state_channels})")
+            if self.state_width < 1:
+                raise ValueError(f"state_width must be at least 1 (got {self.state_width})")
 
     def to_dict(self):
         return asdict(self)
@@ -191,6 +208,19 @@ class Autoencoder(nn.Module):
         return self.decode_full(self.encoder(x))
 
 
+class StateEncoder(Encoder):
+    """The state encoder of a state-conditioned model: the encoder's conv chain (so the runtime
+    runs it like the encoder) from the Cs state channels to C code channels, with its own base
+    width. Its last conv starts at zero, so an untrained state model predicts exactly what the
+    unconditioned model with the same LSTM weights predicts."""
+
+    def __init__(self, in_channels, channels, base_width):
+        super().__init__(AEConfig(in_channels, channels, base_width))
+        last = self.net[-1]
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+
+
 class LatentLSTM(nn.Module):
     """Predicts the next `outputs` latent codes of every latent cell from its last `window` codes.
 
@@ -221,6 +251,9 @@ class LatentLSTM(nn.Module):
         self.head = nn.Linear(h, cfg.outputs * c)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
+        # Built last, so the LSTM's own weights for a seed are those of the unconditioned model.
+        # Exported separately (state-encoder.onnx); lstm.onnx only takes its output.
+        self.state_encoder = StateEncoder(cfg.state_channels, c, cfg.state_width) if cfg.state else None
 
     def set_normalization(self, mean, std, delta_scale):
         self.code_mean.copy_(mean)
@@ -241,26 +274,45 @@ class LatentLSTM(nn.Module):
             f = f + self.ctx(x.mean(dim=cell_dim, keepdim=True))
         return torch.tanh(f)
 
-    def _head(self, f, last, prev):
-        """f: [w-1, M, H]; last, prev: [M, C] normalized codes of the last two frames -> [M, o, C]."""
+    def encode_state(self, s):
+        """State channels [B, Cs, nz, ny, nx] -> state codes [B, N, C] (the layout of the training path)."""
+        z = self.state_encoder(s)
+        return z.reshape(z.shape[0], z.shape[1], -1).permute(0, 2, 1)
+
+    def _check_state(self, state):
+        if (state is not None) != self.cfg.state:
+            raise ValueError("a state model (LSTMConfig.state) needs a state input, an unconditioned one takes none"
+                             if self.cfg.state else "this LSTM has no state input (LSTMConfig.state is False)")
+
+    def _head(self, f, last, prev, state=None):
+        """f: [w-1, M, H]; last, prev: [M, C] normalized codes of the last two frames; state:
+        None or [M, C] state codes -> [M, o, C]."""
         cfg = self.cfg
         y, _ = self.lstm(f)  # [w-1, M, H]
-        d = self.head(y[-1]).reshape(-1, cfg.outputs, cfg.channels)
+        d = self.head(y[-1])  # [M, o*C]
+        if state is not None:  # in normalized-change units, before the reshape (contract)
+            d = d + state
+        d = d.reshape(-1, cfg.outputs, cfg.channels)
         base = last.unsqueeze(1) + self.base_steps * (last - prev).unsqueeze(1)
         return base + d * self.delta_scale
 
-    def forward_normalized(self, xn):
-        """Training path. xn: [w, B, N, C] normalized -> [o, B, N, C] normalized."""
+    def forward_normalized(self, xn, state=None):
+        """Training path. xn: [w, B, N, C] normalized; state: [B, N, C] state codes of the
+        predicted step (state models only) -> [o, B, N, C] normalized."""
+        self._check_state(state)
         w, b, n, c = xn.shape
         f = self._features(xn, cell_dim=2).reshape(w - 1, b * n, -1)
-        out = self._head(f, xn[-1].reshape(b * n, c), xn[-2].reshape(b * n, c))  # [B*N, o, C]
+        st = None if state is None else state.reshape(b * n, c)
+        out = self._head(f, xn[-1].reshape(b * n, c), xn[-2].reshape(b * n, c), st)  # [B*N, o, C]
         return out.reshape(b, n, self.cfg.outputs, c).permute(2, 0, 1, 3)
 
-    def forward(self, history):
-        """Export path (contract layout). history: [w, C, N] raw codes -> [o, C, N]."""
+    def forward(self, history, state=None):
+        """Export path (contract layout). history: [w, C, N] raw codes; state: [C, N] state code
+        (state models only) -> [o, C, N]."""
+        self._check_state(state)
         xn = self.normalize(history.permute(0, 2, 1))  # [w, N, C]
         f = self._features(xn, cell_dim=1)  # [w-1, N, H]
-        out = self._head(f, xn[-1], xn[-2])  # [N, o, C]
+        out = self._head(f, xn[-1], xn[-2], None if state is None else state.t())  # [N, o, C]
         return self.denormalize(out).permute(1, 2, 0)
 
 

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from . import dist as D
-from .data import DatasetError, FrameDataset, InputSpec, SceneArrays, load_dataset, make_input, \
-    pressure_scale, split_scenes
+from .data import DatasetError, FrameDataset, InputSpec, SceneArrays, StateSpec, check_state_files, load_dataset, \
+    make_input, pressure_scale, residual_scale, scene_state, split_scenes
 from .evaluate import evaluate
 from .export import ExportError, export_models, write_golden
 from .models import DECODER_DOWNSAMPLES, DOWNSAMPLE, AEConfig, Autoencoder, LatentLSTM, LSTMConfig, count_parameters
@@ -76,6 +76,11 @@ def parse_args(argv=None):
                     help="weight of the physics loss in LSTM training: the squared relative residual "
                          "of each predicted frame's Poisson system under the pressure the runtime "
                          "applies (needs rhs/diag in the dataset; 0 = off)")
+    ap.add_argument("--state", action="store_true",
+                    help="state-conditioned LSTM (issue 12): a state encoder, trained jointly with the LSTM, "
+                         "maps each predicted step's hydrostatic residual, level set (and solid level set) "
+                         "to a code added to the LSTM's output (needs rhs/diag in the dataset, --outputs 1)")
+    ap.add_argument("--state-width", type=int, default=4, help="the state encoder's base width (with --state)")
     ap.add_argument("--holdout", type=float, default=0.2, help="fraction of scenes held out")
     ap.add_argument("--heldout", default=None, help="comma-separated scene ids to hold out instead")
     ap.add_argument("--horizon", type=int, default=8, help="evaluated rollout length")
@@ -87,7 +92,7 @@ def parse_args(argv=None):
                          "inputs), train only the LSTM")
     a = ap.parse_args(argv)
     for name in ("lstm_epochs", "batch", "lstm_batch", "latent_channels", "base_width", "window",
-                 "outputs", "hidden", "layers", "rollout", "horizon"):
+                 "outputs", "hidden", "layers", "rollout", "horizon", "state_width"):
         if getattr(a, name) < 1:
             ap.error(f"--{name.replace('_', '-')} must be at least 1")
     if a.window < 2:
@@ -96,6 +101,9 @@ def parse_args(argv=None):
         ap.error("--epochs must be at least 1 (or give --ae-checkpoint)")
     if a.time_limit is not None and not a.time_limit > 0:
         ap.error(f"--time-limit must be a positive number of seconds (got {a.time_limit})")
+    if a.state and a.outputs != 1:
+        ap.error(f"--state needs --outputs 1 (got --outputs {a.outputs}): the state is that of the one "
+                 "predicted step")
     if a.physics_weight < 0:
         ap.error(f"--physics-weight must be at least 0 (got {a.physics_weight})")
     if not 0 < a.holdout < 1:
@@ -103,20 +111,30 @@ def parse_args(argv=None):
     return a
 
 
-def _golden_inputs(ae, ds, spec, scene_id, w):
+def _air_padded(x):
+    """x [1, Cin, nz, ny, nx] on a grid 8 cells wider in x, filled with air: 0 in the first
+    channel (pressure, residual), +1 (the clamped level set far outside) in the others."""
+    pad = torch.zeros(1, x.shape[1], x.shape[2], x.shape[3], DOWNSAMPLE)
+    pad[:, 1:] = 1.0
+    return torch.cat([x, pad], 4)
+
+
+def _golden_inputs(ae, ds, spec, scene_id, w, state_spec=None):
+    """Encoder input of a held-out frame t, the true codes of t-w..t-1, the encoder input on
+    another grid, and for a state model the state channels of frame t (the predicted frame) on
+    both grids."""
     a = SceneArrays(ds.scene(scene_id))
     t = min(a.scene.frames - 1, max(w, a.scene.frames // 2))
     x, _ = make_input(spec, np.asarray(a.pressure[t]), np.asarray(a.hydrostatic[t]),
                       np.asarray(a.levelset[t]))
     x = torch.from_numpy(x)[None]
-    # Another grid: 8 more cells in x, filled with air (pressure 0, level set channel +1).
-    pad = torch.zeros(1, x.shape[1], x.shape[2], x.shape[3], DOWNSAMPLE)
-    if x.shape[1] > 1:
-        pad[:, 1] = 1.0
-    x_alt = torch.cat([x, pad], 4)
     codes = encode_scene(ae.encoder.cpu(), a, spec, "cpu")
     hist = codes[t - w:t].reshape(w, codes.shape[1], -1)
-    return x, hist, x_alt
+    s = s_alt = None
+    if state_spec is not None:
+        s = torch.from_numpy(scene_state(state_spec, a, t))[None]
+        s_alt = _air_padded(s)
+    return x, hist, _air_padded(x), s, s_alt
 
 
 def _load_ae(path, spec, train_ids):
@@ -156,6 +174,11 @@ def run(args):
     spec = InputSpec(mode, scale, ds.cell_size, args.level_set_clamp, args.inputs == "pressure,levelset")
     ctx.log(f"  {len(ds.scenes)} scenes at {list(ds.resolution)}: train {len(train_ids)}, held out "
             f"{held_ids}; pressureScale ({mode}) {scale:.6g} Pa")
+    state_spec = None
+    if args.state:
+        channels = check_state_files(ds)
+        state_spec = StateSpec(channels, residual_scale(ds, train_ids), ds.cell_size, args.level_set_clamp)
+        ctx.log(f"  state channels {channels}, residualScale {state_spec.residual_scale:.6g} Pa")
     timings["load"] = time.time() - t0
 
     t0 = time.time()
@@ -187,7 +210,8 @@ def run(args):
     t0 = time.time()
     ctx.log("[4/6] training the LSTM")
     lstm_cfg = LSTMConfig(args.latent_channels, args.window, args.outputs, args.hidden, args.layers,
-                          not args.no_context, args.base)
+                          not args.no_context, args.base, args.state,
+                          len(state_spec.channels) if state_spec else 0, args.state_width)
     torch.manual_seed(args.seed + 1)
     lstm = LatentLSTM(lstm_cfg)
     lstm.set_normalization(mean, std, delta)
@@ -199,8 +223,12 @@ def run(args):
         physics = {"weight": args.physics_weight, "spec": spec,
                    "decode": getattr(ae, "decode_full", ae.decoder),
                    "arrays": {sid: SceneArrays(ds.scene(sid)) for sid in train_ids}}
+    state = None
+    if state_spec is not None:
+        state = {"spec": state_spec, "arrays": {sid: SceneArrays(ds.scene(sid)) for sid in train_ids}}
     lstm_hist, copy_last = train_lstm(lstm, codes, ctx, args.lstm_epochs, args.lstm_batch,
-                                      args.lstm_lr, args.seed, args.rollout, physics, deadline=deadline(0.8))
+                                      args.lstm_lr, args.seed, args.rollout, physics, deadline=deadline(0.8),
+                                      state=state)
     ae.eval()
     ctx.check_in_sync(lstm, "LSTM")
     timings["lstm"] = time.time() - t0
@@ -222,9 +250,12 @@ def run(args):
     info = export_models(ae, lstm, out, ds.grid, len(spec.channels))
     info["encoder"]["parameters"] = count_parameters(ae.encoder)
     info["decoder"]["parameters"] = count_parameters(ae.decoder)
-    info["lstm"]["parameters"] = count_parameters(lstm)
-    x_main, hist_main, x_alt = _golden_inputs(ae, ds, spec, held_ids[0], args.window)
-    golden = write_golden(ae, lstm, out, x_main, hist_main, x_alt)
+    # The state encoder is a submodule of the LSTM module but its own graph: counted apart.
+    info["lstm"]["parameters"] = count_parameters(lstm) - (count_parameters(lstm.state_encoder) if args.state else 0)
+    if args.state:
+        info["stateEncoder"]["parameters"] = count_parameters(lstm.state_encoder)
+    x_main, hist_main, x_alt, s_main, s_alt = _golden_inputs(ae, ds, spec, held_ids[0], args.window, state_spec)
+    golden = write_golden(ae, lstm, out, x_main, hist_main, x_alt, s_main, s_alt)
     if args.save_checkpoint:
         torch.save({"autoencoder": ae.state_dict(), "lstm": lstm.state_dict(),
                     "ae_config": ae_cfg.to_dict(), "lstm_config": lstm_cfg.to_dict(),
@@ -234,7 +265,7 @@ def run(args):
 
     t0 = time.time()
     ctx.log(f"[6/6] evaluating on held-out scenes {held_ids}")
-    ev, samples = evaluate(ae, lstm, ds, held_ids, spec, args.horizon, log=ctx.log)
+    ev, samples = evaluate(ae, lstm, ds, held_ids, spec, args.horizon, log=ctx.log, state_spec=state_spec)
     timings["evaluate"] = time.time() - t0
     timings["total"] = time.time() - t_all
 
@@ -253,7 +284,8 @@ def run(args):
         "resolutions": {"kind": "multiple-of", "multiple": DOWNSAMPLE, "min": res_min, "max": res_max,
                         "trained": list(ds.resolution)},
         "normalization": {"pressureScale": scale},
-        "files": {"encoder": "encoder.onnx", "lstm": "lstm.onnx", "decoder": "decoder.onnx"},
+        "files": {"encoder": "encoder.onnx", "lstm": "lstm.onnx", "decoder": "decoder.onnx",
+                  **({"stateEncoder": "state-encoder.onnx"} if args.state else {})},
         "fileInfo": info,
         "training": {
             "dataset": os.path.abspath(args.data),
@@ -283,6 +315,8 @@ def run(args):
         "golden": {"index": "golden/golden.json", "cases": [c["name"] for c in golden["cases"]],
                    "tolerance": {"maxAbsOverMaxRef": GOLDEN_TOLERANCE}},
     }
+    if state_spec is not None:
+        manifest["state"] = {"inputChannels": state_spec.channels, "residualScale": state_spec.residual_scale}
     images = write_report(out, manifest, ae_hist, lstm_hist, samples)
     manifest["report"] = {"file": "REPORT.md", "images": images}
     with open(os.path.join(out, "manifest.json"), "w") as f:

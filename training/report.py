@@ -95,6 +95,15 @@ def _decoder_note(manifest):
     return "" if s == 1 else f", decoder output at 1/{s} resolution (upsampled trilinearly)"
 
 
+def _state_note(manifest):
+    st = manifest.get("state")
+    if not st:
+        return ""
+    return (f" State-conditioned: each predicted step also sees {st['inputChannels']} of the frame it "
+            f"predicts (residualScale {st['residualScale']:.6g} Pa, state encoder base width "
+            f"{manifest['training']['lstm']['state_width']}).")
+
+
 def write_report(out_dir, manifest, ae_hist, lstm_hist, samples):
     """Writes images/*.png and REPORT.md; returns the image paths (relative to out_dir)."""
     img_dir = os.path.join(out_dir, "images")
@@ -128,7 +137,7 @@ def write_report(out_dir, manifest, ae_hist, lstm_hist, samples):
         f"Mode `{manifest['mode']}`, window {manifest['window']}, outputs {manifest['outputs']}, "
         f"latent {manifest['latent']['channels']} channels at 1/{manifest['latent']['downsample']} "
         f"resolution{_decoder_note(manifest)}, inputs {manifest['inputChannels']}, pressureScale "
-        f"{manifest['normalization']['pressureScale']:.6g} Pa.",
+        f"{manifest['normalization']['pressureScale']:.6g} Pa.{_state_note(manifest)}",
         "",
         f"Data: `{data['path']}` ({data['scenes']} scenes, {data['frames']} frames, resolution "
         f"{data['resolution']} [nx, ny, nz], cell {data['cellSize']} m); "
@@ -179,7 +188,7 @@ def write_report(out_dir, manifest, ae_hist, lstm_hist, samples):
               "| /dynamic, delta | " + " | ".join(_f(h["relL2Dyn"]) for h in ev["lstm"]["delta"]["horizon"]) + " |",
               "", "## Models", "",
               "| net | parameters | bytes | ops |", "| --- | --- | --- | --- |"]
-    for net in ("encoder", "lstm", "decoder"):
+    for net in [n for n in ("encoder", "lstm", "decoder", "stateEncoder") if n in manifest["fileInfo"]]:
         info = manifest["fileInfo"][net]
         ops = ", ".join(f"{k} {v}" for k, v in sorted(info["ops"].items()))
         lines.append(f"| {net} | {info['parameters']} | {info['bytes']} | {ops} |")

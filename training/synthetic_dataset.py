@@ -13,8 +13,14 @@ modes (dispersion relation w^2 = g k tanh(k h0), slowly damped):
 so the dynamic part p - p_s is smooth, time-varying and vanishes at the surface. index.json
 carries "synthetic": true.
 
+`--system` also writes what a state model or the physics loss needs: `solid.npy` (the signed
+distance to a box obstacle on the floor, < 0 inside) and each frame's pressure system
+`diag.npy` (the solver's ghost-fluid diagonal, training/physics.py build_pressure_system, with
+the box as solid) and `rhs.npy` = A p, so that the stored pressure solves the stored system
+(the fields themselves ignore the box: synthetic). Without it the dataset is as before.
+
     /usr/bin/python3 -m training.synthetic_dataset --out DIR [--scenes 6] [--frames 40]
-        [--resolution 16 16 16] [--seed 0]
+        [--resolution 16 16 16] [--seed 0] [--system]
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ GRAVITY = 9.81
 DENSITY = 1000.0
 DT = 1.0 / 60.0
 BAND_CELLS = 6.0
+THETA_MIN = 0.05  # the solver's default thetaMin (src/solver/liquid-solver.ts)
 
 
 def _scene_fields(rng, res, cell, frames):
@@ -78,8 +85,40 @@ def _scene_fields(rng, res, cell, frames):
     return p, ps, phi, params
 
 
-def write_synthetic_dataset(out, scenes=6, frames=40, resolution=(16, 16, 16), seed=0):
-    """Writes a synthetic dataset (tests only) and returns the path of its index.json."""
+def _box_solid(rng, res, cell):
+    """Signed distance (m) to a box on the floor, < 0 inside: [nz, ny, nx] float32."""
+    nx, ny, nz = res
+    half = np.array([rng.uniform(1.0, 0.15 * nx), rng.uniform(1.0, 0.2 * ny), rng.uniform(1.0, 0.15 * nz)]) * cell
+    centre = np.array([rng.uniform(0.25, 0.75) * nx * cell, 0.0, rng.uniform(0.25, 0.75) * nz * cell])
+    z, y, x = np.meshgrid(*[(np.arange(n) + 0.5) * cell for n in (nz, ny, nx)], indexing="ij")
+    q = np.stack([np.abs(x - centre[0]), np.abs(y - centre[1]), np.abs(z - centre[2])]) - half[:, None, None, None]
+    outside = np.sqrt(np.square(np.maximum(q, 0)).sum(0))
+    inside = np.minimum(q.max(0), 0)
+    return (outside + inside).astype(np.float32)
+
+
+def _pressure_system(p, phi, solid, cell):
+    """(rhs, diag) [F, nz, ny, nx] float32 of the solver's system for level sets phi and solid,
+    with rhs = A p (A from diag: training/physics.py), so p is the system's solution."""
+    import torch
+
+    from .physics import build_pressure_system, system_residual
+    f, nz, ny, nx = phi.shape
+    t = torch.from_numpy
+    phi_t, solid_t = t(phi.astype(np.float64)), t(np.broadcast_to(solid, phi.shape).astype(np.float64))
+    zero = torch.zeros
+    sysm = build_pressure_system(phi_t, solid_t, zero(f, nz, ny, nx + 1, dtype=torch.float64),
+                                 zero(f, nz, ny + 1, nx, dtype=torch.float64),
+                                 zero(f, nz + 1, ny, nx, dtype=torch.float64), cell, DT, DENSITY, THETA_MIN)
+    diag = sysm.diag
+    # system_residual(p, 0, diag) = -A p at active cells.
+    rhs = -system_residual(t(p.astype(np.float64)), torch.zeros_like(diag), diag)
+    return rhs.numpy().astype(np.float32), diag.numpy().astype(np.float32)
+
+
+def write_synthetic_dataset(out, scenes=6, frames=40, resolution=(16, 16, 16), seed=0, system=False):
+    """Writes a synthetic dataset (tests only) and returns the path of its index.json. `system`:
+    also solid.npy, rhs.npy and diag.npy (module docstring)."""
     nx, ny, nz = resolution
     cell = 1.0 / max(resolution)
     os.makedirs(out, exist_ok=True)
@@ -95,6 +134,13 @@ def write_synthetic_dataset(out, scenes=6, frames=40, resolution=(16, 16, 16), s
         np.save(os.path.join(d, "hydrostatic.npy"), ps)
         np.save(os.path.join(d, "levelset.npy"), phi)
         np.save(os.path.join(d, "gravity.npy"), np.tile(np.float32([0, -GRAVITY, 0]), (frames, 1)))
+        if system:
+            # Its own random stream: the other fields are the same with or without --system.
+            solid = _box_solid(np.random.RandomState(scene_seed + 1), resolution, cell)
+            rhs, diag = _pressure_system(p, phi, solid, cell)
+            np.save(os.path.join(d, "solid.npy"), np.ascontiguousarray(np.broadcast_to(solid, p.shape)))
+            np.save(os.path.join(d, "rhs.npy"), rhs)
+            np.save(os.path.join(d, "diag.npy"), diag)
         with open(os.path.join(d, "scene.json"), "w") as f:
             json.dump(dict(kind="synthetic-slosh", seed=scene_seed, synthetic=True, **params), f, indent=1)
         entries.append(dict(id=sid, seed=scene_seed, frames=frames, kind="synthetic-slosh", shard="0/1"))
@@ -106,7 +152,7 @@ def write_synthetic_dataset(out, scenes=6, frames=40, resolution=(16, 16, 16), s
         "cellSize": cell,
         "density": DENSITY,
         "dt": DT,
-        "fields": ["pressure", "hydrostatic", "levelset"],
+        "fields": ["pressure", "hydrostatic", "levelset"] + (["rhs", "diag", "solid"] if system else []),
         "solver": {"tolerance": 0, "maxIterations": 0},
         "synthetic": True,
         "note": "SYNTHETIC analytic sloshing fields from training/synthetic_dataset.py: for tests only",
@@ -125,8 +171,11 @@ def main(argv=None):
     ap.add_argument("--frames", type=int, default=40)
     ap.add_argument("--resolution", type=int, nargs=3, default=[16, 16, 16], metavar=("NX", "NY", "NZ"))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--system", action="store_true",
+                    help="also write solid.npy (a box obstacle), rhs.npy and diag.npy (for state models "
+                         "and the physics loss)")
     a = ap.parse_args(argv)
-    path = write_synthetic_dataset(a.out, a.scenes, a.frames, tuple(a.resolution), a.seed)
+    path = write_synthetic_dataset(a.out, a.scenes, a.frames, tuple(a.resolution), a.seed, a.system)
     print(f"wrote SYNTHETIC (tests only) dataset {path}: {a.scenes} scenes x {a.frames} frames "
           f"at {a.resolution}")
 

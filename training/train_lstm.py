@@ -1,13 +1,14 @@
 """Latent codes and LSTM training (multi-step rollout loss in normalized code space, plus an
 optional physics loss: the residual of each frame's Poisson system that the pressure the runtime
-would apply leaves)."""
+would apply leaves). A state model (LSTMConfig.state) trains its state encoder jointly with the
+LSTM: every predicted step of the rollout gets the state of the frame it predicts."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-from .data import SceneArrays, make_input, target_pressure
+from .data import SceneArrays, make_input, scene_state, target_pressure
 from .dist import DistContext
 from .physics import system_residual
 from .train_ae import cosine_schedule, make_loader, train_epochs, wrap
@@ -90,31 +91,61 @@ class PhysicsWindows:
                 torch.from_numpy(np.asarray(a.diag[frames], dtype=np.float32)))
 
 
+class StateWindows:
+    """Items of another window dataset paired with the state channels [steps, Cs, nz, ny, nx]
+    of the frames the rollout predicts (t + w .. t + length - 1), computed when read (a state
+    per frame of every scene would not fit in memory at large grids)."""
+
+    def __init__(self, base, windows, arrays, spec, length, window):
+        self.base, self.windows, self.arrays, self.spec = base, windows, arrays, spec
+        self.length, self.window = length, window
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, k):
+        i, t = self.windows.items[k]
+        a = self.arrays[i]
+        states = np.stack([scene_state(self.spec, a, f) for f in range(t + self.window, t + self.length)])
+        return self.base[k], torch.from_numpy(states)
+
+
+def state_codes(lstm, states):
+    """State channels [B, S, Cs, nz, ny, nx] -> state codes [S, B, N, C] (one per predicted step)."""
+    b, steps = states.shape[:2]
+    codes = lstm.encode_state(states.reshape(b * steps, *states.shape[2:]))  # [B*S, N, C]
+    return codes.reshape(b, steps, *codes.shape[1:]).transpose(0, 1)
+
+
 class Rollout(nn.Module):
-    """Feeds the LSTM its own predictions for `steps` calls (one DDP forward per batch)."""
+    """Feeds the LSTM its own predictions for `steps` calls (one DDP forward per batch); a state
+    model's step k also gets the state code of the frame it predicts."""
 
     def __init__(self, lstm, steps):
         super().__init__()
         self.lstm, self.steps = lstm, steps
 
-    def forward(self, seq_n):  # [T, B, N, C] normalized, T = w + steps * o
+    def forward(self, seq_n, states=None):  # [T, B, N, C] normalized, T = w + steps * o
         w, o = self.lstm.cfg.window, self.lstm.cfg.outputs
+        codes = None if states is None else state_codes(self.lstm, states)
         hist, preds = seq_n[:w], []
-        for _ in range(self.steps):
-            p = self.lstm.forward_normalized(hist)
+        for k in range(self.steps):
+            p = self.lstm.forward_normalized(hist, None if codes is None else codes[k])
             preds.append(p)
             hist = torch.cat([hist[o:], p], 0)
         return torch.cat(preds, 0)
 
 
-def train_lstm(lstm, codes, ctx: DistContext, epochs, batch, lr, seed, rollout, physics=None, deadline=None):
+def train_lstm(lstm, codes, ctx: DistContext, epochs, batch, lr, seed, rollout, physics=None, deadline=None,
+               state=None):
     """Trains `lstm` in place on codes {scene: [F, C, lz, ly, lx]}. Returns per-epoch history.
 
     physics: None, or dict(weight, decode, arrays {scene: SceneArrays}, spec): adds `weight` times
     the mean squared relative residual ||b - A p_hat|| / ||b|| of every predicted frame, where
     p_hat is the pressure the runtime applies by default (delta form: the anchor frame's pressure
     plus decode(predicted code) - decode(anchor code), plus the hydrostatic part in split mode),
-    through the frozen decoder `decode` and fed-back codes. Needs rhs/diag in the dataset."""
+    through the frozen decoder `decode` and fed-back codes. Needs rhs/diag in the dataset.
+    state: None, or (for a state model) dict(spec: StateSpec, arrays {scene: SceneArrays})."""
     cfg = lstm.cfg
     length = cfg.window + rollout * cfg.outputs
     windows = WindowDataset(codes, length)
@@ -130,6 +161,10 @@ def train_lstm(lstm, codes, ctx: DistContext, epochs, batch, lr, seed, rollout, 
                              f"`latent-liquid dataset` since they were added); scenes {missing[:3]} lack them")
         data = PhysicsWindows(windows, [physics["arrays"][sid] for sid in codes], physics["spec"],
                               length, cfg.window)
+    if cfg.state != (state is not None):
+        raise ValueError("a state model needs `state` (spec and arrays), an unconditioned one none")
+    if state is not None:
+        data = StateWindows(data, windows, [state["arrays"][sid] for sid in codes], state["spec"], length, cfg.window)
     loader, sampler = make_loader(data, ctx, batch, seed + 1)
     opt = torch.optim.Adam(lstm.parameters(), lr=lr)
     sched = cosine_schedule(opt, epochs * len(loader))
@@ -155,9 +190,12 @@ def train_lstm(lstm, codes, ctx: DistContext, epochs, batch, lr, seed, rollout, 
         return rel2.mean(), rel2.sum(), rel2.numel()
 
     def batch_loss(item):
+        states = None
+        if state is not None:
+            item, states = item[0], item[1].to(ctx.device)
         seq = item if physics is None else item[0]
         seq_n = lstm.normalize(seq.to(ctx.device)).permute(1, 0, 2, 3)  # [T, B, N, C]
-        pred_n = net(seq_n)
+        pred_n = net(seq_n) if states is None else net(seq_n, states)
         err = torch.square(pred_n - seq_n[cfg.window:])
         if physics is None:
             return err.mean(), (err.sum(), err.numel(), 0.0, 0.0)

@@ -14,8 +14,8 @@ latent-liquid dataset --merge DIR
 
 Simulates randomized scenes (liquid boxes and drops of random size and place, obstacles,
 emitters, tilting gravity) headless with a converged pressure solve, and writes per scene the
-pressure, hydrostatic pressure, level set and gravity of every frame as .npy, plus a JSON
-index (docs/contracts.md). Deterministic for a given seed and label solver.
+pressure, hydrostatic pressure, level set, pressure system (rhs, diag), solid level set and
+gravity of every frame as .npy, plus a JSON index (docs/contracts.md). Deterministic for a given seed and label solver.
 Labels: --labels mgpcg solves on the GPU with multigrid-preconditioned CG (float32) to
 --tolerance; --labels pcg reads each system back and solves it on the CPU with
 MIC(0)-preconditioned CG in float64. --labels auto (default) takes mgpcg on a hardware GPU and
@@ -102,6 +102,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
     const levelset = new Float32Array(frames * cells);
     const rhs = new Float32Array(frames * cells);
     const diag = new Float32Array(frames * cells);
+    const solid = new Float32Array(frames * cells);
     const gravity = new Float32Array(frames * 3);
     let pcgIterations = 0, maxRel = 0;
     try {
@@ -120,12 +121,15 @@ export async function datasetCommand(argv: string[]): Promise<void> {
         // part it was solved for (the level set is not moved by the projection).
         // The frame's Poisson system (per cell 1/diag, b/diag, neighbour mask, diag; zeros outside
         // the active liquid cells) lets training measure the divergence a predicted pressure leaves.
-        const [p, h, phi, system] = await Promise.all([solver.readField('pressure'), solver.readField('hydrostatic'),
-          solver.readField('levelset'), readFloat32(solver.device, solver.fields.pressureSystem, cells * 4)]);
+        // The solid level set is a state model's third input channel (docs/contracts.md).
+        const [p, h, phi, system, sol] = await Promise.all([solver.readField('pressure'), solver.readField('hydrostatic'),
+          solver.readField('levelset'), readFloat32(solver.device, solver.fields.pressureSystem, cells * 4),
+          solver.readField('solid')]);
         for (const v of p) if (!Number.isFinite(v)) throw new Error(`${id} frame ${f}: the solver produced a non-finite pressure`);
         pressure.set(p, f * cells);
         hydrostatic.set(h, f * cells);
         levelset.set(phi, f * cells);
+        solid.set(sol, f * cells);
         for (let c = 0; c < cells; c++) {
           diag[f * cells + c] = system[4 * c + 3];
           rhs[f * cells + c] = system[4 * c + 1] * system[4 * c + 3];
@@ -141,6 +145,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
     writeNpy(join(dir, 'levelset.npy'), levelset, shape);
     writeNpy(join(dir, 'rhs.npy'), rhs, shape);
     writeNpy(join(dir, 'diag.npy'), diag, shape);
+    writeNpy(join(dir, 'solid.npy'), solid, shape);
     writeNpy(join(dir, 'gravity.npy'), gravity, [frames, 3]);
     writeFileSync(join(dir, 'scene.json'), JSON.stringify(scene, null, 2));
     entries.push({ id, seed: s, frames, kind, shard: `${shardIndex}/${shardCount}`, pcgIterations: pcgIterations / frames, maxRelativeResidual: maxRel });
@@ -148,7 +153,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   gpu.device.destroy();
   const index = {
     format: 'latent-liquid-dataset', version: 1, seed, resolution: [res, res, res], cellSize: 1 / res, density: 1000, dt,
-    fields: ['pressure', 'hydrostatic', 'levelset', 'rhs', 'diag'],
+    fields: ['pressure', 'hydrostatic', 'levelset', 'rhs', 'diag', 'solid'],
     solver: labels === 'pcg' ? { method: 'mic0-pcg', tolerance, maxIterations: 5000 } : { method: 'mgpcg', tolerance, maxIterations: MGPCG_LABEL_MAX_ITERATIONS },
     generator: { scenes, frames, shard: `${shardIndex}/${shardCount}` },
     scenes: entries,
