@@ -222,7 +222,15 @@ except ValueError as e:
     const out = path.join(tmp, 'total');
     const r = pipeline(data, out, ['--mode', 'total']);
     expect(r.status, r.stderr).toBe(0);
-    checkManifest(out, 'total');
+    const e = checkManifest(out, 'total').evaluation;
+    // In total mode copying the last frame IS copying the last total pressure (the classical warm start).
+    // (persistence goes through the network's scaling and back: equal up to float32 rounding)
+    for (const steps of ['1step', '4step']) {
+      expect(e.persistenceTotal[steps].frames).toBe(e.persistence[steps].frames);
+      for (const k of ['relL2', 'relL2Dyn', 'relL2Pooled', 'relL2DynPooled']) {
+        expect(Math.abs(e.persistenceTotal[steps][k] - e.persistence[steps][k]), `${steps} ${k}`).toBeLessThan(1e-6 * e.persistence[steps][k]);
+      }
+    }
   }, 120_000);
 
   it('trains data-parallel under torchrun (2 CPU processes, gloo)', () => {
@@ -591,13 +599,22 @@ print(json.dumps(out))
     const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
     for (const epoch of m.training.losses.lstm) expect(Number.isFinite(epoch.relResidual2)).toBe(true);
     const e = m.evaluation;
-    for (const form of ['persistence', 'direct', 'delta']) {
+    for (const form of ['persistenceTotal', 'persistence', 'direct', 'delta']) {
       for (const steps of ['1step', '4step']) expect(Number.isFinite(e.residual[form][steps])).toBe(true);
+    }
+    // Split mode: the runtime's anchor (the last dynamic part on the current hydrostatic pressure)
+    // and the classical warm start (the last total pressure) are different baselines.
+    for (const steps of ['1step', '4step']) {
+      expect(Number.isFinite(e.persistenceTotal[steps].relL2Dyn)).toBe(true);
+      expect(e.persistenceTotal[steps].relL2Dyn).not.toBe(e.persistence[steps].relL2Dyn);
+      expect(e.residual.persistenceTotal[steps]).not.toBe(e.residual.persistence[steps]);
     }
     expect(Object.keys(e.residualByKind)).toEqual(Object.keys(e.byKind));
     for (const steps of ['1step', '4step']) expect(Number.isFinite(e.lstm.delta[steps].relL2Dyn)).toBe(true);
     const report = readFileSync(path.join(out, 'REPORT.md'), 'utf8');
     expect(report).toMatch(/Relative residual \|\|b - A p_hat\|\| \/ \|\|b\|\|/);
+    expect(report).toMatch(/\| kind \| copy total 1 \| copy last 1 \| direct 1 \| delta 1 \| copy total 4 \|/);
+    expect(report).toMatch(/copy last total pressure \(classical warm start\), 1 step/);
     expect(report).toMatch(/\| LSTM 1-step, delta \(runtime default\) \|/);
     // --time-limit: a limit that has passed after the first epoch stops both trainings there.
     const limited = pipeline(data, path.join(tmp, 'limited'), ['--epochs', '50', '--lstm-epochs', '50', '--time-limit', '0.001']);

@@ -14,8 +14,11 @@ Two forms of a prediction h steps ahead of the last solved frame a = t - 1 (the 
     direct   q_hat = D(z_hat)                          (the paper's)
     delta    q_hat = q_a + D(z_hat) - D(E(q_a))        (the runtime's default: the decoder's
                                                         reconstruction error of the anchor cancels)
-with q the normalized network pressure. `persistence` is copying q_a (the warm start a classical
-solver would use). `byKind` repeats the 1- and 4-step numbers per scene kind.
+with q the normalized network pressure. `persistence` is copying q_a (in split mode onto the
+current hydrostatic pressure, as the runtime's delta form anchors). `persistenceTotal` copies the
+last solved TOTAL pressure p_a, the warm start a classical solver uses (the same as `persistence`
+in total mode): the baseline a predictor has to beat. `byKind` repeats the 1- and 4-step numbers
+per scene kind.
 """
 from __future__ import annotations
 
@@ -127,12 +130,12 @@ def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print, state_spec=Non
     ae = ae.cpu().eval()
     lstm = lstm.cpu().eval()
     w = lstm.cfg.window
-    ae_acc, persist = Accum(), {1: Accum(), 4: Accum()}
+    ae_acc, persist, persist_total = Accum(), {1: Accum(), 4: Accum()}, {1: Accum(), 4: Accum()}
     pred_acc = {h: Accum() for h in range(1, horizon + 1)}
     delta_acc = {h: Accum() for h in range(1, horizon + 1)}
     by_kind = {}  # kind -> {"direct"|"delta"|"persistence": {1: Accum, 4: Accum}}
     # Relative residual of the stored system: form -> steps -> [per frame]; kind -> same.
-    residuals = {form: {1: [], 4: []} for form in ("persistence", "direct", "delta")}
+    residuals = {form: {1: [], 4: []} for form in ("persistenceTotal", "persistence", "direct", "delta")}
     kind_residuals = {}
     pred_vs_ae = {h: Accum() for h in (1, 4)}  # prediction error alone: against the AE reconstruction
     samples = []
@@ -140,7 +143,7 @@ def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print, state_spec=Non
         a = SceneArrays(ds.scene(sid))
         F = a.scene.frames
         kind_name = a.scene.kind or "unknown"
-        kind = by_kind.setdefault(kind_name, {k: {1: Accum(), 4: Accum()} for k in ("direct", "delta", "persistence")})
+        kind = by_kind.setdefault(kind_name, {k: {1: Accum(), 4: Accum()} for k in ("direct", "delta", "persistence", "persistenceTotal")})
         kind_res = kind_residuals.setdefault(kind_name, {form: {1: [], 4: []} for form in residuals})
 
         def add_residual(form, h, p_hat, f):
@@ -167,6 +170,11 @@ def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print, state_spec=Non
                 acc.add(*args)
                 kind["persistence"][h].add(*args)
                 add_residual("persistence", h, args[0], t + h - 1)
+                f = t + h - 1
+                total = (np.where(liquid[f], p[t - 1], 0.0).astype(np.float32), p[f], ps[f], liquid[f])
+                persist_total[h].add(*total)
+                kind["persistenceTotal"][h].add(*total)
+                add_residual("persistenceTotal", h, total[0], f)
         starts = list(range(w, F))
         if not starts:
             continue
@@ -214,6 +222,7 @@ def evaluate(ae, lstm, ds, scene_ids, spec, horizon=8, log=print, state_spec=Non
                            "4step": delta_acc[4].result() if horizon >= 4 else None,
                            "horizon": [{"steps": h, **delta_acc[h].result()} for h in range(1, horizon + 1)]}},
         "persistence": {"1step": persist[1].result(), "4step": persist[4].result()},
+        "persistenceTotal": {"1step": persist_total[1].result(), "4step": persist_total[4].result()},
         "byKind": {k: {form: {f"{h}step": acc[h].result() for h in (1, 4)} for form, acc in forms.items()}
                    for k, forms in sorted(by_kind.items())},
         # Mean relative residual of the stored Poisson system (None without rhs/diag in the data).

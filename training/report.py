@@ -10,6 +10,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+
+_FORM_NAMES = {"persistenceTotal": "copy total", "persistence": "copy last", "direct": "direct", "delta": "delta"}
+
+
+def _kind_header(forms):
+    return "| kind | " + " | ".join(f"{_FORM_NAMES[f]} {h}" for h in (1, 4) for f in forms) + " |"
+
+
+def _kind_rule(forms):
+    return "| --- |" + " --- |" * (2 * len(forms))
+
 def _slice(field, liquid, k):
     return np.where(liquid[k], field[k], np.nan)
 
@@ -129,6 +140,9 @@ def write_report(out_dir, manifest, ae_hist, lstm_hist, samples):
             ("LSTM 4-step vs AE reconstruction", ev["lstm"]["vsAutoencoder"]["4step"]),
             ("copy last frame, 1 step", ev["persistence"]["1step"]),
             ("copy last frame, 4 steps", ev["persistence"]["4step"])]
+    if "persistenceTotal" in ev and manifest["mode"] == "split":
+        rows += [("copy last total pressure (classical warm start), 1 step", ev["persistenceTotal"]["1step"]),
+                 ("copy last total pressure (classical warm start), 4 steps", ev["persistenceTotal"]["4step"])]
     lines = [f"# Model set `{os.path.basename(os.path.normpath(out_dir))}`", ""]
     if data.get("synthetic"):
         lines += ["> **Trained on SYNTHETIC data (training/synthetic_dataset.py): for tests only, "
@@ -162,23 +176,23 @@ def write_report(out_dir, manifest, ae_hist, lstm_hist, samples):
     for name, r in rows:
         lines.append(f"| {name} | {_f(r['relL2'])} ({_f(r['relL2Pooled'])}) | "
                      f"{_f(r['relL2Dyn'])} ({_f(r['relL2DynPooled'])}) | {r['frames']} |")
+    # Split models also get the classical warm start (the last total pressure) as a column.
+    forms = (("persistenceTotal",) if manifest["mode"] == "split" and "persistenceTotal" in ev else ()) \
+        + ("persistence", "direct", "delta")
     lines += ["", "Per scene kind, /dynamic (mean over frames); lower than \"copy last\" means the "
               "prediction is a better warm start than the last solved frame:", "",
-              "| kind | copy last 1 | direct 1 | delta 1 | copy last 4 | direct 4 | delta 4 |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]
-    for kind, forms in ev["byKind"].items():
-        cells = [_f(forms[form][f"{h}step"]["relL2Dyn"]) for h in (1, 4)
-                 for form in ("persistence", "direct", "delta")]
+              _kind_header(forms), _kind_rule(forms)]
+    for kind, kforms in ev["byKind"].items():
+        cells = [_f(kforms[form][f"{h}step"]["relL2Dyn"]) for h in (1, 4) for form in forms]
         lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     if ev.get("residual", {}).get("persistence", {}).get("1step") is not None:
         lines += ["", "Relative residual ||b - A p_hat|| / ||b|| of each frame's stored Poisson system "
                   "(mean over frames): the residual a solve warm-started from the prediction begins "
                   "with, and in proportion the divergence projecting with it would leave. The label "
                   "itself is below the dataset's solver tolerance.", "",
-                  "| kind | copy last 1 | direct 1 | delta 1 | copy last 4 | direct 4 | delta 4 |",
-                  "| --- | --- | --- | --- | --- | --- | --- |"]
+                  _kind_header(forms), _kind_rule(forms)]
         for kind, res in [("all", ev["residual"]), *ev["residualByKind"].items()]:
-            cells = [_f(res[form][f"{h}step"]) for h in (1, 4) for form in ("persistence", "direct", "delta")]
+            cells = [_f(res[form][f"{h}step"]) for h in (1, 4) for form in forms]
             lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     lines += ["", "Rollout horizon (LSTM fed its own predictions):", "",
               "| steps | " + " | ".join(str(h["steps"]) for h in ev["lstm"]["horizon"]) + " |",
