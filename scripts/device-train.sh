@@ -13,7 +13,8 @@
 # processes sharing the GPU, 8), LABELS (auto: mgpcg on the GPU), NAME (model set, latent-liquid-gpu),
 # EPOCHS (12), LSTM_EPOCHS (30), TRAIN_ARGS (more training.pipeline options; default
 # "--decoder-downsample 2 --workers 6": the coarse decoder measured as accurate as the full one on
-# 16^3 solver data, BENCHMARKS.md), BENCH_RES (64,128), and the limits in seconds DATA_S (150),
+# 16^3 solver data, BENCHMARKS.md; the pipeline's default --mode total, measured better than split;
+# add --state for a state-conditioned model), BENCH_RES (64,128), and the limits in seconds DATA_S (150),
 # TRAIN_S (240; the pipeline gets --time-limit TRAIN_S - 30 and stops its epochs in time to
 # export), BENCH_S (120): 510 s in all, under the device's 600 s a command; LIMIT_SCALE (1)
 # multiplies them for slow local dry runs.
