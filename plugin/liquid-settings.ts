@@ -107,7 +107,7 @@ export const LIQUID_ATTRIBUTES: readonly AttributeSpec[] = Object.freeze([
   { name: 'pressureMethod', kind: 'enum', default: 'auto', options: ['auto', 'jacobi', 'mgpcg'], doc: 'the classical solve: Jacobi (a fixed iteration count), multigrid-preconditioned conjugate gradients to `pressureTolerance`, or `auto`: what measured cheapest at the grid size (jacobi below 64 cells, mgpcg from 64; README, "Pressure solvers")' },
   { name: 'jacobiIterations', kind: 'integer', default: 100, range: [1, 5000], step: 1, precision: 0, doc: 'Jacobi iterations of a full pressure solve' },
   { name: 'pressureTolerance', kind: 'number', default: 1e-3, range: [1e-6, 0.5], precision: 6, doc: 'mgpcg (also when `auto` picks it): the relative residual norm(b - Ap) / norm(b) a solve stops at' },
-  { name: 'modelUrl', kind: 'string', default: '', unit: 'URL', doc: 'latent: base URL of a model set (manifest.json + 3 ONNX files), used when the model assets are not set' },
+  { name: 'modelUrl', kind: 'string', default: '', unit: 'URL', doc: 'latent: base URL of a model set (manifest.json and its ONNX files: three, four for a state-conditioned model), used when the model assets are not set; state-conditioned models load only this way' },
   { name: 'modelManifest', kind: 'asset', resource: 'json', default: null, setting: 'modelAssets', doc: "latent: the model's manifest.json" },
   { name: 'modelEncoder', kind: 'asset', resource: 'binary', default: null, setting: 'modelAssets', doc: 'latent: encoder.onnx' },
   { name: 'modelLstm', kind: 'asset', resource: 'binary', default: null, setting: 'modelAssets', doc: 'latent: lstm.onnx' },

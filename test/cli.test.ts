@@ -291,6 +291,8 @@ describe('bad input', () => {
     const both = usage(['--correction', 'solve', '--correction-iterations', '2']);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--correction-iterations applies to --correction jacobi only/);
+    expect(usage(['--correction', 'solve', '--adaptive', '0.5']).stderr).toMatch(/--adaptive applies to --correction jacobi only/);
+    expect(usage(['--jacobi-iterations', '0']).stderr).toMatch(/--jacobi-iterations must be at least 1 for compare/);
     expect(usage(['--correction', 'multigrid']).stderr).toMatch(/--correction must be jacobi or solve \(got multigrid\)/);
     expect(usage(['--pressure', 'sor']).stderr).toMatch(/--pressure must be one of jacobi, mgpcg \(got sor\)/);
   }, 300_000);

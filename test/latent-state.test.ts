@@ -17,7 +17,7 @@ import { recogniseLatentLstm } from '../src/latent/lstm-plan';
 import { ModelError, UnsupportedGraphError } from '../src/latent/model-manifest';
 import { parseOnnxModel } from '../src/latent/onnx-model';
 import { gpuTensor } from '../src/latent/ort-session';
-import { recogniseLatentModel } from '../src/latent/wgsl-latent-runtime';
+import { checkModelForOrt, recogniseLatentModel } from '../src/latent/wgsl-latent-runtime';
 import { loadModelFromDirectory } from '../src/node/model-directory';
 import { presetScene } from '../src/scene/presets';
 import { LiquidSolver } from '../src/solver/liquid-solver';
@@ -27,7 +27,7 @@ import { rasterizeObstacles } from '../src/reference/reference-shapes';
 import { buildPressureSystem, hydrostaticPressure } from '../src/reference/reference-pressure';
 import { referenceStateInput, systemResidual } from '../src/reference/reference-state-input';
 import { StateInputKernel } from '../src/latent/state-input-kernel';
-import type { ModelStateSpec } from '../src/latent/model-manifest';
+import type { ModelStateSpec, StateChannel } from '../src/latent/model-manifest';
 import { readFloat32File } from './helpers/files';
 import { maxDiff, read, referenceFor, rng, runPass, testGpu, upload } from './helpers/gpu';
 
@@ -366,8 +366,12 @@ describe('a state-conditioned model (test/fixtures/tiny-state-model)', () => {
     // The whole model set: the runtime recognises it, and a state encoder of the wrong width is refused.
     const plans = recogniseLatentModel(files);
     expect(plans.stateEncoder!.layers[0].cin).toBe(m.state!.inputChannels.length);
-    expect(() => recogniseLatentModel({ ...files, manifest: { ...m, state: { ...m.state!, inputChannels: ['residual'] } } }))
-      .toThrow(/state-encoder\.onnx: \d+ input channels, the manifest's state\.inputChannels names 1 \(residual\)/);
+    const narrow = { ...files, manifest: { ...m, state: { ...m.state!, inputChannels: ['residual'] as StateChannel[] } } };
+    expect(() => recogniseLatentModel(narrow)).toThrow(/state-encoder\.onnx: \d+ input channels, the manifest's state\.inputChannels names 1 \(residual\)/);
+    // A broken model set, not an unknown architecture: no fall-back to ORT, which checks it at load too.
+    expect(() => recogniseLatentModel(narrow)).not.toThrow(UnsupportedGraphError);
+    expect(() => checkModelForOrt(narrow)).toThrow(/state-encoder\.onnx: \d+ input channels, the manifest's state\.inputChannels names 1/);
+    expect(() => checkModelForOrt(files)).not.toThrow();
     // Through attachLatentPredictor, in a solver: the WGSL runtime refuses the state LSTM, falls
     // back to ORT, which refuses its inputs; the solver keeps solving.
     const dir = mkdtempSync(join(tmpdir(), 'state-lstm-without-state-'));
@@ -380,6 +384,19 @@ describe('a state-conditioned model (test/fixtures/tiny-state-model)', () => {
     expect(warnings[0]).toMatch(/the WGSL runtime does not know this model, running it on onnxruntime-web instead: .*lstm\.onnx: the graph takes a state input/);
     expect(warnings[1]).toMatch(/cannot be used, solving with Jacobi only: lstm\.onnx has inputs \[history, state\] .* the runtime needs inputs \[history\]/);
     expect(s.pressureStage).toBe(s.classicalStage);
+    await s.step();
+    expect(s.lastPressureMode).toBe('solve');
+    // A state encoder that contradicts state.inputChannels: refused at load on both runtimes (ORT
+    // would take it and fail on every predicted step), one warning naming it, the solver solves.
+    const dir3 = mkdtempSync(join(tmpdir(), 'state-encoder-wrong-channels-'));
+    cpSync(STATE, dir3, { recursive: true });
+    writeFileSync(join(dir3, 'manifest.json'), JSON.stringify(narrow.manifest));
+    for (const runtime of ['wgsl', 'ort'] as const) {
+      const w: string[] = [];
+      expect(await attachLatentPredictor(s, loadModelFromDirectory(dir3), { ort: { runtime }, onWarning: (x) => w.push(x) })).toBeNull();
+      expect(w, runtime).toHaveLength(1);
+      expect(w[0], runtime).toMatch(/state-encoder\.onnx: \d+ input channels, the manifest's state\.inputChannels names 1 \(residual\)/);
+    }
     await s.step();
     expect(s.lastPressureMode).toBe('solve');
     // A state manifest over the tiny model's plain LSTM: a broken model set on both runtimes.

@@ -70,11 +70,14 @@ export async function compareCommand(argv: string[]): Promise<void> {
     values: ['res', 'frames', 'intervals', 'metrics', 'summary', ...PRESSURE_OPTION_VALUES, ...LATENT_OPTION_VALUES],
     flags: ['quiet'],
   });
-  if (args.options.has('solver')) throw new UsageError('compare always runs the latent solver against Jacobi; drop --solver');
+  if (args.options.has('solver')) throw new UsageError('compare always runs the latent solver against the classical one (--pressure); drop --solver');
   args.options.set('solver', 'latent');
   const res = intOption(args, 'res', -1, 8, 512);
   const scene = loadScene(args.positionals[0], res > 0 ? res : undefined);
   applyPressureOptions(args, scene);
+  if (scene.pressure.method === 'jacobi' && scene.pressure.tolerance === undefined && scene.pressure.iterations < 1) {
+    throw new UsageError('--jacobi-iterations must be at least 1 for compare (the reference solves every step)');
+  }
   const frames = intOption(args, 'frames', 60, 1, 100000);
   const intervalsText = stringOption(args, 'intervals');
   let intervals: number[];

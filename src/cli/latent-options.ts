@@ -58,7 +58,10 @@ export function readLatentSettings(args: ParsedArgs): LatentCliSettings | null {
   if (runtime !== 'ort' && runtime !== 'wgsl') throw new UsageError(`--latent-runtime must be ort or wgsl (got ${runtime})`);
   const correction = stringOption(args, 'correction') ?? 'jacobi';
   if (correction !== 'jacobi' && correction !== 'solve') throw new UsageError(`--correction must be jacobi or solve (got ${correction})`);
-  if (correction === 'solve' && args.options.has('correction-iterations')) throw new UsageError('--correction-iterations applies to --correction jacobi only');
+  for (const o of ['correction-iterations', 'adaptive']) {
+    // A warm-started solve reaches the tolerance: nothing to correct or to discard.
+    if (correction === 'solve' && args.options.has(o)) throw new UsageError(`--${o} applies to --correction jacobi only`);
+  }
   return {
     runtime,
     modelDir: stringOption(args, 'model'),

@@ -13,7 +13,7 @@ import { createWebGpuSession, gpuTensor, releaseSession, type ort, type OrtOptio
 import { StateInputKernel } from './state-input-kernel';
 import type { ConvNetBinding } from './wgsl-conv-net';
 import type { LstmBinding } from './wgsl-latent-lstm';
-import { checkDecoderForManifest, WgslLatentRuntime } from './wgsl-latent-runtime';
+import { checkModelForOrt, WgslLatentRuntime } from './wgsl-latent-runtime';
 
 /**
  * How a decoded prediction becomes pressure. 'delta' (default): the change since the last
@@ -237,7 +237,7 @@ export class LatentPressurePredictor {
     if (ortOptions.runtime === 'wgsl') {
       wgsl = await WgslLatentRuntime.create(device, files, grid.dims, latentGrid);
     } else {
-      checkDecoderForManifest(files);
+      checkModelForOrt(files);
       // ORT's WebGPU provider creates one session at a time.
       try {
         sessions.push(await createWebGpuSession(device, files.encoder, 'encoder', { inputs: ['pressure'], outputs: ['code'] }, ortOptions));

@@ -21,8 +21,9 @@ export interface LatentPlans {
  * upsampling against latent.downsample / latent.decoderDownsample; for a state-conditioned
  * model the state encoder's channels against `state.inputChannels` and C, and the LSTM's state input).
  * @throws UnsupportedGraphError (a ModelError) naming the file and what the WGSL runtime does not know
- * @throws ModelError when a recognised decoder's output resolution contradicts the manifest, or
- *   the manifest has `state` and the state encoder's bytes are missing or the LSTM takes no state
+ * @throws ModelError when a recognised network contradicts the manifest (channels, the decoder's
+ *   upsampling, the state encoder's downsampling), or the manifest has `state` and the state
+ *   encoder's bytes are missing or the LSTM takes no state
  */
 export function recogniseLatentModel(files: ModelFiles): LatentPlans {
   const m = files.manifest;
@@ -35,52 +36,65 @@ export function recogniseLatentModel(files: ModelFiles): LatentPlans {
     if (!files.stateEncoder) throw new ModelError(`${files.source}: the manifest has state but no state encoder was loaded (files.stateEncoder ${JSON.stringify(m.files.stateEncoder)})`);
     stateEncoder = recogniseConvNet(parseOnnxModel(files.stateEncoder, name('stateEncoder')));
   }
-  const C = m.latent.channels;
-  const check = (ok: boolean, message: string) => {
-    if (!ok) throw new UnsupportedGraphError(message);
-  };
-  check(encoder.layers[0].cin === m.inputChannels.length, `${encoder.file}: ${encoder.layers[0].cin} input channels, the manifest names ${m.inputChannels.length}`);
-  check(encoder.layers[encoder.layers.length - 1].cout === C, `${encoder.file}: the code has ${encoder.layers[encoder.layers.length - 1].cout} channels, the manifest says ${C}`);
-  check(decoder.layers[0].cin === C, `${decoder.file}: reads ${decoder.layers[0].cin} channels, the code has ${C}`);
-  check(decoder.layers[decoder.layers.length - 1].cout === 1, `${decoder.file}: decodes ${decoder.layers[decoder.layers.length - 1].cout} channels, 1 expected`);
-  if (stateEncoder && m.state) {
-    const cin = stateEncoder.layers[0].cin, cout = stateEncoder.layers[stateEncoder.layers.length - 1].cout;
-    check(cin === m.state.inputChannels.length, `${stateEncoder.file}: ${cin} input channels, the manifest's state.inputChannels names ${m.state.inputChannels.length} (${m.state.inputChannels.join(', ')})`);
-    check(cout === C, `${stateEncoder.file}: the state code has ${cout} channels, the manifest says ${C} (latent.channels)`);
-  }
-  checkDecoderUpsampling(decoder, m);
+  checkConvNetsAgainstManifest(m, encoder, decoder, stateEncoder);
   return { encoder, lstm, decoder, stateEncoder };
 }
 
 /**
- * A broken model set (not an unknown architecture, ORT would fail on it too): a decoder whose
- * upsampling contradicts latent.downsample / latent.decoderDownsample.
- * @throws ModelError naming the decoder file, its upsampling and the manifest's
+ * A model set whose recognised conv chains contradict its manifest is broken (not an unknown
+ * architecture: ORT would fail on it too, at its first run): the encoder's input channels against
+ * inputChannels and its code channels against latent.channels, the decoder's channels and its
+ * upsampling against latent.downsample / latent.decoderDownsample, a state encoder's channels
+ * against state.inputChannels and latent.channels and its downsampling against latent.downsample.
+ * @throws ModelError naming the file, what it does and what the manifest says
  */
-function checkDecoderUpsampling(decoder: ConvNetPlan, m: ModelFiles['manifest']): void {
-  const s = decoderDownsample(m);
-  const { stride, upsample } = convNetScale(decoder);
-  if (stride !== 1 || upsample * s !== m.latent.downsample) {
-    throw new ModelError(`${decoder.file}: upsamples the latent grid ${upsample}x${stride === 1 ? '' : ` with strides ${stride}`}, `
+function checkConvNetsAgainstManifest(m: ModelFiles['manifest'], encoder: ConvNetPlan | null, decoder: ConvNetPlan | null, stateEncoder: ConvNetPlan | null): void {
+  const C = m.latent.channels;
+  const check = (ok: boolean, message: string) => {
+    if (!ok) throw new ModelError(message);
+  };
+  const cin = (p: ConvNetPlan) => p.layers[0].cin;
+  const cout = (p: ConvNetPlan) => p.layers[p.layers.length - 1].cout;
+  if (encoder) {
+    check(cin(encoder) === m.inputChannels.length, `${encoder.file}: ${cin(encoder)} input channels, the manifest names ${m.inputChannels.length}`);
+    check(cout(encoder) === C, `${encoder.file}: the code has ${cout(encoder)} channels, the manifest says ${C}`);
+  }
+  if (decoder) {
+    check(cin(decoder) === C, `${decoder.file}: reads ${cin(decoder)} channels, the code has ${C}`);
+    check(cout(decoder) === 1, `${decoder.file}: decodes ${cout(decoder)} channels, 1 expected`);
+    const s = decoderDownsample(m);
+    const { stride, upsample } = convNetScale(decoder);
+    check(stride === 1 && upsample * s === m.latent.downsample, `${decoder.file}: upsamples the latent grid ${upsample}x${stride === 1 ? '' : ` with strides ${stride}`}, `
       + `but the manifest wants the grid / latent.decoderDownsample ${s}, i.e. ${m.latent.downsample / s}x (latent.downsample ${m.latent.downsample})`);
+  }
+  if (stateEncoder && m.state) {
+    check(cin(stateEncoder) === m.state.inputChannels.length, `${stateEncoder.file}: ${cin(stateEncoder)} input channels, the manifest's state.inputChannels names ${m.state.inputChannels.length} (${m.state.inputChannels.join(', ')})`);
+    check(cout(stateEncoder) === C, `${stateEncoder.file}: the state code has ${cout(stateEncoder)} channels, the manifest says ${C} (latent.channels)`);
+    const { stride, upsample } = convNetScale(stateEncoder);
+    check(upsample === 1 && stride === m.latent.downsample, `${stateEncoder.file}: downsamples the grid ${stride}x${upsample === 1 ? '' : ` and upsamples ${upsample}x`}, `
+      + `the state code must be on the latent grid (latent.downsample ${m.latent.downsample})`);
   }
 }
 
 /**
- * The check onnxruntime-web cannot make at load: its sessions take any output size, so a decoder
- * that contradicts latent.decoderDownsample would only fail on the first predicted step. A decoder
- * of an architecture the WGSL runtime does not recognise, or bytes it cannot parse, are left to
- * ORT (nothing to check here).
- * @throws ModelError as recogniseLatentModel does for the decoder's upsampling
+ * The checks onnxruntime-web cannot make at load: its sessions take any shapes, so a conv net that
+ * contradicts the manifest (channels, the decoder's upsampling, a state encoder's downsampling)
+ * would only fail on the first step that runs it. Each net is checked if the WGSL runtime
+ * recognises it; one of another architecture, or bytes it cannot parse, is left to ORT.
+ * @throws ModelError as recogniseLatentModel does for these checks
  */
-export function checkDecoderForManifest(files: ModelFiles): void {
-  let plan: ConvNetPlan;
-  try {
-    plan = recogniseConvNet(parseOnnxModel(files.decoder, `${files.source}/${files.manifest.files.decoder}`));
-  } catch {
-    return; // unreadable bytes are ORT's to report (with its own message), as for the other files
-  }
-  checkDecoderUpsampling(plan, files.manifest);
+export function checkModelForOrt(files: ModelFiles): void {
+  const m = files.manifest;
+  const plan = (bytes: Uint8Array | undefined, file: string): ConvNetPlan | null => {
+    if (!bytes) return null;
+    try {
+      return recogniseConvNet(parseOnnxModel(bytes, `${files.source}/${file}`));
+    } catch {
+      return null; // unreadable bytes are ORT's to report (with its own message), as for the other files
+    }
+  };
+  checkConvNetsAgainstManifest(m, plan(files.encoder, m.files.encoder), plan(files.decoder, m.files.decoder),
+    m.files.stateEncoder ? plan(files.stateEncoder, m.files.stateEncoder) : null);
 }
 
 /**
