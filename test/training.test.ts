@@ -10,6 +10,8 @@ import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ensureBuilt } from './helpers/cli';
 import { readFloat32File } from './helpers/files';
+import { readNpy } from '../src/node/npy';
+import { referenceStateInput } from '../src/reference/reference-state-input';
 
 const root = path.resolve(__dirname, '..');
 const PYTHON = '/usr/bin/python3';
@@ -563,6 +565,52 @@ describe.skipIf(skipReason !== null)('physics loss on solver data (rhs/diag from
   }, 300_000);
   afterAll(() => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('the state input training builds (make_state) equals the runtime kernel\'s CPU reference on the same frame', () => {
+    // The contract between training and runtime (docs/contracts.md "State conditioning"): the same
+    // stored frame through training/data.py make_state and src/reference/reference-state-input.ts
+    // (which the GPU kernel is tested against) must give the same channels.
+    const scene = path.join(data, 'scene_00000');
+    const pyOut = path.join(tmp, 'make_state.bin');
+    const r = py(['-c', `
+import numpy as np
+from training.data import SceneArrays, StateSpec, load_dataset, make_state
+ds = load_dataset(${JSON.stringify(data)})
+a = SceneArrays(ds.scenes[0])
+assert a.solid is not None, "the dataset has no solid.npy"
+spec = StateSpec(["residual", "levelset", "solid"], 7.0, ds.cell_size, 4.0)
+make_state(spec, a.hydrostatic[5], a.rhs[5], a.diag[5], a.levelset[5], a.solid[5]).astype("<f4").tofile(${JSON.stringify(pyOut)})
+print(ds.cell_size)
+`]);
+    expect(r.status, r.stderr).toBe(0);
+    const cellSize = Number(r.stdout.trim());
+    const frame = (name: string) => {
+      const { data: d, shape } = readNpy(path.join(scene, `${name}.npy`));
+      const n = shape[1] * shape[2] * shape[3];
+      return { values: Float32Array.from((d as Float32Array).subarray(5 * n, 6 * n)), dims: [shape[3], shape[2], shape[1]] as [number, number, number] };
+    };
+    const [rhs, diag, hydrostatic, phi, solidPhi] = ['rhs', 'diag', 'hydrostatic', 'levelset', 'solid'].map(frame);
+    const n = rhs.values.length;
+    // The GPU's pressureSystem entries (1/diag, b/diag, mask, diag) from the stored b and diag.
+    const system = new Float32Array(4 * n);
+    for (let i = 0; i < n; i++) {
+      const d = diag.values[i];
+      if (d > 0) system.set([1 / d, rhs.values[i] / d, 0, d], 4 * i);
+    }
+    const ts = referenceStateInput(rhs.dims, cellSize, { system, hydrostatic: hydrostatic.values, phi: phi.values, solidPhi: solidPhi.values },
+      { inputChannels: ['residual', 'levelset', 'solid'], residualScale: 7 }, 4);
+    const fromPython = readFloat32File(pyOut);
+    expect(fromPython.length).toBe(3 * n);
+    let scale = 0, worst = 0;
+    for (let i = 0; i < 3 * n; i++) {
+      scale = Math.max(scale, Math.abs(fromPython[i]));
+      worst = Math.max(worst, Math.abs(ts[i] - fromPython[i]));
+    }
+    expect(scale).toBeGreaterThan(0.5); // the residual channel is not empty
+    expect(Array.from(fromPython.subarray(0, n)).some((v) => v !== 0)).toBe(true);
+    // float32 rounding of b = (b/diag) * diag and of the residual's sums
+    expect(worst, `max |TS - Python| ${worst}, scale ${scale}`).toBeLessThan(1e-5 * scale);
   });
 
   it('the torch residual of the stored system vanishes at the label and matches the evaluation metric', () => {
