@@ -10,7 +10,7 @@ import { addGravity, drainSinks, emitLiquid, enforceSolidVelocity, initLiquid, r
 import { buildPressureSystem, extrapolateVelocity, hydrostaticPressure, pressureJacobi, pressureResidual, projectVelocity } from '../src/reference/reference-pressure';
 import { measureState, sanitizeState, volumeShift } from '../src/reference/reference-diagnostics';
 import { readUint32 } from '../src/gpu/readback';
-import { maxDiff, read, referenceFor, rng, runPass, testGpu, upload } from './helpers/gpu';
+import { maxDiff, read, referenceFor, rng, runPass, testGpu, upload, wavyPoolWithDrop } from './helpers/gpu';
 
 const DT = 1 / 60;
 let device: GPUDevice;
@@ -30,15 +30,7 @@ const scene = validateScene({
 
 /** A smooth level set: a wavy surface plus a droplet, clamped to the band. */
 function smoothLevelSet(): Float32Array {
-  const out = new Float32Array(ref.cellCount);
-  const band = ref.p.bandWidth;
-  ref.forCells((i, j, k, idx) => {
-    const x = (i + 0.5) * ref.h, y = (j + 0.5) * ref.h, z = (k + 0.5) * ref.h;
-    const surface = y - 0.33 - 0.06 * Math.sin(7 * x) * Math.cos(5 * z);
-    const drop = Math.hypot(x - 0.6, y - 0.55, z - 0.35) - 0.11;
-    out[idx] = Math.max(-band, Math.min(band, Math.min(surface, drop)));
-  });
-  return out;
+  return wavyPoolWithDrop(ref, { height: 0.33, amplitude: 0.06, kx: 7, kz: 5 }, { center: [0.6, 0.55, 0.35], radius: 0.11 });
 }
 
 /** A smooth velocity field (m/s). */

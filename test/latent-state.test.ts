@@ -29,7 +29,7 @@ import { referenceStateInput, systemResidual } from '../src/reference/reference-
 import { StateInputKernel } from '../src/latent/state-input-kernel';
 import type { ModelStateSpec, StateChannel } from '../src/latent/model-manifest';
 import { readFloat32File } from './helpers/files';
-import { maxDiff, read, referenceFor, rng, runPass, testGpu, upload } from './helpers/gpu';
+import { maxDiff, read, referenceFor, rng, runPass, testGpu, upload, wavyPoolWithDrop } from './helpers/gpu';
 
 const DT = 1 / 60;
 /** The tiny model conditioned on the state (residual, level set, solid), trained on synthetic data for tests. */
@@ -66,15 +66,7 @@ afterAll(() => {
 
 /** A wavy free surface and a droplet, clamped to the band (m). */
 function levelSet(): Float32Array {
-  const out = new Float32Array(ref.cellCount);
-  const band = ref.p.bandWidth;
-  ref.forCells((i, j, k, idx) => {
-    const x = (i + 0.5) * ref.h, y = (j + 0.5) * ref.h, z = (k + 0.5) * ref.h;
-    const surface = y - 0.36 - 0.07 * Math.sin(8 * x) * Math.cos(6 * z);
-    const drop = Math.hypot(x - 0.5, y - 0.5, z - 0.3) - 0.09;
-    out[idx] = Math.max(-band, Math.min(band, Math.min(surface, drop)));
-  });
-  return out;
+  return wavyPoolWithDrop(ref, { height: 0.36, amplitude: 0.07, kx: 8, kz: 6 }, { center: [0.5, 0.5, 0.3], radius: 0.09 });
 }
 
 /** A MAC velocity with divergence (m/s). */

@@ -71,3 +71,20 @@ export function rng(seed: number): () => number {
     return s / 4294967296;
   };
 }
+
+/**
+ * A test level set (m) on a reference grid: a pool whose surface y = height + amplitude sin(kx x)
+ * cos(kz z) is wavy, united with a spherical droplet, clamped to the narrow band.
+ */
+export function wavyPoolWithDrop(ref: ReferenceGrid, pool: { height: number; amplitude: number; kx: number; kz: number },
+  drop: { center: [number, number, number]; radius: number }): Float32Array {
+  const out = new Float32Array(ref.cellCount);
+  const band = ref.p.bandWidth;
+  ref.forCells((i, j, k, idx) => {
+    const x = (i + 0.5) * ref.h, y = (j + 0.5) * ref.h, z = (k + 0.5) * ref.h;
+    const surface = y - pool.height - pool.amplitude * Math.sin(pool.kx * x) * Math.cos(pool.kz * z);
+    const d = Math.hypot(x - drop.center[0], y - drop.center[1], z - drop.center[2]) - drop.radius;
+    out[idx] = Math.max(-band, Math.min(band, Math.min(surface, d)));
+  });
+  return out;
+}
