@@ -8,7 +8,7 @@ import { readBuffer } from '../gpu/readback';
 import type { Vec3 } from '../scene/scene-description';
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { DecodedUpsampler } from './decoded-upsampler';
-import { decodedDims, decoderDownsample, latentDims, ModelError, type ModelFiles, type ModelManifest } from './model-manifest';
+import { decodedDims, decoderDownsample, latentDims, type ModelFiles, type ModelManifest, stateEncoderBytes } from './model-manifest';
 import { createWebGpuSession, gpuTensor, releaseSession, type ort, type OrtOptions } from './ort-session';
 import { StateInputKernel } from './state-input-kernel';
 import type { ConvNetBinding } from './wgsl-conv-net';
@@ -231,7 +231,7 @@ export class LatentPressurePredictor {
     const N = latentGrid[0] * latentGrid[1] * latentGrid[2];
     const s = decoderDownsample(m);
     const coarseGrid = decodedDims(m, grid.dims);
-    if (m.state && !files.stateEncoder) throw new ModelError(`${files.source}: the manifest has state but no state encoder was loaded (files.stateEncoder ${JSON.stringify(m.files.stateEncoder)})`);
+    const stateEncoder = stateEncoderBytes(files);
     const sessions: ort.InferenceSession[] = [];
     let wgsl: WgslLatentRuntime | null = null;
     if (ortOptions.runtime === 'wgsl') {
@@ -244,7 +244,7 @@ export class LatentPressurePredictor {
         const lstmInputs = m.state ? ['history', 'state'] : ['history'];
         sessions.push(await createWebGpuSession(device, files.lstm, 'lstm', { inputs: lstmInputs, outputs: ['prediction'] }, ortOptions));
         sessions.push(await createWebGpuSession(device, files.decoder, 'decoder', { inputs: ['code'], outputs: ['pressure'] }, ortOptions));
-        if (m.state) sessions.push(await createWebGpuSession(device, files.stateEncoder!, 'state-encoder', { inputs: ['state'], outputs: ['stateCode'] }, ortOptions));
+        if (stateEncoder) sessions.push(await createWebGpuSession(device, stateEncoder, 'state-encoder', { inputs: ['state'], outputs: ['stateCode'] }, ortOptions));
       } catch (e) {
         await Promise.all(sessions.map((s) => releaseSession(s)));
         throw e;

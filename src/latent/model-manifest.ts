@@ -241,6 +241,18 @@ export async function loadModelFiles(source: string, readBytes: (name: string) =
   return { manifest, encoder, lstm, decoder, ...(stateEncoder ? { stateEncoder } : {}), source };
 }
 
+/**
+ * The state encoder's bytes of a state-conditioned model set (manifest `state`), null for a model
+ * without state. The loaders read it whenever the manifest has `state`; a ModelFiles built by hand
+ * without it is a broken model set.
+ * @throws ModelError when the manifest has `state` and the bytes are missing
+ */
+export function stateEncoderBytes(files: ModelFiles): Uint8Array | null {
+  if (!files.manifest.state) return null;
+  if (!files.stateEncoder) throw new ModelError(`${files.source}: the manifest has state but no state encoder was loaded (files.stateEncoder ${JSON.stringify(files.manifest.files.stateEncoder)})`);
+  return files.stateEncoder;
+}
+
 /** Loads a model set from a base URL with fetch (browsers). */
 export function loadModelFromUrl(baseUrl: string, fetchImpl: typeof fetch = fetch): Promise<ModelFiles> {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;

@@ -1,7 +1,7 @@
 import type { Vec3 } from '../scene/scene-description';
 import { type ConvNetPlan, convNetScale, recogniseConvNet } from './conv-net-plan';
 import { type LstmPlan, recogniseLatentLstm } from './lstm-plan';
-import { decodedDims, decoderDownsample, ModelError, type ModelFiles, UnsupportedGraphError } from './model-manifest';
+import { decodedDims, decoderDownsample, ModelError, type ModelFiles, stateEncoderBytes, UnsupportedGraphError } from './model-manifest';
 import { parseOnnxModel } from './onnx-model';
 import { type ConvNetBinding, WgslConvNet } from './wgsl-conv-net';
 import { type LstmBinding, WgslLatentLstm } from './wgsl-latent-lstm';
@@ -31,11 +31,8 @@ export function recogniseLatentModel(files: ModelFiles): LatentPlans {
   const encoder = recogniseConvNet(parseOnnxModel(files.encoder, name('encoder')));
   const decoder = recogniseConvNet(parseOnnxModel(files.decoder, name('decoder')));
   const lstm = recogniseLatentLstm(parseOnnxModel(files.lstm, name('lstm')), { window: m.window, channels: m.latent.channels, outputs: m.outputs, state: m.state !== undefined });
-  let stateEncoder: ConvNetPlan | null = null;
-  if (m.state) {
-    if (!files.stateEncoder) throw new ModelError(`${files.source}: the manifest has state but no state encoder was loaded (files.stateEncoder ${JSON.stringify(m.files.stateEncoder)})`);
-    stateEncoder = recogniseConvNet(parseOnnxModel(files.stateEncoder, name('stateEncoder')));
-  }
+  const stateBytes = stateEncoderBytes(files);
+  const stateEncoder = stateBytes ? recogniseConvNet(parseOnnxModel(stateBytes, name('stateEncoder'))) : null;
   checkConvNetsAgainstManifest(m, encoder, decoder, stateEncoder);
   return { encoder, lstm, decoder, stateEncoder };
 }
@@ -134,12 +131,17 @@ export class WgslLatentRuntime {
     const plans = recogniseLatentModel(files);
     const owned: { destroy(): void }[] = [];
     try {
-      const encoder = await WgslConvNet.create(device, plans.encoder, grid);
-      owned.push(encoder);
-      const code = encoder.shapes[encoder.shapes.length - 1];
-      if (code.some((d, a) => d !== latentGrid[a])) {
-        throw new UnsupportedGraphError(`${plans.encoder.file}: encodes the grid [${grid.join(', ')}] to [${code.join(', ')}], the manifest says [${latentGrid.join(', ')}]`);
-      }
+      // The encoder and a state encoder must both map the grid onto the latent grid.
+      const gridEncoder = async (plan: ConvNetPlan, what: string) => {
+        const net = await WgslConvNet.create(device, plan, grid);
+        owned.push(net);
+        const code = net.shapes[net.shapes.length - 1];
+        if (code.some((d, a) => d !== latentGrid[a])) {
+          throw new UnsupportedGraphError(`${plan.file}: encodes the grid [${grid.join(', ')}] to [${code.join(', ')}], ${what} [${latentGrid.join(', ')}]`);
+        }
+        return net;
+      };
+      const encoder = await gridEncoder(plans.encoder, 'the manifest says');
       const decoder = await WgslConvNet.create(device, plans.decoder, latentGrid);
       owned.push(decoder);
       const decoded = decoder.outputDims;
@@ -150,15 +152,7 @@ export class WgslLatentRuntime {
       }
       const lstm = await WgslLatentLstm.create(device, plans.lstm, latentGrid[0] * latentGrid[1] * latentGrid[2]);
       owned.push(lstm);
-      let stateEncoder: WgslConvNet | null = null;
-      if (plans.stateEncoder) {
-        stateEncoder = await WgslConvNet.create(device, plans.stateEncoder, grid);
-        owned.push(stateEncoder);
-        const stateCode = stateEncoder.shapes[stateEncoder.shapes.length - 1];
-        if (stateCode.some((d, a) => d !== latentGrid[a])) {
-          throw new UnsupportedGraphError(`${plans.stateEncoder.file}: encodes the grid [${grid.join(', ')}] to [${stateCode.join(', ')}], the latent grid is [${latentGrid.join(', ')}]`);
-        }
-      }
+      const stateEncoder = plans.stateEncoder ? await gridEncoder(plans.stateEncoder, 'the latent grid is') : null;
       const sizes = [0, 1].map((i) => Math.max(encoder.scratchFloats[i], decoder.scratchFloats[i], stateEncoder?.scratchFloats[i] ?? 0));
       const usage = GPUBufferUsage.STORAGE;
       const scratch = sizes.map((f, i) => {
