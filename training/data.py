@@ -218,13 +218,14 @@ def check_state_files(ds: Dataset):
     return ["residual", "levelset"] + (["solid"] if with_solid else [])
 
 
-def hydrostatic_residual(ps, rhs, diag):
-    """The residual b - A p_s of the hydrostatic pressure in the stored system ([..., nz, ny, nx],
-    float64 numpy): what the dynamic pressure must cancel (zero outside active cells)."""
+def stored_residual(p, rhs, diag):
+    """The residual b - A p of a pressure p in the stored system ([..., nz, ny, nx], float64
+    numpy; physics.system_residual): zero outside active cells. Of the hydrostatic pressure p_s it
+    is what the dynamic pressure must cancel (the state's residual channel)."""
     import torch
 
     from .physics import system_residual
-    t = [torch.from_numpy(np.asarray(x, dtype=np.float64)) for x in (ps, rhs, diag)]
+    t = [torch.from_numpy(np.asarray(x, dtype=np.float64)) for x in (p, rhs, diag)]
     return system_residual(*t).numpy()
 
 
@@ -237,7 +238,7 @@ def residual_scale(ds: Dataset, scene_ids):
         for t in range(0, a.scene.frames, 8):
             sl = slice(t, t + 8)
             diag = np.asarray(a.diag[sl])
-            r = hydrostatic_residual(a.hydrostatic[sl], a.rhs[sl], diag)
+            r = stored_residual(a.hydrostatic[sl], a.rhs[sl], diag)
             total += float(np.square(r[diag > 0]).sum())
             count += int((diag > 0).sum())
     if count == 0:
@@ -264,7 +265,7 @@ def make_state(spec: StateSpec, ps, rhs, diag, phi, solid=None):
 
     def level(x):
         return np.clip(np.asarray(x, dtype=np.float32) / np.float32(spec.cell_size), -c, c) / c
-    chans = [hydrostatic_residual(ps, rhs, diag) / spec.residual_scale, level(phi)]
+    chans = [stored_residual(ps, rhs, diag) / spec.residual_scale, level(phi)]
     if "solid" in spec.channels:
         chans.append(level(solid))
     return np.stack(chans).astype(np.float32)

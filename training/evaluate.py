@@ -27,17 +27,16 @@ import math
 import numpy as np
 import torch
 
-from .data import SceneArrays, make_input, scene_state
-from .physics import system_residual
+from .data import SceneArrays, make_input, scene_state, stored_residual
 
 
 def relative_residual(p, rhs, diag):
     """||b + sum_{active nbrs} p_j - diag p_i|| / ||b|| over the active cells (diag > 0) of one
     frame's stored system: the residual a pressure solve started from p would begin with, and
     (times dt / (density dx^2)) the divergence that projecting with p would leave."""
-    p, rhs, diag = (torch.from_numpy(np.asarray(x, dtype=np.float64)) for x in (p, rhs, diag))
-    b2 = float(rhs[diag > 0].pow(2).sum())
-    return math.sqrt(float(system_residual(p, rhs, diag).pow(2).sum()) / b2) if b2 > 0 else None
+    rhs, diag = np.asarray(rhs, dtype=np.float64), np.asarray(diag)
+    b2 = float(np.square(rhs[diag > 0]).sum())
+    return math.sqrt(float(np.square(stored_residual(p, rhs, diag)).sum()) / b2) if b2 > 0 else None
 
 
 class Accum:
