@@ -41,6 +41,7 @@ Options:
   --jacobi-max-iterations N Jacobi iteration cap of tolerance solves (default 20000)
   --latent-runtime R      runtime of the latent rows: ort (default) or wgsl
   --no-wgsl               without the latent rows on the WGSL runtime (measured beside ORT's by default)
+  --capture               also the latent rows on ORT with graph capture (experimental; README, "Graph capture")
 
 MGPCG kernel profile (instead of the above): --profile-mgpcg LIST times each kernel of a CG
 iteration at each resolution (GPU timestamps, 50 back-to-back dispatches each), for each
@@ -108,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',
       'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg', 'smoothings', 'latent-runtime'],
-    flags: ['no-wgsl'],
+    flags: ['no-wgsl', 'capture'],
   });
   const options = {
     ...DEFAULT_BENCHMARK_OPTIONS,
@@ -127,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
     smoothings: smoothingList(stringOption(args, 'smoothings'), DEFAULT_BENCHMARK_OPTIONS.smoothings),
     ort: { runtime: latentRuntime(stringOption(args, 'latent-runtime')) },
     wgslRow: !args.options.has('no-wgsl'),
+    captureRow: args.options.has('capture'),
   };
   const modelDir = stringOption(args, 'model');
   const gpu = await createNodeGpu();

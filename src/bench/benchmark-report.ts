@@ -32,9 +32,9 @@ export function benchmarkMarkdown(r: BenchmarkResult): string {
     if (!l) { lines.push(`| ${x.resolution.join('x')} | ${x.latentError ?? 'no model'} | | | | | | | | | |`); continue; }
     lines.push(`| ${x.resolution.join('x')} | ${f(l.passes.lstm)} | ${f(l.passes.decode)} | ${f(l.passes.applyPrediction)} | ${f(l.passes.correction)} | ${f(l.passes.fallback)} | ${f(l.pressureMs)} | ${e(l.divergenceL2)} | ${f(x.jacobiAtLatentResidual?.iterations, 0)} | ${f(x.jacobiAtLatentResidual?.pressureMs)} | ${f(x.ratioAtMatchedResidual, 3)} |`);
   }
-  if (r.results.some((x) => x.latentRuntimes?.length || x.latentWgslError)) {
+  if (r.results.some((x) => x.latentRuntimes?.length || x.latentWgslError || x.latentCaptureError)) {
     lines.push('');
-    lines.push('The latent path by runtime (onnxruntime-web vs our WGSL kernels), same state; GPU ms per pass, and wall ms of the whole step until the GPU finished it:');
+    lines.push("The latent path by runtime (onnxruntime-web, our WGSL kernels, onnxruntime-web with graph capture 'ort-captured'), same state; GPU ms per pass, and wall ms of the whole step until the GPU finished it:");
     lines.push('');
     lines.push('| grid | runtime | LSTM ms | decode ms | encode ms (solved step) | latent pressure ms | latent div | predicted step: GPU ms / wall ms | solved step: GPU ms / wall ms | network GPU MiB |');
     lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -44,6 +44,7 @@ export function benchmarkMarkdown(r: BenchmarkResult): string {
         lines.push(`| ${x.resolution.join('x')} | ${rt.runtime} | ${f(p.passes.lstm)} | ${f(p.passes.decode)} | ${f(s.passes.encode)} | ${f(p.pressureMs)} | ${e(p.divergenceL2)} | ${f(p.frameMs)} / ${f(p.wallMs)} | ${f(s.frameMs)} / ${f(s.wallMs)} | ${mib(rt.networkBytes)} |`);
       }
       if (x.latentWgslError) lines.push(`| ${x.resolution.join('x')} | wgsl | ${x.latentWgslError} | | | | | | | |`);
+      if (x.latentCaptureError) lines.push(`| ${x.resolution.join('x')} | ort-captured | ${x.latentCaptureError} | | | | | | | |`);
     }
   }
   lines.push('');

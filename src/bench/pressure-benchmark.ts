@@ -46,6 +46,12 @@ export interface BenchmarkOptions {
    * the `latent` rows run on ORT (default true).
    */
   wgslRow?: boolean;
+  /**
+   * Also measure the latent path on ORT with graph capture (`OrtOptions.graphCapture`: the
+   * first run records the dispatches, later runs replay them), from the same state, when the
+   * `latent` rows run on ORT without it (default false: experimental, see README "Graph capture").
+   */
+  captureRow?: boolean;
 }
 
 export const DEFAULT_BENCHMARK_OPTIONS: BenchmarkOptions = {
@@ -63,6 +69,7 @@ export const DEFAULT_BENCHMARK_OPTIONS: BenchmarkOptions = {
   mgpcgMaxIterations: 20,
   smoothings: [{ smoother: 'red-black', sweeps: 1 }, { smoother: 'red-black', sweeps: 2 }],
   wgslRow: true,
+  captureRow: false,
 };
 
 /**
@@ -196,7 +203,8 @@ export interface Measurement {
 
 /** The latent path on one runtime, from the benchmark's state. */
 export interface LatentRuntimeRows {
-  runtime: 'ort' | 'wgsl';
+  /** 'ort-captured': onnxruntime-web with graph capture. */
+  runtime: 'ort' | 'wgsl' | 'ort-captured';
   /** A predicted step (prediction + corrections). */
   predicted: Measurement;
   /** A solved step that is encoded into the history. */
@@ -230,10 +238,15 @@ export interface ResolutionResult {
    */
   predictionAsWarmStart?: { tolerance: number; fromPrediction: Measurement; fromPrevious: Measurement; iterationRatio: number };
   latentError?: string;
-  /** The latent path per runtime: the `latent` row's (ORT by default) and, with `wgslRow`, the WGSL runtime's. */
+  /**
+   * The latent path per runtime: the `latent` row's (ORT by default) and, with `wgslRow` and
+   * `captureRow`, the WGSL runtime's and ORT's with graph capture.
+   */
   latentRuntimes?: LatentRuntimeRows[];
   /** Why the WGSL row is missing (an unrecognised graph, for example). */
   latentWgslError?: string;
+  /** Why the graph-capture row is missing (ORT refused to capture the graph, for example). */
+  latentCaptureError?: string;
 }
 
 /** The whole benchmark run. */
@@ -285,7 +298,8 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
     let latentError: string | undefined;
     let modelBytes: number | null = null;
     let model: ModelFiles | null = null;
-    let wgslStage: LatentPressureStage | null = null;
+    /** Second predictors on the same solver (the WGSL and graph-capture rows), restored with `latent`. */
+    const extraStages: LatentPressureStage[] = [];
     try {
       const files = loadModel?.(scene.resolution) ?? null;
       if (files) {
@@ -314,7 +328,7 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         device.queue.writeBuffer(solver.fields.levelSet, 0, snapshot.phi);
         device.queue.writeBuffer(solver.fields.velocity, 0, snapshot.velocity);
         device.queue.writeBuffer(solver.fields.pressure, 0, snapshot.pressure);
-        for (const s of [latent, wgslStage]) {
+        for (const s of [latent, ...extraStages]) {
           if (!s || !snapshot.history || !snapshot.anchor) continue;
           s.predictor.restoreHistory(snapshot.history);
           device.queue.writeBuffer(s.predictor.gpuBuffers.anchor, 0, snapshot.anchor);
@@ -422,24 +436,37 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
           runtime: stage.predictor.runtime, predicted: result.latent, solveFrame, wholeFrame: amortized(result.latent, solveFrame),
           networkBytes: stage.predictor.networkGpuBytes,
         }];
-        if (model && stage.predictor.runtime === 'ort' && options.wgslRow !== false) {
-          // The same path on the WGSL runtime: a second predictor on the same solver, given
-          // the snapshot's history and delta anchor by `restore`.
-          log('  latent on the WGSL runtime: predicted and solved steps');
+        const ortOptions = options.ort ?? {};
+        const extraRows: { runtime: 'wgsl' | 'ort-captured'; ort: PredictorOptions }[] = [];
+        if (model && stage.predictor.runtime === 'ort' && !ortOptions.graphCapture) {
+          if (options.wgslRow !== false) extraRows.push({ runtime: 'wgsl', ort: { ...ortOptions, runtime: 'wgsl' } });
+          if (options.captureRow) extraRows.push({ runtime: 'ort-captured', ort: { ...ortOptions, graphCapture: true } });
+        }
+        for (const row of extraRows) {
+          // The same path on another runtime: a second predictor on the same solver, given the
+          // snapshot's history and delta anchor by `restore`.
+          log(`  latent on ${row.runtime}: predicted and solved steps`);
           use(warmupSolve);
-          let wgslError: string | undefined;
-          wgslStage = await attachLatentPredictor(solver, model, {
+          let warning: string | undefined;
+          const extra = await attachLatentPredictor(solver, model!, {
             schedule: { interval: 1_000_000, correctionIterations: options.correctionIterations, warmupFrames: options.warmupFrames, adaptiveThreshold: undefined },
-            ort: { ...options.ort, runtime: 'wgsl' },
-            onWarning: (m) => { wgslError = m; log(m); },
+            ort: row.ort,
+            onWarning: (m) => { warning = m; log(m); },
           });
-          const w = wgslStage;
-          if (w && w.predictor.runtime === 'wgsl') {
-            const predicted = await measure(() => { use(w); w.forceNextMode = 'predict'; }, predictPasses);
-            const solved = await measure(() => { use(w); w.forceNextMode = 'solve'; }, ['pressure', 'encodeInput', 'encode']);
-            result.latentRuntimes.push({ runtime: 'wgsl', predicted, solveFrame: solved, wholeFrame: amortized(predicted, solved), networkBytes: w.predictor.networkGpuBytes });
-          } else {
-            result.latentWgslError = wgslError ?? 'the WGSL runtime could not be attached';
+          const attached = extra && extra.predictor.runtime === (row.runtime === 'wgsl' ? 'wgsl' : 'ort');
+          if (extra && attached) extraStages.push(extra);
+          if (extra && attached && !warning) {
+            const predicted = await measure(() => { use(extra); extra.forceNextMode = 'predict'; }, predictPasses);
+            const solved = await measure(() => { use(extra); extra.forceNextMode = 'solve'; }, ['pressure', 'encodeInput', 'encode']);
+            // A failed run falls back to a solve and is timed as one: no row then.
+            if (!warning) result.latentRuntimes.push({ runtime: row.runtime, predicted, solveFrame: solved, wholeFrame: amortized(predicted, solved), networkBytes: extra.predictor.networkGpuBytes });
+          }
+          if (!extra || !attached || warning) {
+            use(warmupSolve);
+            if (!attached) extra?.destroy();
+            const why = warning ?? `the ${row.runtime} runtime could not be attached`;
+            if (row.runtime === 'wgsl') result.latentWgslError = why;
+            else result.latentCaptureError = why;
           }
           use(warmupSolve);
         }
@@ -531,7 +558,7 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
       };
       results.push(result);
     } finally {
-      if (wgslStage && solver.pressureStage !== wgslStage) wgslStage.destroy();
+      for (const extra of extraStages) if (solver.pressureStage !== extra) extra.destroy();
       solver.destroy();
     }
   }

@@ -122,10 +122,17 @@ export class LatentPressurePredictor {
     anchor: GPUBuffer;
     /** The pressure before a prediction overwrote it (restored when the prediction is discarded). */
     warmStart: GPUBuffer;
+    /**
+     * ORT graph capture only (else null): the fixed inputs of the LSTM and the decoder. A
+     * captured session replays the buffers of its first run, so the current history [w, C, N]
+     * and the code to decode (this step's code or the predicted one) are copied in first.
+     */
+    captured: { lstmHistory: GPUBuffer; decoderInput: GPUBuffer } | null;
   };
   private readonly tensors: {
     encoderInput: ort.Tensor; code: ort.Tensor; history: [ort.Tensor, ort.Tensor]; prediction: ort.Tensor;
-    predictedCode: ort.Tensor; decoded: ort.Tensor;
+    /** The decoder's inputs: this step's code and the predicted code (both `captured.decoderInput` under graph capture). */
+    decodeCode: ort.Tensor; predictedCode: ort.Tensor; decoded: ort.Tensor;
     /** Over stateInput [1, Cs, nz, ny, nx], stateCode [1, C, lz, ly, lx] and stateCode as the LSTM's [C, N] (state models), else null. */
     state: { input: ort.Tensor; code: ort.Tensor; lstm: ort.Tensor } | null;
   };
@@ -166,12 +173,15 @@ export class LatentPressurePredictor {
     const decoderOut = b.coarse ?? b.decoded;
     const [cx, cy, cz] = this.decodedGrid;
     this.upsample = init.upsampler && b.coarse ? { upsampler: init.upsampler, group: init.upsampler.bind(b.coarse, b.decoded) } : null;
+    const cap = b.captured;
     this.tensors = {
       encoderInput: gpuTensor(b.encoderInput, [1, m.inputChannels.length, g.nz, g.ny, g.nx]),
       code: gpuTensor(b.code, [1, C, lz, ly, lx]),
-      history: [gpuTensor(b.history[0], [m.window, C, N]), gpuTensor(b.history[1], [m.window, C, N])],
+      history: cap ? [gpuTensor(cap.lstmHistory, [m.window, C, N]), gpuTensor(cap.lstmHistory, [m.window, C, N])]
+        : [gpuTensor(b.history[0], [m.window, C, N]), gpuTensor(b.history[1], [m.window, C, N])],
       prediction: gpuTensor(b.prediction, [m.outputs, C, N]),
-      predictedCode: gpuTensor(b.prediction, [1, C, lz, ly, lx]),
+      decodeCode: gpuTensor(cap ? cap.decoderInput : b.code, [1, C, lz, ly, lx]),
+      predictedCode: gpuTensor(cap ? cap.decoderInput : b.prediction, [1, C, lz, ly, lx]),
       decoded: gpuTensor(decoderOut, [1, 1, cz, cy, cx]),
       state: m.state && b.stateInput && b.stateCode ? {
         input: gpuTensor(b.stateInput, [1, m.state.inputChannels.length, g.nz, g.ny, g.nx]),
@@ -237,6 +247,10 @@ export class LatentPressurePredictor {
     if (ortOptions.runtime === 'wgsl') {
       wgsl = await WgslLatentRuntime.create(device, files, grid.dims, latentGrid);
     } else {
+      if (ortOptions.graphCapture && m.state) {
+        throw new Error(`graphCapture cannot run the state-conditioned model ${files.source}: with its four sessions onnxruntime-web `
+          + '1.30 loses the buffers a captured session was bound to (README, "Graph capture"); use graphCapture: false or runtime: \'wgsl\'');
+      }
       checkModelForOrt(files);
       // ORT's WebGPU provider creates one session at a time.
       try {
@@ -274,6 +288,8 @@ export class LatentPressurePredictor {
         warmStart: make('latent.warmStart', grid.cellCount),
         stateInput: m.state ? make('latent.stateInput', m.state.inputChannels.length * grid.cellCount) : null,
         stateCode: m.state ? make('latent.stateCode', C * N) : null,
+        captured: !wgsl && ortOptions.graphCapture
+          ? { lstmHistory: make('latent.capturedHistory', m.window * C * N), decoderInput: make('latent.capturedDecoderInput', C * N) } : null,
       };
       made.push(buffers.params);
       if (s > 1) upsampler = await DecodedUpsampler.create(device, coarseGrid, s);
@@ -354,7 +370,8 @@ export class LatentPressurePredictor {
   private get ownedBuffers(): GPUBuffer[] {
     const b = this.buffers;
     return [b.params, b.encoderInput, b.code, ...b.history, b.prediction, b.decoded, ...(b.coarse ? [b.coarse] : []), b.state, b.fallbackArgs, b.anchor, b.warmStart,
-      ...(b.stateInput ? [b.stateInput] : []), ...(b.stateCode ? [b.stateCode] : [])];
+      ...(b.stateInput ? [b.stateInput] : []), ...(b.stateCode ? [b.stateCode] : []),
+      ...(b.captured ? [b.captured.lstmHistory, b.captured.decoderInput] : [])];
   }
 
   /** Model weights (bytes of the ONNX files, the state encoder's included). */
@@ -414,7 +431,8 @@ export class LatentPressurePredictor {
       if (this.predictionForm === 'delta') {
         // The anchor of the next predictions: this step's dynamic pressure and the decoding of
         // its own code (used only if this step is or replaced a solve).
-        await sessions.decoder.run({ code: this.tensors.code }, { pressure: this.tensors.decoded });
+        this.copyToCaptured(this.buffers.code, 'decoderInput');
+        await sessions.decoder.run({ code: this.tensors.decodeCode }, { pressure: this.tensors.decoded });
       }
       timer?.endSpan(span);
       next = flush();
@@ -477,6 +495,8 @@ export class LatentPressurePredictor {
         st.kernel.encode(statePass, st.group);
         statePass.end();
       }
+      const cap = this.buffers.captured;
+      if (cap) current.copyBufferToBuffer(this.buffers.history[this.current], 0, cap.lstmHistory, 0, cap.lstmHistory.size);
       flush();
       let span: number;
       if (st && state) {
@@ -489,6 +509,7 @@ export class LatentPressurePredictor {
       await sessions.lstm.run(state ? { history, state: state.lstm } : { history }, { prediction: this.tensors.prediction });
       timer?.endSpan(span);
       span = timer?.beginSpan('decode') ?? -1;
+      this.copyToCaptured(this.buffers.prediction, 'decoderInput');
       await sessions.decoder.run({ code: this.tensors.predictedCode }, { pressure: this.tensors.decoded });
       timer?.endSpan(span);
       encoder = flush();
@@ -503,6 +524,19 @@ export class LatentPressurePredictor {
     dispatch(pass, a.pipeline('applyPrediction'), this.groups.apply, g);
     pass.end();
     return encoder;
+  }
+
+  /**
+   * Graph capture: copies the first `captured[to]`-sized part of `from` into that fixed input,
+   * in its own submission between two ORT runs (queue order keeps it after the run that wrote
+   * `from` and before the next run). Nothing without graph capture.
+   */
+  private copyToCaptured(from: GPUBuffer, to: 'decoderInput'): void {
+    const target = this.buffers.captured?.[to];
+    if (!target) return;
+    const encoder = this.device.createCommandEncoder({ label: 'latent.copyToCaptured' });
+    encoder.copyBufferToBuffer(from, 0, target, 0, target.size);
+    this.device.queue.submit([encoder.finish()]);
   }
 
   /**
@@ -560,6 +594,7 @@ export class LatentPressurePredictor {
   async runNetwork(net: LatentNetwork, feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>): Promise<void> {
     if (net === 'stateEncoder' && !this.manifest.state) throw new Error(`runNetwork(stateEncoder): ${this.source} has no state encoder (its manifest has no state)`);
     if (!this.wgsl) {
+      if (this.buffers.captured) throw new Error(`runNetwork(${net}) is not available with graphCapture: captured sessions replay the predictor's own buffers`);
       await this.sessions![net]!.run(feeds, fetches);
       return;
     }

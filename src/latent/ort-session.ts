@@ -25,6 +25,13 @@ export interface OrtOptions {
   numThreads?: number;
   /** ORT log severity (0 verbose .. 4 fatal; default 3). 0 prints node placement. */
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  /**
+   * ORT's WebGPU graph capture (default false): the first `run()` of a session records its
+   * dispatches, later runs replay them. ORT binds the input and output buffers of the FIRST run
+   * and ignores the tensors given later, so each session must always be run on the same GPU
+   * buffers (the predictor copies its inputs into fixed ones).
+   */
+  graphCapture?: boolean;
 }
 
 let configured = false;
@@ -61,6 +68,7 @@ export async function createWebGpuSession(device: GPUDevice, bytes: Uint8Array, 
     session = await ort.InferenceSession.create(bytes, {
       executionProviders: [{ name: 'webgpu', device } as unknown as ort.InferenceSession.ExecutionProviderConfig],
       graphOptimizationLevel: 'all',
+      enableGraphCapture: opts.graphCapture ?? false,
       logSeverityLevel: opts.logSeverityLevel ?? 3,
     });
   } catch (e) {
