@@ -3,7 +3,7 @@
 // python3-onnx python3-matplotlib python3-tqdm); skipped, saying so, when torch is missing.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-web';
@@ -235,6 +235,30 @@ except ValueError as e:
         expect(Math.abs(e.persistenceTotal[steps][k] - e.persistence[steps][k]), `${steps} ${k}`).toBeLessThan(1e-6 * e.persistence[steps][k]);
       }
     }
+  }, 120_000);
+
+  it('ae_from_model: the total run\'s autoencoder rebuilt from its ONNX files trains a new LSTM (--ae-checkpoint) and exports the same encoder and decoder', () => {
+    // Uses the model set of 'trains in total mode' above.
+    const from = path.join(tmp, 'total');
+    const ck = path.join(tmp, 'ae-from-total.pt');
+    const r = py(['-m', 'training.ae_from_model', from, ck]);
+    expect(r.status, r.stderr).toBe(0);
+    const err = Number(/golden cases within ([0-9.e+-]+) of their scale/.exec(r.stdout)?.[1]);
+    expect(err).toBeLessThanOrEqual(1e-6);
+    const out = path.join(tmp, 'total-lstm-only');
+    const t = py(['-m', 'training.pipeline', '--data', data, '--out', out, ...TINY, '--ae-checkpoint', ck]);
+    expect(t.status, t.stderr + t.stdout.slice(-2000)).toBe(0);
+    expect(t.stdout).toContain('loading the autoencoder from');
+    for (const f of ['encoder.onnx', 'decoder.onnx']) expect(readFileSync(path.join(out, f)).equals(readFileSync(path.join(from, f))), f).toBe(true);
+    // A model set without its training record cannot give a checkpoint: exit 2 naming what is missing.
+    const bare = path.join(tmp, 'bare-model');
+    mkdirSync(bare, { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(from, 'manifest.json'), 'utf8'));
+    delete manifest.training;
+    writeFileSync(path.join(bare, 'manifest.json'), JSON.stringify(manifest));
+    const b = py(['-m', 'training.ae_from_model', bare, path.join(tmp, 'bare.pt')]);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/manifest\.json has no training\.autoencoder/);
   }, 120_000);
 
   it('trains data-parallel under torchrun (2 CPU processes, gloo)', () => {
