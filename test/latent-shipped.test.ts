@@ -134,7 +134,7 @@ describe('every shipped model in a CI-sized closed loop at 16^3 (WGSL runtime)',
 // so keeping more predictions raises the pressure error against it.)
 const BOUNDS = { meanPressureError: 0.1, finalSurfaceOfLiquid: 0.02, maxDivergence: 1.5 };
 const SMALL_FRAMES = 24;
-// Measured (SwiftShader, 2026-11-30, 24 frames, interval 4): latent-liquid dam-break 11 of 14
-// predictions kept, surface difference 4.17%; pour 14 of 14, 0.00%; latent-liquid-total dam-break
-// 12 of 14, 4.17%; pour 14 of 14, 0.00%.
+// Measured (SwiftShader, 2026-11-30, 24 frames, interval 4): latent-liquid-split dam-break 11 of
+// 14 predictions kept, surface difference 4.17%; pour 14 of 14, 0.00%; latent-liquid (total)
+// dam-break 12 of 14, 4.17%; pour 14 of 14, 0.00%.
 const SMALL_BOUNDS = { kept: 0.7, finalSurfaceOfLiquid: 0.08 };

@@ -24,7 +24,7 @@ const ROOT = join(__dirname, '..');
 const MODELS = [
   { name: 'tiny test model', dir: join(__dirname, 'fixtures', 'tiny-model') },
   { name: 'models/latent-liquid', dir: join(ROOT, 'models', 'latent-liquid') },
-  { name: 'models/latent-liquid-total', dir: join(ROOT, 'models', 'latent-liquid-total') },
+  { name: 'models/latent-liquid-split', dir: join(ROOT, 'models', 'latent-liquid-split') },
   { name: 'tiny coarse-decoder test model', dir: join(__dirname, 'fixtures', 'tiny-coarse-model') },
 ];
 /** The tiny model with a half-resolution decoder (latent.decoderDownsample 2). */

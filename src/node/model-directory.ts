@@ -48,8 +48,8 @@ export function shippedModelsProblems(dims: [number, number, number], modelsDir 
 
 /**
  * The shipped model (models/<name>/) that serves a grid: among those whose manifest accepts
- * it, split-mode models first (the paper's best), then the one trained closest to the grid.
- * Null if none does.
+ * it, total-mode models first (in the closed loop they keep more predictions than split-mode
+ * ones, BENCHMARKS.md), then the one trained closest to the grid. Null if none does.
  */
 export function findShippedModel(dims: [number, number, number], modelsDir = join(packageRoot(), 'models')): string | null {
   if (!existsSync(modelsDir)) return null;
@@ -63,7 +63,7 @@ export function findShippedModel(dims: [number, number, number], modelsDir = joi
       latentDims(manifest, dims);
       const trained = (manifest.resolutions as { trained?: number[] }).trained ?? dims;
       const distance = Math.abs(Math.log((trained[0] * trained[1] * trained[2]) / (dims[0] * dims[1] * dims[2])))
-        + (manifest.mode === 'split' ? 0 : 100);
+        + (manifest.mode === 'total' ? 0 : 100);
       if (!best || distance < best.distance) best = { dir, distance };
     } catch {
       // not a usable model for this grid
