@@ -127,12 +127,15 @@ describe('every shipped model in a CI-sized closed loop at 16^3 (WGSL runtime)',
   }
 });
 
-// Measured (SwiftShader, 2026-11-30, the history holding the codes of the used pressures): mean
-// pressure error 0.057, final surface difference 0.56% of the liquid cells, max RMS divergence
-// 0.999 1/s, 7 of 11 predictions kept. (Before, with the LSTM's own codes in the history, also
-// discarded ones: 0.012, 0.22%, 0.93 1/s, 1 of 11 kept; discarded steps equal the reference,
-// so keeping more predictions raises the pressure error against it.)
-const BOUNDS = { meanPressureError: 0.1, finalSurfaceOfLiquid: 0.02, maxDivergence: 1.5 };
+// Measured (SwiftShader, 2026-11-30, the history holding the codes of the used pressures), the
+// default model (total mode since the swap): mean pressure error 0.117, final surface difference
+// 0.50% of the liquid cells, max RMS divergence 0.927 1/s, 7 of 11 predictions kept. The split
+// model, the default before: 0.057, 0.56%, 0.999 1/s, 7 of 11 (its kept predictions are closer
+// to the reference's pressure, it keeps fewer at 32^3 over longer runs: BENCHMARKS.md). Before
+// the history fix (the LSTM's own codes in the history, also discarded ones): 0.012, 0.22%,
+// 0.93 1/s, 1 of 11 kept; discarded steps equal the reference, so keeping more predictions
+// raises the pressure error against it.
+const BOUNDS = { meanPressureError: 0.15, finalSurfaceOfLiquid: 0.02, maxDivergence: 1.5 };
 const SMALL_FRAMES = 24;
 // Measured (SwiftShader, 2026-11-30, 24 frames, interval 4): latent-liquid-split dam-break 11 of
 // 14 predictions kept, surface difference 4.17%; pour 14 of 14, 0.00%; latent-liquid (total)
