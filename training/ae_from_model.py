@@ -21,7 +21,7 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-from .models import AEConfig, Autoencoder
+from .models import AEConfig, Autoencoder, autoencoder_checkpoint
 
 
 class ModelSetError(ValueError):
@@ -93,9 +93,9 @@ def main(argv=None):
         return 2
     err = check_golden(ae, a.model)
     t = manifest["training"]
-    torch.save({"autoencoder": ae.state_dict(), "ae_config": ae.cfg.to_dict(), "ae_history": t.get("losses", {}).get("autoencoder", []),
-                "mode": manifest["mode"], "pressure_scale": manifest["normalization"]["pressureScale"],
-                "inputs": manifest["inputChannels"], "train_scenes": t["trainScenes"], "from_model": os.path.abspath(a.model)}, a.out)
+    torch.save({**autoencoder_checkpoint(ae, t.get("losses", {}).get("autoencoder", []), manifest["mode"],
+                                          manifest["normalization"]["pressureScale"], manifest["inputChannels"], t["trainScenes"]),
+                "from_model": os.path.abspath(a.model)}, a.out)
     print(f"ae_from_model: {a.out} from {a.model} (golden cases within {err:.2e} of their scale)")
     return 0
 

@@ -208,6 +208,13 @@ class Autoencoder(nn.Module):
         return self.decode_full(self.encoder(x))
 
 
+def autoencoder_checkpoint(ae, history, mode, pressure_scale, inputs, train_scenes):
+    """The autoencoder part of a checkpoint.pt, what training.pipeline --ae-checkpoint reads back
+    and checks (mode, inputs, training scenes, pressure scale) before reusing the weights."""
+    return {"autoencoder": ae.state_dict(), "ae_config": ae.cfg.to_dict(), "ae_history": history, "mode": mode,
+            "pressure_scale": pressure_scale, "inputs": inputs, "train_scenes": train_scenes}
+
+
 class StateEncoder(Encoder):
     """The state encoder of a state-conditioned model: the encoder's conv chain (so the runtime
     runs it like the encoder) from the Cs state channels to C code channels, with its own base

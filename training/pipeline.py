@@ -25,7 +25,7 @@ from .data import DatasetError, FrameDataset, InputSpec, SceneArrays, StateSpec,
     make_input, pressure_scale, residual_scale, scene_state, split_scenes
 from .evaluate import evaluate
 from .export import ExportError, export_models, write_golden
-from .models import DECODER_DOWNSAMPLES, DOWNSAMPLE, AEConfig, Autoencoder, LatentLSTM, LSTMConfig, count_parameters
+from .models import DECODER_DOWNSAMPLES, DOWNSAMPLE, AEConfig, Autoencoder, LatentLSTM, LSTMConfig, autoencoder_checkpoint, count_parameters
 from .report import write_report
 from .train_ae import train_autoencoder
 from .train_lstm import code_statistics, encode_scene, encode_scenes, train_lstm
@@ -260,10 +260,8 @@ def run(args):
     x_main, hist_main, x_alt, s_main, s_alt = _golden_inputs(ae, ds, spec, held_ids[0], args.window, state_spec)
     golden = write_golden(ae, lstm, out, x_main, hist_main, x_alt, s_main, s_alt)
     if args.save_checkpoint:
-        torch.save({"autoencoder": ae.state_dict(), "lstm": lstm.state_dict(),
-                    "ae_config": ae_cfg.to_dict(), "lstm_config": lstm_cfg.to_dict(),
-                    "ae_history": ae_hist, "mode": mode, "pressure_scale": scale,
-                    "inputs": spec.channels, "train_scenes": train_ids}, os.path.join(out, "checkpoint.pt"))
+        torch.save({**autoencoder_checkpoint(ae, ae_hist, mode, scale, spec.channels, train_ids),
+                    "lstm": lstm.state_dict(), "lstm_config": lstm_cfg.to_dict()}, os.path.join(out, "checkpoint.pt"))
     timings["export"] = time.time() - t0
 
     t0 = time.time()

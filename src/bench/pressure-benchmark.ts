@@ -453,17 +453,19 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
             ort: row.ort,
             onWarning: (m) => { warning = m; log(m); },
           });
-          const attached = extra && extra.predictor.runtime === (row.runtime === 'wgsl' ? 'wgsl' : 'ort');
-          if (extra && attached) extraStages.push(extra);
-          if (extra && attached && !warning) {
+          // attachLatentPredictor warns only when it falls back (to ORT, or to no model at all).
+          const attached = extra !== null && extra.predictor.runtime === (row.runtime === 'wgsl' ? 'wgsl' : 'ort');
+          if (attached) {
+            extraStages.push(extra);
             const predicted = await measure(() => { use(extra); extra.forceNextMode = 'predict'; }, predictPasses);
             const solved = await measure(() => { use(extra); extra.forceNextMode = 'solve'; }, ['pressure', 'encodeInput', 'encode']);
-            // A failed run falls back to a solve and is timed as one: no row then.
+            // A run that failed fell back to a solve and was timed as one: no row then.
             if (!warning) result.latentRuntimes.push({ runtime: row.runtime, predicted, solveFrame: solved, wholeFrame: amortized(predicted, solved), networkBytes: extra.predictor.networkGpuBytes });
-          }
-          if (!extra || !attached || warning) {
+          } else {
             use(warmupSolve);
-            if (!attached) extra?.destroy();
+            extra?.destroy();
+          }
+          if (!attached || warning) {
             const why = warning ?? `the ${row.runtime} runtime could not be attached`;
             if (row.runtime === 'wgsl') result.latentWgslError = why;
             else result.latentCaptureError = why;

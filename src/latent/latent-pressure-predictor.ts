@@ -174,10 +174,11 @@ export class LatentPressurePredictor {
     const [cx, cy, cz] = this.decodedGrid;
     this.upsample = init.upsampler && b.coarse ? { upsampler: init.upsampler, group: init.upsampler.bind(b.coarse, b.decoded) } : null;
     const cap = b.captured;
+    const capturedHistory = cap && gpuTensor(cap.lstmHistory, [m.window, C, N]);
     this.tensors = {
       encoderInput: gpuTensor(b.encoderInput, [1, m.inputChannels.length, g.nz, g.ny, g.nx]),
       code: gpuTensor(b.code, [1, C, lz, ly, lx]),
-      history: cap ? [gpuTensor(cap.lstmHistory, [m.window, C, N]), gpuTensor(cap.lstmHistory, [m.window, C, N])]
+      history: capturedHistory ? [capturedHistory, capturedHistory]
         : [gpuTensor(b.history[0], [m.window, C, N]), gpuTensor(b.history[1], [m.window, C, N])],
       prediction: gpuTensor(b.prediction, [m.outputs, C, N]),
       decodeCode: gpuTensor(cap ? cap.decoderInput : b.code, [1, C, lz, ly, lx]),
@@ -431,7 +432,7 @@ export class LatentPressurePredictor {
       if (this.predictionForm === 'delta') {
         // The anchor of the next predictions: this step's dynamic pressure and the decoding of
         // its own code (used only if this step is or replaced a solve).
-        this.copyToCaptured(this.buffers.code, 'decoderInput');
+        this.copyToDecoderInput(this.buffers.code);
         await sessions.decoder.run({ code: this.tensors.decodeCode }, { pressure: this.tensors.decoded });
       }
       timer?.endSpan(span);
@@ -509,7 +510,7 @@ export class LatentPressurePredictor {
       await sessions.lstm.run(state ? { history, state: state.lstm } : { history }, { prediction: this.tensors.prediction });
       timer?.endSpan(span);
       span = timer?.beginSpan('decode') ?? -1;
-      this.copyToCaptured(this.buffers.prediction, 'decoderInput');
+      this.copyToDecoderInput(this.buffers.prediction);
       await sessions.decoder.run({ code: this.tensors.predictedCode }, { pressure: this.tensors.decoded });
       timer?.endSpan(span);
       encoder = flush();
@@ -527,12 +528,12 @@ export class LatentPressurePredictor {
   }
 
   /**
-   * Graph capture: copies the first `captured[to]`-sized part of `from` into that fixed input,
-   * in its own submission between two ORT runs (queue order keeps it after the run that wrote
-   * `from` and before the next run). Nothing without graph capture.
+   * Graph capture: copies the code in `from` (its first C*N values) into the decoder's fixed
+   * input, in its own submission between two ORT runs (queue order keeps it after the run that
+   * wrote `from` and before the decoder's). Nothing without graph capture.
    */
-  private copyToCaptured(from: GPUBuffer, to: 'decoderInput'): void {
-    const target = this.buffers.captured?.[to];
+  private copyToDecoderInput(from: GPUBuffer): void {
+    const target = this.buffers.captured?.decoderInput;
     if (!target) return;
     const encoder = this.device.createCommandEncoder({ label: 'latent.copyToCaptured' });
     encoder.copyBufferToBuffer(from, 0, target, 0, target.size);
