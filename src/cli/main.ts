@@ -5,6 +5,7 @@ import { UsageError } from './args';
 import { SIMULATE_HELP, simulateCommand } from './simulate-command';
 import { DATASET_HELP, datasetCommand } from './dataset-command';
 import { COMPARE_HELP, compareCommand } from './compare-command';
+import { HEADROOM_HELP, headroomCommand } from './headroom-command';
 import { PRESET_NAMES } from '../scene/presets';
 
 const HELP = `latent-liquid: real-time 3D liquids on WebGPU with a learned latent pressure predictor
@@ -13,6 +14,7 @@ Usage:
   latent-liquid simulate <preset|scene.json> [options]   run a liquid headless, write metrics/dumps
   latent-liquid dataset --out DIR [options]              randomized scenes -> training data (.npy)
   latent-liquid compare <preset|scene.json> [options]    latent vs full solve every frame, per interval
+  latent-liquid headroom --data DIR [options]            what any pressure predictor could save (CPU, dataset frames)
   latent-liquid presets                                  list the built-in scenes
   latent-liquid help [command]                           show help
 
@@ -24,6 +26,7 @@ const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<
   simulate: { help: SIMULATE_HELP, run: simulateCommand },
   dataset: { help: DATASET_HELP, run: datasetCommand },
   compare: { help: COMPARE_HELP, run: compareCommand },
+  headroom: { help: HEADROOM_HELP, run: headroomCommand },
 };
 
 /** Runs the CLI and returns the process exit code. */

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 
 /** Typed arrays that .npy files here may hold. */
 export type NpyArray = Float32Array | Int32Array | Uint8Array;
@@ -33,8 +33,8 @@ export function encodeNpy(data: NpyArray, shape: number[]): Uint8Array {
   return out;
 }
 
-/** Decodes .npy bytes (format 1.x/2.x, C order, little-endian f4/i4/u1). */
-export function decodeNpy(bytes: Uint8Array): { data: NpyArray; shape: number[] } {
+/** The header of .npy bytes: dtype, shape and where the data starts. */
+function parseNpyHeader(bytes: Uint8Array): { descr: string; shape: number[]; offset: number } {
   if (bytes[0] !== 0x93 || Buffer.from(bytes.subarray(1, 6)).toString('latin1') !== 'NUMPY') throw new Error('not a .npy file (bad magic)');
   const major = bytes[6];
   const headerLength = major === 1 ? bytes[8] | (bytes[9] << 8) : new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
@@ -46,12 +46,41 @@ export function decodeNpy(bytes: Uint8Array): { data: NpyArray; shape: number[] 
   if (!descr || !DTYPES[descr]) throw new Error(`.npy dtype ${descr} is not supported (use float32, int32 or uint8)`);
   if (fortran !== 'False') throw new Error('.npy in Fortran order is not supported');
   const shape = (shapeText ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  return { descr, shape, offset: start + headerLength };
+}
+
+/** Decodes .npy bytes (format 1.x/2.x, C order, little-endian f4/i4/u1). */
+export function decodeNpy(bytes: Uint8Array): { data: NpyArray; shape: number[] } {
+  const { descr, shape, offset } = parseNpyHeader(bytes);
   const { ctor, bytes: size } = DTYPES[descr];
   const count = shape.reduce((a, b) => a * b, 1);
-  const offset = start + headerLength;
   const copy = bytes.slice(offset, offset + count * size);
   if (copy.byteLength !== count * size) throw new Error(`.npy holds ${copy.byteLength} data bytes, its shape needs ${count * size}`);
   return { data: new ctor(copy.buffer), shape };
+}
+
+/**
+ * Reads entry `index` of the first axis of a .npy file (one frame of a [frames, ...] array)
+ * without reading the rest: datasets at 128^3 hold gigabytes per field.
+ */
+export function readNpyFrame(path: string, index: number): { data: NpyArray; shape: number[] } {
+  const fd = openSync(path, 'r');
+  try {
+    const head = new Uint8Array(4096);
+    readSync(fd, head, 0, head.length, 0);
+    const { descr, shape, offset } = parseNpyHeader(head);
+    if (shape.length < 1 || !Number.isInteger(index) || index < 0 || index >= shape[0]) {
+      throw new RangeError(`${path}: entry ${index} is outside its first axis [0, ${(shape[0] ?? 0) - 1}]`);
+    }
+    const { ctor, bytes: size } = DTYPES[descr];
+    const count = shape.slice(1).reduce((a, b) => a * b, 1);
+    const buf = new Uint8Array(count * size);
+    const got = readSync(fd, buf, 0, buf.length, offset + index * count * size);
+    if (got !== buf.length) throw new Error(`${path}: entry ${index} is cut short (${got} of ${buf.length} bytes)`);
+    return { data: new ctor(buf.buffer), shape: shape.slice(1) };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Writes a .npy file. */
