@@ -3,13 +3,12 @@
 // model whose graphs the WGSL runtime does not recognise.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachLatentPredictor } from '../src/latent/attach-latent';
 import type { LatentPressureStage } from '../src/latent/latent-pressure-stage';
 import type { ModelFiles } from '../src/latent/model-manifest';
-import { presetScene } from '../src/scene/presets';
-import { LiquidSolver } from '../src/solver/liquid-solver';
+import type { LiquidSolver } from '../src/solver/liquid-solver';
 import { loadModelFromDirectory } from '../src/node/model-directory';
 import { maxDiff, read, testGpu, upload } from './helpers/gpu';
+import { latentDamBreak16 } from './helpers/latent';
 
 const TINY = join(__dirname, 'fixtures', 'tiny-model');
 let device: GPUDevice;
@@ -22,16 +21,9 @@ afterAll(() => {
   for (const s of owned) s.destroy();
 });
 
-async function latentSolver(runtime: 'ort' | 'wgsl', schedule: { interval: number; correctionIterations: number; adaptiveThreshold?: number },
+function latentSolver(runtime: 'ort' | 'wgsl', schedule: { interval: number; correctionIterations: number; adaptiveThreshold?: number },
   files: ModelFiles | Promise<ModelFiles> = loadModelFromDirectory(TINY), warnings: string[] | null = null): Promise<{ solver: LiquidSolver; stage: LatentPressureStage }> {
-  const solver = await LiquidSolver.create(device, presetScene('dam-break', 16), { timing: true });
-  owned.push(solver);
-  const stage = await attachLatentPredictor(solver, files, {
-    schedule, ort: { runtime },
-    onWarning: (m) => { if (warnings) warnings.push(m); else throw new Error(m); },
-  });
-  expect(stage).not.toBeNull();
-  return { solver, stage: stage! };
+  return latentDamBreak16(device, owned, files, { schedule, ort: { runtime } }, warnings);
 }
 
 describe('the WGSL runtime in the closed loop', () => {
