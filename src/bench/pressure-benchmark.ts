@@ -10,6 +10,7 @@ import type { LatentPressureStage } from '../latent/latent-pressure-stage';
 import type { ModelFiles } from '../latent/model-manifest';
 import { LatentPressurePredictor } from '../latent/latent-pressure-predictor';
 import { readFloat32 } from '../gpu/readback';
+import { median } from './statistics';
 import { COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS } from '../solver/multigrid-levels';
 
 /** What to measure. */
@@ -262,11 +263,6 @@ export interface BenchmarkResult {
 
 /** Relative residual of the warm-up frames' (and the latent path's full) MGPCG solves. */
 const WARMUP_TOLERANCE = 1e-4;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[s.length >> 1] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2])) : NaN;
-};
 
 interface Snapshot { phi: Float32Array; velocity: Float32Array; pressure: Float32Array; history: Float32Array | null; anchor: Float32Array | null }
 

@@ -1,5 +1,6 @@
 import type { Vec3 } from '../scene/scene-description';
 import { levelResidual, smooth, solveMgpcg } from '../reference/reference-multigrid';
+import { mean, median } from './statistics';
 
 /**
  * Headroom of a pressure predictor: how much ANY guess of a frame's pressure could save the
@@ -169,12 +170,6 @@ export interface HeadroomSummary {
   frames: number;
   guesses: Record<HeadroomGuess, { mgpcgIterations: number; residual: number; jacobiResidual: number[]; jacobiWorthMedian: number[] }>;
 }
-
-const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-const median = (a: number[]) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Summarizes frames measured by measureHeadroom. */
 export function summarizeHeadroom(rows: Record<HeadroomGuess, HeadroomResult>[]): HeadroomSummary {

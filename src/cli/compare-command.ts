@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { LiquidSolver, type FrameMetrics } from '../solver/liquid-solver';
 import { createNodeGpu } from '../node/node-gpu';
 import { Progress } from '../node/progress';
+import { mean } from '../bench/statistics';
 import { intOption, parseArgs, stringOption, UsageError } from './args';
 import { loadScene } from './load-scene';
 import { applyPressureOptions, describePressure, PRESSURE_OPTION_VALUES, PRESSURE_OPTIONS_HELP } from './pressure-options';
@@ -158,7 +159,6 @@ export async function compareCommand(argv: string[]): Promise<void> {
       solver.destroy();
     }
     const predicted = rows.filter((r) => r.mode === 'predict');
-    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
     const last = rows[rows.length - 1];
     const initialVolume = reference[0].metrics.volume;
     const discarded = last.discardedPredictions;

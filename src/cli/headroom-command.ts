@@ -102,7 +102,10 @@ export async function headroomCommand(argv: string[]): Promise<void> {
     const results = measureHeadroom(loadFrame(join(root, scene.id), dims, frame), options);
     const kind = scene.kind || 'unknown';
     rows.push({ scene: scene.id, kind, frame, results });
-    for (const key of ['all', kind]) byKind.set(key, [...(byKind.get(key) ?? []), results]);
+    for (const key of ['all', kind]) {
+      if (!byKind.has(key)) byKind.set(key, []);
+      byKind.get(key)!.push(results);
+    }
     progress.update(n + 1, `(${scene.id}, frame ${frame})`);
   }
   const summaries = Object.fromEntries([...byKind].map(([kind, r]) => [kind, summarizeHeadroom(r)]));
