@@ -82,8 +82,9 @@ export function rescaleScene(scene: SceneDescription, n: number): SceneDescripti
 }
 
 /**
- * Scales a scene's geometry by `factor` (positions, sizes, velocities stay in m and m/s; the
- * cell size scales, the resolution stays): a 1 m preset becomes a `factor` m tank.
+ * Scales a scene's geometry by `factor` (positions, sizes, velocities stay in m and m/s, force
+ * strengths in m/s^2; the cell size scales, the resolution stays): a 1 m preset becomes a
+ * `factor` m tank.
  */
 export function scaleScene(scene: SceneDescription, factor: number): SceneDescription {
   if (!(factor > 0) || !Number.isFinite(factor)) throw new SceneValidationError([`scale factor must be a positive number (got ${factor})`]);
@@ -98,5 +99,6 @@ export function scaleScene(scene: SceneDescription, factor: number): SceneDescri
     obstacles: scene.obstacles.map(shape),
     emitters: scene.emitters.map((e) => ({ ...e, shape: shape(e.shape) })),
     sinks: scene.sinks.map((e) => ({ ...e, shape: shape(e.shape) })),
+    forces: scene.forces.map((f) => ({ ...f, position: v(f.position), ...(f.radius !== undefined ? { radius: f.radius * factor } : {}) })),
   });
 }

@@ -40,6 +40,39 @@ export interface SinkDescription {
   end?: number;
 }
 
+/** The kinds of force field: a uniform push (current, wind), a point that attracts or repels, a swirl about an axis. */
+export type ForceFieldKind = 'directional' | 'radial' | 'vortex';
+
+/**
+ * How a force field fades from its centre (distance d) to its `radius` R, with x = d / R:
+ * 'none' w = 1, 'linear' w = 1 - x, 'smooth' w = 1 - (3x^2 - 2x^3), a number p: w = (1 - x)^p
+ * (p in [0, 16]); w = 0 from x = 1 on. A field without a radius is unbounded (w = 1 everywhere).
+ */
+export type ForceFalloff = 'none' | 'linear' | 'smooth' | number;
+
+/**
+ * A body force acting on the liquid (an acceleration, m/s^2, added like gravity on the faces
+ * that touch liquid). With u the unit `direction` and r = p - position:
+ *  - 'directional': a = strength * w(|r|) * u
+ *  - 'radial':      a = strength * w(|r|) * r / |r|   (positive pushes away, negative attracts)
+ *  - 'vortex':      a = strength * w(rho) * (u x r_perp) / rho, r_perp = r - (r.u) u, rho = |r_perp|
+ *                   (counter-clockwise about u by the right-hand rule for positive strength)
+ * See docs/forces-and-detectors.md.
+ */
+export interface ForceFieldDescription {
+  kind: ForceFieldKind;
+  /** Centre (m, scene frame): the point of a radial field, a point on a vortex's axis, the centre of a bounded directional field. */
+  position: Vec3;
+  /** Unit vector: a directional field's push, a vortex's axis; unused by radial fields. */
+  direction: Vec3;
+  /** Acceleration at full weight (m/s^2), in [-1000, 1000]. */
+  strength: number;
+  /** Radius of influence (m); absent: unbounded. */
+  radius?: number;
+  falloff: ForceFalloff;
+  enabled: boolean;
+}
+
 /** Gravity that tilts over time: g(t) = rotate(gravity, axis, amplitude * sin(2 pi t / period)). */
 export interface GravityTilt {
   axis: Vec3;
@@ -119,15 +152,22 @@ export interface SceneDescription {
   obstacles: ShapeDescription[];
   emitters: EmitterDescription[];
   sinks: SinkDescription[];
+  /** Force fields (at most MAX_FORCE_FIELDS = 16, with those added at run time). */
+  forces: ForceFieldDescription[];
 }
 
 /** What a scene file may contain: everything but `resolution`, `cellSize` and `liquid` is optional. */
-export type SceneInput = Partial<Omit<SceneDescription, 'timeStep' | 'pressure'>> & {
+export type SceneInput = Partial<Omit<SceneDescription, 'timeStep' | 'pressure' | 'forces'>> & {
   resolution: Vec3 | number;
   cellSize: number;
   timeStep?: Partial<TimeStepDescription>;
   pressure?: Partial<PressureDescription>;
+  /** Force fields; `position`, `radius`, `falloff` and `enabled` may be left out where the kind allows (see validateForceFields). */
+  forces?: ForceFieldInput[];
 };
+
+/** A force field as a scene file or `setRuntimeForceFields` may give it (defaults filled in by validation). */
+export type ForceFieldInput = Partial<Omit<ForceFieldDescription, 'kind'>> & { kind: ForceFieldKind };
 
 /** Physical extent of the domain (m). */
 export function domainSize(scene: Pick<SceneDescription, 'resolution' | 'cellSize'>): Vec3 {

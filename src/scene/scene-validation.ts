@@ -1,5 +1,8 @@
+import type { DetectorRegion } from '../detectors/detector-region';
+import { MAX_FORCE_FIELDS } from '../forces/force-field';
 import {
   PRESSURE_METHODS,
+  type ForceFalloff, type ForceFieldDescription, type ForceFieldKind,
   type EmitterDescription, type MultigridDescription, type PressureDescription, type PressureMethod, type SceneDescription, type ShapeDescription,
   type SinkDescription, type TimeStepDescription, type Vec3,
 } from './scene-description';
@@ -136,7 +139,7 @@ export const SCENE_DEFAULTS = {
 };
 
 const TOP_LEVEL_KEYS = ['name', 'resolution', 'cellSize', 'gravity', 'gravityTilt', 'density', 'timeStep', 'pressure',
-  'levelSetBand', 'extrapolationLayers', 'liquid', 'obstacles', 'emitters', 'sinks', '$schema', 'description'];
+  'levelSetBand', 'extrapolationLayers', 'liquid', 'obstacles', 'emitters', 'sinks', 'forces', '$schema', 'description'];
 
 /**
  * Validates a scene (parsed JSON or an object) and fills in defaults.
@@ -276,6 +279,7 @@ export function validateScene(input: unknown, opts: { maxCells?: number; maxDime
   if (liquid.length === 0 && emitters.length === 0) {
     c.fail('liquid', 'must hold at least one shape (or the scene must have an emitter)');
   }
+  const forces = checkForceFields(c, o.forces, 'forces');
   const totalShapes = liquid.length + obstacles.length + emitters.length + sinks.length;
   if (totalShapes > SCENE_LIMITS.maxShapes) c.fail('scene', `has ${totalShapes} shapes; at most ${SCENE_LIMITS.maxShapes} in all`);
 
@@ -283,7 +287,7 @@ export function validateScene(input: unknown, opts: { maxCells?: number; maxDime
   return {
     name: typeof o.name === 'string' ? o.name : 'scene',
     resolution, cellSize, gravity, density, timeStep, pressure, levelSetBand, extrapolationLayers,
-    liquid, obstacles, emitters, sinks,
+    liquid, obstacles, emitters, sinks, forces,
     ...(gravityTilt ? { gravityTilt } : {}),
   };
 }
@@ -297,4 +301,112 @@ export function parseScene(text: string, opts?: Parameters<typeof validateScene>
     throw new SceneValidationError([`scene JSON does not parse: ${(e as Error).message}`]);
   }
   return validateScene(parsed, opts);
+}
+
+/** Largest force-field strength (m/s^2), as for gravity. */
+const MAX_FORCE_STRENGTH = SCENE_LIMITS.maxGravity;
+/** Largest falloff exponent. */
+const MAX_FALLOFF_POWER = 16;
+const FORCE_KINDS: readonly ForceFieldKind[] = ['directional', 'radial', 'vortex'];
+
+/** A non-zero direction (or axis) vector. */
+function nonZeroVec3(c: Checker, v: unknown, path: string): Vec3 {
+  const d = c.vec3(v, path);
+  if (d.every((x) => x === 0)) c.fail(path, 'must not be the zero vector', v);
+  return d;
+}
+
+/** One force field: defaults filled in, every problem reported by field. */
+function checkForceField(c: Checker, v: unknown, path: string): ForceFieldDescription {
+  const o = c.object(v, path) ?? {};
+  c.unknownKeys(o, path, ['kind', 'position', 'direction', 'strength', 'radius', 'falloff', 'enabled']);
+  let kind: ForceFieldKind = 'directional';
+  if (FORCE_KINDS.includes(o.kind as ForceFieldKind)) kind = o.kind as ForceFieldKind;
+  else c.fail(`${path}.kind`, `must be one of ${FORCE_KINDS.map((k) => `"${k}"`).join(', ')}`, o.kind);
+  const field: ForceFieldDescription = {
+    kind,
+    // A radial field's centre and a vortex's axis point have no sensible default.
+    position: o.position === undefined && kind === 'directional' ? [0, 0, 0] : c.vec3(o.position, `${path}.position`),
+    // A radial field has no direction; any given is kept but unused.
+    direction: o.direction === undefined && kind === 'radial' ? [0, 1, 0] : nonZeroVec3(c, o.direction, `${path}.direction`),
+    strength: c.number(o.strength, `${path}.strength`, -MAX_FORCE_STRENGTH, MAX_FORCE_STRENGTH),
+    falloff: 'none',
+    enabled: true,
+  };
+  if (o.radius !== undefined && o.radius !== Infinity) field.radius = c.number(o.radius, `${path}.radius`, 0, 1e6, { exclusiveMin: true });
+  if (o.falloff !== undefined) {
+    if (o.falloff === 'none' || o.falloff === 'linear' || o.falloff === 'smooth') field.falloff = o.falloff;
+    else if (typeof o.falloff === 'number') field.falloff = c.number(o.falloff, `${path}.falloff (an exponent)`, 0, MAX_FALLOFF_POWER) as ForceFalloff;
+    else c.fail(`${path}.falloff`, `must be "none", "linear", "smooth" or an exponent in [0, ${MAX_FALLOFF_POWER}]`, o.falloff);
+  }
+  if (o.enabled !== undefined) {
+    if (typeof o.enabled === 'boolean') field.enabled = o.enabled;
+    else c.fail(`${path}.enabled`, 'must be true or false', o.enabled);
+  }
+  return field;
+}
+
+/** A list of force fields (`forces` of a scene), at most `max` of them. */
+function checkForceFields(c: Checker, v: unknown, path: string, max = MAX_FORCE_FIELDS): ForceFieldDescription[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) { c.fail(path, 'must be an array', v); return []; }
+  if (v.length > max) c.fail(path, `may hold at most ${max} force fields`, v.length);
+  return v.map((f, i) => checkForceField(c, f, `${path}[${i}]`));
+}
+
+/**
+ * Validates force fields given at run time (grid metres) and fills in defaults, as the scene's
+ * `forces` are: kind 'directional' | 'radial' | 'vortex'; `position` (m; required for radial
+ * and vortex); `direction` (non-zero; required for directional and vortex); `strength` in
+ * [-1000, 1000] m/s^2; `radius` in (0, 1e6] m or absent/Infinity (unbounded); `falloff`
+ * 'none' (default), 'linear', 'smooth' or an exponent in [0, 16]; `enabled` (default true).
+ * @param max how many may be given (default MAX_FORCE_FIELDS)
+ * @throws SceneValidationError naming every wrong field and its allowed range
+ */
+export function validateForceFields(input: unknown, path = 'forces', max = MAX_FORCE_FIELDS): ForceFieldDescription[] {
+  const c = new Checker();
+  const fields = checkForceFields(c, input, path, max);
+  if (c.problems.length > 0) throw new SceneValidationError(c.problems);
+  return fields;
+}
+
+/**
+ * Validates a detector region (grid metres): a scene box (`min` < `max`, optional Euler
+ * `rotation` in degrees) or sphere (`center`, `radius` > 0), or an oriented region (`kind` 'box'
+ * or 'sphere', `center`, `halfExtents` > 0 (a sphere's radius first), optional unit quaternion
+ * `rotation`; a GpuShape's velocities are allowed and ignored).
+ * @throws SceneValidationError naming every wrong field and its allowed range
+ */
+export function validateDetectorRegion(input: unknown, path = 'region'): DetectorRegion {
+  const c = new Checker();
+  const o = c.object(input, path);
+  let region: DetectorRegion = { type: 'sphere', center: [0, 0, 0], radius: 1 };
+  if (o && o.type !== undefined) {
+    region = c.shape(o, path);
+    delete region.velocity;
+  } else if (o) {
+    c.unknownKeys(o, path, ['kind', 'center', 'halfExtents', 'rotation', 'linearVelocity', 'angularVelocity']);
+    if (o.kind !== 'box' && o.kind !== 'sphere') c.fail(`${path}.kind`, 'must be "box" or "sphere" (or give a scene shape with "type")', o.kind);
+    const kind = o.kind === 'sphere' ? 'sphere' : 'box';
+    const center = c.vec3(o.center, `${path}.center`);
+    let halfExtents: Vec3 = [NaN, NaN, NaN];
+    if (kind === 'sphere' && Array.isArray(o.halfExtents)) {
+      halfExtents = [c.number(o.halfExtents[0], `${path}.halfExtents[0] (the radius)`, 0, 1e6, { exclusiveMin: true }), 0, 0];
+    } else {
+      halfExtents = c.vec3(o.halfExtents, `${path}.halfExtents`, 0, 1e6);
+      halfExtents.forEach((h, a) => { if (h === 0) c.fail(`${path}.halfExtents[${a}]`, 'must be a number in (0, 1000000]', h); });
+    }
+    region = { kind, center, halfExtents };
+    if (o.rotation !== undefined) {
+      const q = o.rotation;
+      if (!Array.isArray(q) || q.length !== 4) c.fail(`${path}.rotation`, 'must be a quaternion [x, y, z, w]', q);
+      else {
+        const r = q.map((x, i) => c.number(x, `${path}.rotation[${i}]`, -1e6, 1e6)) as [number, number, number, number];
+        if (r.every((x) => x === 0)) c.fail(`${path}.rotation`, 'must be a non-zero quaternion [x, y, z, w]', q);
+        region.rotation = r;
+      }
+    }
+  }
+  if (c.problems.length > 0) throw new SceneValidationError(c.problems);
+  return region;
 }

@@ -1,6 +1,8 @@
+import { ForcesPass } from '../forces/forces-pass';
+import { MAX_FORCE_FIELDS } from '../forces/force-field';
 import { GpuTimer, type PassTimes } from '../gpu/gpu-timer';
 import { countReadback, readBuffer, readFloat32 } from '../gpu/readback';
-import { domainSize, type SceneDescription, type Vec3 } from '../scene/scene-description';
+import { domainSize, type ForceFieldDescription, type ForceFieldInput, type SceneDescription, type Vec3 } from '../scene/scene-description';
 import { GridLayout } from './grid-layout';
 import { JacobiPressureStage } from './jacobi-pressure-stage';
 import { LiquidFields, STATS_COUNT } from './liquid-fields';
@@ -13,13 +15,13 @@ import { COARSE_CYCLE_CELLS } from './multigrid-levels';
 import { ProjectionPass } from './passes/projection-pass';
 import { RedistancePass } from './passes/redistance-pass';
 import {
-  createBoundaryPass, createForcesPass, createHydrostaticPass, createSanitizePass,
-  type BoundaryPass, type ForcesPass, type HydrostaticPass, type SanitizePass,
+  createBoundaryPass, createHydrostaticPass, createSanitizePass,
+  type BoundaryPass, type HydrostaticPass, type SanitizePass,
 } from './passes/single-kernel-passes';
 import { SceneShapesPass } from './passes/scene-shapes-pass';
 import type { ClassicalPressureStage, PressureMode, PressureStage, PressureStepResult } from './pressure-stage';
 import type { PressureDescription } from '../scene/scene-description';
-import { SCENE_DEFAULTS, SCENE_LIMITS } from '../scene/scene-validation';
+import { SCENE_DEFAULTS, SCENE_LIMITS, validateForceFields } from '../scene/scene-validation';
 import { extendThroughWalls, packShapes, rotateByQuaternion, toGpuShape, type GpuShape } from './shape-packing';
 import { packSimParams, SIM_PARAMS_BYTES } from './sim-params';
 
@@ -126,6 +128,7 @@ export class LiquidSolver {
   private runtimeEmitters: GpuShape[] = [];
   private obstaclesDirty = true;
   private gravityOverride: Vec3 | null = null;
+  private runtimeForces: ForceFieldDescription[] = [];
   private lastFrame: { steps: StepRecord[]; metricsPending: boolean; timed: boolean; wallMs: number } | null = null;
   private knownMaxSpeed = 0;
   private speedProbe: { buffer: GPUBuffer; busy: boolean } | null = null;
@@ -168,7 +171,7 @@ export class LiquidSolver {
         SceneShapesPass.create(device, grid, fields),
         AdvectionPass.create(device, grid, fields),
         RedistancePass.create(device, grid, fields, scene.levelSetBand),
-        createForcesPass(device, grid, fields),
+        ForcesPass.create(device, grid, fields),
         createBoundaryPass(device, grid, fields),
         createHydrostaticPass(device, grid, fields),
         ProjectionPass.create(device, grid, fields, scene.extrapolationLayers),
@@ -179,6 +182,7 @@ export class LiquidSolver {
       const solver = new LiquidSolver(device, scene, grid, fields,
         { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize }, pressureSolver, options);
       if (scene.pressure.method !== 'jacobi') solver.setPressureStage(solver.classical = await solver.createClassicalStage(scene.pressure));
+      forces.setFields(scene.forces);
       solver.initializeState();
       return solver;
     } catch (e) {
@@ -332,6 +336,25 @@ export class LiquidSolver {
     this.runtimeEmitters = shapes.map((s) => ({ ...s }));
   }
 
+  /**
+   * Force fields added at run time (grid-frame metres, like obstacles), acting from the next
+   * step on in addition to the scene's `forces`; they replace the previous runtime fields.
+   * Validated as the scene's are (see validateForceFields); the scene's and these together
+   * may be at most MAX_FORCE_FIELDS (16).
+   * @throws SceneValidationError naming the field and its allowed range; the previous fields stay
+   */
+  setRuntimeForceFields(fields: readonly ForceFieldInput[]): void {
+    const room = MAX_FORCE_FIELDS - this.scene.forces.length;
+    const checked = validateForceFields(fields, 'forces', room);
+    this.kernels.forces.setFields([...this.scene.forces, ...checked]);
+    this.runtimeForces = checked;
+  }
+
+  /** The force fields acting now: the scene's, then those set at run time (copies). */
+  get forceFields(): ForceFieldDescription[] {
+    return [...this.scene.forces, ...this.runtimeForces].map((f) => structuredClone(f));
+  }
+
   /** Current obstacle shapes. */
   getObstacles(): GpuShape[] {
     return this.obstacles.map((s) => ({ ...s }));
@@ -418,8 +441,10 @@ export class LiquidSolver {
   substepsForNextFrame(): number {
     const ts = this.scene.timeStep;
     if (ts.substeps !== 'auto') return ts.substeps;
-    // CFL from the last known max speed (read asynchronously), with room for gravity's push.
-    const speed = this.knownMaxSpeed + Math.hypot(...this.gravityAt(this.time)) * ts.frame;
+    // CFL from the last known max speed (read asynchronously), with room for the push of gravity and the force fields.
+    let push = Math.hypot(...this.gravityAt(this.time));
+    for (const f of [...this.scene.forces, ...this.runtimeForces]) if (f.enabled) push += Math.abs(f.strength);
+    const speed = this.knownMaxSpeed + push * ts.frame;
     const n = Math.ceil((speed * ts.frame) / (ts.cfl * this.scene.cellSize));
     return Math.min(ts.maxSubsteps, Math.max(1, n));
   }
@@ -479,6 +504,7 @@ export class LiquidSolver {
     phase('volume', (p) => this.kernels.diagnostics.correctVolume(p));
     phase('forces', (p) => {
       this.kernels.forces.addGravity(p);
+      this.kernels.forces.addForceFields(p);
       this.kernels.boundary.enforceSolidVelocity(p);
     });
     phase('pressureSystem', (p) => {
@@ -635,6 +661,7 @@ export class LiquidSolver {
     this.multigrids.clear();
     this.timer.destroy();
     this.speedProbe?.buffer.destroy();
+    this.kernels.forces.destroy();
     this.fields.destroy();
   }
 }

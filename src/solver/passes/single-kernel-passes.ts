@@ -1,5 +1,4 @@
 import boundarySource from '../../../shaders/solver/boundary.wgsl';
-import forcesSource from '../../../shaders/solver/forces.wgsl';
 import hydrostaticSource from '../../../shaders/solver/hydrostatic.wgsl';
 import sanitizeSource from '../../../shaders/solver/sanitize.wgsl';
 import { dispatch, KernelFamily, workgroups3d, type BufferResource } from '../../gpu/compute-kernel';
@@ -28,11 +27,6 @@ function singleKernelPass<Entry extends string>(label: string, source: string, e
 export type BoundaryPass = SingleKernelPass<'enforceSolidVelocity'>;
 export const createBoundaryPass = singleKernelPass('boundary', boundarySource, 'enforceSolidVelocity', 'faces',
   (f) => ({ params: f.params, shapes: f.shapes, solidPhi: f.solidLevelSet, velocity: f.velocity }));
-
-/** Body forces on the liquid (shaders/solver/forces.wgsl). */
-export type ForcesPass = SingleKernelPass<'addGravity'>;
-export const createForcesPass = singleKernelPass('forces', forcesSource, 'addGravity', 'faces',
-  (f) => ({ params: f.params, phi: f.levelSet, solidPhi: f.solidLevelSet, velocity: f.velocity }));
 
 /** Hydrostatic pressure from the surface and gravity (shaders/solver/hydrostatic.wgsl). */
 export type HydrostaticPass = SingleKernelPass<'hydrostaticPressure'>;
