@@ -14,7 +14,12 @@ export type { ToleranceSolve, SolveReport, ConvergenceCriterion } from './solver
 export { toGpuShape, packShapes, shapeDistance, quaternionFromEulerDegrees } from './solver/shape-packing';
 export type { GpuShape } from './solver/shape-packing';
 export * from './scene/scene-description';
-export { validateScene, parseScene, SceneValidationError, SCENE_LIMITS, SCENE_DEFAULTS, defaultPressureMethod } from './scene/scene-validation';
+export { validateScene, parseScene, SceneValidationError, SCENE_LIMITS, SCENE_DEFAULTS, defaultPressureMethod, validateForceFields, validateDetectorRegion } from './scene/scene-validation';
+export { MAX_FORCE_FIELDS } from './forces/force-field';
+export { MAX_DETECTORS } from './detectors/detectors-pass';
+export { DETECTOR_READBACK_SLOTS } from './detectors/liquid-detectors';
+export type { LiquidDetectors, DetectorReading, DetectorCallback, DetectorHandle, DetectorCounters } from './detectors/liquid-detectors';
+export type { DetectorRegion, OrientedRegion } from './detectors/detector-region';
 export { presetScene, rescaleScene, scaleScene, PRESET_NAMES, isPresetName, PRESET_DEFAULT_RESOLUTION } from './scene/presets';
 export type { PresetName } from './scene/presets';
 export { LatentPressurePredictor } from './latent/latent-pressure-predictor';

@@ -1,3 +1,6 @@
+import type { DetectorRegion } from '../detectors/detector-region';
+import { DetectorsPass } from '../detectors/detectors-pass';
+import { LiquidDetectors, type DetectorCallback, type DetectorHandle } from '../detectors/liquid-detectors';
 import { ForcesPass } from '../forces/forces-pass';
 import { MAX_FORCE_FIELDS } from '../forces/force-field';
 import { GpuTimer, type PassTimes } from '../gpu/gpu-timer';
@@ -120,8 +123,10 @@ export class LiquidSolver {
   readonly kernels: {
     shapes: SceneShapesPass; advection: AdvectionPass; redistance: RedistancePass; forces: ForcesPass;
     boundary: BoundaryPass; hydrostatic: HydrostaticPass; projection: ProjectionPass; diagnostics: DiagnosticsPass;
-    sanitize: SanitizePass;
+    sanitize: SanitizePass; detectors: DetectorsPass;
   };
+  /** The detectors made by `watch` (counters, callback error handler). */
+  readonly detectors: LiquidDetectors;
   private readonly thetaMin: number;
   private readonly paramsData = new ArrayBuffer(SIM_PARAMS_BYTES);
   private obstacles: GpuShape[];
@@ -154,6 +159,7 @@ export class LiquidSolver {
     this.classical = new JacobiPressureStage(pressureSolver, scene.pressure);
     this.stage = this.classical;
     this.obstacles = scene.obstacles.map((s) => toGpuShape(s));
+    this.detectors = new LiquidDetectors(device, kernels.detectors, grid.cellSize ** 3);
     device.lost.then((info) => { this.lostReason = `${info.reason}: ${info.message}`; });
   }
 
@@ -167,7 +173,7 @@ export class LiquidSolver {
     const capacity = scene.obstacles.length + scene.emitters.length + scene.sinks.length + scene.liquid.length + (options.extraShapeCapacity ?? 16);
     const fields = new LiquidFields(device, grid, capacity);
     try {
-      const [shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, pressureSolver] = await Promise.all([
+      const [shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors, pressureSolver] = await Promise.all([
         SceneShapesPass.create(device, grid, fields),
         AdvectionPass.create(device, grid, fields),
         RedistancePass.create(device, grid, fields, scene.levelSetBand),
@@ -177,10 +183,11 @@ export class LiquidSolver {
         ProjectionPass.create(device, grid, fields, scene.extrapolationLayers),
         DiagnosticsPass.create(device, grid, fields),
         createSanitizePass(device, grid, fields),
+        DetectorsPass.create(device, grid, fields),
         PressureJacobiSolver.create(device, grid, fields),
       ]);
       const solver = new LiquidSolver(device, scene, grid, fields,
-        { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize }, pressureSolver, options);
+        { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors }, pressureSolver, options);
       if (scene.pressure.method !== 'jacobi') solver.setPressureStage(solver.classical = await solver.createClassicalStage(scene.pressure));
       forces.setFields(scene.forces);
       solver.initializeState();
@@ -355,6 +362,19 @@ export class LiquidSolver {
     return [...this.scene.forces, ...this.runtimeForces].map((f) => structuredClone(f));
   }
 
+  /**
+   * Watches a region (grid metres, see DetectorRegion): `callback` gets the liquid volume, fill
+   * fraction and mean velocity inside it for every frame measured, one or two frames after the
+   * frame (`reading.frame` says which). All detectors are measured on the GPU together at the
+   * end of a frame and read back through one small buffer; step() never waits for it (with
+   * every staging buffer still mapping, the frame is not measured). At most 16 at once;
+   * `handle.remove()` stops one (safe inside its callback).
+   * @throws SceneValidationError naming the region's wrong field; RangeError beyond 16 detectors
+   */
+  watch(region: DetectorRegion, callback: DetectorCallback): DetectorHandle {
+    return this.detectors.watch(region, callback);
+  }
+
   /** Current obstacle shapes. */
   getObstacles(): GpuShape[] {
     return this.obstacles.map((s) => ({ ...s }));
@@ -433,6 +453,7 @@ export class LiquidSolver {
     this.time = 0;
     this.frame = 0;
     this.stepCount = 0;
+    this.detectors.reset();
     this.device.queue.writeBuffer(this.fields.health, 0, new Uint32Array(4));
     this.initializeState();
   }
@@ -539,11 +560,18 @@ export class LiquidSolver {
     if (lastOfFrame && (this.collectMetrics || autoSubsteps)) {
       phase('diagnostics', (p) => this.kernels.diagnostics.measureState(p));
     }
+    // Detectors: measured and copied for a readback that nobody waits for (skipped while every staging buffer maps).
+    const detect = lastOfFrame && this.detectors.beginFrame();
+    if (detect) {
+      phase('detectors', (p) => this.detectors.measure(p));
+      this.detectors.encodeCopy(encoder, this.frame + 1, this.time + dt);
+    }
     if (lastOfFrame && timer) this.timer.endFrame(encoder);
     const probe = lastOfFrame && autoSubsteps ? this.encodeSpeedProbe(encoder) : false;
     this.device.queue.submit([encoder.finish()]);
     stage.afterSubmit?.();
     if (probe) this.readSpeedProbe();
+    if (detect) this.detectors.afterSubmit();
 
     this.time += dt;
     this.stepCount++;
@@ -646,7 +674,7 @@ export class LiquidSolver {
 
   /** GPU memory held by the solver's buffers (bytes), the multigrid hierarchy's once it was built. */
   get gpuBytes(): number {
-    return this.fields.byteSize + this.multigridBytes;
+    return this.fields.byteSize + this.multigridBytes + this.kernels.detectors.byteSize + this.detectors.byteSize;
   }
 
   private multigridBytes = 0;
@@ -662,6 +690,8 @@ export class LiquidSolver {
     this.timer.destroy();
     this.speedProbe?.buffer.destroy();
     this.kernels.forces.destroy();
+    this.detectors.destroy();
+    this.kernels.detectors.destroy();
     this.fields.destroy();
   }
 }

@@ -1,0 +1,264 @@
+import { countReadback } from '../gpu/readback';
+import type { Vec3 } from '../scene/scene-description';
+import { validateDetectorRegion } from '../scene/scene-validation';
+import { resolveRegion, type DetectorRegion } from './detector-region';
+import { DETECTOR_SUMS_LAYOUT, DetectorsPass, MAX_DETECTORS } from './detectors-pass';
+
+/** What a detector saw at the end of one frame. */
+export interface DetectorReading {
+  /** The frame it describes: the solver's `frame` once that frame's step() resolved (as FrameMetrics.frame). */
+  frame: number;
+  /** Simulated time at the end of that frame (s). */
+  time: number;
+  /** Liquid volume in the region (m^3): the sum of H(-phi) cellSize^3 over its cells, H the diagnostics' smoothed Heaviside. */
+  volume: number;
+  /** The region's cells whose level set is negative (liquid). */
+  liquidCells: number;
+  /** The region's cells: non-solid grid cells whose centres lie in the region. */
+  regionCells: number;
+  /** regionCells * cellSize^3 (m^3): what `volume` is when the region is full. */
+  regionVolume: number;
+  /** volume / regionVolume, in [0, 1] (0 for a region without cells). */
+  fillFraction: number;
+  /** Mean velocity of the liquid in the region (m/s): cell-centred velocities weighted by H(-phi); zero without liquid. */
+  meanVelocity: Vec3;
+}
+
+/** Called with each reading of a detector, one or two frames after the frame it describes. */
+export type DetectorCallback = (reading: DetectorReading) => void;
+
+/** A detector made by `watch`. */
+export interface DetectorHandle {
+  /** Unique per solver. */
+  readonly id: number;
+  /** The region (grid metres), as last given. */
+  readonly region: DetectorRegion;
+  /** Whether `remove()` was called (or the solver destroyed). */
+  readonly removed: boolean;
+  /**
+   * Moves or resizes the region from the next frame on (readings already in flight keep the old one).
+   * @throws SceneValidationError naming the field and its allowed range; the region stays
+   */
+  setRegion(region: DetectorRegion): void;
+  /** Stops the detector: its callback is never called again, also for readings in flight. Safe inside its callback. */
+  remove(): void;
+}
+
+/** Counters of the readback ring, for tests and overlays. */
+export interface DetectorCounters {
+  /** Frames whose readings were copied and mapped. */
+  measuredFrames: number;
+  /** Frames with detectors that were not measured because every staging buffer was still mapping. */
+  skippedFrames: number;
+  /** Readings handed to callbacks. */
+  deliveredReadings: number;
+  /** Callbacks that threw (reported to `onCallbackError`). */
+  callbackErrors: number;
+}
+
+/** Staging buffers of the readback ring: a frame is skipped (never waited for) when all are mapping. */
+export const DETECTOR_READBACK_SLOTS = 3;
+
+interface Detector {
+  handle: DetectorHandle;
+  callback: DetectorCallback;
+}
+
+interface ReadbackSlot {
+  buffer: GPUBuffer;
+  busy: boolean;
+  frame: number;
+  time: number;
+  /** The detectors measured into it, in results order. */
+  ids: number[];
+  /** reset() count at the copy: readings from before a reset are dropped. */
+  generation: number;
+}
+
+/**
+ * The detectors of one solver: `watch` registers a region and a callback; at the end of each
+ * frame with detectors, one measurement of all of them is copied from the shared results
+ * buffer into a free buffer of a small ring of mappable staging buffers and mapped without
+ * waiting; when the map resolves (a frame or two later) each detector's callback gets its
+ * reading. With every staging buffer still mapping the frame is not measured (counted in
+ * `counters.skippedFrames`); the frame never waits for a readback.
+ */
+export class LiquidDetectors {
+  /** Where a throwing callback's error goes (default console.error); the other detectors still get theirs. */
+  onCallbackError: (error: unknown, handle: DetectorHandle) => void = (error, handle) => {
+    console.error(`latent-liquid: the callback of detector ${handle.id} threw`, error);
+  };
+  readonly counters: DetectorCounters = { measuredFrames: 0, skippedFrames: 0, deliveredReadings: 0, callbackErrors: 0 };
+  private readonly detectors = new Map<number, Detector>();
+  /** The regions by detector id, in results order (insertion order). */
+  private readonly regionOf = new Map<number, DetectorRegion>();
+  /** The regions by detector id, in results order (insertion order). */  private readonly slots: ReadbackSlot[] = [];
+  private nextId = 1;
+  private regionsDirty = false;
+  private generation = 0;
+  private pendingSlot: ReadbackSlot | null = null;
+  private destroyed = false;
+
+  constructor(private readonly device: GPUDevice, private readonly pass: DetectorsPass, private readonly cellVolume: number) {}
+
+  /** Detectors watching now. */
+  get count(): number {
+    return this.detectors.size;
+  }
+
+  /** Readbacks started and not resolved yet. */
+  get pendingReadbacks(): number {
+    return this.slots.filter((s) => s.busy).length;
+  }
+
+  /**
+   * Watches a region: `callback` gets the liquid volume and mean velocity inside it for every
+   * measured frame, one or two frames late. At most MAX_DETECTORS (16) at once.
+   * @throws SceneValidationError naming the region's wrong field; RangeError beyond MAX_DETECTORS
+   */
+  watch(region: DetectorRegion, callback: DetectorCallback): DetectorHandle {
+    if (this.destroyed) throw new Error('watch: the solver was destroyed');
+    if (typeof callback !== 'function') throw new TypeError(`watch: callback must be a function (got ${typeof callback})`);
+    let checked = validateDetectorRegion(region);
+    if (this.detectors.size >= MAX_DETECTORS) {
+      throw new RangeError(`watch: at most ${MAX_DETECTORS} detectors at once; remove one first (handle.remove())`);
+    }
+    const id = this.nextId++;
+    const detectors = this.detectors;
+    const self = this;
+    const handle: DetectorHandle = {
+      id,
+      get region() { return structuredClone(checked); },
+      get removed() { return !detectors.has(id); },
+      setRegion(next: DetectorRegion) {
+        if (!detectors.has(id)) return;
+        checked = validateDetectorRegion(next);
+        self.regionsDirty = true;
+        self.regionOf.set(id, checked);
+      },
+      remove() {
+        if (detectors.delete(id)) {
+          self.regionOf.delete(id);
+          self.regionsDirty = true;
+        }
+      },
+    };
+    this.detectors.set(id, { handle, callback });
+    this.regionOf.set(id, checked);
+    this.regionsDirty = true;
+    return handle;
+  }
+
+  /**
+   * Whether this frame is measured (detectors watch and a staging buffer is free); counts a
+   * skipped frame otherwise. Uploads changed regions.
+   */
+  beginFrame(): boolean {
+    if (this.destroyed || this.detectors.size === 0) return false;
+    const slot = this.slots.find((s) => !s.busy) ?? this.newSlot();
+    if (!slot) {
+      this.counters.skippedFrames++;
+      return false;
+    }
+    if (this.regionsDirty) {
+      this.pass.setRegions([...this.regionOf.values()].map(resolveRegion));
+      this.regionsDirty = false;
+    }
+    this.pendingSlot = slot;
+    return true;
+  }
+
+  private newSlot(): ReadbackSlot | null {
+    if (this.slots.length >= DETECTOR_READBACK_SLOTS) return null;
+    const slot: ReadbackSlot = {
+      buffer: this.device.createBuffer({ label: `liquid.detectors.readback${this.slots.length}`, size: DetectorsPass.resultBytes(MAX_DETECTORS), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+      busy: false, frame: 0, time: 0, ids: [], generation: 0,
+    };
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** Encodes the measurement (into the frame's compute pass). Only after beginFrame() returned true. */
+  measure(pass: GPUComputePassEncoder): void {
+    this.pass.measure(pass);
+  }
+
+  /** Copies the results into the frame's staging buffer (after `measure`, in the same submission). */
+  encodeCopy(encoder: GPUCommandEncoder, frame: number, time: number): void {
+    const slot = this.pendingSlot;
+    if (!slot) return;
+    slot.ids = [...this.regionOf.keys()];
+    slot.frame = frame;
+    slot.time = time;
+    slot.generation = this.generation;
+    encoder.copyBufferToBuffer(this.pass.results, 0, slot.buffer, 0, DetectorsPass.resultBytes(slot.ids.length));
+  }
+
+  /** After the submission: maps the staging buffer without waiting; callbacks run when it resolves. */
+  afterSubmit(): void {
+    const slot = this.pendingSlot;
+    if (!slot) return;
+    this.pendingSlot = null;
+    slot.busy = true;
+    this.counters.measuredFrames++;
+    countReadback();
+    const bytes = DetectorsPass.resultBytes(slot.ids.length);
+    slot.buffer.mapAsync(GPUMapMode.READ, 0, bytes).then(() => {
+      const data = slot.buffer.getMappedRange(0, bytes).slice(0);
+      slot.buffer.unmap();
+      slot.busy = false;
+      this.deliver(slot, data);
+    }, () => { slot.busy = false; });
+  }
+
+  private deliver(slot: ReadbackSlot, data: ArrayBuffer): void {
+    if (this.destroyed || slot.generation !== this.generation) return;
+    slot.ids.forEach((id, n) => {
+      // Looked up per reading: a callback may remove any detector, itself included.
+      const detector = this.detectors.get(id);
+      if (!detector) return;
+      const reading = this.decode(data, n, slot.frame, slot.time);
+      this.counters.deliveredReadings++;
+      try {
+        detector.callback(reading);
+      } catch (e) {
+        this.counters.callbackErrors++;
+        this.onCallbackError(e, detector.handle);
+      }
+    });
+  }
+
+  private decode(data: ArrayBuffer, n: number, frame: number, time: number): DetectorReading {
+    const s = DETECTOR_SUMS_LAYOUT.unpack(data, n * DETECTOR_SUMS_LAYOUT.stride);
+    const fraction = s.liquidFraction as number;
+    const weighted = s.weightedVelocity as number[];
+    const regionCells = s.regionCells as number;
+    const volume = fraction * this.cellVolume;
+    const regionVolume = regionCells * this.cellVolume;
+    return {
+      frame, time, volume, regionVolume, regionCells,
+      liquidCells: s.liquidCells as number,
+      fillFraction: regionVolume > 0 ? volume / regionVolume : 0,
+      meanVelocity: fraction > 0 ? [weighted[0] / fraction, weighted[1] / fraction, weighted[2] / fraction] : [0, 0, 0],
+    };
+  }
+
+  /** Drops the readings in flight (the solver was reset: their frames no longer exist). */
+  reset(): void {
+    this.generation++;
+  }
+
+  /** Bytes of GPU memory the detectors hold (the staging buffers; the pass counts its own). */
+  get byteSize(): number {
+    return this.slots.reduce((n, s) => n + s.buffer.size, 0);
+  }
+
+  /** Removes every detector and frees the staging buffers (maps in flight are abandoned). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.detectors.clear();
+    this.regionOf.clear();
+    for (const s of this.slots) s.buffer.destroy();
+  }
+}
