@@ -1,9 +1,10 @@
 /**
  * Library part of dist/editor/latent-liquid.mjs (PlayCanvas Editor): esbuild bundles this
  * (with onnxruntime-web inlined, `playcanvas` external) and the build appends the readable
- * liquid-volume.mjs, whose JSDoc @attribute tags the Editor parses, to the same file.
+ * liquid-volume.mjs and liquid-force.mjs, whose JSDoc @attribute tags the Editor parses, to the same file.
  */
 import { LiquidVolumeController } from './liquid-volume-controller';
 import { StatsOverlay } from './stats-overlay';
+import { registerLiquidForce } from './force-field-tracker';
 
-export const __latentLiquidEditor = { LiquidVolumeController, StatsOverlay };
+export const __latentLiquidEditor = { LiquidVolumeController, StatsOverlay, registerLiquidForce };

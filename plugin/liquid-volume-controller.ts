@@ -1,5 +1,8 @@
 import * as pc from 'playcanvas';
 import { defaultPressureMethod, LiquidSolver, presetScene, rescaleScene, scaleScene, validateScene, type LatentPressureStage, type PresetName, type SceneDescription } from '../src/index';
+import { MAX_FORCE_FIELDS, type DetectorCallback, type DetectorRegion } from '../src/index';
+import { ForceFieldTracker } from './force-field-tracker';
+import { LiquidWatchers, type LiquidWatchHandle, type LiquidWatchOptions } from './liquid-watchers';
 import { LiquidSurfaceRenderer } from './render';
 import { ChildShapeTracker } from './child-shape-tracker';
 import { LiquidStats } from './liquid-stats';
@@ -50,6 +53,10 @@ export class LiquidVolumeController {
   /** The grid settings of the last rebuild asked for (builds take a while; do not restart them). */
   private requested: Partial<LiquidVolumeSettings> = {};
   private readonly tracker: ChildShapeTracker;
+  /** The app's liquidForce scripts, in this liquid's frame. */
+  private readonly forces: ForceFieldTracker;
+  /** The detectors of `watch`, kept across rebuilds. */
+  private readonly watchers: LiquidWatchers;
   private readonly stepper = new LiquidStepper();
   private readonly model: LatentAttachment;
   private generation = 0;
@@ -66,6 +73,8 @@ export class LiquidVolumeController {
     this.entity = entity;
     this.onWarning = onWarning ?? ((m) => console.warn(m));
     this.tracker = new ChildShapeTracker(entity);
+    this.forces = new ForceFieldTracker(app, entity);
+    this.watchers = new LiquidWatchers(entity, (m) => this.warn(m));
     this.model = new LatentAttachment((m) => this.warn(m));
     const device = app.graphicsDevice;
     this.onLost = () => {
@@ -193,6 +202,8 @@ export class LiquidVolumeController {
           pressureMethod: scene.pressure.method, jacobiIterations: scene.pressure.iterations, pressureTolerance: scene.pressure.tolerance,
         };
         this.tracker.reset();
+        this.forces.reset();
+        this.watchers.attach(solver);
         this.stats.reset(scene);
         this.status = 'running';
         this.message = '';
@@ -283,6 +294,22 @@ export class LiquidVolumeController {
     const shapes = this.tracker.update(dt);
     if (shapes.obstaclesChanged) solver.setObstacles(shapes.obstacles);
     solver.setRuntimeEmitters(shapes.emitters);
+    const forces = this.forces.update((m) => this.warn(m), MAX_FORCE_FIELDS - solver.scene.forces.length);
+    if (forces.changed) {
+      try { solver.setRuntimeForceFields(forces.fields); } catch (e) { this.warn(`latent-liquid: the liquidForce fields were not applied: ${(e as Error).message}`); }
+    }
+    this.watchers.update();
+  }
+
+  /**
+   * Watches a region of the liquid: `callback` gets the liquid volume, fill fraction and mean
+   * velocity inside it, a frame or two after each frame (see LiquidSolver.watch); the frame
+   * never waits for it. The detector lives with the component (rebuilds keep it).
+   * @param options `space: 'world'` for a region in world space (followed as the liquid moves)
+   * @throws SceneValidationError naming the region's wrong field; RangeError beyond 16 detectors
+   */
+  watch(region: DetectorRegion, callback: DetectorCallback, options?: LiquidWatchOptions): LiquidWatchHandle {
+    return this.watchers.watch(region, callback, options);
   }
 
   /**
@@ -314,6 +341,7 @@ export class LiquidVolumeController {
   }
 
   private teardown(): void {
+    this.watchers.detach();
     this.model.detach(null);
     this.solver?.destroy();
     this.solver = null;

@@ -407,6 +407,19 @@ export class LiquidVolume extends Script {
     this.controller?.reset();
   }
 
+  /**
+   * Watches a region of the liquid (see LiquidVolumeController.watch): `callback` gets the liquid
+   * volume, fill fraction and mean velocity inside it a frame or two late.
+   *
+   * @param {import('../src/index').DetectorRegion} region
+   * @param {import('../src/index').DetectorCallback} callback
+   * @param {import('./liquid-watchers').LiquidWatchOptions} [options] `{ space: 'world' }` for a world-space region
+   * @returns {import('./liquid-watchers').LiquidWatchHandle | null} null before initialize()
+   */
+  watch(region, callback, options) {
+    return this.controller?.watch(region, callback, options) ?? null;
+  }
+
   /** Per-frame numbers (see LiquidStats). */
   get stats() {
     return this.controller?.stats ?? null;
