@@ -45,7 +45,7 @@ describe('scene validation', () => {
 
   it('reports every problem at once, and unknown fields (typos)', () => {
     const p = problems({ resolution: 16, cellSize: 0, liquid: [], gravty: [0, -9.8, 0] });
-    expect(p).toContain('gravty is not a known field (known: name, resolution, cellSize, gravity, gravityTilt, density, timeStep, pressure, levelSetBand, extrapolationLayers, liquid, obstacles, emitters, sinks, $schema, description)');
+    expect(p).toContain('gravty is not a known field (known: name, resolution, cellSize, gravity, gravityTilt, density, timeStep, pressure, levelSetBand, extrapolationLayers, liquid, obstacles, emitters, sinks, forces, $schema, description)');
     expect(p).toContain('cellSize must be a number in (0, 100] (got 0)');
     expect(p).toContain('liquid must hold at least one shape (or the scene must have an emitter)');
     expect(p.length).toBe(3);
