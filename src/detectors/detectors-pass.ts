@@ -21,43 +21,63 @@ const MAX_GROUPS = 32;
 
 const KIND_CODES = { box: 0, sphere: 1 } as const;
 
+/** The buffers of the pass, made at its first `setRegions` (a liquid without detectors holds none). */
+interface DetectorBuffers {
+  list: GPUBuffer;
+  partials: GPUBuffer;
+  results: GPUBuffer;
+  bindGroup: GPUBindGroup;
+}
+
 /**
  * The detectors' GPU side (shaders/solver/detectors.wgsl): the region list uniform, the
  * per-thread partials and the one small results buffer all detectors share (MAX_DETECTORS
- * `DetectorSums`, 32 bytes each). `measure` encodes one dispatch over the detectors' cell boxes
- * and a fold of MAX_DETECTORS workgroups at most.
+ * `DetectorSums`, 32 bytes each), made when the first regions are set. `measure` encodes one
+ * dispatch over the detectors' cell boxes and a fold of MAX_DETECTORS workgroups at most.
  */
 export class DetectorsPass {
-  /** The sums of every detector, in the order of the last `setRegions`. */
-  readonly results: GPUBuffer;
   private readonly listData = new ArrayBuffer(DETECTOR_LIST_LAYOUT.size);
+  private buffers: DetectorBuffers | null = null;
   private count = 0;
   private groups = 1;
   private destroyed = false;
+  /** Workgroups per detector at most: enough that a region covering the grid gives each thread about CELLS_PER_THREAD cells. */
+  private readonly maxGroups: number;
 
-  private constructor(private readonly device: GPUDevice, private readonly family: KernelFamily, private readonly bindGroup: GPUBindGroup,
-    private readonly list: GPUBuffer, private readonly partials: GPUBuffer, results: GPUBuffer,
-    private readonly grid: GridLayout, private readonly maxGroups: number) {
-    this.results = results;
+  private constructor(private readonly device: GPUDevice, private readonly family: KernelFamily, private readonly fields: LiquidFields,
+    private readonly grid: GridLayout) {
+    this.maxGroups = Math.min(MAX_GROUPS, Math.max(1, Math.ceil(grid.cellCount / (THREADS * CELLS_PER_THREAD))));
   }
 
   static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields): Promise<DetectorsPass> {
     const family = await KernelFamily.create(device, 'detectors', detectorsSource, ['measureDetectors', 'foldDetectors']);
-    // Enough workgroups that a region covering the grid gives each thread about CELLS_PER_THREAD cells.
-    const maxGroups = Math.min(MAX_GROUPS, Math.max(1, Math.ceil(grid.cellCount / (THREADS * CELLS_PER_THREAD))));
-    const stride = DETECTOR_SUMS_LAYOUT.stride;
-    const list = device.createBuffer({ label: 'liquid.detectors.list', size: DETECTOR_LIST_LAYOUT.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const partials = device.createBuffer({ label: 'liquid.detectors.partials', size: MAX_DETECTORS * maxGroups * THREADS * stride, usage: GPUBufferUsage.STORAGE });
-    const results = device.createBuffer({ label: 'liquid.detectors.results', size: MAX_DETECTORS * stride, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    const bindGroup = family.bindGroup({
-      params: fields.params, detectors: list, phi: fields.levelSet, solidPhi: fields.solidLevelSet, velocity: fields.velocity, partials, results,
-    });
-    return new DetectorsPass(device, family, bindGroup, list, partials, results, grid, maxGroups);
+    return new DetectorsPass(device, family, fields, grid);
   }
 
-  /** Bytes of GPU memory the pass holds. */
+  private ensureBuffers(): DetectorBuffers {
+    if (this.buffers) return this.buffers;
+    const stride = DETECTOR_SUMS_LAYOUT.stride;
+    const device = this.device;
+    const list = device.createBuffer({ label: 'liquid.detectors.list', size: DETECTOR_LIST_LAYOUT.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const partials = device.createBuffer({ label: 'liquid.detectors.partials', size: MAX_DETECTORS * this.maxGroups * THREADS * stride, usage: GPUBufferUsage.STORAGE });
+    const results = device.createBuffer({ label: 'liquid.detectors.results', size: MAX_DETECTORS * stride, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const f = this.fields;
+    const bindGroup = this.family.bindGroup({
+      params: f.params, detectors: list, phi: f.levelSet, solidPhi: f.solidLevelSet, velocity: f.velocity, partials, results,
+    });
+    this.buffers = { list, partials, results, bindGroup };
+    return this.buffers;
+  }
+
+  /** The sums of every detector, in the order of the last `setRegions` (made by the first). */
+  get results(): GPUBuffer {
+    return this.ensureBuffers().results;
+  }
+
+  /** Bytes of GPU memory the pass holds (0 before the first regions). */
   get byteSize(): number {
-    return this.list.size + this.partials.size + this.results.size;
+    const b = this.buffers;
+    return b ? b.list.size + b.partials.size + b.results.size : 0;
   }
 
   /** Bytes of the results of `count` detectors (what a readback copies). */
@@ -82,21 +102,22 @@ export class DetectorsPass {
     this.count = regions.length;
     new Uint8Array(this.listData).fill(0);
     DETECTOR_LIST_LAYOUT.pack({ count: regions.length, groups: this.groups, regions: values }, this.listData);
-    this.device.queue.writeBuffer(this.list, 0, this.listData);
+    this.device.queue.writeBuffer(this.ensureBuffers().list, 0, this.listData);
   }
 
   /** Measures every region into `results` (nothing without regions). */
   measure(pass: GPUComputePassEncoder): void {
-    if (this.count === 0) return;
-    dispatch(pass, this.family.pipeline('measureDetectors'), this.bindGroup, [this.groups, this.count, 1]);
-    dispatch(pass, this.family.pipeline('foldDetectors'), this.bindGroup, this.count);
+    if (this.count === 0 || !this.buffers) return;
+    dispatch(pass, this.family.pipeline('measureDetectors'), this.buffers.bindGroup, [this.groups, this.count, 1]);
+    dispatch(pass, this.family.pipeline('foldDetectors'), this.buffers.bindGroup, this.count);
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.list.destroy();
-    this.partials.destroy();
-    this.results.destroy();
+    const b = this.buffers;
+    b?.list.destroy();
+    b?.partials.destroy();
+    b?.results.destroy();
   }
 }
