@@ -57,7 +57,17 @@ export class MeshColliderSet implements MeshColliderOwner {
    * @param grid the solver's grid (default resolutions)
    * @param frameTime seconds per frame: the default time over which a transform change becomes a velocity
    */
-  constructor(private readonly grid: { dims: readonly number[]; cellSize: number }, readonly frameTime: number) {}
+  constructor(private readonly grid: { dims: readonly number[]; cellSize: number }, readonly frameTime: number,
+    private readonly compile: () => Promise<void> = () => Promise.resolve()) {}
+
+  /**
+   * Compiles the mesh collider pipelines (the first step after an add otherwise waits for
+   * them). Then `solver.reset()` starts the liquid around the colliders added so far (their
+   * SDFs are built in the reset), instead of the colliders pushing into the initial liquid.
+   */
+  ready(): Promise<void> {
+    return this.compile();
+  }
 
   /**
    * Adds a collider (from the next step on). Never throws for bad input: a mesh with a

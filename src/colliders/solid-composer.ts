@@ -44,7 +44,7 @@ export class SolidComposer {
 
   constructor(private readonly device: GPUDevice, private readonly grid: GridLayout, private readonly fields: LiquidFields,
     private readonly rasterizeObstacles: (pass: GPUComputePassEncoder) => void, frameTime: number) {
-    this.meshColliders = new MeshColliderSet(grid, frameTime);
+    this.meshColliders = new MeshColliderSet(grid, frameTime, () => this.ready());
   }
 
   /**
