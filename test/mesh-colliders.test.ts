@@ -228,6 +228,40 @@ describe('adding, removing, enabling and disabling at any frame', () => {
   });
 });
 
+describe('deformable (skinned) colliders', () => {
+  it('rebuild their SDF from new positions, at most every revoxelizeEvery frames; bad positions keep the old shape', async () => {
+    const { solver, warnings } = await make(false);
+    const ball = sphereMesh({ segments: 16, rings: 8 });
+    const c = solver.meshColliders.add({ name: 'blob', mesh: ball, transform: { translation: [0.5, 0.4, 0.45], scale: 0.1 }, revoxelizeEvery: 3 });
+    const scaled = (k: number) => ball.positions.map((v) => v * k);
+    // a cell centre 0.13 m from the centre: outside the 0.1 m ball, inside a 0.15 m one
+    const probe = solver.grid.cellIndex(12, 7, 8);
+    expect(Math.hypot(12.5 * 0.05 - 0.5, 7.5 * 0.05 - 0.4, 8.5 * 0.05 - 0.45)).toBeCloseTo(0.13, 2);
+    const solidAtProbe = async () => (await solid(solver)).phi[probe] < 0;
+    await solver.step();
+    expect(await solidAtProbe()).toBe(false);
+    expect(c.setPositions(scaled(1.5))).toBe(true);
+    await solver.step(); // first deformation: rebuilt at once
+    expect(await solidAtProbe()).toBe(true);
+    expect(c.setPositions(scaled(1))).toBe(true);
+    await solver.step(); // 1 frame since the rebuild
+    expect(await solidAtProbe()).toBe(true);
+    await solver.step(); // 2 frames
+    expect(await solidAtProbe()).toBe(true);
+    await solver.step(); // 3 frames: rebuilt from the latest positions
+    expect(await solidAtProbe()).toBe(false);
+    expect(c.setPositions(scaled(Number.NaN))).toBe(false);
+    expect(warnings.at(-1)).toMatch(/"blob": positions\[0\] \(vertex 0\) is NaN.*positions ignored, the previous shape stays/);
+    expect(c.setPositions(new Float32Array(9))).toBe(false);
+    expect(warnings.at(-1)).toMatch(/"blob": setPositions needs \d+ numbers/);
+    const rigid = solver.meshColliders.add({ name: 'rigid', mesh: ball, transform: { translation: [0.2, 0.4, 0.45], scale: 0.1 } });
+    expect(rigid.setPositions(scaled(2))).toBe(false);
+    expect(warnings.at(-1)).toMatch(/"rigid": setPositions needs a deformable collider/);
+    await solver.step();
+    expect(await solidAtProbe()).toBe(false);
+  });
+});
+
 describe('bad input: refused with a warning naming the collider, the liquid carries on', () => {
   it('NaN positions, zero scale, too many triangles, bad indices, only degenerate triangles, bad options', async () => {
     const { solver, warnings } = await make();

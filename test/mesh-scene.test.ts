@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boxMesh } from '../src/colliders/procedural-meshes';
 import { loadSceneMeshes, parseObj } from '../src/node/obj-mesh';
 import { scaleScene } from '../src/scene/presets';
+import { randomScene } from '../src/scene/random-scene';
 import { SceneValidationError, validateScene } from '../src/scene/scene-validation';
 import { LiquidSolver } from '../src/solver/liquid-solver';
 import { testGpu } from './helpers/gpu';
@@ -49,6 +50,28 @@ describe('the mesh obstacle in scene JSON', () => {
   it('scaleScene scales a mesh obstacle\'s position and scale', () => {
     const s = scaleScene(validateScene({ ...base, obstacles: [{ ...inline, scale: [1, 2, 1] }] }), 2);
     expect(s.obstacles[0]).toMatchObject({ position: [0.8, 0.6, 0.8], scale: [2, 4, 2] });
+  });
+});
+
+describe('random scenes with mesh obstacles (dataset --mesh-obstacles)', () => {
+  it('turn about half the obstacles into rock meshes of their size and place, the rest of the scene unchanged', () => {
+    let meshes = 0, obstacles = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const plain = randomScene(seed, 16).scene;
+      const rocky = randomScene(seed, 16, { meshObstacles: true }).scene;
+      expect({ ...rocky, obstacles: [] }).toEqual({ ...plain, obstacles: [] });
+      expect(rocky.obstacles.length).toBe(plain.obstacles.length);
+      rocky.obstacles.forEach((o, i) => {
+        obstacles++;
+        if (o.type !== 'mesh') { expect(o).toEqual(plain.obstacles[i]); return; }
+        meshes++;
+        const p = plain.obstacles[i];
+        expect(o.position).toEqual(p.type === 'sphere' ? p.center : [0, 1, 2].map((a) => p.type === 'box' ? (p.min[a] + p.max[a]) / 2 : NaN));
+        expect(o.positions!.length).toBeGreaterThan(0);
+      });
+    }
+    expect(meshes).toBeGreaterThan(0.3 * obstacles);
+    expect(meshes).toBeLessThan(0.7 * obstacles);
   });
 });
 

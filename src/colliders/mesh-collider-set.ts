@@ -27,6 +27,12 @@ export interface MeshColliderOptions {
    * open sheets (a mesh with no inside); 0 (default) for closed meshes.
    */
   thickness?: number;
+  /**
+   * Makes the collider deformable (a skinned mesh): `setPositions` gives new vertex positions
+   * and the SDF is rebuilt from them at most every this many frames (an integer >= 1). Its SDF
+   * is its own, not shared. Default: rigid.
+   */
+  revoxelizeEvery?: number;
   /** The solid's initial velocity (m/s); kept until the next setTransform. Default at rest. */
   linearVelocity?: Vec3;
   /** The solid's initial angular velocity (rad/s, about the transform's translation). */
@@ -99,6 +105,9 @@ export class MeshColliderSet implements MeshColliderOwner {
           throw new MeshColliderError(`${where}: ${key} must be [x, y, z], finite numbers`);
         }
       }
+      if (options.revoxelizeEvery !== undefined && (!Number.isInteger(options.revoxelizeEvery) || options.revoxelizeEvery < 1)) {
+        throw new MeshColliderError(`${where}: revoxelizeEvery must be an integer >= 1 (frames between SDF rebuilds; got ${options.revoxelizeEvery})`);
+      }
       if (options.resolution !== undefined) {
         resolution = options.resolution;
         const { minResolution: lo, maxResolution: hi } = MESH_COLLIDER_LIMITS;
@@ -122,6 +131,7 @@ export class MeshColliderSet implements MeshColliderOwner {
     const moving = !problem && (options.linearVelocity || options.angularVelocity);
     const collider = new MeshCollider(this, {
       name, mesh, problem, recoverable, transform, enabled: options?.enabled ?? true, resolution, thickness,
+      ...(options?.revoxelizeEvery ? { revoxelizeEvery: options.revoxelizeEvery, sourceIndices: options.mesh.indices } : {}),
       ...(moving ? { motion: { center: [...transform!.translation], linearVelocity: options.linearVelocity ?? [0, 0, 0], angularVelocity: options.angularVelocity ?? [0, 0, 0] } } : {}),
     });
     if (problem) this.warn(collider, problem);

@@ -1,5 +1,5 @@
 import type { Vec3 } from '../scene/scene-description';
-import { type ColliderMesh, MeshColliderError } from './collider-mesh';
+import { ColliderMesh, MeshColliderError } from './collider-mesh';
 import { motionBetween, type MeshTransform, resolveTransform, type ResolvedTransform } from './mesh-transform';
 import { SOLID_AT_REST, type SolidMotion } from './solid-motion';
 
@@ -43,8 +43,10 @@ export interface MeshColliderOwner {
  */
 export class MeshCollider {
   readonly name: string;
-  /** The mesh (null when the collider was refused for its mesh). */
-  readonly mesh: ColliderMesh | null;
+  /**
+   * Frames between SDF rebuilds of a deformable collider (setPositions), 0 for a rigid one.
+   */
+  readonly revoxelizeEvery: number;
   /** SDF voxels along the mesh's longest axis. */
   readonly resolution: number;
   /** Metres: the solid also covers the points within thickness / 2 of the surface (for open sheets). */
@@ -65,14 +67,23 @@ export class MeshCollider {
   private motionNow: SolidMotion = { ...SOLID_AT_REST };
   /** Refused for its mesh or options: no transform brings it in. */
   private readonly permanentProblem: boolean;
+  private meshNow: ColliderMesh | null;
+  /** Deformable: the next positions' mesh, waiting for the rebuild interval. */
+  private pendingMesh: ColliderMesh | null = null;
+  /** Deformable: the indices it was made with (degenerate ones included: a pose may make them whole). */
+  private readonly sourceIndices: ArrayLike<number> | null;
+  /** @internal Deformable: the frame of the last mesh swap (rebuild). */
+  rebuiltAt = -Infinity;
 
   /** @internal Made by MeshColliderSet.add. */
   constructor(private readonly owner: MeshColliderOwner, init: {
     name: string; mesh: ColliderMesh | null; problem: string | null; recoverable: boolean; transform: ResolvedTransform | null; enabled: boolean;
-    resolution: number; thickness: number; motion?: SolidMotion;
+    resolution: number; thickness: number; motion?: SolidMotion; revoxelizeEvery?: number; sourceIndices?: ArrayLike<number>;
   }) {
     this.name = init.name;
-    this.mesh = init.mesh;
+    this.meshNow = init.mesh;
+    this.revoxelizeEvery = init.revoxelizeEvery ?? 0;
+    this.sourceIndices = init.sourceIndices ?? init.mesh?.indices ?? null;
     this.resolution = init.resolution;
     this.thickness = init.thickness;
     this.enabledNow = init.enabled;
@@ -81,6 +92,11 @@ export class MeshCollider {
     this.problemNow = init.problem;
     this.stateNow = init.problem ? 'refused' : 'active';
     if (init.motion) this.motionNow = init.motion;
+  }
+
+  /** The mesh whose SDF the liquid sees (null when the collider was refused for its mesh). */
+  get mesh(): ColliderMesh | null {
+    return this.meshNow;
   }
 
   get state(): MeshColliderState {
@@ -151,6 +167,48 @@ export class MeshCollider {
     }
     if (!sameTransform(previous, next) || recovered) this.owner.geometryChanged();
     return true;
+  }
+
+  /**
+   * A deformable collider's (made with `revoxelizeEvery`) new vertex positions in its mesh
+   * frame, such as a skinned mesh's this frame: same vertex count and triangles as the mesh it
+   * was made with. Its SDF is rebuilt from the latest positions at most every `revoxelizeEvery`
+   * frames. Non-finite positions or a wrong count: refused with a warning, the old shape stays.
+   * Returns whether the positions were accepted.
+   */
+  setPositions(positions: Float32Array | readonly number[]): boolean {
+    if (this.stateNow === 'removed' || !this.meshNow || !this.sourceIndices) return false;
+    const where = `mesh collider "${this.name}"`;
+    if (this.revoxelizeEvery === 0) {
+      this.owner.warn(this, `${where}: setPositions needs a deformable collider (add it with revoxelizeEvery); positions ignored`);
+      return false;
+    }
+    if (positions?.length !== this.meshNow.positions.length) {
+      this.owner.warn(this, `${where}: setPositions needs ${this.meshNow.positions.length} numbers (the mesh's vertices x, y, z), got ${positions?.length}; positions ignored`);
+      return false;
+    }
+    try {
+      this.pendingMesh = ColliderMesh.from({ positions, indices: Array.from(this.sourceIndices) }, this.name);
+      return true;
+    } catch (e) {
+      if (!(e instanceof MeshColliderError)) throw e;
+      this.owner.warn(this, `${e.message}; positions ignored, the previous shape stays`);
+      return false;
+    }
+  }
+
+  /** @internal Whether a deformed mesh waits and the interval since the last rebuild has passed. */
+  wantsRebuild(frame: number): boolean {
+    return this.pendingMesh !== null && frame - this.rebuiltAt >= this.revoxelizeEvery;
+  }
+
+  /** @internal Takes the waiting deformed mesh (the composer then builds its SDF). */
+  adoptPendingMesh(frame: number): void {
+    if (!this.pendingMesh) return;
+    this.meshNow = this.pendingMesh;
+    this.pendingMesh = null;
+    this.rebuiltAt = frame;
+    this.owner.geometryChanged();
   }
 
   /** Removes the collider for good (safe at any time; the next step no longer sees it). */

@@ -93,10 +93,15 @@ export class SolidComposer {
       }
     }
     for (const [c, sdf] of this.sdfOf) {
-      if (c.state !== 'removed') continue;
-      this.sdfOf.delete(c);
-      this.release(sdf);
+      const rebuild = c.state !== 'removed' && c.wantsRebuild(frame);
+      if (c.state === 'removed' || rebuild) {
+        this.sdfOf.delete(c);
+        this.release(sdf);
+      }
+      if (rebuild) c.adoptPendingMesh(frame);
     }
+    // a deformable collider still without an SDF takes its latest positions at once
+    for (const c of set.colliders) if (!this.sdfOf.has(c) && c.wantsRebuild(frame)) c.adoptPendingMesh(frame);
     if (this.gpu) {
       for (const c of set.colliders) {
         if (c.state !== 'active' || this.sdfOf.has(c) || !c.mesh) continue;
