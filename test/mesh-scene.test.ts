@@ -115,6 +115,23 @@ describe('a solver from a scene with mesh obstacles', () => {
     expect(solid[solver.grid.cellIndex(2, 3, 2)]).toBeGreaterThan(0);
   });
 
+  it('an animated mesh moves and turns by its velocities every step; a still one only imposes them', async () => {
+    const solver = await LiquidSolver.create(device, validateScene({ ...base, obstacles: [
+      { ...inline, name: 'wheel', position: [0.4, 0.3, 0.4], velocity: [0.1, 0, 0], angularVelocity: [0, 2, 0], animate: true },
+      { ...inline, name: 'belt', position: [0.2, 0.3, 0.2], velocity: [0.3, 0, 0] },
+    ] }));
+    solvers.push(solver);
+    for (let f = 0; f < 3; f++) await solver.step();
+    const [wheel, belt] = solver.meshColliders.colliders;
+    // the third step starts at t = 2 frames
+    const t = 2 * solver.scene.timeStep.frame;
+    expect(wheel.transform!.translation[0]).toBeCloseTo(0.4 + 0.1 * t, 6);
+    expect(wheel.transform!.rotation[1]).toBeCloseTo(Math.sin(t), 5); // 2 rad/s: a half-angle of t
+    expect(wheel.motion).toEqual({ center: wheel.transform!.translation, linearVelocity: [0.1, 0, 0], angularVelocity: [0, 2, 0] });
+    expect(belt.transform!.translation).toEqual([0.2, 0.3, 0.2]);
+    expect(belt.motion.linearVelocity).toEqual([0.3, 0, 0]);
+  });
+
   it('an .obj mesh that was not loaded is an error naming the obstacle and how to load it', async () => {
     const scene = validateScene({ ...base, obstacles: [{ type: 'mesh', obj: 'rock.obj' }] });
     await expect(LiquidSolver.create(device, scene)).rejects.toThrow(/obstacles\[0\]: mesh "rock\.obj \(obstacles\[0\]\)" names the \.obj file 'rock\.obj' but holds no positions and indices: load it first \(Node: loadSceneMeshes/);

@@ -28,9 +28,26 @@ export class MeshSdf {
   built = false;
   private destroyed = false;
 
+  private inputs: { params: GPUBuffer; splatTriangles: GPUBuffer; crossingTriangles: GPUBuffer } | null;
+
   private constructor(readonly mesh: ColliderMesh, readonly layout: SdfGridLayout, readonly atlasOffset: number, private readonly atlas: SdfAtlas,
-    readonly params: GPUBuffer, readonly splatTriangles: GPUBuffer, readonly splatCount: number,
-    readonly crossingTriangles: GPUBuffer, readonly crossingCount: number) {}
+    params: GPUBuffer, splatTriangles: GPUBuffer, readonly splatCount: number, crossingTriangles: GPUBuffer, readonly crossingCount: number) {
+    this.inputs = { params, splatTriangles, crossingTriangles };
+  }
+
+  /** The build's inputs (triangles, parameters); null once released after the build. */
+  get buildInputs(): { params: GPUBuffer; splatTriangles: GPUBuffer; crossingTriangles: GPUBuffer } | null {
+    return this.inputs;
+  }
+
+  /** Frees the triangles and parameters once the build was submitted (the SDF in the atlas stays). */
+  releaseBuildInputs(): void {
+    if (!this.inputs) return;
+    this.inputs.params.destroy();
+    this.inputs.splatTriangles.destroy();
+    this.inputs.crossingTriangles.destroy();
+    this.inputs = null;
+  }
 
   /**
    * Reserves the atlas range and uploads the triangles; the build itself is encoded later
@@ -63,9 +80,10 @@ export class MeshSdf {
       upload(`colliders.sdf.${mesh.label}.crossing`, tris.crossing), tris.crossingCount);
   }
 
-  /** GPU bytes it holds (its atlas range, triangles and parameters). */
+  /** GPU bytes it holds (its atlas range, and its triangles and parameters until released). */
   get byteSize(): number {
-    return this.layout.voxelCount * 4 + this.splatTriangles.size + this.crossingTriangles.size + this.params.size;
+    const i = this.inputs;
+    return this.layout.voxelCount * 4 + (i ? i.splatTriangles.size + i.crossingTriangles.size + i.params.size : 0);
   }
 
   /** Frees its buffers and its atlas range. */
@@ -73,9 +91,7 @@ export class MeshSdf {
     if (this.destroyed) return;
     this.destroyed = true;
     this.atlas.release(this.atlasOffset, this.layout.voxelCount);
-    this.params.destroy();
-    this.splatTriangles.destroy();
-    this.crossingTriangles.destroy();
+    this.releaseBuildInputs();
   }
 }
 
@@ -103,9 +119,11 @@ export class MeshSdfBuilder {
    * wrote). Builds encoded one after another share the scratch.
    */
   encode(pass: GPUComputePassEncoder, sdf: MeshSdf, atlas: SdfAtlas): void {
+    const inputs = sdf.buildInputs;
+    if (!inputs) throw new Error(`mesh SDF of "${sdf.mesh.label}": its build inputs were released (it was built already)`);
     const scratch = this.scratchFor(sdf.layout.voxelCount);
     const group = this.family.bindGroup({
-      build: sdf.params, splatTriangles: sdf.splatTriangles, crossingTriangles: sdf.crossingTriangles,
+      build: inputs.params, splatTriangles: inputs.splatTriangles, crossingTriangles: inputs.crossingTriangles,
       nearest: scratch.nearest, crossings: scratch.crossings, atlas: atlas.buffer,
     }, `mesh-sdf.${sdf.mesh.label}`);
     const d = sdf.layout.dims;

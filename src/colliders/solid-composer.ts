@@ -35,6 +35,8 @@ export class SolidComposer {
   private readonly sdfs = new Map<string, MeshSdf>();
   private readonly sdfOf = new Map<MeshCollider, MeshSdf>();
   private pendingBuilds: MeshSdf[] = [];
+  /** Built in an earlier step: their triangles are freed at the next prepare (the build was submitted). */
+  private builtLastStep: MeshSdf[] = [];
   private composedGeometry = -1;
   private writtenMotion = -1;
   private destroyed = false;
@@ -84,6 +86,8 @@ export class SolidComposer {
   prepare(obstacles: readonly GpuShape[], obstaclesChanged: boolean, frame: number, time: number): SolidWork {
     const set = this.meshColliders;
     this.gpu?.builder.releaseRetired();
+    for (const sdf of this.builtLastStep) sdf.releaseBuildInputs();
+    this.builtLastStep = [];
     set.beginFrame(frame);
     if (time !== this.animatedAt) {
       this.animatedAt = time;
@@ -135,6 +139,7 @@ export class SolidComposer {
   encodeBuilds(pass: GPUComputePassEncoder): void {
     if (!this.gpu) return;
     for (const sdf of this.pendingBuilds) this.gpu.builder.encode(pass, sdf, this.gpu.atlas);
+    this.builtLastStep.push(...this.pendingBuilds);
     this.pendingBuilds = [];
   }
 
