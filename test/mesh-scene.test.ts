@@ -1,7 +1,7 @@
 // The scene JSON `mesh` obstacle: validation errors that name the field, the .obj loader (Node),
 // inline meshes everywhere, and a solver built from such a scene (the mesh is solid from the
 // first state on; an .obj that was not loaded is a clear error).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { scaleScene } from '../src/scene/presets';
 import { randomScene } from '../src/scene/random-scene';
 import { SceneValidationError, validateScene } from '../src/scene/scene-validation';
 import { LiquidSolver } from '../src/solver/liquid-solver';
+import { cli, ensureBuilt } from './helpers/cli';
 import { testGpu } from './helpers/gpu';
 
 const base = { resolution: [16, 12, 16], cellSize: 0.05, liquid: [{ type: 'box', min: [0, 0, 0], max: [0.8, 0.2, 0.8] }] };
@@ -136,4 +137,26 @@ describe('a solver from a scene with mesh obstacles', () => {
     const scene = validateScene({ ...base, obstacles: [{ type: 'mesh', obj: 'rock.obj' }] });
     await expect(LiquidSolver.create(device, scene)).rejects.toThrow(/obstacles\[0\]: mesh "rock\.obj \(obstacles\[0\]\)" names the \.obj file 'rock\.obj' but holds no positions and indices: load it first \(Node: loadSceneMeshes/);
   });
+});
+
+describe('latent-liquid simulate with a mesh obstacle from an .obj file', () => {
+  it('loads the .obj relative to the scene file and simulates; a missing file is a clear error, exit 1', () => {
+    ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-cli-'));
+    const obj = ['v -1 -1 -1', 'v 1 -1 -1', 'v 1 1 -1', 'v -1 1 -1', 'v -1 -1 1', 'v 1 -1 1', 'v 1 1 1', 'v -1 1 1',
+      'f 1 4 3 2', 'f 5 6 7 8', 'f 1 2 6 5', 'f 2 3 7 6', 'f 3 4 8 7', 'f 4 1 5 8'].join('\n');
+    writeFileSync(join(dir, 'cube.obj'), obj);
+    const scene = { ...base, name: 'obj-scene', obstacles: [{ type: 'mesh', obj: 'cube.obj', position: [0.4, 0.15, 0.4], scale: 0.1, name: 'cube' }] };
+    writeFileSync(join(dir, 'scene.json'), JSON.stringify(scene));
+    const metrics = join(dir, 'm.jsonl');
+    const r = cli(['simulate', join(dir, 'scene.json'), '--frames', '3', '--metrics', metrics, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBe(3);
+    expect(Math.abs(lines[2].volumeDrift)).toBeLessThan(0.01);
+    writeFileSync(join(dir, 'missing.json'), JSON.stringify({ ...scene, obstacles: [{ type: 'mesh', obj: 'nope.obj' }] }));
+    const bad = cli(['simulate', join(dir, 'missing.json'), '--frames', '1', '--quiet']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^latent-liquid simulate: invalid scene:\n {2}- obstacles\[0\]\.obj: cannot read .*nope\.obj/m);
+  }, 600_000);
 });
