@@ -13,6 +13,9 @@ import type { SdfGridLayout } from './sdf-grid';
 export const MESH_INSTANCE_LAYOUT = WgslStructLayout.parse(source, 'MeshColliderInstance');
 const RESAMPLE_PARAMS_LAYOUT = WgslStructLayout.parse(source, 'MeshResampleParams');
 
+/** The resample pipeline per device (bind groups are per solver). */
+const FAMILIES = new WeakMap<GPUDevice, Promise<KernelFamily>>();
+
 /**
  * Cells around a collider's bounds that get its distance (beyond them the solid level set keeps
  * the other solids' value): the solid level set is a signed distance to mesh colliders within
@@ -73,9 +76,15 @@ export class MeshResamplePass {
     this.params = device.createBuffer({ label: 'colliders.resampleParams', size: RESAMPLE_PARAMS_LAYOUT.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   }
 
+  /** The pass of one solver's fields; the pipeline is compiled once per device and shared. */
   static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields): Promise<MeshResamplePass> {
-    const family = await KernelFamily.create(device, 'mesh-resample', source, ['resampleMeshColliders']);
-    return new MeshResamplePass(device, family, grid, fields);
+    let family = FAMILIES.get(device);
+    if (!family) {
+      family = KernelFamily.create(device, 'mesh-resample', source, ['resampleMeshColliders']);
+      FAMILIES.set(device, family);
+      family.catch(() => FAMILIES.delete(device));
+    }
+    return new MeshResamplePass(device, await family, grid, fields);
   }
 
   /** Colliders the next resample applies. */

@@ -13,6 +13,9 @@ const ENTRIES = ['clearVoxels', 'splatDistances', 'countCrossings', 'accumulateC
 const TRIANGLE_WG = 64;
 const LINE_WG = 8;
 
+/** The build pipelines per device (they hold no per-solver state). */
+const FAMILIES = new WeakMap<GPUDevice, Promise<KernelFamily>>();
+
 /** Bytes of build scratch per SDF voxel: the packed nearest triangle and the packed crossings. */
 export const SDF_SCRATCH_BYTES_PER_VOXEL = 8;
 
@@ -104,9 +107,15 @@ export class MeshSdfBuilder {
 
   private constructor(private readonly device: GPUDevice, private readonly family: KernelFamily) {}
 
+  /** A builder with its own scratch; the pipelines are compiled once per device and shared. */
   static async create(device: GPUDevice): Promise<MeshSdfBuilder> {
-    const family = await KernelFamily.create(device, 'mesh-sdf', source, [...ENTRIES], undefined, { prependCommon: false });
-    return new MeshSdfBuilder(device, family);
+    let family = FAMILIES.get(device);
+    if (!family) {
+      family = KernelFamily.create(device, 'mesh-sdf', source, [...ENTRIES], undefined, { prependCommon: false });
+      FAMILIES.set(device, family);
+      family.catch(() => FAMILIES.delete(device));
+    }
+    return new MeshSdfBuilder(device, await family);
   }
 
   /** GPU bytes of the scratch. */
