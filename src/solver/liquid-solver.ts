@@ -426,7 +426,11 @@ export class LiquidSolver {
     this.device.queue.submit([enc.finish()]);
   }
 
-  /** Re-initializes the scene (time 0, initial liquid, velocities zero). */
+  /**
+   * Re-initializes the scene (time 0, initial liquid, velocities zero). The initial liquid
+   * leaves out the mesh colliders added so far once their pipelines are compiled
+   * (`await meshColliders.ready()` first).
+   */
   reset(): void {
     this.stage.reset?.();
     this.lastMode = null;
