@@ -6,8 +6,10 @@
 // sampled trilinearly at the cell centre mapped into the mesh frame by the inverse transform
 // (x_local = S^-1 R^-1 (x - t)). The local distance is scaled by the smallest |scale| factor,
 // a lower bound on the world distance under non-uniform scale (exact under uniform scale).
-// Outside the SDF's grid the value at the nearest grid point plus the distance to it is used.
-// Cells beyond the collider's cell box (its bounds plus a margin) are left as they are.
+// Beyond the SDF's grid a lower bound is used: the larger of the distance to the mesh's bounds
+// and the value at the nearest grid point minus the distance to it (the SDF is 1-Lipschitz),
+// positive there. Cells beyond the collider's cell box (its bounds plus a margin) are left as
+// they are.
 // CPU mirror: src/reference/reference-mesh-resample.ts.
 
 struct MeshColliderInstance {
@@ -24,6 +26,10 @@ struct MeshColliderInstance {
   solidIndex: u32,            // entry in the solid motion table (solid id - 1)
   cellMax: vec3<i32>,
   _pad0: u32,
+  boundsMin: vec3<f32>,       // mesh frame: the mesh's bounds
+  _pad1: u32,
+  boundsMax: vec3<f32>,
+  _pad2: u32,
 };
 
 struct MeshResampleParams {
@@ -44,7 +50,8 @@ fn sdfAt(m: MeshColliderInstance, c: vec3<u32>) -> f32 {
   return atlas[m.atlasOffset + c.x + m.sdfDims.x * (c.y + m.sdfDims.y * c.z)];
 }
 
-// Trilinear sample of a collider's SDF at a mesh-frame point (m, mesh frame).
+// The collider's SDF at a mesh-frame point (m, mesh frame): trilinear within the grid of voxel
+// centres, a lower bound beyond it.
 fn sampleSdf(m: MeshColliderInstance, local: vec3<f32>) -> f32 {
   let g = (local - m.sdfOrigin) / m.voxelSize - vec3<f32>(0.5);
   let top = vec3<f32>(m.sdfDims - vec3<u32>(1u));
@@ -58,7 +65,10 @@ fn sampleSdf(m: MeshColliderInstance, local: vec3<f32>) -> f32 {
               mix(sdfAt(m, vec3<u32>(i0.x, i1.y, i0.z)), sdfAt(m, vec3<u32>(i1.x, i1.y, i0.z)), t.x), t.y);
   let b = mix(mix(sdfAt(m, vec3<u32>(i0.x, i0.y, i1.z)), sdfAt(m, vec3<u32>(i1.x, i0.y, i1.z)), t.x),
               mix(sdfAt(m, vec3<u32>(i0.x, i1.y, i1.z)), sdfAt(m, vec3<u32>(i1.x, i1.y, i1.z)), t.x), t.y);
-  return mix(a, b, t.z) + beyond;
+  let sampled = mix(a, b, t.z);
+  if (beyond == 0.0) { return sampled; }
+  let toBounds = length(local - clamp(local, m.boundsMin, m.boundsMax));
+  return max(toBounds, sampled - beyond);
 }
 
 // Signed distance (grid metres) from p to collider m.

@@ -18,8 +18,8 @@ export interface MeshColliderOptions {
   enabled?: boolean;
   /**
    * SDF voxels along the mesh's longest axis, an integer in [MESH_COLLIDER_LIMITS.minResolution,
-   * maxResolution]. Default: about one voxel per grid cell at the first transform's scale
-   * (rounded up to a multiple of 8, at least 16, at most 128).
+   * maxResolution]. Default: two voxels per grid cell at the first transform's scale (rounded
+   * up to a multiple of 8, at least 16, at most 128).
    */
   resolution?: number;
   /**
@@ -218,11 +218,16 @@ export class MeshColliderSet implements MeshColliderOwner {
     return made;
   }
 
-  /** About one SDF voxel per grid cell at this transform's scale (1 if none), a multiple of 8 in [16, 128]. */
+  /**
+   * Two SDF voxels per grid cell along every axis at this transform's scale (1 if none), a
+   * multiple of 8 in [16, 128]. Trilinear sampling of an SDF at one voxel per cell rounds edges
+   * and the medial axis by up to a third of a cell; at two, a tenth (docs/colliders.md).
+   */
   private defaultResolution(mesh: ColliderMesh, t: ResolvedTransform | null): number {
     const b = mesh.bounds;
-    const longest = Math.max(...[0, 1, 2].map((a) => (b.max[a] - b.min[a]) * Math.abs(t ? t.scale[a] : 1)));
-    const cells = longest / this.grid.cellSize;
-    return Math.min(128, Math.max(16, Math.ceil(cells / 8) * 8));
+    const longest = Math.max(...[0, 1, 2].map((a) => b.max[a] - b.min[a]));
+    const largestScale = t ? Math.max(...t.scale.map(Math.abs)) : 1;
+    const voxels = (2 * longest * largestScale) / this.grid.cellSize;
+    return Math.min(128, Math.max(16, Math.ceil(voxels / 8) * 8));
   }
 }

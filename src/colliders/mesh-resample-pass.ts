@@ -18,8 +18,8 @@ const FAMILIES = new WeakMap<GPUDevice, Promise<KernelFamily>>();
 
 /**
  * Cells around a collider's bounds that get its distance (beyond them the solid level set keeps
- * the other solids' value): the solid level set is a signed distance to mesh colliders within
- * this many cells of their bounds.
+ * the other solids' value). Within its SDF's grid (5 SDF voxels around the mesh's bounds) the
+ * distance is the sampled SDF; beyond it, up to this margin, a lower bound (docs/colliders.md).
  */
 export const RESAMPLE_MARGIN_CELLS = 4;
 
@@ -37,6 +37,9 @@ export interface MeshColliderInstance {
   cellMin: Vec3;
   solidIndex: number;
   cellMax: Vec3;
+  /** The mesh's bounds (mesh frame). */
+  boundsMin: Vec3;
+  boundsMax: Vec3;
 }
 
 /**
@@ -54,7 +57,7 @@ export function meshColliderInstance(grid: Pick<GridLayout, 'dims' | 'cellSize'>
     translation: [...t.translation], distanceScale: distanceScale(t), rotation: [...t.rotation],
     inverseScale: [1 / t.scale[0], 1 / t.scale[1], 1 / t.scale[2]], thickness,
     sdfOrigin: [...sdf.layout.origin], voxelSize: sdf.layout.voxelSize, sdfDims: [...sdf.layout.dims], atlasOffset: sdf.atlasOffset,
-    cellMin, solidIndex, cellMax,
+    cellMin, solidIndex, cellMax, boundsMin: [...bounds.min], boundsMax: [...bounds.max],
   };
 }
 

@@ -3,7 +3,8 @@ import { dispatch, KernelFamily } from '../gpu/compute-kernel';
 import { WgslStructLayout } from '../gpu/wgsl-struct';
 import type { ColliderMesh } from './collider-mesh';
 import type { SdfAtlas } from './sdf-atlas';
-import { SDF_BAND_VOXELS, SDF_SWEEP_ROUNDS, sdfGridLayout, sdfTriangles, type SdfGridLayout } from './sdf-grid';
+import { SDF_BAND_VOXELS, SDF_PAD_VOXELS, SDF_SWEEP_ROUNDS, sdfGridLayout, sdfTriangles, type SdfGridLayout } from './sdf-grid';
+import type { Vec3 } from '../scene/scene-description';
 
 /** The layout of the WGSL `SdfBuildParams` uniform (shaders/colliders/mesh-sdf.wgsl). */
 const BUILD_PARAMS_LAYOUT = WgslStructLayout.parse(source, 'SdfBuildParams');
@@ -20,7 +21,7 @@ const FAMILIES = new WeakMap<GPUDevice, Promise<KernelFamily>>();
 export const SDF_SCRATCH_BYTES_PER_VOXEL = 8;
 
 /**
- * The signed distance field of one mesh at one resolution: its grid, its range in the atlas
+ * The signed distance field of one mesh at one resolution and padding: its grid, its range in the atlas
  * and the GPU copies of its triangles (voxel coordinates) and build parameters. Shared by the
  * colliders that use the mesh at that resolution (`references`).
  */
@@ -56,8 +57,9 @@ export class MeshSdf {
    * Reserves the atlas range and uploads the triangles; the build itself is encoded later
    * (MeshSdfBuilder.encode). Returns a sentence saying why not when the atlas cannot hold it.
    */
-  static create(device: GPUDevice, mesh: ColliderMesh, resolution: number, atlas: SdfAtlas): MeshSdf | string {
-    const layout = sdfGridLayout(mesh.bounds, resolution);
+  static create(device: GPUDevice, mesh: ColliderMesh, resolution: number, atlas: SdfAtlas,
+    pad: Vec3 = [SDF_PAD_VOXELS, SDF_PAD_VOXELS, SDF_PAD_VOXELS]): MeshSdf | string {
+    const layout = sdfGridLayout(mesh.bounds, resolution, pad);
     const scratchBytes = layout.voxelCount * 4;
     const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     if (scratchBytes > limit || layout.voxelCount > atlas.maxCapacity) {

@@ -3,7 +3,10 @@ import { type ColliderMesh, type MeshBounds, MESH_COLLIDER_LIMITS } from './coll
 
 /** Half-width of the narrow band where the SDF holds the exact distance to the nearest triangle (voxels). */
 export const SDF_BAND_VOXELS = 4;
-/** Voxels between the mesh's bounds and the SDF grid's faces: the band fits inside the grid. */
+/**
+ * Fewest voxels between the mesh's bounds and the SDF grid's faces (the band fits inside the
+ * grid); a collider asks for more per axis so that its SDF reaches a few grid cells out.
+ */
 export const SDF_PAD_VOXELS = SDF_BAND_VOXELS + 1;
 /**
  * Rounds of far-field sweeps (x, y, z lines, each forward and backward). One round leaves
@@ -33,8 +36,10 @@ const ORIGIN_JITTER: Vec3 = [0.00137, 0.00291, 0.00213];
  * voxelSize, index i + dims[0] * (j + dims[1] * k) (x fastest, like the solver's grid).
  */
 export interface SdfGridLayout {
-  /** Voxels along the mesh's longest axis (the cache key with the mesh). */
+  /** Voxels along the mesh's longest axis (the cache key with the mesh and the padding). */
   resolution: number;
+  /** Voxels between the mesh's bounds and the grid's faces, per axis. */
+  pad: Vec3;
   dims: Vec3;
   /** Min corner of the grid in the mesh's frame. */
   origin: Vec3;
@@ -42,14 +47,29 @@ export interface SdfGridLayout {
   voxelCount: number;
 }
 
-/** The SDF grid of a mesh with these bounds at `resolution` voxels along its longest axis, padded by SDF_PAD_VOXELS. */
-export function sdfGridLayout(bounds: MeshBounds, resolution: number): SdfGridLayout {
+/**
+ * The SDF grid of a mesh with these bounds at `resolution` voxels along its longest axis, with
+ * `pad` voxels (per axis, at least SDF_PAD_VOXELS) around the bounds.
+ */
+export function sdfGridLayout(bounds: MeshBounds, resolution: number, pad: Vec3 = [SDF_PAD_VOXELS, SDF_PAD_VOXELS, SDF_PAD_VOXELS]): SdfGridLayout {
   const extent = [0, 1, 2].map((a) => bounds.max[a] - bounds.min[a]);
   const longest = Math.max(...extent);
   const voxelSize = longest / resolution;
-  const dims = extent.map((e) => Math.max(1, Math.ceil(e / voxelSize - 1e-9)) + 2 * SDF_PAD_VOXELS) as Vec3;
+  const padding = pad.map((p) => Math.max(SDF_PAD_VOXELS, Math.ceil(p))) as Vec3;
+  const dims = extent.map((e, a) => Math.max(1, Math.ceil(e / voxelSize - 1e-9)) + 2 * padding[a]) as Vec3;
   const origin = [0, 1, 2].map((a) => (bounds.min[a] + bounds.max[a]) / 2 - (dims[a] * voxelSize) / 2 + ORIGIN_JITTER[a] * voxelSize) as Vec3;
-  return { resolution, dims, origin, voxelSize, voxelCount: dims[0] * dims[1] * dims[2] };
+  return { resolution, pad: padding, dims, origin, voxelSize, voxelCount: dims[0] * dims[1] * dims[2] };
+}
+
+/**
+ * Padding (voxels per axis) for an SDF to reach `reach` metres beyond a mesh scaled by `scale`
+ * (a grid-frame distance of `reach` is at most reach / |s_a| mesh-frame units along axis a),
+ * at least SDF_PAD_VOXELS, at most `resolution` (a very anisotropic scale then leaves the far
+ * part of the reach to the resample's lower bound).
+ */
+export function sdfPaddingFor(bounds: MeshBounds, resolution: number, scale: Vec3, reach: number): Vec3 {
+  const voxelSize = Math.max(...[0, 1, 2].map((a) => bounds.max[a] - bounds.min[a])) / resolution;
+  return scale.map((s) => Math.min(resolution, Math.max(SDF_PAD_VOXELS, Math.ceil(reach / (Math.abs(s) * voxelSize)) + 1))) as Vec3;
 }
 
 /** The triangles of a mesh in voxel coordinates (float32 as the GPU reads them, TRIANGLE_FLOATS each). */

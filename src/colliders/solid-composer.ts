@@ -4,11 +4,12 @@ import type { LiquidFields } from '../solver/liquid-fields';
 import type { GpuShape } from '../solver/shape-packing';
 import type { MeshCollider } from './mesh-collider';
 import { MeshColliderSet } from './mesh-collider-set';
-import { meshColliderInstance, MeshResamplePass, type MeshColliderInstance } from './mesh-resample-pass';
+import { meshColliderInstance, MeshResamplePass, RESAMPLE_MARGIN_CELLS, type MeshColliderInstance } from './mesh-resample-pass';
 import { MeshSdf, MeshSdfBuilder } from './mesh-sdf-builder';
 import type { ResolvedTransform } from './mesh-transform';
 import { animatedTransform, sceneMeshColliderOptions } from './scene-meshes';
 import { SdfAtlas } from './sdf-atlas';
+import { sdfPaddingFor } from './sdf-grid';
 import { motionOfShape, packSolidMotions, type SolidMotion } from './solid-motion';
 
 /** What a step must encode for the solids (SolidComposer.prepare). */
@@ -108,11 +109,15 @@ export class SolidComposer {
     for (const c of set.colliders) if (!this.sdfOf.has(c) && c.wantsRebuild(frame)) c.adoptPendingMesh(frame);
     if (this.gpu) {
       for (const c of set.colliders) {
-        if (c.state !== 'active' || this.sdfOf.has(c) || !c.mesh) continue;
-        const key = `${c.mesh.id}@${c.resolution}`;
+        const t = c.transform;
+        if (c.state !== 'active' || this.sdfOf.has(c) || !c.mesh || !t) continue;
+        // The SDF reaches the resample margin at the collider's scale now (colliders of one mesh
+        // at one resolution and similar scales share it).
+        const pad = sdfPaddingFor(c.mesh.bounds, c.resolution, t.scale, RESAMPLE_MARGIN_CELLS * this.grid.cellSize);
+        const key = `${c.mesh.id}@${c.resolution}+${pad.join(',')}`;
         let sdf = this.sdfs.get(key);
         if (!sdf) {
-          const made = MeshSdf.create(this.device, c.mesh, c.resolution, this.gpu.atlas);
+          const made = MeshSdf.create(this.device, c.mesh, c.resolution, this.gpu.atlas, pad);
           if (typeof made === 'string') { c.refuse(`mesh collider "${c.name}": ${made}`); continue; }
           sdf = made;
           this.sdfs.set(key, sdf);

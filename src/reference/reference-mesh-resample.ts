@@ -2,7 +2,7 @@ import type { MeshColliderInstance } from '../colliders/mesh-resample-pass';
 import { rotateByQuaternion } from '../solver/shape-packing';
 import type { ReferenceGrid } from './reference-grid';
 
-/** Mirror of sampleSdf (shaders/colliders/mesh-resample.wgsl): trilinear, plus the distance beyond the SDF's grid. */
+/** Mirror of sampleSdf (shaders/colliders/mesh-resample.wgsl): trilinear within the SDF's grid, a lower bound beyond it. */
 export function sampleSdf(m: MeshColliderInstance, atlas: ArrayLike<number>, local: readonly number[]): number {
   const g = [0, 1, 2].map((a) => (local[a] - m.sdfOrigin[a]) / m.voxelSize - 0.5);
   const top = m.sdfDims.map((d) => d - 1);
@@ -15,7 +15,10 @@ export function sampleSdf(m: MeshColliderInstance, atlas: ArrayLike<number>, loc
   const mix = (a: number, b: number, s: number) => a + (b - a) * s;
   const a = mix(mix(at(i0, j0, k0), at(i0 + 1, j0, k0), t[0]), mix(at(i0, j0 + 1, k0), at(i0 + 1, j0 + 1, k0), t[0]), t[1]);
   const b = mix(mix(at(i0, j0, k0 + 1), at(i0 + 1, j0, k0 + 1), t[0]), mix(at(i0, j0 + 1, k0 + 1), at(i0 + 1, j0 + 1, k0 + 1), t[0]), t[1]);
-  return mix(a, b, t[2]) + beyond;
+  const sampled = mix(a, b, t[2]);
+  if (beyond === 0) return sampled;
+  const toBounds = Math.hypot(...[0, 1, 2].map((k) => local[k] - Math.min(Math.max(local[k], m.boundsMin[k]), m.boundsMax[k])));
+  return Math.max(toBounds, sampled - beyond);
 }
 
 /** Mirror of colliderDistance: the signed distance (grid metres) from grid point p to collider m. */

@@ -227,10 +227,10 @@ export function writeSdf(l: SdfGridLayout, tris: Tri, nearest: Uint32Array, wind
 }
 
 /** The whole build, kernel by kernel: the signed distance field of `mesh` at `resolution`. */
-export function voxelizeMesh(mesh: ColliderMesh, resolution: number): {
+export function voxelizeMesh(mesh: ColliderMesh, resolution: number, pad?: [number, number, number]): {
   layout: SdfGridLayout; triangles: SdfTriangles; sdf: Float32Array; nearest: Uint32Array; winding: Int32Array;
 } {
-  const layout = sdfGridLayout(mesh.bounds, resolution);
+  const layout = sdfGridLayout(mesh.bounds, resolution, pad);
   const triangles = sdfTriangles(mesh, layout);
   const { nearest, crossings } = clearVoxels(layout);
   splatDistances(layout, triangles.splat, triangles.splatCount, nearest);
