@@ -86,8 +86,8 @@ describe('a non-convex wall holds', () => {
       if ((await liquidCells(solver, (x, y, z) => (x > 0.45 && x < 0.6 && z > 0.7) || (z > 0.45 && z < 0.6 && x > 0.7))) > 0) reachedWall++;
     }
     console.info(`L wall: ${checkedFrames} frames checked (liquid below the top), liquid at the wall's outside in ${reachedWall}`);
-    expect(checkedFrames).toBeGreaterThanOrEqual(12);
-    expect(reachedWall).toBeGreaterThanOrEqual(6);
+    expect(checkedFrames).toBeGreaterThanOrEqual(9); // of 18 (measured 13 on SwiftShader)
+    expect(reachedWall).toBeGreaterThanOrEqual(6); // measured 12
   }, 3_600_000);
 
   it('without the wall the same dam break fills that corner (the check can fail)', async () => {
