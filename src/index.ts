@@ -13,6 +13,19 @@ export type { PressureStage, PressureStepContext, PressureStepResult, PressureMo
 export type { ToleranceSolve, SolveReport, ConvergenceCriterion } from './solver/passes/pressure-jacobi-solver';
 export { toGpuShape, packShapes, shapeDistance, quaternionFromEulerDegrees } from './solver/shape-packing';
 export type { GpuShape } from './solver/shape-packing';
+export { ColliderMesh, MeshColliderError, MESH_COLLIDER_LIMITS } from './colliders/collider-mesh';
+export type { MeshGeometry, MeshBounds } from './colliders/collider-mesh';
+export { MeshCollider } from './colliders/mesh-collider';
+export type { MeshColliderState, MeshMotionOptions } from './colliders/mesh-collider';
+export type { MeshColliderSet, MeshColliderOptions } from './colliders/mesh-collider-set';
+export { quatFromAxisAngle, quatMultiply, motionBetween, transformPoint, inverseTransformPoint, distanceScale } from './colliders/mesh-transform';
+export type { MeshTransform, ResolvedTransform, Quat } from './colliders/mesh-transform';
+export { solidMotionVelocity } from './colliders/solid-motion';
+export type { SolidMotion } from './colliders/solid-motion';
+export {
+  sphereMesh, boxMesh, torusMesh, lWallMesh, stairsMesh, paddleWheelMesh, rockMesh, cylinderMeshZ, extrudePolygonY, extrudePolygonZ, icosphere, meshVolume,
+} from './colliders/procedural-meshes';
+export type { TriangleMesh } from './colliders/procedural-meshes';
 export * from './scene/scene-description';
 export { validateScene, parseScene, SceneValidationError, SCENE_LIMITS, SCENE_DEFAULTS, defaultPressureMethod, validateForceFields, validateDetectorRegion } from './scene/scene-validation';
 export { MAX_FORCE_FIELDS } from './forces/force-field';

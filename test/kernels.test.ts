@@ -6,7 +6,7 @@ import { validateScene } from '../src/scene/scene-validation';
 import type { ReferenceGrid } from '../src/reference/reference-grid';
 import { advectScalar, advectVelocity } from '../src/reference/reference-advect';
 import { extendIntoSolids, redistance, redistanceInit } from '../src/reference/reference-redistance';
-import { addGravity, drainSinks, emitLiquid, enforceSolidVelocity, initLiquid, rasterizeObstacles } from '../src/reference/reference-shapes';
+import { addGravity, drainSinks, emitLiquid, enforceSolidVelocity, initLiquid, rasterizeObstacles, rasterizeSolidIds } from '../src/reference/reference-shapes';
 import { buildPressureSystem, extrapolateVelocity, hydrostaticPressure, pressureJacobi, pressureResidual, projectVelocity } from '../src/reference/reference-pressure';
 import { measureState, sanitizeState, volumeShift } from '../src/reference/reference-diagnostics';
 import { readUint32 } from '../src/gpu/readback';
@@ -69,6 +69,11 @@ describe('scene shape kernels', () => {
   it('rasterizeObstacles matches the reference solid level set', async () => {
     await runPass(device, (p) => solver.kernels.shapes.rasterizeObstacles(p));
     expectClose(await read(device, solver.fields.solidLevelSet, ref.cellCount), rasterizeObstacles(ref), 1e-5);
+    // the solid ids: 1 + the obstacle's index inside it, 0 outside (both obstacles appear)
+    const ids = await readUint32(device, solver.fields.solidId, ref.cellCount);
+    const cpuIds = rasterizeSolidIds(ref);
+    expect(Array.from(ids)).toEqual(Array.from(cpuIds));
+    expect(new Set(cpuIds)).toEqual(new Set([0, 1, 2]));
   });
 
   it('initLiquid matches the reference level set and velocity', async () => {

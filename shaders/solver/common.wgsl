@@ -34,6 +34,19 @@ struct Shape {
   angularVelocity: vec4<f32>, // rad/s about center
 };
 
+// The rigid motion of a solid (a primitive obstacle or a mesh collider): one entry of the solid
+// motion table, which the per-cell solid id indexes (solidId - 1; 0 = no solid). The velocity of
+// the solid's material at x is linearVelocity + angularVelocity x (x - center).
+struct SolidMotion {
+  center: vec3<f32>,
+  linearVelocity: vec3<f32>,   // m/s
+  angularVelocity: vec3<f32>,  // rad/s about center
+};
+
+fn solidMotionVelocity(m: SolidMotion, p: vec3<f32>) -> vec3<f32> {
+  return m.linearVelocity + cross(m.angularVelocity, p - m.center);
+}
+
 const WG: u32 = 4u;
 
 // Grid reductions: stage 1 runs REDUCE_THREADS-thread workgroups, each thread folding

@@ -1,11 +1,13 @@
-// Scene shapes -> grid: the initial liquid, obstacles (a solid level set), emitters and sinks.
-// `shapes` holds [obstacles | emitters | sinks | initial liquid], counts in SimParams.
+// Scene shapes -> grid: the initial liquid, obstacles (a solid level set and solid ids),
+// emitters and sinks. `shapes` holds [obstacles | emitters | sinks | initial liquid], counts in
+// SimParams. Obstacle s is entry s of the solid motion table (solid id s + 1).
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read> shapes: array<Shape>;
 @group(0) @binding(2) var<storage, read_write> phi: array<f32>;
 @group(0) @binding(3) var<storage, read_write> solidPhi: array<f32>;
 @group(0) @binding(4) var<storage, read_write> velocity: array<f32>;
+@group(0) @binding(5) var<storage, read_write> solidId: array<u32>;
 
 fn emitterStart() -> u32 { return params.obstacleCount; }
 fn sinkStart() -> u32 { return params.obstacleCount + params.emitterCount; }
@@ -32,7 +34,10 @@ fn nearestShape(first: u32, count: u32, p: vec3<f32>) -> Nearest {
 fn rasterizeObstacles(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = vec3<i32>(gid);
   if (!inGrid(c)) { return; }
-  solidPhi[cellIndex(c)] = nearestShape(0u, params.obstacleCount, cellCenter(c)).distance;
+  let idx = cellIndex(c);
+  let near = nearestShape(0u, params.obstacleCount, cellCenter(c));
+  solidPhi[idx] = near.distance;
+  solidId[idx] = select(0u, near.index + 1u, near.distance < 0.0);
 }
 
 // Sets the level set and velocity from the initial liquid shapes (velocity elsewhere: 0).

@@ -7,6 +7,7 @@ import { DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, runPressureBenchmark, type 
 import { runDamBreakFront } from './dam-break-front';
 import { profileMgpcg } from './mgpcg-profile';
 import { benchmarkMarkdown } from './benchmark-report';
+import { colliderBenchmarkCommand } from './mesh-collider-benchmark';
 import { lineChart } from './raster-plot';
 import { intOption, numberOption, parseArgs, stringOption, UsageError } from '../cli/args';
 
@@ -42,6 +43,8 @@ Options:
   --latent-runtime R      runtime of the latent rows: ort (default) or wgsl
   --no-wgsl               without the latent rows on the WGSL runtime (measured beside ORT's by default)
   --capture               also the latent rows on ORT with graph capture (experimental; README, "Graph capture")
+
+Mesh colliders (instead of the above): --colliders (see --colliders --help).
 
 MGPCG kernel profile (instead of the above): --profile-mgpcg LIST times each kernel of a CG
 iteration at each resolution (GPU timestamps, 50 back-to-back dispatches each), for each
@@ -105,6 +108,7 @@ function smoothingList(text: string | undefined, fallback: SmoothingVariant[]): 
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--colliders')) return colliderBenchmarkCommand(argv, (line) => process.stderr.write(`bench: ${line}\n`));
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const args = parseArgs(argv, {
     values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',

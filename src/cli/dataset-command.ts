@@ -32,6 +32,8 @@ Options:
   --tolerance T     relative residual of the pressure solve (default 1e-5 mgpcg, 1e-6 pcg)
   --shard i/n       write only scenes whose number is i mod n (for parallel processes)
   --merge DIR       merge the shard indexes in DIR into DIR/index.json
+  --mesh-obstacles  half the obstacles are non-convex rock meshes (mesh colliders); the rest
+                    of each scene is the same as without
   --quiet           no progress output
 `;
 
@@ -46,7 +48,7 @@ function sceneSeed(datasetSeed: number, index: number): number {
 
 /** `latent-liquid dataset`. */
 export async function datasetCommand(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, { values: ['out', 'scenes', 'frames', 'res', 'seed', 'tolerance', 'labels', 'shard', 'merge'], flags: ['quiet'] });
+  const args = parseArgs(argv, { values: ['out', 'scenes', 'frames', 'res', 'seed', 'tolerance', 'labels', 'shard', 'merge'], flags: ['quiet', 'mesh-obstacles'] });
   const mergeDir = stringOption(args, 'merge');
   if (mergeDir) {
     const n = mergeIndexes(mergeDir);
@@ -66,6 +68,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   // Checked before any GPU work; its default depends on the labels, known once the adapter is.
   const requestedTolerance = numberOption(args, 'tolerance', undefined, 0, 1, true);
   const quiet = args.options.has('quiet');
+  const meshObstacles = args.options.has('mesh-obstacles');
   let shardIndex = 0, shardCount = 1;
   const shard = stringOption(args, 'shard');
   if (shard) {
@@ -88,7 +91,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   let done = 0;
   for (const i of mine) {
     const s = sceneSeed(seed, i);
-    const { scene, kind } = randomScene(s, res);
+    const { scene, kind } = randomScene(s, res, { meshObstacles });
     const id = `scene_${String(i).padStart(5, '0')}`;
     const dir = join(out, id);
     mkdirSync(dir, { recursive: true });
@@ -155,7 +158,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
     format: 'latent-liquid-dataset', version: 1, seed, resolution: [res, res, res], cellSize: 1 / res, density: 1000, dt,
     fields: ['pressure', 'hydrostatic', 'levelset', 'rhs', 'diag', 'solid'],
     solver: labels === 'pcg' ? { method: 'mic0-pcg', tolerance, maxIterations: 5000 } : { method: 'mgpcg', tolerance, maxIterations: MGPCG_LABEL_MAX_ITERATIONS },
-    generator: { scenes, frames, shard: `${shardIndex}/${shardCount}` },
+    generator: { scenes, frames, shard: `${shardIndex}/${shardCount}`, ...(meshObstacles ? { meshObstacles } : {}) },
     scenes: entries,
   };
   const name = shardCount > 1 ? `index.shard-${shardIndex}-of-${shardCount}.json` : 'index.json';

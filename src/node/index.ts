@@ -10,5 +10,7 @@ export { encodeNpy, decodeNpy, writeNpy, readNpy } from './npy';
 export type { NpyArray } from './npy';
 export { dumpFrame, frameTag } from './field-dump';
 export { encodePngRgba } from './png';
+export { parseObj, loadObjMesh, loadSceneMeshes } from './obj-mesh';
+export type { ObjMesh } from './obj-mesh';
 export * from '../index';
 export * from '../tools';

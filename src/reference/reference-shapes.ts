@@ -1,3 +1,4 @@
+import { motionOfShape, solidMotionVelocity, type SolidMotion } from '../colliders/solid-motion';
 import type { Vec3 } from '../scene/scene-description';
 import { shapeDistance, type GpuShape } from '../solver/shape-packing';
 import type { ReferenceGrid } from './reference-grid';
@@ -27,6 +28,21 @@ export function rasterizeObstacles(g: ReferenceGrid): Float32Array {
   const out = new Float32Array(g.cellCount);
   g.forCells((i, j, k, idx) => { out[idx] = nearest(g.p.obstacles, cellCenter(g, i, j, k)).distance; });
   return out;
+}
+
+/** rasterizeObstacles: the solid ids (1 + obstacle index inside an obstacle, else 0). */
+export function rasterizeSolidIds(g: ReferenceGrid): Uint32Array {
+  const out = new Uint32Array(g.cellCount);
+  g.forCells((i, j, k, idx) => {
+    const n = nearest(g.p.obstacles, cellCenter(g, i, j, k));
+    out[idx] = n.distance < 0 ? n.index + 1 : 0;
+  });
+  return out;
+}
+
+/** The solid motion table of the reference grid's obstacles (entry s: obstacle s). */
+export function obstacleMotions(g: ReferenceGrid): SolidMotion[] {
+  return g.p.obstacles.map(motionOfShape);
 }
 
 /** initLiquid: level set and velocity of the initial liquid shapes. */
@@ -61,26 +77,22 @@ export function drainSinks(g: ReferenceGrid, phi: Float32Array): void {
   g.forCells((i, j, k, idx) => { phi[idx] = Math.max(phi[idx], -nearest(g.p.sinks, cellCenter(g, i, j, k)).distance); });
 }
 
-/** enforceSolidVelocity, in place. */
-export function enforceSolidVelocity(g: ReferenceGrid, solidPhi: Float32Array, velocity: Float32Array): void {
+/**
+ * enforceSolidVelocity, in place: a face next to a solid cell takes the normal velocity of the
+ * solid that owns the deeper of its two cells (solid id -> motion table).
+ */
+export function enforceSolidVelocity(g: ReferenceGrid, solidPhi: Float32Array, velocity: Float32Array,
+  solidId: Uint32Array = rasterizeSolidIds(g), motions: readonly (SolidMotion | undefined)[] = obstacleMotions(g)): void {
   const n = g.dims;
   g.forFaces((axis, i, j, k, idx) => {
     const f = [i, j, k];
     if (f[axis] === 0 || f[axis] === n[axis]) { velocity[idx] = 0; return; }
     const a = [...f]; a[axis] -= 1;
-    if (solidPhi[g.cell(a[0], a[1], a[2])] < 0 || solidPhi[g.cell(i, j, k)] < 0) {
-      const p = facePosition(g, axis, i, j, k);
-      const near = nearest(g.p.obstacles, p);
-      if (near.index < 0) { velocity[idx] = 0; return; }
-      const s = g.p.obstacles[near.index];
-      const r: Vec3 = [p[0] - s.center[0], p[1] - s.center[1], p[2] - s.center[2]];
-      const w = s.angularVelocity;
-      const v: Vec3 = [
-        s.linearVelocity[0] + w[1] * r[2] - w[2] * r[1],
-        s.linearVelocity[1] + w[2] * r[0] - w[0] * r[2],
-        s.linearVelocity[2] + w[0] * r[1] - w[1] * r[0],
-      ];
-      velocity[idx] = v[axis];
+    const ca = g.cell(a[0], a[1], a[2]), cb = g.cell(i, j, k);
+    if (solidPhi[ca] < 0 || solidPhi[cb] < 0) {
+      const id = solidPhi[ca] < solidPhi[cb] ? solidId[ca] : solidId[cb];
+      const m = id > 0 ? motions[id - 1] : undefined;
+      velocity[idx] = m ? solidMotionVelocity(m, facePosition(g, axis, i, j, k))[axis] : 0;
     }
   });
 }

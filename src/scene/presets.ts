@@ -96,7 +96,9 @@ export function scaleScene(scene: SceneDescription, factor: number): SceneDescri
     ...scene,
     cellSize: scene.cellSize * factor,
     liquid: scene.liquid.map(shape),
-    obstacles: scene.obstacles.map(shape),
+    obstacles: scene.obstacles.map((s) => (s.type === 'mesh'
+      ? { ...s, position: v(s.position ?? [0, 0, 0]), scale: typeof s.scale === 'number' || s.scale === undefined ? (s.scale ?? 1) * factor : v(s.scale) }
+      : shape(s))),
     emitters: scene.emitters.map((e) => ({ ...e, shape: shape(e.shape) })),
     sinks: scene.sinks.map((e) => ({ ...e, shape: shape(e.shape) })),
     forces: scene.forces.map((f) => ({ ...f, position: v(f.position), ...(f.radius !== undefined ? { radius: f.radius * factor } : {}) })),

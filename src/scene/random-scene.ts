@@ -1,4 +1,5 @@
-import type { SceneInput, ShapeDescription, Vec3 } from './scene-description';
+import { rockMesh } from '../colliders/procedural-meshes';
+import type { MeshShape, ObstacleDescription, SceneInput, ShapeDescription, Vec3 } from './scene-description';
 import { validateScene } from './scene-validation';
 import type { SceneDescription } from './scene-description';
 
@@ -20,9 +21,11 @@ export type RandomSceneKind = (typeof RANDOM_SCENE_KINDS)[number];
 
 /**
  * A randomized scene in a 1 m tank at n^3 cells for training data: liquid boxes and drops of
- * random size and place, obstacles, emitters and tilting gravity, all from `seed`.
+ * random size and place, obstacles, emitters and tilting gravity, all from `seed`. With
+ * `meshObstacles`, each obstacle becomes a non-convex rock mesh of its size and place with
+ * probability 1/2 (drawn from a second stream: the rest of the scene is the same as without).
  */
-export function randomScene(seed: number, n: number): { scene: SceneDescription; kind: RandomSceneKind } {
+export function randomScene(seed: number, n: number, options: { meshObstacles?: boolean } = {}): { scene: SceneDescription; kind: RandomSceneKind } {
   const r = seededRandom(seed);
   const u = (lo: number, hi: number) => lo + (hi - lo) * r();
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length) % xs.length];
@@ -88,8 +91,24 @@ export function randomScene(seed: number, n: number): { scene: SceneDescription;
   const obstacleCount = kind === 'slosh' ? Math.floor(u(0, 2)) : Math.floor(u(0, 3));
   for (let i = 0; i < obstacleCount; i++) obstacles.push(obstacle());
   const input: SceneInput = {
-    name: `random-${kind}-${seed}`, resolution: [n, n, n], cellSize: 1 / n, liquid, obstacles, emitters,
+    name: `random-${kind}-${seed}`, resolution: [n, n, n], cellSize: 1 / n, liquid, obstacles: options.meshObstacles ? withRocks(obstacles, seed) : obstacles, emitters,
     ...(gravityTilt ? { gravityTilt } : {}),
   };
   return { scene: validateScene(input), kind };
+}
+
+/** Replaces each obstacle by a rock mesh of its size and place with probability 1/2 (own random stream). */
+function withRocks(obstacles: ShapeDescription[], seed: number): ObstacleDescription[] {
+  const r = seededRandom(seed ^ 0x5eed_0b57);
+  return obstacles.map((o) => {
+    if (r() < 0.5) return o;
+    const rock = rockMesh({ radius: 1, subdivisions: 2, roughness: 0.3, seed: Math.floor(r() * 1e6) + 1 });
+    const mesh: MeshShape = {
+      type: 'mesh', name: 'rock', positions: Array.from(rock.positions), indices: Array.from(rock.indices),
+      ...(o.type === 'sphere'
+        ? { position: o.center, scale: o.radius }
+        : { position: [0, 1, 2].map((a) => (o.min[a] + o.max[a]) / 2) as Vec3, scale: [0, 1, 2].map((a) => (o.max[a] - o.min[a]) / 2) as Vec3, rotation: o.rotation ?? [0, 0, 0] }),
+    };
+    return mesh;
+  });
 }

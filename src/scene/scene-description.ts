@@ -22,6 +22,47 @@ export interface SphereShape {
 
 export type ShapeDescription = BoxShape | SphereShape;
 
+/**
+ * A triangle mesh obstacle (a mesh collider, docs/colliders.md): an `.obj` file or inline
+ * positions and indices, placed by position, rotation and scale. Only in `obstacles`.
+ */
+export interface MeshShape {
+  type: 'mesh';
+  /**
+   * An .obj file, relative to the scene file. Node tools (the CLI, `loadSceneMeshes`) read it
+   * into `positions` and `indices`; in a browser give those instead.
+   */
+  obj?: string;
+  /** Vertex positions x, y, z in the mesh's own frame (m before scale); used when present. */
+  positions?: number[];
+  /** Three vertex indices per triangle. */
+  indices?: number[];
+  /** Where the mesh's origin goes (scene metres from the domain's min corner). Default [0, 0, 0]. */
+  position?: Vec3;
+  /** Euler angles in degrees (XYZ order, like boxes), about the mesh's origin. Default none. */
+  rotation?: Vec3;
+  /** Scale along the mesh's own axes (a number: uniform). Default 1. */
+  scale?: Vec3 | number;
+  /** Velocity of the solid (m/s). Default 0. */
+  velocity?: Vec3;
+  /** Angular velocity of the solid about its position (rad/s). Default 0. */
+  angularVelocity?: Vec3;
+  /**
+   * true: the mesh moves by `velocity` and turns by `angularVelocity` every frame (a paddle
+   * wheel); false (default): it stays put and its surface imposes that motion (a conveyor).
+   */
+  animate?: boolean;
+  /** Name used in messages. */
+  name?: string;
+  /** SDF voxels along the mesh's longest axis (default: about one per cell). */
+  resolution?: number;
+  /** Metres: also solid within thickness / 2 of the surface (for open sheets). Default 0. */
+  thickness?: number;
+}
+
+/** What `obstacles` holds: primitive shapes and meshes. */
+export type ObstacleDescription = ShapeDescription | MeshShape;
+
 /** Adds liquid in its shape with a velocity, over a time window. */
 export interface EmitterDescription {
   shape: ShapeDescription;
@@ -149,7 +190,7 @@ export interface SceneDescription {
   /** Layers of velocity extrapolation into air. */
   extrapolationLayers: number;
   liquid: ShapeDescription[];
-  obstacles: ShapeDescription[];
+  obstacles: ObstacleDescription[];
   emitters: EmitterDescription[];
   sinks: SinkDescription[];
   /** Force fields (at most MAX_FORCE_FIELDS = 16, with those added at run time). */

@@ -1,9 +1,10 @@
+import { MESH_COLLIDER_LIMITS } from '../colliders/collider-mesh';
 import type { DetectorRegion } from '../detectors/detector-region';
 import { MAX_FORCE_FIELDS } from '../forces/force-field';
 import {
   PRESSURE_METHODS,
   type ForceFalloff, type ForceFieldDescription, type ForceFieldKind,
-  type EmitterDescription, type MultigridDescription, type PressureDescription, type PressureMethod, type SceneDescription, type ShapeDescription,
+  type EmitterDescription, type MeshShape, type MultigridDescription, type ObstacleDescription, type PressureDescription, type PressureMethod, type SceneDescription, type ShapeDescription,
   type SinkDescription, type TimeStepDescription, type Vec3,
 } from './scene-description';
 
@@ -104,8 +105,81 @@ class Checker {
       if (o.velocity !== undefined) s.velocity = this.vec3(o.velocity, `${path}.velocity`, -1000, 1000);
       return s;
     }
-    this.fail(`${path}.type`, `must be "box" or "sphere"`, o.type);
+    if (o.type === 'mesh') this.fail(`${path}.type`, `"mesh" is allowed in obstacles only; here it must be "box" or "sphere"`, o.type);
+    else this.fail(`${path}.type`, `must be "box" or "sphere"`, o.type);
     return { type: 'sphere', center: [0, 0, 0], radius: 0 };
+  }
+
+  /** An obstacle: a box, a sphere or a mesh. */
+  obstacle(v: unknown, path: string): ObstacleDescription {
+    const o = this.object(v, path);
+    if (o?.type === 'mesh') return this.mesh(o, path);
+    if (o && o.type !== 'box' && o.type !== 'sphere') {
+      this.fail(`${path}.type`, `must be "box", "sphere" or "mesh"`, o.type);
+      return { type: 'sphere', center: [0, 0, 0], radius: 0 };
+    }
+    return this.shape(v, path);
+  }
+
+  mesh(o: Obj, path: string): MeshShape {
+    this.unknownKeys(o, path, ['type', 'obj', 'positions', 'indices', 'position', 'rotation', 'scale', 'velocity', 'angularVelocity', 'animate', 'name', 'resolution', 'thickness']);
+    const m: MeshShape = { type: 'mesh' };
+    const maxIndices = 3 * MESH_COLLIDER_LIMITS.maxTriangles;
+    if (o.obj !== undefined) {
+      if (typeof o.obj !== 'string' || !/\.obj$/i.test(o.obj.trim())) this.fail(`${path}.obj`, 'must be the path of an .obj file (relative to the scene file)', o.obj);
+      else m.obj = o.obj;
+    }
+    if (o.positions !== undefined || o.indices !== undefined) {
+      let vertices = 0;
+      if (!Array.isArray(o.positions) || o.positions.length === 0 || o.positions.length % 3 !== 0) {
+        this.fail(`${path}.positions`, 'must be an array of x, y, z numbers (3 per vertex) together with indices', Array.isArray(o.positions) ? `${o.positions.length} numbers` : o.positions);
+      } else if (o.positions.length > 3 * maxIndices) {
+        this.fail(`${path}.positions`, `may hold at most ${3 * maxIndices} numbers`, o.positions.length);
+      } else {
+        const bad = o.positions.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+        if (bad >= 0) this.fail(`${path}.positions[${bad}]`, 'must be a finite number', o.positions[bad]);
+        else { m.positions = o.positions as number[]; vertices = o.positions.length / 3; }
+      }
+      if (!Array.isArray(o.indices) || o.indices.length === 0 || o.indices.length % 3 !== 0) {
+        this.fail(`${path}.indices`, 'must be an array of vertex indices (3 per triangle) together with positions', Array.isArray(o.indices) ? `${o.indices.length} numbers` : o.indices);
+      } else if (o.indices.length > maxIndices) {
+        this.fail(`${path}.indices`, `hold ${o.indices.length / 3} triangles; at most ${MESH_COLLIDER_LIMITS.maxTriangles} per mesh`);
+      } else if (vertices > 0) {
+        const bad = o.indices.findIndex((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= vertices);
+        if (bad >= 0) this.fail(`${path}.indices[${bad}]`, `must be an integer in [0, ${vertices - 1}] (the mesh has ${vertices} vertices)`, o.indices[bad]);
+        else m.indices = o.indices as number[];
+      }
+    }
+    if (o.obj === undefined && o.positions === undefined && o.indices === undefined) {
+      this.fail(path, 'needs "obj" (an .obj file) or "positions" and "indices"');
+    }
+    if (o.position !== undefined) m.position = this.vec3(o.position, `${path}.position`);
+    if (o.rotation !== undefined) m.rotation = this.vec3(o.rotation, `${path}.rotation`, -360, 360);
+    if (o.scale !== undefined) {
+      const lo = MESH_COLLIDER_LIMITS.minScale;
+      const check = (x: unknown, p: string) => {
+        if (typeof x !== 'number' || !Number.isFinite(x) || Math.abs(x) < lo || Math.abs(x) > 1e6) this.fail(p, `must be a number with ${lo} <= |scale| <= 1e6 (zero scale is not allowed)`, x);
+        return x as number;
+      };
+      if (typeof o.scale === 'number') m.scale = check(o.scale, `${path}.scale`);
+      else if (Array.isArray(o.scale) && o.scale.length === 3) m.scale = o.scale.map((x, i) => check(x, `${path}.scale[${i}]`)) as Vec3;
+      else this.fail(`${path}.scale`, 'must be a number or [sx, sy, sz]', o.scale);
+    }
+    if (o.velocity !== undefined) m.velocity = this.vec3(o.velocity, `${path}.velocity`, -1000, 1000);
+    if (o.angularVelocity !== undefined) m.angularVelocity = this.vec3(o.angularVelocity, `${path}.angularVelocity`, -1000, 1000);
+    if (o.animate !== undefined) {
+      if (typeof o.animate !== 'boolean') this.fail(`${path}.animate`, 'must be true or false', o.animate);
+      else m.animate = o.animate;
+    }
+    if (o.name !== undefined) {
+      if (typeof o.name !== 'string') this.fail(`${path}.name`, 'must be a string', o.name);
+      else m.name = o.name;
+    }
+    if (o.resolution !== undefined) {
+      m.resolution = this.number(o.resolution, `${path}.resolution`, MESH_COLLIDER_LIMITS.minResolution, MESH_COLLIDER_LIMITS.maxResolution, { integer: true });
+    }
+    if (o.thickness !== undefined) m.thickness = this.number(o.thickness, `${path}.thickness`, 0, 1e6);
+    return m;
   }
 }
 
@@ -252,7 +326,9 @@ export function validateScene(input: unknown, opts: { maxCells?: number; maxDime
   const extrapolationLayers = o.extrapolationLayers === undefined ? SCENE_DEFAULTS.extrapolationLayers : c.number(o.extrapolationLayers, 'extrapolationLayers', 1, 16, { integer: true });
 
   const liquid = c.array(o.liquid, 'liquid').map((s, i) => c.shape(s, `liquid[${i}]`));
-  const obstacles = c.array(o.obstacles, 'obstacles').map((s, i) => c.shape(s, `obstacles[${i}]`));
+  const obstacles = c.array(o.obstacles, 'obstacles').map((s, i) => c.obstacle(s, `obstacles[${i}]`));
+  const meshCount = obstacles.filter((s) => s.type === 'mesh').length;
+  if (meshCount > MESH_COLLIDER_LIMITS.maxColliders) c.fail('obstacles', `hold ${meshCount} meshes; at most ${MESH_COLLIDER_LIMITS.maxColliders}`);
   const emitters: EmitterDescription[] = c.array(o.emitters, 'emitters').map((e, i) => {
     const path = `emitters[${i}]`;
     const eo = c.object(e, path) ?? {};

@@ -1,6 +1,8 @@
 import type { GridLayout } from './grid-layout';
 import { SIM_PARAMS_BYTES } from './sim-params';
 import { SHAPE_FLOATS } from './shape-packing';
+import { MESH_COLLIDER_LIMITS } from '../colliders/collider-mesh';
+import { SOLID_MOTION_LAYOUT } from '../colliders/solid-motion';
 
 /** Bytes of the `SolveControl` struct in shaders/solver/common.wgsl. */
 export const SOLVE_CONTROL_BYTES = 48;
@@ -21,8 +23,19 @@ export class LiquidFields {
   readonly levelSet: GPUBuffer;
   /** Three level-set-sized scratch buffers (MacCormack intermediates, redistancing ping-pong). */
   readonly levelSetScratch: [GPUBuffer, GPUBuffer, GPUBuffer];
-  /** Signed distance to the nearest obstacle (m), cell-centred: negative inside solids. */
+  /**
+   * Signed distance to the nearest solid (m), cell-centred: negative inside solids. The minimum
+   * over primitive obstacles (exact) and mesh colliders (within a few cells of them; docs/colliders.md).
+   */
   readonly solidLevelSet: GPUBuffer;
+  /**
+   * Per cell (u32): 0 outside solids, else 1 + the entry of `solidMotions` of the solid whose
+   * distance is the minimum there (obstacle s: entry s; mesh collider slot m: shapeCapacity + m).
+   */
+  readonly solidId: GPUBuffer;
+  /** The solid motion table: `array<SolidMotion>` (shaders/solver/common.wgsl), solidMotionCapacity entries. */
+  readonly solidMotions: GPUBuffer;
+  readonly solidMotionCapacity: number;
   /** Redistancing: cells whose distance is fixed by a nearby crossing. */
   readonly frozen: GPUBuffer;
   /** MAC velocity [u | v | w] (m/s). */
@@ -67,6 +80,9 @@ export class LiquidFields {
     this.levelSet = make('liquid.levelSet', cells);
     this.levelSetScratch = [make('liquid.levelSetScratch0', cells), make('liquid.levelSetScratch1', cells), make('liquid.levelSetScratch2', cells)];
     this.solidLevelSet = make('liquid.solidLevelSet', cells);
+    this.solidId = make('liquid.solidId', cells);
+    this.solidMotionCapacity = this.shapeCapacity + MESH_COLLIDER_LIMITS.maxColliders;
+    this.solidMotions = make('liquid.solidMotions', this.solidMotionCapacity * SOLID_MOTION_LAYOUT.stride);
     this.frozen = make('liquid.frozen', cells);
     this.velocity = make('liquid.velocity', faces);
     this.velocityScratch = [make('liquid.velocityScratch0', faces), make('liquid.velocityScratch1', faces), make('liquid.velocityScratch2', faces)];

@@ -1,3 +1,5 @@
+import type { MeshColliderSet } from '../colliders/mesh-collider-set';
+import { SolidComposer } from '../colliders/solid-composer';
 import type { DetectorRegion } from '../detectors/detector-region';
 import { DetectorsPass } from '../detectors/detectors-pass';
 import { LiquidDetectors, type DetectorCallback, type DetectorHandle } from '../detectors/liquid-detectors';
@@ -5,7 +7,7 @@ import { ForcesPass } from '../forces/forces-pass';
 import { MAX_FORCE_FIELDS } from '../forces/force-field';
 import { GpuTimer, type PassTimes } from '../gpu/gpu-timer';
 import { countReadback, readBuffer, readFloat32 } from '../gpu/readback';
-import { domainSize, type ForceFieldDescription, type ForceFieldInput, type SceneDescription, type Vec3 } from '../scene/scene-description';
+import { domainSize, type ForceFieldDescription, type ForceFieldInput, type MeshShape, type SceneDescription, type ShapeDescription, type Vec3 } from '../scene/scene-description';
 import { GridLayout } from './grid-layout';
 import { JacobiPressureStage } from './jacobi-pressure-stage';
 import { LiquidFields, STATS_COUNT } from './liquid-fields';
@@ -130,6 +132,8 @@ export class LiquidSolver {
   private readonly thetaMin: number;
   private readonly paramsData = new ArrayBuffer(SIM_PARAMS_BYTES);
   private obstacles: GpuShape[];
+  /** Every solid (obstacles and mesh colliders) into the solid level set, ids and motion table. */
+  private readonly solids: SolidComposer;
   private runtimeEmitters: GpuShape[] = [];
   private obstaclesDirty = true;
   private gravityOverride: Vec3 | null = null;
@@ -158,8 +162,9 @@ export class LiquidSolver {
     this.timer.enabled = options.timing ?? false;
     this.classical = new JacobiPressureStage(pressureSolver, scene.pressure);
     this.stage = this.classical;
-    this.obstacles = scene.obstacles.map((s) => toGpuShape(s));
+    this.obstacles = scene.obstacles.filter((s): s is ShapeDescription => s.type !== 'mesh').map((s) => toGpuShape(s));
     this.detectors = new LiquidDetectors(device, kernels.detectors, grid.cellSize ** 3);
+    this.solids = new SolidComposer(device, grid, fields, (pass) => kernels.shapes.rasterizeObstacles(pass), scene.timeStep.frame);
     device.lost.then((info) => { this.lostReason = `${info.reason}: ${info.message}`; });
   }
 
@@ -170,7 +175,7 @@ export class LiquidSolver {
   static async create(device: GPUDevice, scene: SceneDescription, options: LiquidSolverOptions = {}): Promise<LiquidSolver> {
     const grid = new GridLayout(scene.resolution, scene.cellSize);
     checkDeviceLimits(device, grid);
-    const capacity = scene.obstacles.length + scene.emitters.length + scene.sinks.length + scene.liquid.length + (options.extraShapeCapacity ?? 16);
+    const capacity = scene.obstacles.filter((s) => s.type !== 'mesh').length + scene.emitters.length + scene.sinks.length + scene.liquid.length + (options.extraShapeCapacity ?? 16);
     const fields = new LiquidFields(device, grid, capacity);
     try {
       const [shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors, pressureSolver] = await Promise.all([
@@ -190,6 +195,11 @@ export class LiquidSolver {
         { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors }, pressureSolver, options);
       if (scene.pressure.method !== 'jacobi') solver.setPressureStage(solver.classical = await solver.createClassicalStage(scene.pressure));
       forces.setFields(scene.forces);
+      const meshes = scene.obstacles.flatMap((shape, index) => (shape.type === 'mesh' ? [{ shape, index }] : [])) as { shape: MeshShape; index: number }[];
+      if (meshes.length > 0) {
+        solver.solids.addSceneMeshes(meshes);
+        await solver.solids.ready();
+      }
       solver.initializeState();
       return solver;
     } catch (e) {
@@ -325,6 +335,14 @@ export class LiquidSolver {
     this.gravityOverride = g ? [...g] : null;
   }
 
+  /**
+   * The mesh colliders (triangle meshes the liquid cannot enter): add, move, enable, disable and
+   * remove them at any frame (docs/colliders.md).
+   */
+  get meshColliders(): MeshColliderSet {
+    return this.solids.meshColliders;
+  }
+
   /** Replaces the obstacles (grid-frame metres, with their rigid velocities); rasterized next step. */
   setObstacles(shapes: GpuShape[]): void {
     const room = this.fields.shapeCapacity - this.scene.emitters.length - this.scene.sinks.length - this.scene.liquid.length;
@@ -417,6 +435,8 @@ export class LiquidSolver {
    */
   uploadStepParams(dt: number, includeLiquid = false): void {
     this.writeParams(dt, this.writeShapes(this.time, includeLiquid));
+    // The solid motion table too (the next step still recomposes the solids).
+    this.solids.prepare(this.obstacles, true, this.frame, this.time);
   }
 
   /** Ghost-fluid interface fraction clamp in use. */
@@ -427,9 +447,12 @@ export class LiquidSolver {
   private initializeState(): void {
     const counts = this.writeShapes(0, true);
     this.writeParams(this.scene.timeStep.frame, counts);
+    // Mesh colliders whose pipelines are still compiling join at a later step.
+    const solids = this.solids.prepare(this.obstacles, true, 0, 0);
     const enc = this.device.createCommandEncoder({ label: 'liquid.init' });
     let pass = enc.beginComputePass({ label: 'init.scene' });
-    this.kernels.shapes.rasterizeObstacles(pass);
+    if (solids.voxelize) this.solids.encodeBuilds(pass);
+    this.solids.compose(pass);
     this.kernels.shapes.initLiquid(pass);
     pass.end();
     this.obstaclesDirty = false;
@@ -446,7 +469,11 @@ export class LiquidSolver {
     this.device.queue.submit([enc.finish()]);
   }
 
-  /** Re-initializes the scene (time 0, initial liquid, velocities zero). */
+  /**
+   * Re-initializes the scene (time 0, initial liquid, velocities zero). The initial liquid
+   * leaves out the mesh colliders added so far once their pipelines are compiled
+   * (`await meshColliders.ready()` first).
+   */
   reset(): void {
     this.stage.reset?.();
     this.lastMode = null;
@@ -493,6 +520,10 @@ export class LiquidSolver {
   private async advance(dt: number, lastOfFrame: boolean): Promise<StepRecord> {
     const counts = this.writeShapes(this.time, false);
     this.writeParams(dt, counts);
+    if (this.solids.needsPipelines) await this.solids.ready();
+    // Before the encoder: a growing SDF atlas submits a copy of itself.
+    const solids = this.solids.prepare(this.obstacles, this.obstaclesDirty, this.frame, this.time);
+    this.obstaclesDirty = false;
     const timer = this.timer.enabled ? this.timer : null;
     let encoder = this.device.createCommandEncoder({ label: `liquid.step${this.stepCount}` });
     const phase = (name: string, body: (pass: GPUComputePassEncoder) => void) => {
@@ -504,10 +535,8 @@ export class LiquidSolver {
     // Anything written into the state since the last step (user code, a GPU upload) is checked
     // before it can spread; the same pass runs again at the end of the step.
     phase('sanitize', (p) => this.kernels.sanitize.sanitizeState(p));
-    if (this.obstaclesDirty) {
-      phase('obstacles', (p) => this.kernels.shapes.rasterizeObstacles(p));
-      this.obstaclesDirty = false;
-    }
+    if (solids.voxelize) phase('voxelize', (p) => this.solids.encodeBuilds(p));
+    if (solids.compose) phase('obstacles', (p) => this.solids.compose(p));
     if (counts.emitters + counts.sinks > 0) {
       phase('emit', (p) => {
         this.kernels.diagnostics.recordVolumeBefore(p);
@@ -674,7 +703,7 @@ export class LiquidSolver {
 
   /** GPU memory held by the solver's buffers (bytes), the multigrid hierarchy's once it was built. */
   get gpuBytes(): number {
-    return this.fields.byteSize + this.multigridBytes + this.kernels.detectors.byteSize + this.detectors.byteSize;
+    return this.fields.byteSize + this.multigridBytes + this.kernels.detectors.byteSize + this.detectors.byteSize + this.solids.byteSize;
   }
 
   private multigridBytes = 0;
@@ -692,6 +721,7 @@ export class LiquidSolver {
     this.kernels.forces.destroy();
     this.detectors.destroy();
     this.kernels.detectors.destroy();
+    this.solids.destroy();
     this.fields.destroy();
   }
 }

@@ -10,7 +10,7 @@ export class SceneShapesPass {
   static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields): Promise<SceneShapesPass> {
     const family = await KernelFamily.create(device, 'shapes', source, ['rasterizeObstacles', 'initLiquid', 'emitLiquid', 'drainSinks']);
     const bindGroup = family.bindGroup({
-      params: fields.params, shapes: fields.shapes, phi: fields.levelSet, solidPhi: fields.solidLevelSet, velocity: fields.velocity,
+      params: fields.params, shapes: fields.shapes, phi: fields.levelSet, solidPhi: fields.solidLevelSet, velocity: fields.velocity, solidId: fields.solidId,
     });
     return new SceneShapesPass(family, bindGroup, grid);
   }

@@ -26,7 +26,7 @@ function singleKernelPass<Entry extends string>(label: string, source: string, e
 /** Solid-wall and obstacle velocity boundary condition (shaders/solver/boundary.wgsl). */
 export type BoundaryPass = SingleKernelPass<'enforceSolidVelocity'>;
 export const createBoundaryPass = singleKernelPass('boundary', boundarySource, 'enforceSolidVelocity', 'faces',
-  (f) => ({ params: f.params, shapes: f.shapes, solidPhi: f.solidLevelSet, velocity: f.velocity }));
+  (f) => ({ params: f.params, solidPhi: f.solidLevelSet, solidId: f.solidId, solidMotions: f.solidMotions, velocity: f.velocity }));
 
 /** Hydrostatic pressure from the surface and gravity (shaders/solver/hydrostatic.wgsl). */
 export type HydrostaticPass = SingleKernelPass<'hydrostaticPressure'>;
