@@ -8,9 +8,9 @@ export type { FrameMetrics, FieldName, LiquidSolverOptions } from './solver/liqu
 export type { PassTimes } from './gpu/gpu-timer';
 export { ShaderCompileError } from './gpu/compute-kernel';
 export { GridLayout } from './solver/grid-layout';
-export { JacobiPressureStage } from './solver/jacobi-pressure-stage';
-export type { PressureStage, PressureStepContext, PressureStepResult, PressureMode } from './solver/pressure-stage';
-export type { ToleranceSolve, SolveReport, ConvergenceCriterion } from './solver/passes/pressure-jacobi-solver';
+export { JacobiPressureStage } from './solver/pressure/jacobi-pressure-stage';
+export type { PressureStage, PressureStepContext, PressureStepResult, PressureMode } from './solver/pressure/pressure-stage';
+export type { ToleranceSolve, SolveReport, ConvergenceCriterion } from './solver/pressure/jacobi-pressure-solver';
 export { toGpuShape, packShapes, shapeDistance, quaternionFromEulerDegrees } from './solver/shape-packing';
 export type { GpuShape } from './solver/shape-packing';
 export * from './scene/scene-description';

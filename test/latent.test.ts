@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiquidSolver } from '../src/solver/liquid-solver';
-import { JacobiPressureStage } from '../src/solver/jacobi-pressure-stage';
+import { JacobiPressureStage } from '../src/solver/pressure/jacobi-pressure-stage';
 import { presetScene } from '../src/scene/presets';
 import { LatentPressurePredictor } from '../src/latent/latent-pressure-predictor';
 import { LatentScheduler } from '../src/latent/latent-scheduler';

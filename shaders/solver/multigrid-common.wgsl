@@ -1,6 +1,6 @@
 // Shared declarations of the multigrid-preconditioned CG pressure solve, prepended to
 // multigrid-setup.wgsl, multigrid-vcycle.wgsl, multigrid-coarse-cycle.wgsl, pressure-mgpcg.wgsl and
-// pressure-mgpcg-scalars.wgsl (see src/solver/passes/pressure-mgpcg-solver.ts). The CPU mirror is
+// pressure-mgpcg-scalars.wgsl (see src/solver/pressure/mgpcg-pressure-solver.ts). The CPU mirror is
 // src/reference/reference-multigrid.ts.
 //
 // Levels: level 0 is the simulation grid, each coarser level halves every axis (rounding up).

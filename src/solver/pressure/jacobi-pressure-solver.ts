@@ -42,7 +42,7 @@ export interface SolveReport {
  * checks itself (shaders/solver/pressure-convergence.wgsl).
  * The result is always left in `fields.pressure`.
  */
-export class PressureJacobiSolver {
+export class JacobiPressureSolver {
   private constructor(
     readonly device: GPUDevice,
     private readonly system: KernelFamily,
@@ -56,7 +56,7 @@ export class PressureJacobiSolver {
     private readonly fields: LiquidFields,
   ) {}
 
-  static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields): Promise<PressureJacobiSolver> {
+  static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields): Promise<JacobiPressureSolver> {
     const [system, jacobi, convergence] = await Promise.all([
       KernelFamily.create(device, 'pressureSystem', systemSource, ['buildPressureSystem']),
       KernelFamily.create(device, 'pressureJacobi', jacobiSource, ['pressureJacobi', 'residualPartial', 'pressureJacobiGated', 'residualPartialGated']),
@@ -72,7 +72,7 @@ export class PressureJacobiSolver {
     const convergenceGroup = convergence.bindGroup({
       params: fields.params, partials: fields.partials, control: fields.solveControl,
     });
-    return new PressureJacobiSolver(device, system, jacobi, convergence, systemGroup, convergenceGroup,
+    return new JacobiPressureSolver(device, system, jacobi, convergence, systemGroup, convergenceGroup,
       jg(fields.pressure, fields.pressureScratch, 'jacobi.forward'), jg(fields.pressureScratch, fields.pressure, 'jacobi.backward'), grid, fields);
   }
 

@@ -12,8 +12,8 @@ import type { GridLayout } from '../grid-layout';
 import type { LiquidFields } from '../liquid-fields';
 import {
   COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS, COARSE_CYCLE_MAX_LEVELS, COARSEST_EDGE, coarseCycleStart, multigridLevelDims, type MultigridSmoother,
-} from '../multigrid-levels';
-import { decodeSolveControl, type ConvergenceCriterion, type SolveReport } from './pressure-jacobi-solver';
+} from './multigrid-levels';
+import { decodeSolveControl, type ConvergenceCriterion, type SolveReport } from './jacobi-pressure-solver';
 
 /** Threads per workgroup of the multigrid kernels (MG_THREADS in multigrid-common.wgsl). */
 const MG_THREADS = 256;
@@ -119,7 +119,7 @@ function foldedGroups(cells: number): [number, number] {
  * Kernels: shaders/solver/multigrid-setup.wgsl, multigrid-vcycle.wgsl, multigrid-coarse-cycle.wgsl,
  * pressure-mgpcg.wgsl, pressure-mgpcg-scalars.wgsl; CPU mirror: src/reference/reference-multigrid.ts.
  */
-export class PressureMgpcgSolver {
+export class MgpcgPressureSolver {
   readonly levels: Level[];
   /** The CG state (its first 48 bytes are a SolveControl block). */
   readonly state: GPUBuffer;
@@ -159,7 +159,7 @@ export class PressureMgpcgSolver {
     this.settingsData = init.settings;
   }
 
-  static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields, settings: MultigridSettings = DEFAULT_MULTIGRID): Promise<PressureMgpcgSolver> {
+  static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields, settings: MultigridSettings = DEFAULT_MULTIGRID): Promise<MgpcgPressureSolver> {
     validateMultigridSettings(settings);
     const [setup, vcycle, coarseCycle, cg, scalars] = await Promise.all([
       KernelFamily.create(device, 'multigridSetup', setupSource, ['coarsenFinestLabels', 'coarsenLabels', 'buildLevelSystem'], undefined, { prependCommon: false, prelude: multigridCommon }),
@@ -309,7 +309,7 @@ export class PressureMgpcgSolver {
       }) as [Dispatch[], Dispatch[]];
 
       const gateFor = (gate: GPUBuffer) => run(scalars, 'cgGate', { params: fields.params, level: fine.params, cg: state, partials, gate }, [1, 1]);
-      const solver = new PressureMgpcgSolver({
+      const solver = new MgpcgPressureSolver({
         device, levels, state, owned, setup: setupList, start, iteration, vcycle: vcycleList, preconditioned: z, gateFor, settings: { ...settings },
         coarseCycle: { start: cycleStart, params: cycleParams },
       });

@@ -1,4 +1,4 @@
-import { countReadback } from '../gpu/readback';
+import { countReadback } from '../../gpu/readback';
 
 /**
  * How many iterations a GPU-decided solve encodes. Every encoded iteration runs, converged or
