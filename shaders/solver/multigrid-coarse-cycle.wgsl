@@ -221,7 +221,7 @@ fn cyclePostSmooth(lv: CoarseLevel, lid: u32) {
 
 @compute @workgroup_size(MG_THREADS)
 fn coarseCycle(@builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let first = cycle.levels[0];
   for (var i = lid; i < first.cells; i = i + MG_THREADS) { cycleRhs[first.valueOffset + i] = rhs[i]; }
   workgroupBarrier();

@@ -1,4 +1,5 @@
-import multigridCommon from '../../../shaders/solver/multigrid-common.wgsl';
+import solveControlSource from '../../../shaders/solver/solve-control.wgsl';
+import multigridCommonSource from '../../../shaders/solver/multigrid-common.wgsl';
 import setupSource from '../../../shaders/solver/multigrid-setup.wgsl';
 import vcycleSource from '../../../shaders/solver/multigrid-vcycle.wgsl';
 import coarseCycleSource from '../../../shaders/solver/multigrid-coarse-cycle.wgsl';
@@ -121,7 +122,7 @@ function foldedGroups(cells: number): [number, number] {
  */
 export class MgpcgPressureSolver {
   readonly levels: Level[];
-  /** The CG state (its first 48 bytes are a SolveControl block). */
+  /** The CG state (`CgState`; its `control`, a SolveControl block, comes first: the iteration budget copies it). */
   readonly state: GPUBuffer;
   readonly device: GPUDevice;
   private readonly owned: GPUBuffer[];
@@ -161,13 +162,15 @@ export class MgpcgPressureSolver {
 
   static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields, settings: MultigridSettings = DEFAULT_MULTIGRID): Promise<MgpcgPressureSolver> {
     validateMultigridSettings(settings);
+    // Kernels built without common.wgsl get the control block CgState holds from the prelude.
+    const bare = { prependCommon: false, prelude: `${solveControlSource}\n${multigridCommonSource}` };
     const [setup, vcycle, coarseCycle, cg, scalars] = await Promise.all([
-      KernelFamily.create(device, 'multigridSetup', setupSource, ['coarsenFinestLabels', 'coarsenLabels', 'buildLevelSystem'], undefined, { prependCommon: false, prelude: multigridCommon }),
+      KernelFamily.create(device, 'multigridSetup', setupSource, ['coarsenFinestLabels', 'coarsenLabels', 'buildLevelSystem'], undefined, bare),
       KernelFamily.create(device, 'multigridVcycle', vcycleSource, ['smoothFromZero', 'smoothSweep', 'smoothSweepWithDot', 'levelResidual', 'restrictResidual', 'prolongAdd', 'coarsestSolve',
-        'smoothRedFromZero', 'smoothRed', 'smoothBlack', 'smoothRedWithDot'], undefined, { prependCommon: false, prelude: multigridCommon }),
-      KernelFamily.create(device, 'multigridCoarseCycle', coarseCycleSource, ['coarseCycle'], undefined, { prependCommon: false, prelude: multigridCommon }),
-      KernelFamily.create(device, 'pressureMgpcg', cgSource, ['cgStart', 'cgDirection', 'cgUpdate'], undefined, { prependCommon: false, prelude: multigridCommon }),
-      KernelFamily.create(device, 'pressureMgpcgScalars', scalarsSource, ['cgCheck', 'cgBeta', 'cgStepLength', 'cgGate'], undefined, { prelude: multigridCommon }),
+        'smoothRedFromZero', 'smoothRed', 'smoothBlack', 'smoothRedWithDot'], undefined, bare),
+      KernelFamily.create(device, 'multigridCoarseCycle', coarseCycleSource, ['coarseCycle'], undefined, bare),
+      KernelFamily.create(device, 'pressureMgpcg', cgSource, ['cgStart', 'cgDirection', 'cgUpdate'], undefined, bare),
+      KernelFamily.create(device, 'pressureMgpcgScalars', scalarsSource, ['cgCheck', 'cgBeta', 'cgStepLength', 'cgGate'], undefined, { prelude: multigridCommonSource }),
     ]);
 
     const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
