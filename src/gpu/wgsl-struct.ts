@@ -159,6 +159,13 @@ export class WgslStructLayout {
     return roundUp(this.size, this.align);
   }
 
+  /** Reads one scalar member (f32, u32, i32 or an atomic of one) of a packed struct. */
+  scalar(buffer: ArrayBuffer, name: string, byteOffset = 0): number {
+    const m = this.member(name);
+    if (m.struct || m.arrayLength || m.components !== 1) throw new Error(`WGSL struct ${this.name}.${name} is a ${m.type}${m.arrayLength ? ` array` : ''}, not a scalar`);
+    return readScalar(new DataView(buffer), byteOffset + m.offset, m.scalar);
+  }
+
   /** Reads a packed struct back into named values (numbers for scalars, arrays otherwise). */
   unpack(buffer: ArrayBuffer, byteOffset = 0): Record<string, number | number[]> {
     const view = new DataView(buffer);

@@ -3,6 +3,7 @@ import applySource from '../../shaders/latent/latent-apply.wgsl';
 import historySource from '../../shaders/latent/latent-history.wgsl';
 import latentCommon from '../../shaders/latent/latent-common.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../gpu/compute-kernel';
+import { WgslStructLayout } from '../gpu/wgsl-struct';
 import type { GpuTimer } from '../gpu/gpu-timer';
 import { readBuffer } from '../gpu/readback';
 import type { Vec3 } from '../scene/scene-description';
@@ -53,7 +54,9 @@ export interface LatentCounters {
   adaptiveFallbacks: number;
 }
 
-const LATENT_PARAMS_BYTES = 48;
+/** `LatentParams` and `LatentState` (shaders/latent/latent-common.wgsl). */
+const LATENT_PARAMS = WgslStructLayout.parse(latentCommon, 'LatentParams');
+const LATENT_STATE = WgslStructLayout.parse(latentCommon, 'LatentState');
 
 /**
  * The learned pressure predictor (encoder, LSTM, decoder) on the simulation's GPUDevice,
@@ -276,14 +279,14 @@ export class LatentPressurePredictor {
     };
     try {
       const buffers = {
-        params: device.createBuffer({ label: 'latent.params', size: LATENT_PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+        params: device.createBuffer({ label: 'latent.params', size: LATENT_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
         encoderInput: make('latent.encoderInput', m.inputChannels.length * grid.cellCount),
         code: make('latent.code', C * N),
         history: [make('latent.historyA', m.window * C * N), make('latent.historyB', m.window * C * N)] as [GPUBuffer, GPUBuffer],
         prediction: make('latent.prediction', m.outputs * C * N),
         decoded: make('latent.decoded', grid.cellCount),
         coarse: s > 1 ? make('latent.decodedCoarse', coarseGrid[0] * coarseGrid[1] * coarseGrid[2]) : null,
-        state: make('latent.state', 8),
+        state: make('latent.state', LATENT_STATE.size / 4),
         fallbackArgs: make('latent.fallbackArgs', 4, GPUBufferUsage.INDIRECT),
         anchor: make('latent.anchor', 2 * grid.cellCount),
         warmStart: make('latent.warmStart', grid.cellCount),
@@ -316,19 +319,11 @@ export class LatentPressurePredictor {
 
   private writeParams(): void {
     const m = this.manifest;
-    const data = new ArrayBuffer(LATENT_PARAMS_BYTES);
-    const f = new Float32Array(data);
-    const u = new Uint32Array(data);
-    f[0] = m.normalization.pressureScale;
-    f[1] = m.mode === 'split' ? 1 : 0;
-    u[2] = m.inputChannels.length;
-    f[3] = m.levelSetClamp;
-    u[4] = this.codeCount;
-    u[5] = m.window;
-    u[6] = this.predictionForm === 'delta' ? 1 : 0;
-    f[7] = this.adaptiveThreshold;
-    u.set(workgroups3d(this.solver.grid.dims), 8);
-    this.device.queue.writeBuffer(this.buffers.params, 0, data);
+    this.device.queue.writeBuffer(this.buffers.params, 0, LATENT_PARAMS.pack({
+      pressureScale: m.normalization.pressureScale, split: m.mode === 'split' ? 1 : 0, inputChannels: m.inputChannels.length,
+      levelSetClamp: m.levelSetClamp, codeCount: this.codeCount, window: m.window, deltaForm: this.predictionForm === 'delta' ? 1 : 0,
+      adaptiveThreshold: this.adaptiveThreshold, jacobiGroups: workgroups3d(this.solver.grid.dims),
+    }));
   }
 
   private adaptiveThreshold = 0;
@@ -338,7 +333,7 @@ export class LatentPressurePredictor {
     const t = threshold ?? 0;
     if (t === this.adaptiveThreshold) return;
     this.adaptiveThreshold = t;
-    this.device.queue.writeBuffer(this.buffers.params, 28, new Float32Array([t]));
+    this.writeParams();
   }
 
   /** Keeps the current pressure (the warm start) in case the coming prediction is discarded. */
@@ -630,8 +625,9 @@ export class LatentPressurePredictor {
 
   /** Reads the GPU counters (a small readback; on request only). */
   async readCounters(): Promise<LatentCounters> {
-    const u = new Uint32Array(await readBuffer(this.device, this.buffers.state, 32));
-    return { predictions: u[2], rejected: u[1], repairedCodes: u[3], adaptiveFallbacks: u[5] };
+    const data = await readBuffer(this.device, this.buffers.state, LATENT_STATE.size);
+    const count = (name: keyof LatentCounters) => LATENT_STATE.scalar(data, name);
+    return { predictions: count('predictions'), rejected: count('rejected'), repairedCodes: count('repairedCodes'), adaptiveFallbacks: count('adaptiveFallbacks') };
   }
 
   /** Releases the ORT sessions (or the WGSL networks) and frees the latent buffers (the state buffers included). The device stays alive. */

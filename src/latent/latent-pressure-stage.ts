@@ -1,5 +1,6 @@
 import type { ClassicalPressureStage, PressureStage, PressureStepContext, PressureStepResult } from '../solver/pressure/pressure-stage';
-import type { JacobiPressureSolver, SolveReport } from '../solver/pressure/jacobi-pressure-solver';
+import type { JacobiPressureSolver } from '../solver/pressure/jacobi-pressure-solver';
+import type { SolveReport } from '../solver/pressure/solve-control';
 import { LatentScheduler, type LatentSchedule } from './latent-scheduler';
 import type { LatentPressurePredictor, LatentCounters } from './latent-pressure-predictor';
 

@@ -7,10 +7,11 @@ import { GpuTimer, type PassTimes } from '../gpu/gpu-timer';
 import { countReadback, readBuffer, readFloat32 } from '../gpu/readback';
 import { domainSize, type ForceFieldDescription, type ForceFieldInput, type SceneDescription, type Vec3 } from '../scene/scene-description';
 import { GridLayout } from './grid-layout';
-import { LiquidFields, STATS_COUNT } from './liquid-fields';
+import { LiquidFields, STATS_COUNT, VOLUME_STATE_LAYOUT } from './liquid-fields';
 import { AdvectionPass } from './passes/advection-pass';
 import { DiagnosticsPass } from './passes/diagnostics-pass';
-import { JacobiPressureSolver, type SolveReport } from './pressure/jacobi-pressure-solver';
+import { JacobiPressureSolver } from './pressure/jacobi-pressure-solver';
+import type { SolveReport } from './pressure/solve-control';
 import { ProjectionPass } from './passes/projection-pass';
 import { RedistancePass } from './passes/redistance-pass';
 import {
@@ -537,12 +538,11 @@ export class LiquidSolver {
     last.metricsPending = false;
     const [statsBuf, volumeBuf, healthBuf, times] = await Promise.all([
       readBuffer(this.device, this.fields.stats, STATS_COUNT * 4),
-      readBuffer(this.device, this.fields.volumeState, 16),
+      readBuffer(this.device, this.fields.volumeState, VOLUME_STATE_LAYOUT.size),
       readBuffer(this.device, this.fields.health, 16),
       last.timed ? this.timer.read() : Promise.resolve(null),
     ]);
     const stats = new Float32Array(statsBuf);
-    const volumeState = new Float32Array(volumeBuf);
     const health = new Uint32Array(healthBuf);
     let iterations = 0;
     let mode: PressureMode = 'predict';
@@ -556,7 +556,7 @@ export class LiquidSolver {
     if (typeof extra?.fallbackIterations === 'number') iterations += extra.fallbackIterations;
     const liquidCells = stats[2];
     const volume = stats[0];
-    const target = volumeState[0];
+    const target = VOLUME_STATE_LAYOUT.scalar(volumeBuf, 'targetVolume');
     return {
       frame: this.frame,
       t: this.time,

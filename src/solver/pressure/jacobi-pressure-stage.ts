@@ -1,5 +1,6 @@
 import type { PressureDescription } from '../../scene/scene-description';
-import type { JacobiPressureSolver, SolveReport } from './jacobi-pressure-solver';
+import type { JacobiPressureSolver } from './jacobi-pressure-solver';
+import type { SolveReport } from './solve-control';
 import type { PressureStepContext, PressureStepResult } from './pressure-stage';
 import { ClassicalStageBase } from './classical-stage-base';
 

@@ -1,5 +1,5 @@
 import type { PressureDescription } from '../../scene/scene-description';
-import type { ConvergenceCriterion, SolveReport } from './jacobi-pressure-solver';
+import type { ConvergenceCriterion, SolveReport } from './solve-control';
 import type { MgpcgPressureSolver } from './mgpcg-pressure-solver';
 import type { PressureStepContext, PressureStepResult } from './pressure-stage';
 import { ClassicalStageBase } from './classical-stage-base';
