@@ -417,7 +417,7 @@ describe('fallbacks', () => {
     const warnings: string[] = [];
     const stage = (await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { schedule: { interval: 16, correctionIterations: 2 }, onWarning: (m) => warnings.push(m) }))!;
     for (let f = 0; f < 6; f++) await solver.step();
-    (stage.predictor as unknown as { sessions: { lstm: { run: () => Promise<never> } } }).sessions.lstm.run = () => Promise.reject(new Error('simulated device error'));
+    (stage.predictor as unknown as { networks: { sessions: { lstm: { run: () => Promise<never> } } } }).networks.sessions.lstm.run = () => Promise.reject(new Error('simulated device error'));
     solver.collectMetrics = true;
     const codes = stage.predictor.manifest.window * stage.predictor.codeCount;
     for (let f = 0; f < 4; f++) {

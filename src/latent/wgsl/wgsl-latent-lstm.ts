@@ -1,6 +1,6 @@
-import lstmSource from '../../shaders/latent/net-lstm.wgsl';
-import { dispatch, KernelFamily } from '../gpu/compute-kernel';
-import { WgslStructLayout } from '../gpu/wgsl-struct';
+import lstmSource from '../../../shaders/latent/net-lstm.wgsl';
+import { dispatch, KernelFamily } from '../../gpu/compute-kernel';
+import { WgslStructLayout } from '../../gpu/wgsl-struct';
 import type { LstmPlan } from './lstm-plan';
 
 /** The bind group of the LSTM bound to one history and one prediction buffer (and a state buffer for a state-conditioned LSTM). */

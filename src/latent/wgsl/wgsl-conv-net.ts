@@ -1,6 +1,6 @@
-import conv3dSource from '../../shaders/latent/net-conv3d.wgsl';
-import { dispatch, KernelFamily } from '../gpu/compute-kernel';
-import { WgslStructLayout } from '../gpu/wgsl-struct';
+import conv3dSource from '../../../shaders/latent/net-conv3d.wgsl';
+import { dispatch, KernelFamily } from '../../gpu/compute-kernel';
+import { WgslStructLayout } from '../../gpu/wgsl-struct';
 import { type ConvLayer, type ConvNetPlan, convNetShapes } from './conv-net-plan';
 
 /** The bind groups of a network bound to its input, output and scratch buffers (see `WgslConvNet.bind`). */
