@@ -9,7 +9,7 @@ import { JacobiPressureStage } from '../src/solver/pressure/jacobi-pressure-stag
 import { presetScene } from '../src/scene/presets';
 import { LatentPressurePredictor } from '../src/latent/latent-pressure-predictor';
 import { LatentScheduler } from '../src/latent/latent-scheduler';
-import { attachLatentPredictor } from '../src/latent/attach-latent';
+import { attachLatent, attachLatentPredictor, describeLatentFailure } from '../src/latent/attach-latent';
 import { decodedDims, decoderDownsample, ModelCompatibilityError, ModelError, validateManifest, latentDims } from '../src/latent/model-manifest';
 import { referenceUpsampleTrilinear } from '../src/reference/reference-upsample';
 import { gpuTensor } from '../src/latent/ort-session';
@@ -377,6 +377,26 @@ describe('fallbacks', () => {
       expect(solver.lastPressureMode).toBe('solve');
     }
   }, 60_000);
+
+  it('attachLatent says why as a reason code and the detail, not as a sentence', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'broken-model-'));
+    cpSync(TINY, broken, { recursive: true });
+    writeFileSync(join(broken, 'decoder.onnx'), Buffer.from('this is not an onnx file, just text that fills some bytes'));
+    const solver20 = await solverFor('dam-break', 20);
+    const solver16 = await solverFor('dam-break', 16);
+    const results = [
+      await attachLatent(solver20, loadModelFromDirectory('/nonexistent/model')),
+      await attachLatent(solver20, loadModelFromDirectory(TINY)),
+      await attachLatent(solver16, loadModelFromDirectory(broken)),
+    ];
+    expect(results.map((r) => r.stage)).toEqual([null, null, null]);
+    expect(results.map((r) => r.failure?.reason)).toEqual(['model-unreadable', 'model-incompatible', 'model-invalid']);
+    expect(results[0].failure?.detail).toMatch(/^model directory \/nonexistent\/model does not exist/);
+    expect(results[1].failure?.detail).toMatch(/the scene's grid is \[20, 20, 20\]/);
+    expect(results[2].failure?.detail).toMatch(/^decoder\.onnx could not be loaded/);
+    expect(describeLatentFailure(results[2].failure!)).toBe(`latent-liquid: the latent model cannot be used, solving with Jacobi only: ${results[2].failure!.detail}`);
+    expect(solver16.pressureStage).toBe(solver16.classicalStage);
+  }, 120_000);
 
   it('NaN in a prediction: rejected on the GPU, a full solve runs instead, the liquid stays finite, reported once', async () => {
     const solver = await solverFor('dam-break', 16);
