@@ -10,7 +10,7 @@ import type { LatentPressureStage } from '../latent/latent-pressure-stage';
 import type { ModelFiles } from '../latent/model-manifest';
 import { LatentPressurePredictor } from '../latent/latent-pressure-predictor';
 import { readFloat32 } from '../gpu/readback';
-import { median } from './statistics';
+import { median } from '../analysis/statistics';
 import { COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS } from '../solver/pressure/multigrid-levels';
 
 /** What to measure. */
