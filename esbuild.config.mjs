@@ -43,7 +43,7 @@ builds.push({
 // CLI for Node (headless, Dawn through the `webgpu` package).
 builds.push({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', bench: 'src/bench/bench-cli.ts', node: 'src/node/index.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', bench: 'src/cli/bench-main.ts', node: 'src/node/index.ts' },
   outdir: 'dist',
   platform: 'node',
   external: ['webgpu', 'onnxruntime-web', 'onnxruntime-web/*'],

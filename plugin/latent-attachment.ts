@@ -1,5 +1,5 @@
 import {
-  attachLatentPredictor, loadModelFiles, loadModelFromUrl,
+  attachLatent, describeLatentFailure, loadModelFiles, loadModelFromUrl,
   type LatentPressureStage, type LatentSchedule, type LiquidSolver, type ModelFiles,
 } from '../src/index';
 import { adaptiveThreshold, type LiquidVolumeSettings, type ModelAssets } from './liquid-settings';
@@ -59,15 +59,14 @@ export class LatentAttachment {
     if (s.solver !== 'latent') return null;
     const files = modelFilesFromSettings(s);
     if (!files) return { reason: 'neither model assets nor liquidVolume.modelUrl are set', warned: false };
-    let failure = '';
-    const stage = await attachLatentPredictor(solver, files, {
+    const { stage, failure } = await attachLatent(solver, files, {
       schedule: scheduleFromSettings(s),
       ort: { ...(s.ortWasmPath ? { wasmPaths: s.ortWasmPath } : {}), runtime: s.latentRuntime },
-      onWarning: (m) => { failure = m; this.warn(m); },
+      onWarning: (m) => this.warn(m),
     });
     if (!stage) {
-      const reason = failure.replace(/^latent-liquid: the latent model cannot be used, solving with \w+ only: /, '') || 'the model could not be loaded';
-      return { reason, warned: true };
+      this.warn(describeLatentFailure(failure));
+      return { reason: failure.detail, warned: true };
     }
     if (isCurrent()) this.stage = stage;
     else if (solver.pressureStage === stage) solver.setPressureStage(solver.classicalStage); // destroys it

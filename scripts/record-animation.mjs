@@ -4,7 +4,7 @@
 // SwiftShader, see /work/shared/PLATFORM.md), and captures one screenshot every `--every`
 // simulation frames while the liquid waits (paused) for each capture; each picture is shown for
 // the simulated time to the next, so the animation plays at the simulation's own pace whatever
-// the machine's speed. Writes an APNG with our encoder in scripts/apng.mjs.
+// the machine's speed. Writes an APNG with the project's PNG codec, src/node/png.ts.
 //
 //   node scripts/record-animation.mjs [--example dam-break] [--query res=32] [--frames 45]
 //     [--every 2] [--width 480] [--height 320] [--out docs/images/dam-break.png]
@@ -14,7 +14,8 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { chromium } from 'playwright-core';
-import { decodePng, decodeApng, encodeApng } from './apng.mjs';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const arg = (name, fallback) => {
@@ -30,9 +31,13 @@ const height = Number(arg('height', '320'));
 const out = resolve(arg('out', join(root, 'docs/images', `${example}.png`)));
 
 const site = mkdtempSync(join(tmpdir(), 'latent-liquid-record-'));
+const codecDir = mkdtempSync(join(tmpdir(), 'latent-liquid-png-'));
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
 let server, browser;
 try {
+  // The PNG codec is TypeScript: bundled for this script (a few milliseconds).
+  await build({ entryPoints: [join(root, 'src/node/png.ts')], bundle: true, platform: 'node', format: 'esm', outfile: join(codecDir, 'png.mjs'), logLevel: 'warning' });
+  const { decodePng, decodeApng, encodeApng } = await import(pathToFileURL(join(codecDir, 'png.mjs')).href);
   execFileSync(process.execPath, [join(root, 'esbuild.config.mjs'), '--site', `--site-dir=${site}`, '--quiet'], { cwd: root, stdio: 'inherit' });
   server = createServer((req, res) => {
     let file = normalize(join(site, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
@@ -103,4 +108,5 @@ try {
   await browser?.close();
   server?.close();
   rmSync(site, { recursive: true, force: true });
+  rmSync(codecDir, { recursive: true, force: true });
 }

@@ -10,7 +10,7 @@ import { profileMgpcg } from '../src/bench/mgpcg-profile';
 import { DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, runPressureBenchmark, smoothingLabel } from '../src/bench/pressure-benchmark';
 import { presetScene } from '../src/scene/presets';
 import { LiquidSolver } from '../src/solver/liquid-solver';
-import type { MgpcgPressureStage } from '../src/solver/mgpcg-pressure-stage';
+import type { MgpcgPressureStage } from '../src/solver/pressure/mgpcg-pressure-stage';
 import { ensureBuilt, ROOT } from './helpers/cli';
 import { testGpu } from './helpers/gpu';
 

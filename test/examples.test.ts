@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { decodePng, launchBrowser, openPage, startStaticServer, type RgbaImage, type StaticServer, type TestPage } from './helpers/browser';
 import { ensureBuilt, ROOT } from './helpers/cli';
 import { DEBUG_COLORS, levelSetColor, pressureColor } from '../plugin/render/debug-colors';
-import { decodeApng, encodeApng } from '../scripts/apng.mjs';
+import { decodeApng, encodeApng } from '../src/node/png';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let server: StaticServer;
@@ -857,7 +857,7 @@ describe('debug view legends', () => {
   });
 });
 
-describe('the README animation (scripts/apng.mjs, scripts/record-animation.mjs)', () => {
+describe('the README animation (src/node/png.ts, scripts/record-animation.mjs)', () => {
   it('the APNG encoder round-trips frames whose changes are partial, total and none', () => {
     const w = 23, h = 17;
     const base = new Uint8Array(w * h * 4);

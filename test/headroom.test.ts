@@ -1,4 +1,4 @@
-// The predictor headroom study (src/bench/pressure-headroom.ts, `latent-liquid headroom`): its
+// The predictor headroom study (src/analysis/pressure-headroom.ts, `latent-liquid headroom`): its
 // guesses and measures on a frame whose answer is known, and the command on a small dataset.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy, readNpyFrame } from '../src/node/npy';
 import { applyLevelOperator } from '../src/reference/reference-multigrid';
-import { headroomGuesses, measureHeadroom, summarizeHeadroom, systemFromStored, type HeadroomFrame } from '../src/bench/pressure-headroom';
+import { headroomGuesses, measureHeadroom, summarizeHeadroom, systemFromStored, type HeadroomFrame } from '../src/analysis/pressure-headroom';
 import type { Vec3 } from '../src/scene/scene-description';
 import { cli, ensureBuilt } from './helpers/cli';
 

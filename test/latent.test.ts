@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiquidSolver } from '../src/solver/liquid-solver';
-import { JacobiPressureStage } from '../src/solver/jacobi-pressure-stage';
+import { JacobiPressureStage } from '../src/solver/pressure/jacobi-pressure-stage';
 import { presetScene } from '../src/scene/presets';
 import { LatentPressurePredictor } from '../src/latent/latent-pressure-predictor';
 import { LatentScheduler } from '../src/latent/latent-scheduler';
-import { attachLatentPredictor } from '../src/latent/attach-latent';
+import { attachLatent, attachLatentPredictor, describeLatentFailure } from '../src/latent/attach-latent';
 import { decodedDims, decoderDownsample, ModelCompatibilityError, ModelError, validateManifest, latentDims } from '../src/latent/model-manifest';
 import { referenceUpsampleTrilinear } from '../src/reference/reference-upsample';
 import { gpuTensor } from '../src/latent/ort-session';
@@ -378,6 +378,26 @@ describe('fallbacks', () => {
     }
   }, 60_000);
 
+  it('attachLatent says why as a reason code and the detail, not as a sentence', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'broken-model-'));
+    cpSync(TINY, broken, { recursive: true });
+    writeFileSync(join(broken, 'decoder.onnx'), Buffer.from('this is not an onnx file, just text that fills some bytes'));
+    const solver20 = await solverFor('dam-break', 20);
+    const solver16 = await solverFor('dam-break', 16);
+    const results = [
+      await attachLatent(solver20, loadModelFromDirectory('/nonexistent/model')),
+      await attachLatent(solver20, loadModelFromDirectory(TINY)),
+      await attachLatent(solver16, loadModelFromDirectory(broken)),
+    ];
+    expect(results.map((r) => r.stage)).toEqual([null, null, null]);
+    expect(results.map((r) => r.failure?.reason)).toEqual(['model-unreadable', 'model-incompatible', 'model-invalid']);
+    expect(results[0].failure?.detail).toMatch(/^model directory \/nonexistent\/model does not exist/);
+    expect(results[1].failure?.detail).toMatch(/the scene's grid is \[20, 20, 20\]/);
+    expect(results[2].failure?.detail).toMatch(/^decoder\.onnx could not be loaded/);
+    expect(describeLatentFailure(results[2].failure!)).toBe(`latent-liquid: the latent model cannot be used, solving with Jacobi only: ${results[2].failure!.detail}`);
+    expect(solver16.pressureStage).toBe(solver16.classicalStage);
+  }, 120_000);
+
   it('NaN in a prediction: rejected on the GPU, a full solve runs instead, the liquid stays finite, reported once', async () => {
     const solver = await solverFor('dam-break', 16);
     const warnings: string[] = [];
@@ -417,7 +437,7 @@ describe('fallbacks', () => {
     const warnings: string[] = [];
     const stage = (await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { schedule: { interval: 16, correctionIterations: 2 }, onWarning: (m) => warnings.push(m) }))!;
     for (let f = 0; f < 6; f++) await solver.step();
-    (stage.predictor as unknown as { sessions: { lstm: { run: () => Promise<never> } } }).sessions.lstm.run = () => Promise.reject(new Error('simulated device error'));
+    (stage.predictor as unknown as { networks: { sessions: { lstm: { run: () => Promise<never> } } } }).networks.sessions.lstm.run = () => Promise.reject(new Error('simulated device error'));
     solver.collectMetrics = true;
     const codes = stage.predictor.manifest.window * stage.predictor.codeCount;
     for (let f = 0; f < 4; f++) {

@@ -6,9 +6,9 @@ import { readUint32 } from '../src/gpu/readback';
 import { runDamBreakFront } from '../src/bench/dam-break-front';
 import { presetScene } from '../src/scene/presets';
 import { validateScene } from '../src/scene/scene-validation';
-import { IterationBudget } from '../src/solver/iteration-budget';
+import { IterationBudget } from '../src/solver/pressure/iteration-budget';
 import { LiquidSolver } from '../src/solver/liquid-solver';
-import { MgpcgPressureStage } from '../src/solver/mgpcg-pressure-stage';
+import { MgpcgPressureStage } from '../src/solver/pressure/mgpcg-pressure-stage';
 import { testGpu } from './helpers/gpu';
 
 let device: GPUDevice;

@@ -13,23 +13,23 @@ import { validateScene } from '../src/scene/scene-validation';
 import { LiquidSolver } from '../src/solver/liquid-solver';
 import {
   COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS, COARSE_CYCLE_MAX_LEVELS, COARSE_CYCLE_MAX_TOTAL_CELLS, coarseCycleStart, multigridLevelDims, prolongationWeight,
-} from '../src/solver/multigrid-levels';
+} from '../src/solver/pressure/multigrid-levels';
 import coarseCycleSource from '../shaders/solver/multigrid-coarse-cycle.wgsl';
-import { CG_STATE_BYTES, DEFAULT_MULTIGRID, PressureMgpcgSolver } from '../src/solver/passes/pressure-mgpcg-solver';
+import { CG_STATE_BYTES, DEFAULT_MULTIGRID, MgpcgPressureSolver } from '../src/solver/pressure/mgpcg-pressure-solver';
 import { maxDiff, rng, runPass, testGpu, upload } from './helpers/gpu';
 
 let device: GPUDevice;
 let solver: LiquidSolver;
-let mg: PressureMgpcgSolver;
+let mg: MgpcgPressureSolver;
 /** The same hierarchy with the red-black Gauss-Seidel smoother. */
-let mgRb: PressureMgpcgSolver;
+let mgRb: MgpcgPressureSolver;
 const RED_BLACK = { ...DEFAULT_MULTIGRID, smoother: 'red-black' as const };
 /**
  * Both smoothers with every operation of every level dispatched on its own (no coarse cycle):
  * the per-level kernels of the coarse levels, which larger grids run above the coarse cycle.
  */
-let mgPerLevel: PressureMgpcgSolver;
-let mgRbPerLevel: PressureMgpcgSolver;
+let mgPerLevel: MgpcgPressureSolver;
+let mgRbPerLevel: MgpcgPressureSolver;
 const PER_LEVEL = { coarseCycleCells: 0 };
 let system: Float32Array;
 let phi: Float32Array;
@@ -74,10 +74,10 @@ beforeAll(async () => {
   system = await readFloat32(device, solver.fields.pressureSystem);
   phi = await solver.readField('levelset');
   solidPhi = await solver.readField('solid');
-  mg = await PressureMgpcgSolver.create(device, solver.grid, solver.fields);
-  mgRb = await PressureMgpcgSolver.create(device, solver.grid, solver.fields, RED_BLACK);
-  mgPerLevel = await PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, ...PER_LEVEL });
-  mgRbPerLevel = await PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...RED_BLACK, ...PER_LEVEL });
+  mg = await MgpcgPressureSolver.create(device, solver.grid, solver.fields);
+  mgRb = await MgpcgPressureSolver.create(device, solver.grid, solver.fields, RED_BLACK);
+  mgPerLevel = await MgpcgPressureSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, ...PER_LEVEL });
+  mgRbPerLevel = await MgpcgPressureSolver.create(device, solver.grid, solver.fields, { ...RED_BLACK, ...PER_LEVEL });
 });
 
 afterAll(() => {
@@ -308,7 +308,7 @@ describe('red-black Gauss-Seidel smoother', () => {
 
   it('solves to the CPU PCG pressure in fewer iterations than the Jacobi smoother', async () => {
     const n = solver.grid.cellCount;
-    const solveFromZero = async (on: PressureMgpcgSolver) => {
+    const solveFromZero = async (on: MgpcgPressureSolver) => {
       upload(device, solver.fields.pressure, new Float32Array(n));
       const enc = device.createCommandEncoder();
       on.solve(enc, null, { tolerance: 1e-5, criterion: 'relative-residual', maxIterations: 40 });
@@ -338,7 +338,7 @@ describe('coarse cycle: the levels of at most coarseCycleCells cells in one sing
   });
   let long: LiquidSolver;
   const grids: Record<string, () => { on: LiquidSolver; system: Float32Array; phi: Float32Array; solidPhi: Float32Array }> = {};
-  const made: PressureMgpcgSolver[] = [];
+  const made: MgpcgPressureSolver[] = [];
   beforeAll(async () => {
     long = await LiquidSolver.create(device, longScene);
     for (let i = 0; i < 2; i++) await long.step();
@@ -356,7 +356,7 @@ describe('coarse cycle: the levels of at most coarseCycleCells cells in one sing
   it.each(cases)('%s, %s: coarseCycle is the CPU mirror\'s V-cycle from its first level down, writes every cell, and is symmetric', async (grid, _, settings) => {
     const g = grids[grid]();
     const dims = g.on.scene.resolution;
-    const on = await PressureMgpcgSolver.create(device, g.on.grid, g.on.fields, settings);
+    const on = await MgpcgPressureSolver.create(device, g.on.grid, g.on.fields, settings);
     made.push(on);
     await runKernel('setup', on);
     const h = buildHierarchy(dims, g.system, g.phi, g.solidPhi);
@@ -398,8 +398,8 @@ describe('coarse cycle: the levels of at most coarseCycleCells cells in one sing
       const dam = await LiquidSolver.create(device, presetScene('dam-break', n));
       try {
         for (const settings of smoothings) {
-          const merged = await PressureMgpcgSolver.create(device, dam.grid, dam.fields, settings);
-          const perLevel = await PressureMgpcgSolver.create(device, dam.grid, dam.fields, { ...settings, ...PER_LEVEL });
+          const merged = await MgpcgPressureSolver.create(device, dam.grid, dam.fields, settings);
+          const perLevel = await MgpcgPressureSolver.create(device, dam.grid, dam.fields, { ...settings, ...PER_LEVEL });
           try {
             const start = merged.coarseCycleStart;
             expect(merged.levels[start].cells).toBeLessThanOrEqual(COARSE_CYCLE_CELLS);
@@ -482,13 +482,13 @@ describe('MGPCG solve', () => {
   it('rejects a grid too small for a hierarchy, and settings out of range, naming them', async () => {
     const tiny = await LiquidSolver.create(device, validateScene({ name: 'tiny', resolution: [4, 4, 4], cellSize: 0.25, liquid: [{ type: 'box', min: [0, 0, 0], max: [1, 0.5, 1] }] }));
     try {
-      await expect(PressureMgpcgSolver.create(device, tiny.grid, tiny.fields)).rejects.toThrow(/more than 4 cells/);
+      await expect(MgpcgPressureSolver.create(device, tiny.grid, tiny.fields)).rejects.toThrow(/more than 4 cells/);
     } finally {
       tiny.destroy();
     }
-    await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, omega: 1.5 })).rejects.toThrow(/omega must be in \(0, 1\)/);
-    await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, sweeps: 0 })).rejects.toThrow(/sweeps/);
-    await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, smoother: 'gauss' as never })).rejects.toThrow(/smoother must be "jacobi" or "red-black" \(got "gauss"\)/);
-    await expect(PressureMgpcgSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, coarseCycleCells: 513 })).rejects.toThrow(/coarseCycleCells must be an integer in 0\.\.512 \(got 513\)/);
+    await expect(MgpcgPressureSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, omega: 1.5 })).rejects.toThrow(/omega must be in \(0, 1\)/);
+    await expect(MgpcgPressureSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, sweeps: 0 })).rejects.toThrow(/sweeps/);
+    await expect(MgpcgPressureSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, smoother: 'gauss' as never })).rejects.toThrow(/smoother must be "jacobi" or "red-black" \(got "gauss"\)/);
+    await expect(MgpcgPressureSolver.create(device, solver.grid, solver.fields, { ...DEFAULT_MULTIGRID, coarseCycleCells: 513 })).rejects.toThrow(/coarseCycleCells must be an integer in 0\.\.512 \(got 513\)/);
   });
 });

@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiquidSolver } from '../src/solver/liquid-solver';
-import { JacobiPressureStage } from '../src/solver/jacobi-pressure-stage';
-import type { PressureStepContext } from '../src/solver/pressure-stage';
+import { JacobiPressureStage } from '../src/solver/pressure/jacobi-pressure-stage';
+import type { PressureStepContext } from '../src/solver/pressure/pressure-stage';
 import { validateScene } from '../src/scene/scene-validation';
 import { read, runPass, testGpu, upload } from './helpers/gpu';
 

@@ -1,4 +1,4 @@
-import type { LiquidDebugSlice, LiquidDebugView } from './liquid-surface-renderer';
+import type { LiquidDebugSlice, LiquidDebugView } from './debug-view';
 
 /** An sRGB (display space) colour, components 0..1. */
 export type DisplayRgb = readonly [number, number, number];

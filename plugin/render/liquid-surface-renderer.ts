@@ -1,7 +1,10 @@
 import * as pc from 'playcanvas';
 import { DEBUG_COLORS } from './debug-colors';
+import type { LiquidDebugSlice, LiquidDebugView } from './debug-view';
 import liquidVS from '../../shaders/render/render-liquid-vs.wgsl';
 import liquidFS from '../../shaders/render/render-liquid-fs.wgsl';
+
+export type { LiquidDebugSlice, LiquidDebugView } from './debug-view';
 
 /** An RGB triple, components 0..1 (colours) or any non-negative value (absorption). */
 export type Rgb = readonly [number, number, number];
@@ -28,23 +31,8 @@ export interface LiquidLook {
     ior?: number;
 }
 
-/** Debug views drawn as an axis-aligned slice through the box. */
-export type LiquidDebugView = 'none' | 'pressure-slice' | 'levelset-slice';
-
 /** Whether the displayed frame came from a pressure solve or from the learned predictor. */
 export type LiquidFrameMode = 'solve' | 'predict';
-
-/** Where the debug slice is and how values map to colours. */
-export interface LiquidDebugSlice {
-    /** Axis the slice is perpendicular to. Default 'z'. */
-    axis: 'x' | 'y' | 'z';
-    /** Position of the slice along that axis, 0..1 of the box. Default 0.5. */
-    position: number;
-    /** Pressure (Pa) mapped to the ends of the colour map. Default [0, 1000 * 9.81 * box height]. */
-    pressureRange: [number, number];
-    /** Level-set magnitude (in cells) at which the level-set colour map saturates. Default 4. */
-    levelSetRange: number;
-}
 
 /** Sun and sky used for the highlight, in-scattering and (without a scene env atlas) reflections. */
 export interface LiquidLighting {

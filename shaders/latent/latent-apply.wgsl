@@ -69,7 +69,7 @@ fn applyPrediction(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 // Adaptive mode, after the correction iterations and a divergence measurement
-// (PressureJacobiSolver.measureDivergence): a prediction that would leave more RMS divergence
+// (JacobiPressureSolver.measureDivergence): a prediction that would leave more RMS divergence
 // than the threshold is discarded. The warm start (the previous step's pressure) comes back and
 // the fallback dispatches run a full solve from it, because Jacobi removes the low-frequency
 // error of a bad prediction far more slowly than it converges from the warm start (measured).

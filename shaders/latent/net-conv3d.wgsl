@@ -1,4 +1,4 @@
-// One 3D convolution of the encoder or decoder (WGSL runtime, src/latent/wgsl-conv-net.ts):
+// One 3D convolution of the encoder or decoder (WGSL runtime, src/latent/wgsl/wgsl-conv-net.ts):
 // zero padding, stride, bias and an optional LeakyReLU fused; with UPSAMPLE = 1 the input is
 // read as its nearest x2 upsampling (source index floor(i / 2), ONNX Resize nearest with
 // asymmetric/floor coordinates), so the upsampled tensor is never stored.

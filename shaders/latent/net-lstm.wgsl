@@ -1,5 +1,5 @@
-// The latent LSTM (WGSL runtime, src/latent/wgsl-latent-lstm.ts; formula: LstmPlan in
-// src/latent/lstm-plan.ts). history [w][C][N] raw codes -> prediction [o][C][N]; a
+// The latent LSTM (WGSL runtime, src/latent/wgsl/wgsl-latent-lstm.ts; formula: LstmPlan in
+// src/latent/wgsl/lstm-plan.ts). history [w][C][N] raw codes -> prediction [o][C][N]; a
 // state-conditioned model (hasState = 1, outputs 1) adds state[c][n] (the state encoder's code)
 // to the head's output before the scaling by deltaScale.
 // lstmContext: the mean over all cells of each step's features (one workgroup per step and

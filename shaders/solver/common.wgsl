@@ -143,23 +143,6 @@ fn ghostTheta(phiLiquid: f32, phiAir: f32) -> f32 {
   return clamp(phiLiquid / (phiLiquid - phiAir), params.thetaMin, 1.0);
 }
 
-// The control block of a GPU-decided (tolerance-mode) Jacobi solve: pressure-convergence.wgsl
-// writes it, the gated Jacobi kernels (pressure-jacobi.wgsl) read `converged` and return at once.
-struct SolveControl {
-  iterations: u32,            // Jacobi iterations done in this solve
-  converged: u32,             // 0 running, 1 tolerance met, 2 iteration cap reached
-  maxIterations: u32,
-  chunk: u32,                 // iterations between checks
-  tolerance: f32,
-  criterion: u32,
-  checks: u32,                // checks done
-  relativeResidual: f32,      // at the last check
-  divergenceRms: f32,         // at the last check (1/s)
-  initialDivergenceRms: f32,  // at the first check
-  initialRelativeResidual: f32,
-  _pad: u32,
-};
-
 // One convergence check of a GPU-decided solve (Jacobi's residualCheck, MGPCG's cgCheck), from
 // the folded sums |r|^2, |b|^2 and the liquid cell count: the relative residual, the RMS
 // divergence the projection would leave (div = r dt / (density dx^2)), and the state

@@ -1,6 +1,6 @@
 // The coarse part of the V-cycle in one dispatch of one workgroup:
 //   coarseCycle: from its first level (the finest below level 0 with at most coarseCycleCells
-//                cells, see coarseCycleStart in src/solver/multigrid-levels.ts) down to the
+//                cells, see coarseCycleStart in src/solver/pressure/multigrid-levels.ts) down to the
 //                coarsest: pre-smoothing, residual, restriction, ..., the coarsest solve, ...,
 //                prolongation, post-smoothing; rhs is the first level's right-hand side (from
 //                restrictResidual), x its result (read by prolongAdd).
@@ -14,7 +14,7 @@
 // scratch level for residuals and Jacobi sweeps; the systems are ranges of one storage buffer
 // (cycle.levels[m].systemOffset) that buildLevelSystem writes.
 
-// Bounds of the workgroup arrays (COARSE_CYCLE_* in src/solver/multigrid-levels.ts):
+// Bounds of the workgroup arrays (COARSE_CYCLE_* in src/solver/pressure/multigrid-levels.ts):
 // 4 * (2 * 1536 + 512) bytes = 14 KiB of the 16 KiB WebGPU guarantees.
 const COARSE_CYCLE_MAX_LEVELS: u32 = 8u;
 const COARSE_CYCLE_LEVEL_CELLS: u32 = 512u;
@@ -221,7 +221,7 @@ fn cyclePostSmooth(lv: CoarseLevel, lid: u32) {
 
 @compute @workgroup_size(MG_THREADS)
 fn coarseCycle(@builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let first = cycle.levels[0];
   for (var i = lid; i < first.cells; i = i + MG_THREADS) { cycleRhs[first.valueOffset + i] = rhs[i]; }
   workgroupBarrier();

@@ -1,6 +1,6 @@
 // Shared declarations of the multigrid-preconditioned CG pressure solve, prepended to
 // multigrid-setup.wgsl, multigrid-vcycle.wgsl, multigrid-coarse-cycle.wgsl, pressure-mgpcg.wgsl and
-// pressure-mgpcg-scalars.wgsl (see src/solver/passes/pressure-mgpcg-solver.ts). The CPU mirror is
+// pressure-mgpcg-scalars.wgsl (see src/solver/pressure/mgpcg-pressure-solver.ts). The CPU mirror is
 // src/reference/reference-multigrid.ts.
 //
 // Levels: level 0 is the simulation grid, each coarser level halves every axis (rounding up).
@@ -23,21 +23,10 @@ struct LevelParams {
   _pad2: u32,
 };
 
-// The solve's state. The first twelve fields have the layout of SolveControl
-// (pressure-convergence.wgsl), so both solvers report alike.
+// The solve's state: the control block both GPU-decided solvers share (SolveControl of
+// common.wgsl, so both report alike and one decoder reads both), then CG's scalars.
 struct CgState {
-  iterations: u32,            // CG iterations done
-  converged: u32,             // 0 running, 1 tolerance met, 2 iteration cap reached, 3 skipped: every kernel then returns at once
-  maxIterations: u32,
-  chunk: u32,                 // iterations between checks (1)
-  tolerance: f32,
-  criterion: u32,             // 0 relative residual |r|/|b|, 1 RMS divergence (1/s)
-  checks: u32,
-  relativeResidual: f32,
-  divergenceRms: f32,
-  initialDivergenceRms: f32,
-  initialRelativeResidual: f32,
-  _pad0: u32,
+  control: SolveControl,      // iterations: CG iterations done; chunk: 1; converged 3: skipped (a gated solve the GPU did not arm), every kernel then returns at once
   rz: f32,                    // r . z of the current direction
   alpha: f32,                 // step length
   beta: f32,                  // direction update weight (0: restart from z)

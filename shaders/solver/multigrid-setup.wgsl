@@ -46,7 +46,7 @@ fn coarsen(idx: u32, finest: bool) {
 // One thread per cell of the coarser level.
 @compute @workgroup_size(MG_THREADS)
 fn coarsenFinestLabels(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.coarseGroupsX);
   if (idx >= level.coarseCells) { return; }
   coarsen(idx, true);
@@ -54,7 +54,7 @@ fn coarsenFinestLabels(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
 
 @compute @workgroup_size(MG_THREADS)
 fn coarsenLabels(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.coarseGroupsX);
   if (idx >= level.coarseCells) { return; }
   coarsen(idx, false);
@@ -63,7 +63,7 @@ fn coarsenLabels(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
 // One thread per cell of this level (labelsIn holds its labels).
 @compute @workgroup_size(MG_THREADS)
 fn buildLevelSystem(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   if (idx >= level.cells) { return; }
   if (labelsIn[idx] != LABEL_INTERIOR) {

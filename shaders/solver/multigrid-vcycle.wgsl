@@ -16,7 +16,7 @@
 // instead (coarseCycle, multigrid-coarse-cycle.wgsl).
 // Equal sweeps before and after, P = 2 R^T and a fixed coarsest solve make the cycle a
 // symmetric operator, as conjugate gradients needs. Every kernel returns at once when the
-// solve has converged (cg.converged, uniform), so queued cycles after convergence cost little.
+// solve has converged (cg.control.converged, uniform), so queued cycles after convergence cost little.
 
 @group(0) @binding(0) var<uniform> level: LevelParams;
 @group(0) @binding(1) var<uniform> cg: CgState;
@@ -49,7 +49,7 @@ fn smoothedValue(idx: u32) -> f32 {
 
 @compute @workgroup_size(MG_THREADS)
 fn smoothFromZero(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   if (idx >= level.cells) { return; }
   let s = system[idx];
@@ -74,7 +74,7 @@ fn smoothFromZero(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
 
 @compute @workgroup_size(MG_THREADS)
 fn smoothSweep(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   if (idx >= level.cells) { return; }
   x[idx] = smoothedValue(idx);
@@ -82,7 +82,7 @@ fn smoothSweep(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
 
 @compute @workgroup_size(MG_THREADS)
 fn smoothSweepWithDot(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   var product = 0.0;
   if (idx < level.cells) {
@@ -106,7 +106,7 @@ fn gaussSeidelValue(idx: u32, s: vec4<f32>) -> f32 {
 
 @compute @workgroup_size(MG_THREADS)
 fn smoothRedFromZero(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   if (idx >= level.cells) { return; }
   let s = system[idx];
@@ -134,13 +134,13 @@ fn smoothColour(wid: vec3<u32>, lid: u32, colour: u32) {
 
 @compute @workgroup_size(MG_THREADS)
 fn smoothRed(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   smoothColour(wid, lid, 0u);
 }
 
 @compute @workgroup_size(MG_THREADS)
 fn smoothBlack(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   smoothColour(wid, lid, 1u);
 }
 
@@ -149,7 +149,7 @@ fn smoothBlack(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
 // only read their own final value.
 @compute @workgroup_size(MG_THREADS)
 fn smoothRedWithDot(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   var product = 0.0;
   if (idx < level.cells) {
@@ -169,7 +169,7 @@ fn smoothRedWithDot(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
 
 @compute @workgroup_size(MG_THREADS)
 fn levelResidual(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   if (idx >= level.cells) { return; }
   let s = system[idx];
@@ -183,7 +183,7 @@ fn levelResidual(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
 // One thread per coarse cell: gathers the fine residuals whose prolongation weights name it.
 @compute @workgroup_size(MG_THREADS)
 fn restrictResidual(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.coarseGroupsX);
   if (idx >= level.coarseCells) { return; }
   if (coarseSystem[idx].w == 0.0) {
@@ -208,7 +208,7 @@ fn restrictResidual(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
 
 @compute @workgroup_size(MG_THREADS)
 fn prolongAdd(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   if (idx >= level.cells) { return; }
   if (system[idx].w == 0.0) { return; }
@@ -231,7 +231,7 @@ var<workgroup> coarsestX: array<f32, COARSEST_CELLS>;
 // One workgroup; the coarsest level has at most 4 x 4 x 4 cells.
 @compute @workgroup_size(MG_THREADS)
 fn coarsestSolve(@builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let hasCell = lid < level.cells;
   var s = vec4<f32>(0.0);
   var b = 0.0;

@@ -1,7 +1,7 @@
 // The scalar steps of the multigrid-preconditioned CG solve, one workgroup each: they fold the
 // partials of the kernel before them (pressure-mgpcg.wgsl, multigrid-vcycle.wgsl smoothSweepWithDot).
 //   cgCheck:     |r| against the tolerance (before the first iteration and after each); sets
-//                cg.converged, which turns every later kernel of the solve into a no-op,
+//                cg.control.converged, which turns every later kernel of the solve into a no-op,
 //   cgBeta:      beta = (r . z) / previous (r . z)  (0 on the first direction),
 //   cgStepLength: alpha = (r . z) / (p . A p),
 //   cgGate:      marks the solve skipped (converged = 3) unless the GPU armed it: gate holds
@@ -18,7 +18,7 @@ var<workgroup> sharedDone: u32;
 
 // Every invocation reads the same flag, so the early return keeps the barriers uniform.
 fn solveFinished(lid: u32) -> bool {
-  if (lid == 0u) { sharedDone = cg.converged; }
+  if (lid == 0u) { sharedDone = cg.control.converged; }
   return workgroupUniformLoad(&sharedDone) != 0u;
 }
 
@@ -41,22 +41,22 @@ fn cgCheck(@builtin(local_invocation_index) lid: u32) {
   if (solveFinished(lid)) { return; }
   let total = foldPartials(lid);
   if (lid != 0u) { return; }
-  if (cg.checks == 0u) {
+  if (cg.control.checks == 0u) {
     cg.bNorm2 = total.y;
     cg.liquidCells = total.z;
   } else {
-    cg.iterations = cg.iterations + 1u;
+    cg.control.iterations = cg.control.iterations + 1u;
   }
-  let check = checkConvergence(total.x, cg.bNorm2, cg.liquidCells, cg.criterion, cg.tolerance, cg.iterations, cg.maxIterations);
-  cg.relativeResidual = check.relativeResidual;
-  cg.divergenceRms = check.divergenceRms;
-  if (cg.checks == 0u) {
-    cg.initialRelativeResidual = check.relativeResidual;
-    cg.initialDivergenceRms = check.divergenceRms;
+  let check = checkConvergence(total.x, cg.bNorm2, cg.liquidCells, cg.control.criterion, cg.control.tolerance, cg.control.iterations, cg.control.maxIterations);
+  cg.control.relativeResidual = check.relativeResidual;
+  cg.control.divergenceRms = check.divergenceRms;
+  if (cg.control.checks == 0u) {
+    cg.control.initialRelativeResidual = check.relativeResidual;
+    cg.control.initialDivergenceRms = check.divergenceRms;
   }
-  cg.checks = cg.checks + 1u;
+  cg.control.checks = cg.control.checks + 1u;
   let state = check.state;
-  cg.converged = state;
+  cg.control.converged = state;
 }
 
 @compute @workgroup_size(MG_THREADS)
@@ -84,5 +84,5 @@ fn cgStepLength(@builtin(local_invocation_index) lid: u32) {
 
 @compute @workgroup_size(1)
 fn cgGate() {
-  if (gate[0] == 0u) { cg.converged = 3u; }
+  if (gate[0] == 0u) { cg.control.converged = 3u; }
 }

@@ -20,7 +20,7 @@ fn partialIndex(wid: vec3<u32>) -> u32 { return wid.y * level.groupsX + wid.x; }
 
 @compute @workgroup_size(MG_THREADS)
 fn cgStart(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   var acc = vec4<f32>(0.0);
   if (idx < level.cells) {
@@ -50,7 +50,7 @@ fn newDirection(j: u32) -> f32 {
 
 @compute @workgroup_size(MG_THREADS)
 fn cgDirection(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   var pq = 0.0;
   if (idx < level.cells) {
@@ -76,7 +76,7 @@ fn cgDirection(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
 
 @compute @workgroup_size(MG_THREADS)
 fn cgUpdate(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (cg.converged != 0u) { return; }
+  if (cg.control.converged != 0u) { return; }
   let idx = foldedIndex(wid, lid, level.groupsX);
   var rr = 0.0;
   if (idx < level.cells && system[idx].w > 0.0) {

@@ -1,8 +1,8 @@
 import { presetScene } from '../scene/presets';
 import { SCENE_DEFAULTS } from '../scene/scene-validation';
 import { LiquidSolver } from '../solver/liquid-solver';
-import type { MgpcgPressureStage } from '../solver/mgpcg-pressure-stage';
-import { COARSE_CYCLE_CELLS } from '../solver/multigrid-levels';
+import type { MgpcgPressureStage } from '../solver/pressure/mgpcg-pressure-stage';
+import { COARSE_CYCLE_CELLS } from '../solver/pressure/multigrid-levels';
 import { smoothingLabel, type SmoothingVariant } from './pressure-benchmark';
 
 /** GPU time of one kernel of the MGPCG solve, per dispatch. */

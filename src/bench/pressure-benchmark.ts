@@ -1,7 +1,7 @@
 import type { PredictorOptions } from '../latent/latent-pressure-predictor';
 import { LiquidSolver, type FrameMetrics } from '../solver/liquid-solver';
-import type { PressureStage } from '../solver/pressure-stage';
-import type { MgpcgPressureStage } from '../solver/mgpcg-pressure-stage';
+import type { PressureStage } from '../solver/pressure/pressure-stage';
+import type { MgpcgPressureStage } from '../solver/pressure/mgpcg-pressure-stage';
 import { presetScene } from '../scene/presets';
 import type { MultigridDescription } from '../scene/scene-description';
 import { SCENE_DEFAULTS } from '../scene/scene-validation';
@@ -10,8 +10,8 @@ import type { LatentPressureStage } from '../latent/latent-pressure-stage';
 import type { ModelFiles } from '../latent/model-manifest';
 import { LatentPressurePredictor } from '../latent/latent-pressure-predictor';
 import { readFloat32 } from '../gpu/readback';
-import { median } from './statistics';
-import { COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS } from '../solver/multigrid-levels';
+import { median } from '../analysis/statistics';
+import { COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS } from '../solver/pressure/multigrid-levels';
 
 /** What to measure. */
 export interface BenchmarkOptions {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { LiquidSolver, type FrameMetrics } from '../solver/liquid-solver';
 import { createNodeGpu } from '../node/node-gpu';
 import { Progress } from '../node/progress';
-import { mean } from '../bench/statistics';
+import { mean } from '../analysis/statistics';
 import { intOption, parseArgs, stringOption, UsageError } from './args';
 import { loadScene } from './load-scene';
 import { applyPressureOptions, describePressure, PRESSURE_OPTION_VALUES, PRESSURE_OPTIONS_HELP } from './pressure-options';

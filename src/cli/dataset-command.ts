@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { readFloat32 } from '../gpu/readback';
 import { LiquidSolver } from '../solver/liquid-solver';
-import { PcgPressureStage } from '../solver/pcg-pressure-stage';
+import { PcgPressureStage } from '../solver/pressure/pcg-pressure-stage';
 import { createNodeGpu } from '../node/node-gpu';
 import { writeNpy } from '../node/npy';
 import { Progress } from '../node/progress';

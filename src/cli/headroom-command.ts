@@ -4,7 +4,7 @@ import type { Vec3 } from '../scene/scene-description';
 import {
   DEFAULT_HEADROOM_OPTIONS, headroomTable, measureHeadroom, summarizeHeadroom,
   type HeadroomFrame, type HeadroomGuess, type HeadroomOptions, type HeadroomResult,
-} from '../bench/pressure-headroom';
+} from '../analysis/pressure-headroom';
 import { readNpyFrame } from '../node/npy';
 import { Progress } from '../node/progress';
 import { intOption, numberOption, parseArgs, stringOption, UsageError } from './args';

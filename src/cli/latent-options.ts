@@ -1,5 +1,5 @@
 import type { LiquidSolver } from '../solver/liquid-solver';
-import { attachLatentPredictor } from '../latent/attach-latent';
+import { attachLatent } from '../latent/attach-latent';
 import type { LatentRuntimeKind } from '../latent/latent-pressure-predictor';
 import type { LatentPressureStage } from '../latent/latent-pressure-stage';
 import { findShippedModel, loadModelFromDirectory, shippedModelsProblems } from '../node/model-directory';
@@ -93,11 +93,10 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
     return unavailable(`no shipped model serves the grid [${dims.join(', ')}]:\n  ${shippedModelsProblems(dims).join('\n  ')}\n`
       + 'pick a --res the model serves, or pass --model DIR with a model for this grid');
   }
-  // attachLatentPredictor reports a model it cannot use as a warning and returns null: hold
-  // the warnings of the attach itself until it is known whether the run goes on.
+  // Hold the notices of the attach itself until it is known whether the run goes on.
   let attaching = true;
   const held: string[] = [];
-  const stage = await attachLatentPredictor(solver, loadModelFromDirectory(modelDir), {
+  const { stage, failure } = await attachLatent(solver, loadModelFromDirectory(modelDir), {
     schedule: {
       interval: settings.interval,
       correctionIterations: settings.correctionIterations,
@@ -111,9 +110,8 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
   });
   attaching = false;
   if (!stage) {
-    const reason = held.pop() ?? 'the model could not be loaded';
     held.forEach(warn);
-    return unavailable(`model ${modelDir}: ${reason.replace(/^latent-liquid: the latent model cannot be used, solving with Jacobi only: /, '')}`);
+    return unavailable(`model ${modelDir}: ${failure.detail}`);
   }
   held.forEach(warn);
   void quiet;

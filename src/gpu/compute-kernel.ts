@@ -1,4 +1,8 @@
 import commonSource from '../../shaders/solver/common.wgsl';
+import solveControlSource from '../../shaders/solver/solve-control.wgsl';
+
+/** What every kernel gets first unless it opts out: common.wgsl, and the solves' control block. */
+const COMMON_HEADER = `${commonSource}\n${solveControlSource}`;
 
 /** How a WGSL global is bound. */
 export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';
@@ -65,8 +69,8 @@ export class KernelFamily {
    */
   static async create(device: GPUDevice, label: string, source: string, entryPoints: string[],
     constants?: Record<string, number>, options: { prependCommon?: boolean; prelude?: string } = {}): Promise<KernelFamily> {
-    // common.wgsl, then an optional family prelude (shared structs), then the kernel file.
-    const header = `${options.prependCommon === false ? '' : `${commonSource}\n`}${options.prelude ? `${options.prelude}\n` : ''}`;
+    // common.wgsl and solve-control.wgsl, then an optional family prelude (shared structs), then the kernel file.
+    const header = `${options.prependCommon === false ? '' : `${COMMON_HEADER}\n`}${options.prelude ? `${options.prelude}\n` : ''}`;
     const code = `${header}${source}`;
     const bindings = parseBindings(source);
     device.pushErrorScope('validation');

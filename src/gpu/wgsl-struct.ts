@@ -105,8 +105,9 @@ export class WgslStructLayout {
 
   /**
    * The layout of `struct name { ... }` declared in `source` (structs it uses must be declared
-   * in `source` too). Supported member types: f32, u32, i32, vecN and matCxR of them (and
-   * their `vec3f`-style aliases), fixed-size arrays of those, and nested structs.
+   * in `source` too, and so must a `const` that sizes an array). Supported member types: f32,
+   * u32, i32, atomic<u32> and atomic<i32>, vecN and matCxR of them (and their `vec3f`-style
+   * aliases), fixed-size arrays of those, and nested structs.
    * @throws Error naming the struct and member when a type is not supported or not found
    */
   static parse(source: string, name: string): WgslStructLayout {
@@ -143,19 +144,26 @@ export class WgslStructLayout {
     return out;
   }
 
-  /** Packs `count` structs as a tightly strided array (`array<Name>` in a storage buffer). */
-  packArray(items: readonly WgslValues[], out: ArrayBuffer = new ArrayBuffer(Math.max(1, items.length) * this.stride)): ArrayBuffer {
-    if (out.byteLength < items.length * this.stride) {
-      throw new RangeError(`array<${this.name}> of ${items.length} needs ${items.length * this.stride} bytes; the buffer has ${out.byteLength}`);
+  /** Packs `items` as a tightly strided array (`array<Name>` in a storage buffer), from `byteOffset` of `out`. */
+  packArray(items: readonly WgslValues[], out: ArrayBuffer = new ArrayBuffer(Math.max(1, items.length) * this.stride), byteOffset = 0): ArrayBuffer {
+    if (out.byteLength < byteOffset + items.length * this.stride) {
+      throw new RangeError(`array<${this.name}> of ${items.length} needs ${items.length * this.stride} bytes at offset ${byteOffset}; the buffer has ${out.byteLength}`);
     }
     const view = new DataView(out);
-    items.forEach((item, i) => this.writeInto(view, i * this.stride, item, `${this.name}[${i}]`));
+    items.forEach((item, i) => this.writeInto(view, byteOffset + i * this.stride, item, `${this.name}[${i}]`));
     return out;
   }
 
   /** Bytes between consecutive elements of `array<Name>`. */
   get stride(): number {
     return roundUp(this.size, this.align);
+  }
+
+  /** Reads one scalar member (f32, u32, i32 or an atomic of one) of a packed struct. */
+  scalar(buffer: ArrayBuffer, name: string, byteOffset = 0): number {
+    const m = this.member(name);
+    if (m.struct || m.arrayLength || m.components !== 1) throw new Error(`WGSL struct ${this.name}.${name} is a ${m.type}${m.arrayLength ? ` array` : ''}, not a scalar`);
+    return readScalar(new DataView(buffer), byteOffset + m.offset, m.scalar);
   }
 
   /** Reads a packed struct back into named values (numbers for scalars, arrays otherwise). */
@@ -268,10 +276,10 @@ function parseStruct(source: string, name: string, cache: Map<string, WgslStruct
     const written = m[2].replace(/\s+/g, '');
     let elementType = written;
     let arrayLength = 0;
-    const arr = /^array<(.+),(\d+)u?>$/.exec(written);
+    const arr = /^array<(.+),(\w+)>$/.exec(written);
     if (arr) {
       elementType = arr[1];
-      arrayLength = Number(arr[2]);
+      arrayLength = arrayLengthOf(source, arr[2], `${name}.${memberName}`);
     } else if (/^array</.test(written)) {
       throw new Error(`WGSL struct ${name}.${memberName}: runtime-sized arrays cannot be packed as a struct member`);
     }
@@ -295,7 +303,19 @@ function parseStruct(source: string, name: string, cache: Map<string, WgslStruct
   return layout;
 }
 
+/** An array's element count: a literal (`8`, `8u`) or a module-scope `const NAME = 8u;` of the source. */
+function arrayLengthOf(source: string, written: string, where: string): number {
+  const literal = /^(\d+)[ui]?$/.exec(written);
+  if (literal) return Number(literal[1]);
+  const declared = new RegExp(`\\bconst\\s+${written}\\s*(?::\\s*[ui]32\\s*)?=\\s*(\\d+)[ui]?\\s*;`).exec(source);
+  if (!declared) throw new Error(`WGSL struct member ${where}: array length '${written}' is neither a number nor a const declared in the given source`);
+  return Number(declared[1]);
+}
+
 function typeLayout(source: string, type: string, cache: Map<string, WgslStructLayout>, where: string): TypeLayout {
+  // An atomic has the size and alignment of its scalar (it only differs in how the shader may access it).
+  const atomic = /^atomic<([ui]32)>$/.exec(type);
+  if (atomic) return typeLayout(source, atomic[1], cache, where);
   const scalar = SCALARS[type];
   if (scalar) return { size: 4, align: 4, scalar, components: 1, stride: 4 };
   const vec = /^vec([234])<(f32|u32|i32)>$/.exec(type);

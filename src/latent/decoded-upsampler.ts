@@ -1,8 +1,10 @@
 import upsampleSource from '../../shaders/latent/latent-upsample.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../gpu/compute-kernel';
+import { WgslStructLayout } from '../gpu/wgsl-struct';
 import type { Vec3 } from '../scene/scene-description';
 
-const PARAMS_BYTES = 16;
+/** `UpsampleParams` of latent-upsample.wgsl. */
+const UPSAMPLE_PARAMS = WgslStructLayout.parse(upsampleSource, 'UpsampleParams');
 
 /**
  * Trilinear upsampling of a coarse decoder's output to the grid on the GPU (kernel
@@ -26,8 +28,8 @@ export class DecodedUpsampler {
     this.factor = factor;
     this.coarseDims = [coarseDims[0], coarseDims[1], coarseDims[2]];
     this.fineDims = [coarseDims[0] * factor, coarseDims[1] * factor, coarseDims[2] * factor];
-    this.params = device.createBuffer({ label: 'latent.upsample.params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(this.params, 0, Uint32Array.of(coarseDims[0], coarseDims[1], coarseDims[2], factor));
+    this.params = device.createBuffer({ label: 'latent.upsample.params', size: UPSAMPLE_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(this.params, 0, UPSAMPLE_PARAMS.pack({ coarseDims: this.coarseDims, factor }));
   }
 
   /**

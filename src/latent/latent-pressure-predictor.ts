@@ -3,17 +3,20 @@ import applySource from '../../shaders/latent/latent-apply.wgsl';
 import historySource from '../../shaders/latent/latent-history.wgsl';
 import latentCommon from '../../shaders/latent/latent-common.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../gpu/compute-kernel';
+import { WgslStructLayout } from '../gpu/wgsl-struct';
 import type { GpuTimer } from '../gpu/gpu-timer';
 import { readBuffer } from '../gpu/readback';
 import type { Vec3 } from '../scene/scene-description';
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { DecodedUpsampler } from './decoded-upsampler';
-import { decodedDims, decoderDownsample, latentDims, type ModelFiles, type ModelManifest, stateEncoderBytes } from './model-manifest';
-import { createWebGpuSession, gpuTensor, releaseSession, type ort, type OrtOptions } from './ort-session';
+import type { LatentNetwork, LatentNetworks, LatentRuntimeKind, NetworkStep } from './latent-networks';
+import { decodedDims, decoderDownsample, latentDims, type ModelFiles, type ModelManifest } from './model-manifest';
+import { OrtLatentNetworks } from './ort-latent-networks';
+import type { ort, OrtOptions } from './ort-session';
 import { StateInputKernel } from './state-input-kernel';
-import type { ConvNetBinding } from './wgsl-conv-net';
-import type { LstmBinding } from './wgsl-latent-lstm';
-import { checkModelForOrt, WgslLatentRuntime } from './wgsl-latent-runtime';
+import { WgslLatentNetworks } from './wgsl/wgsl-latent-networks';
+
+export type { LatentNetwork, LatentRuntimeKind } from './latent-networks';
 
 /**
  * How a decoded prediction becomes pressure. 'delta' (default): the change since the last
@@ -21,18 +24,6 @@ import { checkModelForOrt, WgslLatentRuntime } from './wgsl-latent-runtime';
  * reconstruction error cancels (measured: README). 'direct': p = D(predicted code), as in the paper.
  */
 export type PredictionForm = 'delta' | 'direct';
-
-/** The networks a predictor runs (`runNetwork`): the state encoder only for a state-conditioned model. */
-export type LatentNetwork = 'encoder' | 'lstm' | 'decoder' | 'stateEncoder';
-
-/**
- * What runs the networks. 'ort' (default): onnxruntime-web's WebGPU provider on the
- * solver's device; each run is submitted on its own and awaited, so the step's encoder is
- * flushed around it. 'wgsl': our own WGSL kernels for our architectures (src/latent/wgsl-*),
- * recorded into the step's command encoder with no flush and no await; a model whose graphs
- * they do not recognise is refused (UnsupportedGraphError; attachLatentPredictor then falls back to 'ort').
- */
-export type LatentRuntimeKind = 'ort' | 'wgsl';
 
 /** Options of a predictor beyond its model. */
 export interface PredictorOptions extends OrtOptions {
@@ -53,11 +44,14 @@ export interface LatentCounters {
   adaptiveFallbacks: number;
 }
 
-const LATENT_PARAMS_BYTES = 48;
+/** `LatentParams` and `LatentState` (shaders/latent/latent-common.wgsl). */
+const LATENT_PARAMS = WgslStructLayout.parse(latentCommon, 'LatentParams');
+const LATENT_STATE = WgslStructLayout.parse(latentCommon, 'LatentState');
 
 /**
  * The learned pressure predictor (encoder, LSTM, decoder) on the simulation's GPUDevice,
- * through onnxruntime-web's WebGPU provider or our own WGSL kernels (`PredictorOptions.runtime`).
+ * through onnxruntime-web's WebGPU provider or our own WGSL kernels (`PredictorOptions.runtime`:
+ * the predictor's kernels and buffers are the same, the networks run behind LatentNetworks).
  * The pressure goes to the encoder as a GPU tensor,
  * the history of latent codes stays on the GPU, and the decoded pressure is written straight
  * into the solver's pressure buffer: nothing is read back. A state-conditioned model (manifest
@@ -84,18 +78,8 @@ export class LatentPressurePredictor {
 
   private readonly solver: LiquidSolver;
   private readonly device: GPUDevice;
-  /** The ORT sessions (runtime 'ort'), else null; `stateEncoder` only for a state-conditioned model. */
-  private readonly sessions: {
-    encoder: ort.InferenceSession; lstm: ort.InferenceSession; decoder: ort.InferenceSession; stateEncoder: ort.InferenceSession | null;
-  } | null;
-  /** The WGSL networks and their bind groups on the predictor's buffers (runtime 'wgsl'), else null. */
-  private readonly wgsl: {
-    runtime: WgslLatentRuntime; encoder: ConvNetBinding; decodeCode: ConvNetBinding; decodePrediction: ConvNetBinding;
-    /** The LSTM on history buffer 0 or 1 (and on `stateCode` for a state-conditioned model). */
-    lstm: [LstmBinding, LstmBinding];
-    /** stateInput -> stateCode (state-conditioned model), else null. */
-    stateEncoder: ConvNetBinding | null;
-  } | null;
+  /** The networks on the runtime asked for, bound to the buffers below. */
+  private readonly networks: LatentNetworks;
   /** A state-conditioned model's state input kernel and its bind group on the solver's fields, else null. */
   private readonly stateInput: { kernel: StateInputKernel; group: GPUBindGroup } | null;
   private readonly buffers: {
@@ -129,13 +113,6 @@ export class LatentPressurePredictor {
      */
     captured: { lstmHistory: GPUBuffer; decoderInput: GPUBuffer } | null;
   };
-  private readonly tensors: {
-    encoderInput: ort.Tensor; code: ort.Tensor; history: [ort.Tensor, ort.Tensor]; prediction: ort.Tensor;
-    /** The decoder's inputs: this step's code and the predicted code (both `captured.decoderInput` under graph capture). */
-    decodeCode: ort.Tensor; predictedCode: ort.Tensor; decoded: ort.Tensor;
-    /** Over stateInput [1, Cs, nz, ny, nx], stateCode [1, C, lz, ly, lx] and stateCode as the LSTM's [C, N] (state models), else null. */
-    state: { input: ort.Tensor; code: ort.Tensor; lstm: ort.Tensor } | null;
-  };
   private readonly kernels: { encode: KernelFamily; apply: KernelFamily; history: KernelFamily };
   private readonly groups: { encode: GPUBindGroup; apply: GPUBindGroup; push: [GPUBindGroup, GPUBindGroup] };
   /** The trilinear upsampling of a coarse decoder's output into `decoded` (null when s = 1). */
@@ -145,10 +122,9 @@ export class LatentPressurePredictor {
   private destroyed = false;
 
   private constructor(init: {
-    solver: LiquidSolver; files: ModelFiles; latentGrid: Vec3;
-    sessions: LatentPressurePredictor['sessions']; wgsl: WgslLatentRuntime | null; buffers: LatentPressurePredictor['buffers'];
+    solver: LiquidSolver; files: ModelFiles; latentGrid: Vec3; buffers: LatentPressurePredictor['buffers'];
     kernels: LatentPressurePredictor['kernels']; predictionForm: PredictionForm; upsampler: DecodedUpsampler | null;
-    stateKernel: StateInputKernel | null;
+    stateKernel: StateInputKernel | null; networks: LatentNetworks;
   }) {
     this.predictionForm = init.predictionForm;
     this.solver = init.solver;
@@ -156,40 +132,17 @@ export class LatentPressurePredictor {
     this.manifest = init.files.manifest;
     this.source = init.files.source;
     this.latentGrid = init.latentGrid;
-    this.sessions = init.sessions;
-    this.runtime = init.wgsl ? 'wgsl' : 'ort';
+    this.networks = init.networks;
+    this.runtime = init.networks.kind;
     this.buffers = init.buffers;
     this.kernels = init.kernels;
     this.decoderDownsample = decoderDownsample(this.manifest);
     this.decodedGrid = decodedDims(this.manifest, init.solver.grid.dims);
-    const m = this.manifest;
-    const g = init.solver.grid;
     const [lx, ly, lz] = this.latentGrid;
-    const C = m.latent.channels;
-    const N = lx * ly * lz;
-    this.codeCount = C * N;
+    this.codeCount = this.manifest.latent.channels * lx * ly * lz;
     const b = this.buffers;
     // A coarse decoder writes `coarse`; upsampleDecoded then fills `decoded` for the kernels below.
-    const decoderOut = b.coarse ?? b.decoded;
-    const [cx, cy, cz] = this.decodedGrid;
     this.upsample = init.upsampler && b.coarse ? { upsampler: init.upsampler, group: init.upsampler.bind(b.coarse, b.decoded) } : null;
-    const cap = b.captured;
-    const capturedHistory = cap && gpuTensor(cap.lstmHistory, [m.window, C, N]);
-    this.tensors = {
-      encoderInput: gpuTensor(b.encoderInput, [1, m.inputChannels.length, g.nz, g.ny, g.nx]),
-      code: gpuTensor(b.code, [1, C, lz, ly, lx]),
-      history: capturedHistory ? [capturedHistory, capturedHistory]
-        : [gpuTensor(b.history[0], [m.window, C, N]), gpuTensor(b.history[1], [m.window, C, N])],
-      prediction: gpuTensor(b.prediction, [m.outputs, C, N]),
-      decodeCode: gpuTensor(cap ? cap.decoderInput : b.code, [1, C, lz, ly, lx]),
-      predictedCode: gpuTensor(cap ? cap.decoderInput : b.prediction, [1, C, lz, ly, lx]),
-      decoded: gpuTensor(decoderOut, [1, 1, cz, cy, cx]),
-      state: m.state && b.stateInput && b.stateCode ? {
-        input: gpuTensor(b.stateInput, [1, m.state.inputChannels.length, g.nz, g.ny, g.nx]),
-        code: gpuTensor(b.stateCode, [1, C, lz, ly, lx]),
-        lstm: gpuTensor(b.stateCode, [C, N]),
-      } : null,
-    };
     const f = init.solver.fields;
     const k = this.kernels;
     const pushGroup = (from: number) => k.history.bindGroup({
@@ -212,23 +165,13 @@ export class LatentPressurePredictor {
       kernel: sk,
       group: sk.bind({ params: f.params, system: f.pressureSystem, hydrostatic: f.hydrostaticPressure, phi: f.levelSet, solidPhi: f.solidLevelSet, stateInput: b.stateInput }),
     } : null;
-    const w = init.wgsl;
-    const stateCode = b.stateCode ?? undefined;
-    this.wgsl = w && {
-      runtime: w,
-      encoder: w.bindEncoder(b.encoderInput, b.code),
-      decodeCode: w.bindDecoder(b.code, decoderOut),
-      decodePrediction: w.bindDecoder(b.prediction, decoderOut),
-      lstm: [w.bindLstm(b.history[0], b.prediction, stateCode), w.bindLstm(b.history[1], b.prediction, stateCode)],
-      stateEncoder: b.stateInput && b.stateCode ? w.bindStateEncoder(b.stateInput, b.stateCode) : null,
-    };
     this.writeParams();
   }
 
   /**
-   * Loads the networks onto the solver's device (through ORT or as WGSL kernels, see
-   * `PredictorOptions.runtime`) and allocates the latent buffers (and, for a state-conditioned
-   * model, the state input and state code buffers and the state input kernel).
+   * Allocates the latent buffers (and, for a state-conditioned model, the state input and state
+   * code buffers and the state input kernel) and loads the networks onto the solver's device
+   * (through ORT or as WGSL kernels, see `PredictorOptions.runtime`).
    * @throws ModelCompatibilityError if the model cannot serve the solver's grid
    * @throws ModelError if a network fails to load or does not have the contract's inputs/outputs
    * @throws UnsupportedGraphError (a ModelError) with runtime 'wgsl' when a graph is not one the WGSL runtime knows
@@ -242,33 +185,12 @@ export class LatentPressurePredictor {
     const N = latentGrid[0] * latentGrid[1] * latentGrid[2];
     const s = decoderDownsample(m);
     const coarseGrid = decodedDims(m, grid.dims);
-    const stateEncoder = stateEncoderBytes(files);
-    const sessions: ort.InferenceSession[] = [];
-    let wgsl: WgslLatentRuntime | null = null;
-    if (ortOptions.runtime === 'wgsl') {
-      wgsl = await WgslLatentRuntime.create(device, files, grid.dims, latentGrid);
-    } else {
-      if (ortOptions.graphCapture && m.state) {
-        throw new Error(`graphCapture cannot run the state-conditioned model ${files.source}: with its four sessions onnxruntime-web `
-          + '1.30 loses the buffers a captured session was bound to (README, "Graph capture"); use graphCapture: false or runtime: \'wgsl\'');
-      }
-      checkModelForOrt(files);
-      // ORT's WebGPU provider creates one session at a time.
-      try {
-        sessions.push(await createWebGpuSession(device, files.encoder, 'encoder', { inputs: ['pressure'], outputs: ['code'] }, ortOptions));
-        const lstmInputs = m.state ? ['history', 'state'] : ['history'];
-        sessions.push(await createWebGpuSession(device, files.lstm, 'lstm', { inputs: lstmInputs, outputs: ['prediction'] }, ortOptions));
-        sessions.push(await createWebGpuSession(device, files.decoder, 'decoder', { inputs: ['code'], outputs: ['pressure'] }, ortOptions));
-        if (stateEncoder) sessions.push(await createWebGpuSession(device, stateEncoder, 'state-encoder', { inputs: ['state'], outputs: ['stateCode'] }, ortOptions));
-      } catch (e) {
-        await Promise.all(sessions.map((s) => releaseSession(s)));
-        throw e;
-      }
-    }
+    const runtime: LatentRuntimeKind = ortOptions.runtime === 'wgsl' ? 'wgsl' : 'ort';
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const made: GPUBuffer[] = [];
     let upsampler: DecodedUpsampler | null = null;
     let stateKernel: StateInputKernel | null = null;
+    let networks: LatentNetworks | null = null;
     const make = (label: string, floats: number, extraUsage = 0) => {
       const b = device.createBuffer({ label, size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage: usage | extraUsage });
       made.push(b);
@@ -276,23 +198,27 @@ export class LatentPressurePredictor {
     };
     try {
       const buffers = {
-        params: device.createBuffer({ label: 'latent.params', size: LATENT_PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+        params: device.createBuffer({ label: 'latent.params', size: LATENT_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
         encoderInput: make('latent.encoderInput', m.inputChannels.length * grid.cellCount),
         code: make('latent.code', C * N),
         history: [make('latent.historyA', m.window * C * N), make('latent.historyB', m.window * C * N)] as [GPUBuffer, GPUBuffer],
         prediction: make('latent.prediction', m.outputs * C * N),
         decoded: make('latent.decoded', grid.cellCount),
         coarse: s > 1 ? make('latent.decodedCoarse', coarseGrid[0] * coarseGrid[1] * coarseGrid[2]) : null,
-        state: make('latent.state', 8),
+        state: make('latent.state', LATENT_STATE.size / 4),
         fallbackArgs: make('latent.fallbackArgs', 4, GPUBufferUsage.INDIRECT),
         anchor: make('latent.anchor', 2 * grid.cellCount),
         warmStart: make('latent.warmStart', grid.cellCount),
         stateInput: m.state ? make('latent.stateInput', m.state.inputChannels.length * grid.cellCount) : null,
         stateCode: m.state ? make('latent.stateCode', C * N) : null,
-        captured: !wgsl && ortOptions.graphCapture
+        captured: runtime === 'ort' && ortOptions.graphCapture
           ? { lstmHistory: make('latent.capturedHistory', m.window * C * N), decoderInput: make('latent.capturedDecoderInput', C * N) } : null,
       };
       made.push(buffers.params);
+      const bound = { ...buffers, decoderOutput: buffers.coarse ?? buffers.decoded };
+      networks = runtime === 'wgsl'
+        ? await WgslLatentNetworks.create(device, files, grid.dims, latentGrid, bound)
+        : await OrtLatentNetworks.create(device, files, bound, { grid: grid.dims, latentGrid, decodedGrid: coarseGrid }, ortOptions);
       if (s > 1) upsampler = await DecodedUpsampler.create(device, coarseGrid, s);
       if (m.state) stateKernel = await StateInputKernel.create(device, grid.dims, m.state, m.levelSetClamp);
       const [encode, apply, history] = await Promise.all([
@@ -301,34 +227,24 @@ export class LatentPressurePredictor {
         KernelFamily.create(device, 'latentHistory', historySource, ['pushCode'], undefined, { prelude: latentCommon }),
       ]);
       return new LatentPressurePredictor({
-        solver, files, latentGrid, buffers, kernels: { encode, apply, history }, predictionForm: ortOptions.predictionForm ?? 'delta', upsampler, stateKernel,
-        sessions: wgsl ? null : { encoder: sessions[0], lstm: sessions[1], decoder: sessions[2], stateEncoder: sessions[3] ?? null }, wgsl,
+        solver, files, latentGrid, buffers, kernels: { encode, apply, history }, predictionForm: ortOptions.predictionForm ?? 'delta', upsampler, stateKernel, networks,
       });
     } catch (e) {
       for (const b of made) b.destroy();
       upsampler?.destroy();
       stateKernel?.destroy();
-      wgsl?.destroy();
-      await Promise.all(sessions.map((s) => releaseSession(s)));
+      networks?.destroy();
       throw e;
     }
   }
 
   private writeParams(): void {
     const m = this.manifest;
-    const data = new ArrayBuffer(LATENT_PARAMS_BYTES);
-    const f = new Float32Array(data);
-    const u = new Uint32Array(data);
-    f[0] = m.normalization.pressureScale;
-    f[1] = m.mode === 'split' ? 1 : 0;
-    u[2] = m.inputChannels.length;
-    f[3] = m.levelSetClamp;
-    u[4] = this.codeCount;
-    u[5] = m.window;
-    u[6] = this.predictionForm === 'delta' ? 1 : 0;
-    f[7] = this.adaptiveThreshold;
-    u.set(workgroups3d(this.solver.grid.dims), 8);
-    this.device.queue.writeBuffer(this.buffers.params, 0, data);
+    this.device.queue.writeBuffer(this.buffers.params, 0, LATENT_PARAMS.pack({
+      pressureScale: m.normalization.pressureScale, split: m.mode === 'split' ? 1 : 0, inputChannels: m.inputChannels.length,
+      levelSetClamp: m.levelSetClamp, codeCount: this.codeCount, window: m.window, deltaForm: this.predictionForm === 'delta' ? 1 : 0,
+      adaptiveThreshold: this.adaptiveThreshold, jacobiGroups: workgroups3d(this.solver.grid.dims),
+    }));
   }
 
   private adaptiveThreshold = 0;
@@ -338,7 +254,7 @@ export class LatentPressurePredictor {
     const t = threshold ?? 0;
     if (t === this.adaptiveThreshold) return;
     this.adaptiveThreshold = t;
-    this.device.queue.writeBuffer(this.buffers.params, 28, new Float32Array([t]));
+    this.writeParams();
   }
 
   /** Keeps the current pressure (the warm start) in case the coming prediction is discarded. */
@@ -364,7 +280,7 @@ export class LatentPressurePredictor {
 
   /** GPU memory of the WGSL runtime's weights and scratch activations (bytes), or null with ORT (not known). */
   get networkGpuBytes(): number | null {
-    return this.wgsl ? this.wgsl.runtime.gpuBytes : null;
+    return this.networks.gpuBytes;
   }
 
   /** Every GPU buffer this predictor allocated. */
@@ -412,33 +328,10 @@ export class LatentPressurePredictor {
     const pass = encoder.beginComputePass(timer?.computePass('encodeInput') ?? { label: 'encodeInput' });
     dispatch(pass, this.kernels.encode.pipeline('prepareEncoderInput'), this.groups.encode, grid);
     pass.end();
-    const spanName = step === 'solved' ? 'encode' : 'encodeUsed';
-    let next: GPUCommandEncoder;
-    if (this.wgsl) {
-      // Recorded into the step's encoder: no flush, no await.
-      const netPass = encoder.beginComputePass(timer?.computePass(spanName) ?? { label: spanName });
-      this.wgsl.runtime.encoder.encode(netPass, this.wgsl.encoder);
-      if (this.predictionForm === 'delta') {
-        this.wgsl.runtime.decoder.encode(netPass, this.wgsl.decodeCode);
-        this.encodeUpsample(netPass);
-      }
-      netPass.end();
-      next = encoder;
-    } else {
-      const sessions = this.sessions!;
-      flush();
-      const span = timer?.beginSpan(spanName) ?? -1;
-      await sessions.encoder.run({ pressure: this.tensors.encoderInput }, { code: this.tensors.code });
-      if (this.predictionForm === 'delta') {
-        // The anchor of the next predictions: this step's dynamic pressure and the decoding of
-        // its own code (used only if this step is or replaced a solve).
-        this.copyToDecoderInput(this.buffers.code);
-        await sessions.decoder.run({ code: this.tensors.decodeCode }, { pressure: this.tensors.decoded });
-      }
-      timer?.endSpan(span);
-      next = flush();
-      if (this.predictionForm === 'delta') this.recordUpsample(next, timer, spanName);
-    }
+    // In delta form the decoder runs on the new code too: the anchor of the next predictions is
+    // this step's dynamic pressure and the decoding of its own code (used only if this step is
+    // or replaced a solve).
+    const next = await this.networks.encode(this.networkStep(encoder, flush, timer), step === 'solved' ? 'encode' : 'encodeUsed', this.predictionForm === 'delta');
     if (this.predictionForm === 'delta') {
       if (step === 'solved') {
         const bytes = this.solver.grid.cellCount * 4;
@@ -469,53 +362,8 @@ export class LatentPressurePredictor {
    * with ORT the step's work so far is submitted and a fresh encoder returned.
    */
   async predictPressure(current: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
-    let encoder: GPUCommandEncoder;
     const st = this.stateInput;
-    if (this.wgsl) {
-      const w = this.wgsl;
-      encoder = current;
-      if (st) {
-        const statePass = encoder.beginComputePass(timer?.computePass('state') ?? { label: 'state' });
-        st.kernel.encode(statePass, st.group);
-        w.runtime.stateEncoder!.encode(statePass, w.stateEncoder!);
-        statePass.end();
-      }
-      const lstmPass = encoder.beginComputePass(timer?.computePass('lstm') ?? { label: 'lstm' });
-      w.runtime.lstm.encode(lstmPass, w.lstm[this.current]);
-      lstmPass.end();
-      const decodePass = encoder.beginComputePass(timer?.computePass('decode') ?? { label: 'decode' });
-      w.runtime.decoder.encode(decodePass, w.decodePrediction);
-      this.encodeUpsample(decodePass);
-      decodePass.end();
-    } else {
-      const sessions = this.sessions!;
-      const state = this.tensors.state;
-      if (st) {
-        // Recorded with the step's work so far (after the pressure system it reads).
-        const statePass = current.beginComputePass(timer?.computePass('state') ?? { label: 'stateInput' });
-        st.kernel.encode(statePass, st.group);
-        statePass.end();
-      }
-      const cap = this.buffers.captured;
-      if (cap) current.copyBufferToBuffer(this.buffers.history[this.current], 0, cap.lstmHistory, 0, cap.lstmHistory.size);
-      flush();
-      let span: number;
-      if (st && state) {
-        span = timer?.beginSpan('state') ?? -1;
-        await sessions.stateEncoder!.run({ state: state.input }, { stateCode: state.code });
-        timer?.endSpan(span);
-      }
-      span = timer?.beginSpan('lstm') ?? -1;
-      const history = this.tensors.history[this.current];
-      await sessions.lstm.run(state ? { history, state: state.lstm } : { history }, { prediction: this.tensors.prediction });
-      timer?.endSpan(span);
-      span = timer?.beginSpan('decode') ?? -1;
-      this.copyToDecoderInput(this.buffers.prediction);
-      await sessions.decoder.run({ code: this.tensors.predictedCode }, { pressure: this.tensors.decoded });
-      timer?.endSpan(span);
-      encoder = flush();
-      this.recordUpsample(encoder, timer, 'decode');
-    }
+    const encoder = await this.networks.predict(this.networkStep(current, flush, timer), this.current, st ? (pass) => st.kernel.encode(pass, st.group) : null);
     const pass = encoder.beginComputePass(timer?.computePass('applyPrediction') ?? { label: 'applyPrediction' });
     const a = this.kernels.apply;
     const g = workgroups3d(this.solver.grid.dims);
@@ -527,36 +375,10 @@ export class LatentPressurePredictor {
     return encoder;
   }
 
-  /**
-   * Graph capture: copies the code in `from` (its first C*N values) into the decoder's fixed
-   * input, in its own submission between two ORT runs (queue order keeps it after the run that
-   * wrote `from` and before the decoder's). Nothing without graph capture.
-   */
-  private copyToDecoderInput(from: GPUBuffer): void {
-    const target = this.buffers.captured?.decoderInput;
-    if (!target) return;
-    const encoder = this.device.createCommandEncoder({ label: 'latent.copyToCaptured' });
-    encoder.copyBufferToBuffer(from, 0, target, 0, target.size);
-    this.device.queue.submit([encoder.finish()]);
-  }
-
-  /**
-   * A coarse decoder's output to the grid: one dispatch, recorded right after the decoder
-   * (nothing for a full-resolution decoder).
-   */
-  private encodeUpsample(pass: GPUComputePassEncoder): void {
-    if (this.upsample) this.upsample.upsampler.encode(pass, this.upsample.group);
-  }
-
-  /**
-   * The ORT path's upsampling: the decoder ran in ORT's own submission, so this opens the
-   * encoder that follows it, timed under the decoder's span name (its cost is part of decoding).
-   */
-  private recordUpsample(encoder: GPUCommandEncoder, timer: GpuTimer | null, spanName: string): void {
-    if (!this.upsample) return;
-    const pass = encoder.beginComputePass(timer?.computePass(spanName) ?? { label: 'upsampleDecoded' });
-    this.encodeUpsample(pass);
-    pass.end();
+  /** The step as the networks see it; a coarse decoder's output is upsampled onto the grid right after the decoder. */
+  private networkStep(encoder: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null): NetworkStep {
+    const up = this.upsample;
+    return { encoder, flush, timer, upsample: up ? (pass) => up.upsampler.encode(pass, up.group) : null };
   }
 
   /** Indirect dispatch arguments of the fallback solve: a full grid when the last prediction was rejected, else zero. */
@@ -594,44 +416,14 @@ export class LatentPressurePredictor {
    */
   async runNetwork(net: LatentNetwork, feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>): Promise<void> {
     if (net === 'stateEncoder' && !this.manifest.state) throw new Error(`runNetwork(stateEncoder): ${this.source} has no state encoder (its manifest has no state)`);
-    if (!this.wgsl) {
-      if (this.buffers.captured) throw new Error(`runNetwork(${net}) is not available with graphCapture: captured sessions replay the predictor's own buffers`);
-      await this.sessions![net]!.run(feeds, fetches);
-      return;
-    }
-    const w = this.wgsl.runtime;
-    const stateful = net === 'lstm' && w.lstm.plan.stateInput;
-    const names = net === 'lstm' ? (stateful ? ['history', 'state'] : ['history']) : [Object.keys(feeds)[0]];
-    if (Object.keys(feeds).length !== names.length || names.some((n) => !feeds[n])) {
-      throw new Error(`runNetwork(${net}) takes the inputs ${names.join(', ')}; got ${Object.keys(feeds).join(', ')}`);
-    }
-    const input = feeds[names[0]];
-    const [output] = Object.values(fetches);
-    const conv = net === 'encoder' ? w.encoder : net === 'decoder' ? w.decoder : net === 'stateEncoder' ? w.stateEncoder! : null;
-    const want = conv ? [conv.inputFloats, conv.outputFloats] : [w.lstm.historyFloats, w.lstm.predictionFloats];
-    if (input.size !== want[0] || output.size !== want[1]) {
-      throw new Error(`runNetwork(${net}) on the WGSL runtime takes tensors of ${want[0]} and ${want[1]} values (this grid); got ${input.size} and ${output.size}`);
-    }
-    if (stateful && feeds.state.size !== w.lstm.stateFloats) {
-      throw new Error(`runNetwork(lstm) on the WGSL runtime takes a state of ${w.lstm.stateFloats} values (this grid); got ${feeds.state.size}`);
-    }
-    const inBuf = input.gpuBuffer as unknown as GPUBuffer;
-    const outBuf = output.gpuBuffer as unknown as GPUBuffer;
-    const encoder = this.device.createCommandEncoder({ label: `latent.runNetwork.${net}` });
-    const pass = encoder.beginComputePass({ label: net });
-    if (net === 'lstm') w.lstm.encode(pass, w.bindLstm(inBuf, outBuf, stateful ? feeds.state.gpuBuffer as unknown as GPUBuffer : undefined));
-    else if (net === 'encoder') w.encoder.encode(pass, w.bindEncoder(inBuf, outBuf));
-    else if (net === 'stateEncoder') w.stateEncoder!.encode(pass, w.bindStateEncoder(inBuf, outBuf));
-    else w.decoder.encode(pass, w.bindDecoder(inBuf, outBuf));
-    pass.end();
-    this.device.queue.submit([encoder.finish()]);
-    await this.device.queue.onSubmittedWorkDone();
+    await this.networks.runNetwork(net, feeds, fetches);
   }
 
   /** Reads the GPU counters (a small readback; on request only). */
   async readCounters(): Promise<LatentCounters> {
-    const u = new Uint32Array(await readBuffer(this.device, this.buffers.state, 32));
-    return { predictions: u[2], rejected: u[1], repairedCodes: u[3], adaptiveFallbacks: u[5] };
+    const data = await readBuffer(this.device, this.buffers.state, LATENT_STATE.size);
+    const count = (name: keyof LatentCounters) => LATENT_STATE.scalar(data, name);
+    return { predictions: count('predictions'), rejected: count('rejected'), repairedCodes: count('repairedCodes'), adaptiveFallbacks: count('adaptiveFallbacks') };
   }
 
   /** Releases the ORT sessions (or the WGSL networks) and frees the latent buffers (the state buffers included). The device stays alive. */
@@ -640,8 +432,7 @@ export class LatentPressurePredictor {
     this.destroyed = true;
     this.upsample?.upsampler.destroy();
     this.stateInput?.kernel.destroy();
-    for (const s of Object.values(this.sessions ?? {})) if (s) void releaseSession(s).catch(() => undefined);
-    this.wgsl?.runtime.destroy();
+    this.networks.destroy();
     for (const x of this.ownedBuffers) x.destroy();
   }
 }

@@ -1,5 +1,6 @@
-import type { ClassicalPressureStage, PressureStage, PressureStepContext, PressureStepResult } from '../solver/pressure-stage';
-import type { PressureJacobiSolver, SolveReport } from '../solver/passes/pressure-jacobi-solver';
+import type { ClassicalPressureStage, PressureStage, PressureStepContext, PressureStepResult } from '../solver/pressure/pressure-stage';
+import type { JacobiPressureSolver } from '../solver/pressure/jacobi-pressure-solver';
+import type { SolveReport } from '../solver/pressure/solve-control';
 import { LatentScheduler, type LatentSchedule } from './latent-scheduler';
 import type { LatentPressurePredictor, LatentCounters } from './latent-pressure-predictor';
 
@@ -28,7 +29,7 @@ export class LatentPressureStage implements PressureStage {
   /** The classical solve of full steps and fallbacks. */
   private fullSolve: ClassicalPressureStage;
   /** Jacobi kernels for the corrections and the divergence check. */
-  private readonly jacobi: PressureJacobiSolver;
+  private readonly jacobi: JacobiPressureSolver;
   /** Iterations of a fallback solve when the CPU knows them (Jacobi), else from the solve report. */
   private fallbackIterations: number | undefined;
   /** Called once per distinct problem. */
@@ -39,7 +40,7 @@ export class LatentPressureStage implements PressureStage {
   private consecutiveFailures = 0;
   private readonly warned = new Set<string>();
 
-  constructor(predictor: LatentPressurePredictor, schedule: LatentSchedule, fullSolve: ClassicalPressureStage, jacobi: PressureJacobiSolver,
+  constructor(predictor: LatentPressurePredictor, schedule: LatentSchedule, fullSolve: ClassicalPressureStage, jacobi: JacobiPressureSolver,
     onWarning: (message: string) => void = (m) => console.warn(m)) {
     this.predictor = predictor;
     this.scheduler = new LatentScheduler(predictor.manifest.window, schedule);

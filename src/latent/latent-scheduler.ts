@@ -1,4 +1,4 @@
-import type { PressureMode } from '../solver/pressure-stage';
+import type { PressureMode } from '../solver/pressure/pressure-stage';
 
 /** When the latent path predicts, and how it corrects. */
 export interface LatentSchedule {

@@ -1,9 +1,11 @@
 import stateSource from '../../shaders/latent/latent-state.wgsl';
 import { dispatch, KernelFamily, workgroups3d } from '../gpu/compute-kernel';
+import { WgslStructLayout } from '../gpu/wgsl-struct';
 import type { Vec3 } from '../scene/scene-description';
 import type { ModelStateSpec } from './model-manifest';
 
-const PARAMS_BYTES = 16;
+/** `StateParams` of latent-state.wgsl. */
+const STATE_PARAMS = WgslStructLayout.parse(stateSource, 'StateParams');
 
 /** The buffers the state input is built from and written to (the solver's fields and the predictor's `stateInput`). */
 export interface StateInputSources {
@@ -41,11 +43,11 @@ export class StateInputKernel {
     this.kernels = kernels;
     this.grid = [grid[0], grid[1], grid[2]];
     this.channels = spec.inputChannels.length;
-    this.params = device.createBuffer({ label: 'latent.stateInput.params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const data = new ArrayBuffer(PARAMS_BYTES);
-    new Float32Array(data, 0, 2).set([spec.residualScale, levelSetClamp]);
-    new Int32Array(data, 8, 2).set([spec.inputChannels.indexOf('levelset'), spec.inputChannels.indexOf('solid')]);
-    device.queue.writeBuffer(this.params, 0, data);
+    this.params = device.createBuffer({ label: 'latent.stateInput.params', size: STATE_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(this.params, 0, STATE_PARAMS.pack({
+      residualScale: spec.residualScale, levelSetClamp,
+      levelsetChannel: spec.inputChannels.indexOf('levelset'), solidChannel: spec.inputChannels.indexOf('solid'),
+    }));
   }
 
   /**

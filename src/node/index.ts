@@ -9,7 +9,8 @@ export { loadModelFromDirectory, findShippedModel, shippedModelsProblems, packag
 export { encodeNpy, decodeNpy, writeNpy, readNpy } from './npy';
 export type { NpyArray } from './npy';
 export { dumpFrame, frameTag } from './field-dump';
-export { encodePngRgba } from './png';
+export { encodePngRgba, decodePng, encodeApng, decodeApng } from './png';
+export type { RgbaImage } from './png';
 export { parseObj, loadObjMesh, loadSceneMeshes } from './obj-mesh';
 export type { ObjMesh } from './obj-mesh';
 export * from '../index';

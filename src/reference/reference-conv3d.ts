@@ -1,4 +1,4 @@
-import { type ConvLayer, type ConvNetPlan, convOutputExtent } from '../latent/conv-net-plan';
+import { type ConvLayer, type ConvNetPlan, convOutputExtent } from '../latent/wgsl/conv-net-plan';
 
 /** A channels-first activation [C, z, y, x] with x fastest; `dims` is [x, y, z]. */
 export interface Activation {

@@ -1,4 +1,4 @@
-import type { LstmLayerWeights, LstmPlan } from '../latent/lstm-plan';
+import type { LstmLayerWeights, LstmPlan } from '../latent/wgsl/lstm-plan';
 
 /** One LSTM cell of one layer: its hidden and cell state. */
 interface CellState {

@@ -1,5 +1,5 @@
 import type { Vec3 } from '../scene/scene-description';
-import { MultigridLabel, multigridLevelDims, prolongationWeight, type MultigridSmoother } from '../solver/multigrid-levels';
+import { MultigridLabel, multigridLevelDims, prolongationWeight, type MultigridSmoother } from '../solver/pressure/multigrid-levels';
 
 /**
  * Mirror of shaders/solver/multigrid-setup.wgsl, multigrid-vcycle.wgsl, pressure-mgpcg.wgsl and

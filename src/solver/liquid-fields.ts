@@ -3,9 +3,12 @@ import { SIM_PARAMS_BYTES } from './sim-params';
 import { SHAPE_FLOATS } from './shape-packing';
 import { MESH_COLLIDER_LIMITS } from '../colliders/collider-mesh';
 import { SOLID_MOTION_LAYOUT } from '../colliders/solid-motion';
+import { SOLVE_CONTROL_LAYOUT } from './pressure/solve-control';
+import diagnosticsSource from '../../shaders/solver/diagnostics.wgsl';
+import { WgslStructLayout } from '../gpu/wgsl-struct';
 
-/** Bytes of the `SolveControl` struct in shaders/solver/common.wgsl. */
-export const SOLVE_CONTROL_BYTES = 48;
+/** The volume bookkeeping `VolumeState` (shaders/solver/diagnostics.wgsl) in `volumeState`. */
+export const VOLUME_STATE_LAYOUT = WgslStructLayout.parse(diagnosticsSource, 'VolumeState');
 /** Stats slots written by finishStats (shaders/solver/diagnostics.wgsl). */
 export const STATS_COUNT = 8;
 
@@ -93,10 +96,10 @@ export class LiquidFields {
     this.pressureSystem = make('liquid.pressureSystem', cells * 4);
     this.partials = make('liquid.partials', grid.reductionPartials * 8 * 4);
     this.stats = make('liquid.stats', 8 * 4);
-    this.volumeState = make('liquid.volumeState', 4 * 4);
+    this.volumeState = make('liquid.volumeState', VOLUME_STATE_LAYOUT.size);
     this.health = make('liquid.health', 4 * 4);
     // Written by the convergence check (storage), read by the gated Jacobi kernels (uniform).
-    this.solveControl = make('liquid.solveControl', SOLVE_CONTROL_BYTES, STORAGE | GPUBufferUsage.UNIFORM);
+    this.solveControl = make('liquid.solveControl', SOLVE_CONTROL_LAYOUT.size, STORAGE | GPUBufferUsage.UNIFORM);
   }
 
   /** GPU memory held (bytes). */

@@ -9,14 +9,11 @@ import { GpuTimer, type PassTimes } from '../gpu/gpu-timer';
 import { countReadback, readBuffer, readFloat32 } from '../gpu/readback';
 import { domainSize, type ForceFieldDescription, type ForceFieldInput, type MeshShape, type SceneDescription, type ShapeDescription, type Vec3 } from '../scene/scene-description';
 import { GridLayout } from './grid-layout';
-import { JacobiPressureStage } from './jacobi-pressure-stage';
-import { LiquidFields, STATS_COUNT } from './liquid-fields';
+import { LiquidFields, STATS_COUNT, VOLUME_STATE_LAYOUT } from './liquid-fields';
 import { AdvectionPass } from './passes/advection-pass';
 import { DiagnosticsPass } from './passes/diagnostics-pass';
-import { PressureJacobiSolver, type SolveReport } from './passes/pressure-jacobi-solver';
-import { DEFAULT_MULTIGRID, PressureMgpcgSolver } from './passes/pressure-mgpcg-solver';
-import { MgpcgPressureStage } from './mgpcg-pressure-stage';
-import { COARSE_CYCLE_CELLS } from './multigrid-levels';
+import { JacobiPressureSolver } from './pressure/jacobi-pressure-solver';
+import type { SolveReport } from './pressure/solve-control';
 import { ProjectionPass } from './passes/projection-pass';
 import { RedistancePass } from './passes/redistance-pass';
 import {
@@ -24,9 +21,10 @@ import {
   type BoundaryPass, type HydrostaticPass, type SanitizePass,
 } from './passes/single-kernel-passes';
 import { SceneShapesPass } from './passes/scene-shapes-pass';
-import type { ClassicalPressureStage, PressureMode, PressureStage, PressureStepResult } from './pressure-stage';
+import type { ClassicalPressureStage, PressureMode, PressureStage, PressureStepResult } from './pressure/pressure-stage';
+import { type MultigridTuning, PressureStages } from './pressure/pressure-stages';
 import type { PressureDescription } from '../scene/scene-description';
-import { SCENE_DEFAULTS, SCENE_LIMITS, validateForceFields } from '../scene/scene-validation';
+import { validateForceFields } from '../scene/scene-validation';
 import { extendThroughWalls, packShapes, rotateByQuaternion, toGpuShape, type GpuShape } from './shape-packing';
 import { packSimParams, SIM_PARAMS_BYTES } from './sim-params';
 
@@ -38,18 +36,6 @@ export interface LiquidSolverOptions {
   thetaMin?: number;
   /** Room for obstacles/emitters/sinks added at run time beyond the scene's (default 16). */
   extraShapeCapacity?: number;
-}
-
-/**
- * Tuning of a multigrid hierarchy beyond the scene's smoothing, for tools that compare it
- * (the bench); not a scene setting.
- */
-export interface MultigridTuning {
-  /**
-   * Levels below the finest with at most this many cells are cycled in one single-workgroup
-   * dispatch (0-512; default COARSE_CYCLE_CELLS = 512; 0: one dispatch per operation and level).
-   */
-  coarseCycleCells?: number;
 }
 
 /** Per-frame numbers, read back only when asked for. */
@@ -99,7 +85,9 @@ export type FieldName = 'levelset' | 'pressure' | 'hydrostatic' | 'solid';
 /**
  * A free-surface liquid on a plain GPUDevice: level set + MAC velocity, MacCormack advection,
  * narrow-band redistancing with volume correction, gravity, solid walls and obstacles,
- * ghost-fluid free-surface pressure solved by Jacobi iterations, velocity extrapolation.
+ * ghost-fluid free-surface pressure, velocity extrapolation. The pressure comes from the
+ * pressure stage in use (src/solver/pressure/: Jacobi iterations, multigrid-preconditioned CG,
+ * or the latent predictor with one of them behind it).
  * All state stays on the GPU; nothing is read back unless a caller asks.
  */
 export class LiquidSolver {
@@ -108,8 +96,8 @@ export class LiquidSolver {
   readonly grid: GridLayout;
   readonly fields: LiquidFields;
   readonly timer: GpuTimer;
-  /** The Jacobi kernels (fixed-count, tolerance-mode and GPU-gated solves). */
-  readonly pressureSolver: PressureJacobiSolver;
+  /** The pressure system's assembly and the Jacobi kernels (fixed-count, tolerance-mode and GPU-gated solves). */
+  readonly pressureSolver: JacobiPressureSolver;
   /** Simulated time (s). */
   time = 0;
   /** Frames completed. */
@@ -142,15 +130,12 @@ export class LiquidSolver {
   private knownMaxSpeed = 0;
   private speedProbe: { buffer: GPUBuffer; busy: boolean } | null = null;
   private destroyed = false;
-  private stage: PressureStage;
-  /** The classical solve in use: the stage itself, or the one a latent stage falls back to. */
-  private classical: ClassicalPressureStage;
-  /** Multigrid hierarchies by smoothing (multigridKey); one unless a tool compares smoothers. */
-  private readonly multigrids = new Map<string, Promise<PressureMgpcgSolver>>();
+  /** The stage each step runs, the classical one, and the multigrid hierarchies. */
+  private readonly pressureStages: PressureStages;
   private lastMode: PressureMode | null = null;
 
   private constructor(device: GPUDevice, scene: SceneDescription, grid: GridLayout, fields: LiquidFields,
-    kernels: LiquidSolver['kernels'], pressureSolver: PressureJacobiSolver, options: LiquidSolverOptions) {
+    kernels: LiquidSolver['kernels'], pressureSolver: JacobiPressureSolver, pressureStages: PressureStages, options: LiquidSolverOptions) {
     this.device = device;
     this.scene = scene;
     this.grid = grid;
@@ -160,8 +145,7 @@ export class LiquidSolver {
     this.thetaMin = options.thetaMin ?? 0.05;
     this.timer = new GpuTimer(device);
     this.timer.enabled = options.timing ?? false;
-    this.classical = new JacobiPressureStage(pressureSolver, scene.pressure);
-    this.stage = this.classical;
+    this.pressureStages = pressureStages;
     this.obstacles = scene.obstacles.filter((s): s is ShapeDescription => s.type !== 'mesh').map((s) => toGpuShape(s));
     this.detectors = new LiquidDetectors(device, kernels.detectors, grid.cellSize ** 3);
     this.solids = new SolidComposer(device, grid, fields, (pass) => kernels.shapes.rasterizeObstacles(pass), scene.timeStep.frame);
@@ -189,11 +173,11 @@ export class LiquidSolver {
         DiagnosticsPass.create(device, grid, fields),
         createSanitizePass(device, grid, fields),
         DetectorsPass.create(device, grid, fields),
-        PressureJacobiSolver.create(device, grid, fields),
+        JacobiPressureSolver.create(device, grid, fields),
       ]);
+      const pressureStages = await PressureStages.create(device, grid, fields, pressureSolver, scene.pressure);
       const solver = new LiquidSolver(device, scene, grid, fields,
-        { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors }, pressureSolver, options);
-      if (scene.pressure.method !== 'jacobi') solver.setPressureStage(solver.classical = await solver.createClassicalStage(scene.pressure));
+        { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors }, pressureSolver, pressureStages, options);
       forces.setFields(scene.forces);
       const meshes = scene.obstacles.flatMap((shape, index) => (shape.type === 'mesh' ? [{ shape, index }] : [])) as { shape: MeshShape; index: number }[];
       if (meshes.length > 0) {
@@ -210,7 +194,7 @@ export class LiquidSolver {
 
   /** The pressure stage of each step (a classical solve, or the latent runtime). */
   get pressureStage(): PressureStage {
-    return this.stage;
+    return this.pressureStages.current;
   }
 
   /**
@@ -219,20 +203,12 @@ export class LiquidSolver {
    * `keepPrevious` is set: tools that switch between stages they own).
    */
   setPressureStage(stage: PressureStage, options: { keepPrevious?: boolean } = {}): void {
-    const old = this.stage;
-    this.stage = stage;
-    if (isClassical(stage)) this.classical = stage;
-    if (!options.keepPrevious && old !== stage && old !== this.classical) old.destroy?.();
+    this.pressureStages.use(stage, options);
   }
 
   /** The classical pressure solve in use (directly, or inside the latent stage). */
   get classicalStage(): ClassicalPressureStage {
-    return this.classical;
-  }
-
-  /** The coarse-cycle threshold of the classical stage's multigrid hierarchy (the default when it has none). */
-  private get classicalCoarseCycleCells(): number {
-    return this.classical instanceof MgpcgPressureStage ? this.classical.multigridSolver.settings.coarseCycleCells ?? COARSE_CYCLE_CELLS : COARSE_CYCLE_CELLS;
+    return this.pressureStages.classical;
   }
 
   /**
@@ -240,35 +216,8 @@ export class LiquidSolver {
    * hierarchy is built on first use (its pipelines compile once) and lives with the solver;
    * `tuning` picks its coarse-cycle threshold (bench comparisons), validated there.
    */
-  async createClassicalStage(settings: PressureDescription, tuning: MultigridTuning = {}): Promise<ClassicalPressureStage> {
-    if (settings.method === 'mgpcg') {
-      const multigrid = await this.multigridFor(settings, tuning.coarseCycleCells ?? COARSE_CYCLE_CELLS);
-      return new MgpcgPressureStage(multigrid, settings);
-    }
-    return new JacobiPressureStage(this.pressureSolver, settings);
-  }
-
-  /** The multigrid hierarchy with `settings`' smoothing and that coarse-cycle threshold (built once per pair and kept). */
-  private multigridFor(settings: PressureDescription, coarseCycleCells: number): Promise<PressureMgpcgSolver> {
-    const m = settings.multigrid ?? SCENE_DEFAULTS.multigrid;
-    const key = multigridKey(settings, coarseCycleCells);
-    let made = this.multigrids.get(key);
-    if (!made) {
-      made = PressureMgpcgSolver.create(this.device, this.grid, this.fields, { ...DEFAULT_MULTIGRID, smoother: m.smoother, sweeps: m.sweeps, coarseCycleCells });
-      this.multigrids.set(key, made);
-      made.then((mg) => { this.multigridBytes += mg.byteSize; }, () => this.multigrids.delete(key));
-    }
-    return made;
-  }
-
-  /** Frees the hierarchies no stage in use needs (after a change of the smoothing). */
-  private releaseUnusedMultigrids(): void {
-    const keep = this.classical.method === 'mgpcg' ? multigridKey(this.classical.settings, this.classicalCoarseCycleCells) : null;
-    for (const [key, made] of this.multigrids) {
-      if (key === keep) continue;
-      this.multigrids.delete(key);
-      made.then((mg) => { this.multigridBytes -= mg.byteSize; mg.destroy(); }, () => undefined);
-    }
+  createClassicalStage(settings: PressureDescription, tuning: MultigridTuning = {}): Promise<ClassicalPressureStage> {
+    return this.pressureStages.createClassical(settings, tuning);
   }
 
   /**
@@ -278,34 +227,8 @@ export class LiquidSolver {
    * defaults for them (Jacobi: a fixed iteration count; mgpcg: relative residual 1e-3, 20
    * iterations at most), not the old method's.
    */
-  async configurePressure(settings: Partial<PressureDescription>): Promise<void> {
-    const next = { ...this.classical.settings, ...settings };
-    if (next.method !== this.classical.method) {
-      // The other method's cap means something else (Jacobi iterations vs CG iterations), and
-      // mgpcg's default tolerance would turn a fixed-count Jacobi into a 5000-iteration
-      // tolerance solve.
-      if (settings.maxIterations === undefined) {
-        next.maxIterations = next.method === 'mgpcg' ? SCENE_DEFAULTS.mgpcg.maxIterations : SCENE_DEFAULTS.pressure.maxIterations;
-      }
-      if (!('tolerance' in settings)) next.tolerance = next.method === 'mgpcg' ? SCENE_DEFAULTS.mgpcg.tolerance : undefined;
-    }
-    if (next.method === 'mgpcg') next.tolerance ??= SCENE_DEFAULTS.mgpcg.tolerance;
-    if (next.method === 'mgpcg' && next.maxIterations > SCENE_LIMITS.maxMgpcgIterations) {
-      throw new RangeError(`pressure.maxIterations must be an integer in [1, ${SCENE_LIMITS.maxMgpcgIterations}] with method "mgpcg" (got ${next.maxIterations})`);
-    }
-    // A tool's coarse-cycle threshold (createClassicalStage's tuning) outlives a change of the smoothing.
-    const coarseCycleCells = this.classicalCoarseCycleCells;
-    if (next.method === this.classical.method && (next.method !== 'mgpcg' || multigridKey(next, coarseCycleCells) === multigridKey(this.classical.settings, coarseCycleCells))) {
-      this.classical.configure(next);
-      return;
-    }
-    const replacement = await this.createClassicalStage(next, { coarseCycleCells });
-    const old = this.classical;
-    this.classical = replacement;
-    if (this.stage === old) this.stage = replacement;
-    else this.stage.useClassicalStage?.(replacement);
-    old.destroy?.();
-    this.releaseUnusedMultigrids();
+  configurePressure(settings: Partial<PressureDescription>): Promise<void> {
+    return this.pressureStages.configure(settings);
   }
 
   /** How the last step got its pressure ('solve' or 'predict'); null before the first step. */
@@ -475,7 +398,7 @@ export class LiquidSolver {
    * (`await meshColliders.ready()` first).
    */
   reset(): void {
-    this.stage.reset?.();
+    this.pressureStage.reset?.();
     this.lastMode = null;
     this.time = 0;
     this.frame = 0;
@@ -564,7 +487,7 @@ export class LiquidSolver {
 
     const stepIndex = this.stepCount;
     const device = this.device;
-    const stage = this.stage;
+    const stage = this.pressureStage;
     const result = await stage.computePressure({
       dt, stepIndex, timer,
       get encoder() { return encoder; },
@@ -644,12 +567,11 @@ export class LiquidSolver {
     last.metricsPending = false;
     const [statsBuf, volumeBuf, healthBuf, times] = await Promise.all([
       readBuffer(this.device, this.fields.stats, STATS_COUNT * 4),
-      readBuffer(this.device, this.fields.volumeState, 16),
+      readBuffer(this.device, this.fields.volumeState, VOLUME_STATE_LAYOUT.size),
       readBuffer(this.device, this.fields.health, 16),
       last.timed ? this.timer.read() : Promise.resolve(null),
     ]);
     const stats = new Float32Array(statsBuf);
-    const volumeState = new Float32Array(volumeBuf);
     const health = new Uint32Array(healthBuf);
     let iterations = 0;
     let mode: PressureMode = 'predict';
@@ -658,11 +580,12 @@ export class LiquidSolver {
       iterations += s.result.iterations ?? 0;
       if (s.solveReport) iterations += (await s.solveReport).iterations;
     }
-    const extra = this.stage.readFrameExtras ? await this.stage.readFrameExtras() : undefined;
+    const stage = this.pressureStage;
+    const extra = stage.readFrameExtras ? await stage.readFrameExtras() : undefined;
     if (typeof extra?.fallbackIterations === 'number') iterations += extra.fallbackIterations;
     const liquidCells = stats[2];
     const volume = stats[0];
-    const target = volumeState[0];
+    const target = VOLUME_STATE_LAYOUT.scalar(volumeBuf, 'targetVolume');
     return {
       frame: this.frame,
       t: this.time,
@@ -703,19 +626,14 @@ export class LiquidSolver {
 
   /** GPU memory held by the solver's buffers (bytes), the multigrid hierarchy's once it was built. */
   get gpuBytes(): number {
-    return this.fields.byteSize + this.multigridBytes + this.kernels.detectors.byteSize + this.detectors.byteSize + this.solids.byteSize;
+    return this.fields.byteSize + this.pressureStages.gpuBytes + this.kernels.detectors.byteSize + this.detectors.byteSize + this.solids.byteSize;
   }
-
-  private multigridBytes = 0;
 
   /** Frees all GPU resources. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (this.stage !== this.classical) this.stage.destroy?.();
-    this.classical.destroy?.();
-    for (const made of this.multigrids.values()) made.then((m) => m.destroy(), () => undefined);
-    this.multigrids.clear();
+    this.pressureStages.destroy();
     this.timer.destroy();
     this.speedProbe?.buffer.destroy();
     this.kernels.forces.destroy();
@@ -758,14 +676,4 @@ export function checkDeviceLimits(device: GPUDevice, grid: GridLayout): void {
   if (device.limits.maxStorageBuffersPerShaderStage < 7) {
     throw new RangeError(`the device allows ${device.limits.maxStorageBuffersPerShaderStage} storage buffers per shader stage; the solver needs 7`);
   }
-}
-
-function isClassical(stage: PressureStage): stage is ClassicalPressureStage {
-  return 'method' in stage && 'encodeGatedSolve' in stage;
-}
-
-/** Which multigrid hierarchy a pressure setting needs (its smoothing and coarse-cycle threshold). */
-function multigridKey(settings: PressureDescription, coarseCycleCells: number): string {
-  const m = settings.multigrid ?? SCENE_DEFAULTS.multigrid;
-  return `${m.smoother}x${m.sweeps}/cc${coarseCycleCells}`;
 }

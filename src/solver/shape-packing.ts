@@ -1,7 +1,12 @@
+import commonSource from '../../shaders/solver/common.wgsl';
+import { WgslStructLayout } from '../gpu/wgsl-struct';
 import type { ShapeDescription, Vec3 } from '../scene/scene-description';
 
-/** Floats per `Shape` in shaders/solver/common.wgsl (5 x vec4). */
-export const SHAPE_FLOATS = 20;
+/** The layout of the WGSL `Shape` (shaders/solver/common.wgsl), read from its declaration. */
+const SHAPE_LAYOUT = WgslStructLayout.parse(commonSource, 'Shape');
+
+/** Floats per `Shape` in an `array<Shape>` (its stride). */
+export const SHAPE_FLOATS = SHAPE_LAYOUT.stride / 4;
 
 /** A shape ready for the GPU: centre, half extents (or radius), rotation, rigid motion. */
 export interface GpuShape {
@@ -46,16 +51,15 @@ export function toGpuShape(s: ShapeDescription, velocity?: Vec3): GpuShape {
   };
 }
 
-/** Writes shapes into a Float32Array with the WGSL `Shape` layout. */
+/** Writes shapes into a Float32Array as the WGSL `array<Shape>` (members by name; `center.w` is the kind: 0 box, 1 sphere). */
 export function packShapes(shapes: GpuShape[], out = new Float32Array(Math.max(1, shapes.length) * SHAPE_FLOATS)): Float32Array {
-  shapes.forEach((s, n) => {
-    const o = n * SHAPE_FLOATS;
-    out.set([...s.center, s.kind === 'box' ? 0 : 1], o);
-    out.set([...s.halfExtents, 0], o + 4);
-    out.set(s.rotation, o + 8);
-    out.set([...s.linearVelocity, 0], o + 12);
-    out.set([...s.angularVelocity, 0], o + 16);
-  });
+  SHAPE_LAYOUT.packArray(shapes.map((s) => ({
+    center: [...s.center, s.kind === 'box' ? 0 : 1],
+    halfExtents: [...s.halfExtents, 0],
+    rotation: s.rotation,
+    linearVelocity: [...s.linearVelocity, 0],
+    angularVelocity: [...s.angularVelocity, 0],
+  })), out.buffer as ArrayBuffer, out.byteOffset);
   return out;
 }
 

@@ -18,8 +18,7 @@ import { createServer, type Server } from 'node:http';
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { inflateSync } from 'node:zlib';
-import { encodePngRgba } from '../../src/node/png';
+import { encodePngRgba, type RgbaImage } from '../../src/node/png';
 import { chromium, type Browser, type Page, type ConsoleMessage } from 'playwright-core';
 
 /** Chromium flags measured to give WebGPU (compute and canvas) on SwiftShader. */
@@ -196,88 +195,8 @@ export async function openPage(
   };
 }
 
-/** An 8-bit RGBA image. */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  /** width * height * 4 bytes, rows top to bottom. */
-  data: Uint8Array;
-}
-
-const PNG_SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
-
-/**
- * Decodes a PNG as written by Chromium screenshots: 8-bit greyscale, RGB or RGBA (with or without
- * alpha), not interlaced. Returns RGBA.
- */
-export function decodePng(png: Buffer): RgbaImage {
-  if (!png.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error('decodePng: not a PNG');
-  let off = 8;
-  let width = 0;
-  let height = 0;
-  let colorType = 0;
-  const idat: Buffer[] = [];
-  while (off < png.length) {
-    const len = png.readUInt32BE(off);
-    const type = png.toString('latin1', off + 4, off + 8);
-    const body = png.subarray(off + 8, off + 8 + len);
-    if (type === 'IHDR') {
-      width = body.readUInt32BE(0);
-      height = body.readUInt32BE(4);
-      const depth = body[8];
-      colorType = body[9];
-      if (depth !== 8 || body[12] !== 0 || ![0, 2, 4, 6].includes(colorType)) {
-        throw new Error(`decodePng: unsupported PNG (depth ${depth}, colour type ${colorType}, interlace ${body[12]})`);
-      }
-    } else if (type === 'IDAT') {
-      idat.push(body);
-    } else if (type === 'IEND') {
-      break;
-    }
-    off += 12 + len;
-  }
-  const channels = colorType === 6 ? 4 : colorType === 2 ? 3 : colorType === 4 ? 2 : 1;
-  const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * channels;
-  const pixels = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    const src = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    const row = pixels.subarray(y * stride, (y + 1) * stride);
-    const prev = y > 0 ? pixels.subarray((y - 1) * stride, y * stride) : null;
-    for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? row[x - channels] : 0;
-      const b = prev ? prev[x] : 0;
-      const c = prev && x >= channels ? prev[x - channels] : 0;
-      let v = src[x];
-      if (filter === 1) v += a;
-      else if (filter === 2) v += b;
-      else if (filter === 3) v += (a + b) >> 1;
-      else if (filter === 4) {
-        const p = a + b - c;
-        const pa = Math.abs(p - a);
-        const pb = Math.abs(p - b);
-        const pc = Math.abs(p - c);
-        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      }
-      row[x] = v & 255;
-    }
-  }
-  const data = new Uint8Array(width * height * 4);
-  for (let i = 0; i < width * height; i++) {
-    const s = i * channels;
-    if (channels >= 3) {
-      data[4 * i] = pixels[s];
-      data[4 * i + 1] = pixels[s + 1];
-      data[4 * i + 2] = pixels[s + 2];
-      data[4 * i + 3] = channels === 4 ? pixels[s + 3] : 255;
-    } else {
-      data[4 * i] = data[4 * i + 1] = data[4 * i + 2] = pixels[s];
-      data[4 * i + 3] = channels === 2 ? pixels[s + 1] : 255;
-    }
-  }
-  return { width, height, data };
-}
+// The project's one PNG codec (src/node/png.ts) decodes the screenshots.
+export { decodePng, type RgbaImage } from '../../src/node/png';
 
 /** Encodes an RGBA image as PNG (for diff images in test artifacts). */
 export function encodePng(img: RgbaImage): Buffer {

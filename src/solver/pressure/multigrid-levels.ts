@@ -1,4 +1,4 @@
-import type { Vec3 } from '../scene/scene-description';
+import type { Vec3 } from '../../scene/scene-description';
 
 /** The coarsest multigrid level has at most this many cells along each axis. */
 export const COARSEST_EDGE = 4;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs `npm run bench` on a Linux machine with an NVIDIA GPU: Node's WebGPU (Dawn, the `webgpu`
 # npm package) over the NVIDIA Vulkan driver. Writes bench-results/nvidia-<date>.{json,md,png}
-# for BENCHMARKS.md. Usage: bench/run-nvidia-bench.sh [extra bench options, e.g. --res 32,64,128]
+# for BENCHMARKS.md. Usage: scripts/run-nvidia-bench.sh [extra bench options, e.g. --res 32,64,128]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

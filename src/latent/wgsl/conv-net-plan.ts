@@ -1,4 +1,4 @@
-import { UnsupportedGraphError } from './model-manifest';
+import { UnsupportedGraphError } from '../model-manifest';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from './onnx-model';
 
 /** One 3D convolution of a plan, with what is fused into it. */

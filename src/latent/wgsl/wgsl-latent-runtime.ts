@@ -1,7 +1,7 @@
-import type { Vec3 } from '../scene/scene-description';
+import type { Vec3 } from '../../scene/scene-description';
 import { type ConvNetPlan, convNetScale, recogniseConvNet } from './conv-net-plan';
 import { type LstmPlan, recogniseLatentLstm } from './lstm-plan';
-import { decodedDims, decoderDownsample, ModelError, type ModelFiles, stateEncoderBytes, UnsupportedGraphError } from './model-manifest';
+import { decodedDims, decoderDownsample, ModelError, type ModelFiles, stateEncoderBytes, UnsupportedGraphError } from '../model-manifest';
 import { parseOnnxModel } from './onnx-model';
 import { type ConvNetBinding, WgslConvNet } from './wgsl-conv-net';
 import { type LstmBinding, WgslLatentLstm } from './wgsl-latent-lstm';

@@ -5,10 +5,8 @@ import { dispatch, KernelFamily, workgroups3d } from '../../gpu/compute-kernel';
 import type { GpuTimer } from '../../gpu/gpu-timer';
 import { readBuffer } from '../../gpu/readback';
 import type { GridLayout } from '../grid-layout';
-import { SOLVE_CONTROL_BYTES, type LiquidFields } from '../liquid-fields';
-
-/** What a tolerance-mode solve stops on. */
-export type ConvergenceCriterion = 'relative-residual' | 'divergence-rms';
+import type { LiquidFields } from '../liquid-fields';
+import { type ConvergenceCriterion, decodeSolveControl, SOLVE_CONTROL_LAYOUT, type SolveReport, startingSolveControl } from './solve-control';
 
 /** Settings of a solve that iterates until a tolerance is met, decided on the GPU. */
 export interface ToleranceSolve {
@@ -21,20 +19,6 @@ export interface ToleranceSolve {
   checkInterval: number;
 }
 
-/** The control block of the last tolerance-mode solve, read back on request. */
-export interface SolveReport {
-  iterations: number;
-  /** 'converged', 'max-iterations', 'skipped' (a gated solve the GPU did not arm), or 'running' if the solve never finished a check. */
-  outcome: 'converged' | 'max-iterations' | 'skipped' | 'running';
-  relativeResidual: number;
-  divergenceRms: number;
-  /** RMS divergence at the first check, before any iteration of this solve. */
-  initialDivergenceRms: number;
-  /** Relative residual at the first check. */
-  initialRelativeResidual: number;
-  checks: number;
-}
-
 /**
  * The pressure projection's linear solve: assembles the ghost-fluid Poisson system
  * (shaders/solver/pressure-system.wgsl) and runs weighted-Jacobi iterations on it
@@ -42,7 +26,7 @@ export interface SolveReport {
  * checks itself (shaders/solver/pressure-convergence.wgsl).
  * The result is always left in `fields.pressure`.
  */
-export class PressureJacobiSolver {
+export class JacobiPressureSolver {
   private constructor(
     readonly device: GPUDevice,
     private readonly system: KernelFamily,
@@ -56,7 +40,7 @@ export class PressureJacobiSolver {
     private readonly fields: LiquidFields,
   ) {}
 
-  static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields): Promise<PressureJacobiSolver> {
+  static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields): Promise<JacobiPressureSolver> {
     const [system, jacobi, convergence] = await Promise.all([
       KernelFamily.create(device, 'pressureSystem', systemSource, ['buildPressureSystem']),
       KernelFamily.create(device, 'pressureJacobi', jacobiSource, ['pressureJacobi', 'residualPartial', 'pressureJacobiGated', 'residualPartialGated']),
@@ -72,7 +56,7 @@ export class PressureJacobiSolver {
     const convergenceGroup = convergence.bindGroup({
       params: fields.params, partials: fields.partials, control: fields.solveControl,
     });
-    return new PressureJacobiSolver(device, system, jacobi, convergence, systemGroup, convergenceGroup,
+    return new JacobiPressureSolver(device, system, jacobi, convergence, systemGroup, convergenceGroup,
       jg(fields.pressure, fields.pressureScratch, 'jacobi.forward'), jg(fields.pressureScratch, fields.pressure, 'jacobi.backward'), grid, fields);
   }
 
@@ -120,14 +104,8 @@ export class PressureJacobiSolver {
     const chunk = Math.max(2, 2 * Math.ceil(solve.checkInterval / 2));
     const jacobiGroups = workgroups3d(this.grid.dims);
     const residualGroups = this.grid.reductionGroups;
-    const control = new ArrayBuffer(SOLVE_CONTROL_BYTES);
-    const u = new Uint32Array(control);
-    const f = new Float32Array(control);
-    u[2] = solve.maxIterations;
-    u[3] = chunk;
-    f[4] = solve.tolerance;
-    u[5] = solve.criterion === 'divergence-rms' ? 1 : 0;
-    this.device.queue.writeBuffer(this.fields.solveControl, 0, control);
+    const control = startingSolveControl({ maxIterations: solve.maxIterations, chunk, tolerance: solve.tolerance, criterion: solve.criterion });
+    this.device.queue.writeBuffer(this.fields.solveControl, 0, SOLVE_CONTROL_LAYOUT.pack(control));
 
     const pass = encoder.beginComputePass(timer?.computePass(passName) ?? { label: passName });
     const jacobi = this.jacobi.pipeline('pressureJacobiGated');
@@ -160,11 +138,9 @@ export class PressureJacobiSolver {
    * block: do not combine with `iterateToTolerance` in the same submission.
    */
   measureDivergence(encoder: GPUCommandEncoder, timer: GpuTimer | null, passName = 'divergenceCheck'): void {
-    const control = new ArrayBuffer(SOLVE_CONTROL_BYTES);
-    const u = new Uint32Array(control);
-    u[3] = 2;
-    u[5] = 1;
-    this.device.queue.writeBuffer(this.fields.solveControl, 0, control);
+    // One check of the RMS divergence: a cap of 0 iterations, no tolerance to meet.
+    const control = startingSolveControl({ maxIterations: 0, chunk: 2, tolerance: 0, criterion: 'divergence-rms' });
+    this.device.queue.writeBuffer(this.fields.solveControl, 0, SOLVE_CONTROL_LAYOUT.pack(control));
     const pass = encoder.beginComputePass(timer?.computePass(passName) ?? { label: passName });
     pass.setPipeline(this.jacobi.pipeline('residualPartial'));
     pass.setBindGroup(0, this.forward);
@@ -182,22 +158,7 @@ export class PressureJacobiSolver {
 
   /** Reads the control block of the last tolerance-mode solve (a small readback). */
   async readReport(): Promise<SolveReport> {
-    const data = await readBuffer(this.device, this.fields.solveControl, SOLVE_CONTROL_BYTES);
+    const data = await readBuffer(this.device, this.fields.solveControl, SOLVE_CONTROL_LAYOUT.size);
     return decodeSolveControl(data);
   }
-}
-
-/** Decodes the `SolveControl` block. */
-export function decodeSolveControl(data: ArrayBuffer): SolveReport {
-  const u = new Uint32Array(data);
-  const f = new Float32Array(data);
-  return {
-    iterations: u[0],
-    outcome: u[1] === 1 ? 'converged' : u[1] === 2 ? 'max-iterations' : u[1] === 3 ? 'skipped' : 'running',
-    relativeResidual: f[7],
-    divergenceRms: f[8],
-    initialDivergenceRms: f[9],
-    initialRelativeResidual: f[10],
-    checks: u[6],
-  };
 }

@@ -1,5 +1,6 @@
-import lstmSource from '../../shaders/latent/net-lstm.wgsl';
-import { dispatch, KernelFamily } from '../gpu/compute-kernel';
+import lstmSource from '../../../shaders/latent/net-lstm.wgsl';
+import { dispatch, KernelFamily } from '../../gpu/compute-kernel';
+import { WgslStructLayout } from '../../gpu/wgsl-struct';
 import type { LstmPlan } from './lstm-plan';
 
 /** The bind group of the LSTM bound to one history and one prediction buffer (and a state buffer for a state-conditioned LSTM). */
@@ -7,7 +8,8 @@ export interface LstmBinding {
   readonly group: GPUBindGroup;
 }
 
-const PARAMS_BYTES = 144;
+/** `LstmParams` of net-lstm.wgsl. */
+const LSTM_PARAMS = WgslStructLayout.parse(lstmSource, 'LstmParams');
 const MAX_GROUPS_X = 65535;
 
 const families = new WeakMap<GPUDevice, Promise<KernelFamily>>();
@@ -52,11 +54,11 @@ export function packLstmPlan(plan: LstmPlan, cells: number): { params: ArrayBuff
     for (let u = 0; u < H; u++) for (let q = 0; q < 4; q++) gates[(g + u) * 4 + q] = l.b[q * H + u] + l.b[4 * H + q * H + u];
     g += H;
   }
-  const params = new ArrayBuffer(PARAMS_BYTES);
-  const u = new Uint32Array(params);
-  u.set([cells, plan.window, C, o, H, F, plan.layers.length, plan.ctxW ? 1 : 0,
-    at.mean, at.std, at.delta, at.inpW, at.inpB, at.ctxW, at.headW, at.headB, at.steps, plan.stateInput ? 1 : 0], 0);
-  u.set(layerAt, 20);
+  const params = LSTM_PARAMS.pack({
+    cells, window: plan.window, channels: C, outputs: o, hidden: H, features: F, layers: plan.layers.length, hasContext: plan.ctxW ? 1 : 0,
+    meanAt: at.mean, stdAt: at.std, deltaAt: at.delta, inpWAt: at.inpW, inpBAt: at.inpB, ctxWAt: at.ctxW, headWAt: at.headW, headBAt: at.headB,
+    stepsAt: at.steps, hasState: plan.stateInput ? 1 : 0, layerAt,
+  });
   return { params, scalars, gates };
 }
 
@@ -89,7 +91,7 @@ export class WgslLatentLstm {
     };
     try {
       this.buffers = {
-        params: make('params', PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
+        params: make('params', LSTM_PARAMS.size, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
         scalars: make('scalars', packed.scalars.byteLength, storage),
         gates: make('gates', packed.gates.byteLength, storage),
         context: make('context', (plan.window - 1) * 2 * plan.channels * 4, storage),

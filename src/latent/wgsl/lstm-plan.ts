@@ -1,4 +1,4 @@
-import { ModelError, UnsupportedGraphError } from './model-manifest';
+import { ModelError, UnsupportedGraphError } from '../model-manifest';
 import { type CpuTensor, evaluateOnnxGraph } from './onnx-interpreter';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from './onnx-model';
 

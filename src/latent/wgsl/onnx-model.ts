@@ -1,4 +1,4 @@
-import { ModelError } from './model-manifest';
+import { ModelError } from '../model-manifest';
 
 /**
  * A small reader of ONNX ModelProto files (protobuf wire format), enough for the WGSL runtime

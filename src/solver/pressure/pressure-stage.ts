@@ -1,6 +1,6 @@
-import type { GpuTimer } from '../gpu/gpu-timer';
-import type { PressureDescription, PressureMethod } from '../scene/scene-description';
-import type { SolveReport } from './passes/pressure-jacobi-solver';
+import type { GpuTimer } from '../../gpu/gpu-timer';
+import type { PressureDescription, PressureMethod } from '../../scene/scene-description';
+import type { SolveReport } from './solve-control';
 
 /** Where the pressure of a step came from. */
 export type PressureMode = 'solve' | 'predict';

@@ -1,4 +1,5 @@
-import { countReadback } from '../gpu/readback';
+import { countReadback } from '../../gpu/readback';
+import { SOLVE_CONTROL_LAYOUT } from './solve-control';
 
 /**
  * How many iterations a GPU-decided solve encodes. Every encoded iteration runs, converged or
@@ -32,13 +33,14 @@ export class IterationBudget {
   }
 
   /**
-   * Copies the solve's control block (iterations, outcome: its first 8 bytes) for the next
-   * read, unless a read is still in flight. Call after encoding the solve.
+   * Copies the solve's control block (a `SolveControl` at the start of `control`: Jacobi's own,
+   * or MGPCG's CgState) for the next read, unless a read is still in flight. Call after
+   * encoding the solve.
    */
   encodeCopy(encoder: GPUCommandEncoder, control: GPUBuffer, encodedIterations: number): void {
     if (!this.enabled || this.state !== 'idle' || this.destroyed) return;
-    this.staging ??= this.device.createBuffer({ label: 'iterationBudget.staging', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    encoder.copyBufferToBuffer(control, 0, this.staging, 0, 16);
+    this.staging ??= this.device.createBuffer({ label: 'iterationBudget.staging', size: SOLVE_CONTROL_LAYOUT.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    encoder.copyBufferToBuffer(control, 0, this.staging, 0, SOLVE_CONTROL_LAYOUT.size);
     this.encodedForCopy = encodedIterations;
     this.state = 'copied';
   }
@@ -51,15 +53,15 @@ export class IterationBudget {
     const encoded = this.encodedForCopy;
     countReadback();
     staging.mapAsync(GPUMapMode.READ).then(() => {
-      const u = new Uint32Array(staging.getMappedRange().slice(0));
+      const control = staging.getMappedRange().slice(0);
       staging.unmap();
-      this.update(u[0], u[1], encoded);
+      this.update(SOLVE_CONTROL_LAYOUT.scalar(control, 'iterations'), SOLVE_CONTROL_LAYOUT.scalar(control, 'converged'), encoded);
       this.state = 'idle';
       if (this.destroyed) staging.destroy();
     }, () => { this.state = 'idle'; });
   }
 
-  /** Folds one finished solve into the estimate (exposed for tests). */
+  /** Folds one finished solve (its SolveControl `iterations` and `converged`) into the estimate (exposed for tests). */
   update(iterations: number, outcome: number, encoded: number): void {
     if (outcome === 1) this.estimate = iterations + Math.max(2, Math.ceil(iterations / 4));
     else if (outcome === 2) this.estimate = Math.max(2 * encoded, 2);

@@ -1,27 +1,32 @@
-import multigridCommon from '../../../shaders/solver/multigrid-common.wgsl';
+import solveControlSource from '../../../shaders/solver/solve-control.wgsl';
+import multigridCommonSource from '../../../shaders/solver/multigrid-common.wgsl';
 import setupSource from '../../../shaders/solver/multigrid-setup.wgsl';
 import vcycleSource from '../../../shaders/solver/multigrid-vcycle.wgsl';
 import coarseCycleSource from '../../../shaders/solver/multigrid-coarse-cycle.wgsl';
 import cgSource from '../../../shaders/solver/pressure-mgpcg.wgsl';
 import scalarsSource from '../../../shaders/solver/pressure-mgpcg-scalars.wgsl';
 import { KernelFamily, type BufferResource } from '../../gpu/compute-kernel';
+import { WgslStructLayout } from '../../gpu/wgsl-struct';
 import type { GpuTimer } from '../../gpu/gpu-timer';
 import { readBuffer } from '../../gpu/readback';
 import type { Vec3 } from '../../scene/scene-description';
 import type { GridLayout } from '../grid-layout';
 import type { LiquidFields } from '../liquid-fields';
 import {
-  COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS, COARSE_CYCLE_MAX_LEVELS, COARSEST_EDGE, coarseCycleStart, multigridLevelDims, type MultigridSmoother,
-} from '../multigrid-levels';
-import { decodeSolveControl, type ConvergenceCriterion, type SolveReport } from './pressure-jacobi-solver';
+  COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS, COARSEST_EDGE, coarseCycleStart, multigridLevelDims, type MultigridSmoother,
+} from './multigrid-levels';
+import { decodeSolveControl, SOLVE_CONTROL_LAYOUT, startingSolveControl, type ConvergenceCriterion, type SolveReport } from './solve-control';
 
 /** Threads per workgroup of the multigrid kernels (MG_THREADS in multigrid-common.wgsl). */
 const MG_THREADS = 256;
-/** Bytes of `LevelParams` and `CgState` (multigrid-common.wgsl). */
-const LEVEL_PARAMS_BYTES = 64;
-/** Bytes of `CoarseCycleParams` (multigrid-coarse-cycle.wgsl): a 32-byte header and 32 per level. */
-const COARSE_CYCLE_PARAMS_BYTES = 32 + 32 * COARSE_CYCLE_MAX_LEVELS;
-export const CG_STATE_BYTES = 80;
+/** `LevelParams` (multigrid-common.wgsl): one level's extents, dispatch widths and smoothing. */
+const LEVEL_PARAMS = WgslStructLayout.parse(multigridCommonSource, 'LevelParams');
+/** `CgState` (multigrid-common.wgsl): the solve's `SolveControl` (solve-control.wgsl), then CG's scalars. */
+const CG_STATE = WgslStructLayout.parse(`${solveControlSource}\n${multigridCommonSource}`, 'CgState');
+/** `CoarseCycleParams` (multigrid-coarse-cycle.wgsl): a header, then one `CoarseLevel` per cycled level. */
+const COARSE_CYCLE_PARAMS = WgslStructLayout.parse(coarseCycleSource, 'CoarseCycleParams');
+/** Bytes of `CgState`. */
+export const CG_STATE_BYTES = CG_STATE.size;
 
 /** The V-cycle preconditioner's settings. */
 export interface MultigridSettings {
@@ -119,9 +124,9 @@ function foldedGroups(cells: number): [number, number] {
  * Kernels: shaders/solver/multigrid-setup.wgsl, multigrid-vcycle.wgsl, multigrid-coarse-cycle.wgsl,
  * pressure-mgpcg.wgsl, pressure-mgpcg-scalars.wgsl; CPU mirror: src/reference/reference-multigrid.ts.
  */
-export class PressureMgpcgSolver {
+export class MgpcgPressureSolver {
   readonly levels: Level[];
-  /** The CG state (its first 48 bytes are a SolveControl block). */
+  /** The CG state (`CgState`; its `control`, a SolveControl block, comes first: the iteration budget copies it). */
   readonly state: GPUBuffer;
   readonly device: GPUDevice;
   private readonly owned: GPUBuffer[];
@@ -159,15 +164,17 @@ export class PressureMgpcgSolver {
     this.settingsData = init.settings;
   }
 
-  static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields, settings: MultigridSettings = DEFAULT_MULTIGRID): Promise<PressureMgpcgSolver> {
+  static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields, settings: MultigridSettings = DEFAULT_MULTIGRID): Promise<MgpcgPressureSolver> {
     validateMultigridSettings(settings);
+    // Kernels built without common.wgsl get the control block CgState holds from the prelude.
+    const bare = { prependCommon: false, prelude: `${solveControlSource}\n${multigridCommonSource}` };
     const [setup, vcycle, coarseCycle, cg, scalars] = await Promise.all([
-      KernelFamily.create(device, 'multigridSetup', setupSource, ['coarsenFinestLabels', 'coarsenLabels', 'buildLevelSystem'], undefined, { prependCommon: false, prelude: multigridCommon }),
+      KernelFamily.create(device, 'multigridSetup', setupSource, ['coarsenFinestLabels', 'coarsenLabels', 'buildLevelSystem'], undefined, bare),
       KernelFamily.create(device, 'multigridVcycle', vcycleSource, ['smoothFromZero', 'smoothSweep', 'smoothSweepWithDot', 'levelResidual', 'restrictResidual', 'prolongAdd', 'coarsestSolve',
-        'smoothRedFromZero', 'smoothRed', 'smoothBlack', 'smoothRedWithDot'], undefined, { prependCommon: false, prelude: multigridCommon }),
-      KernelFamily.create(device, 'multigridCoarseCycle', coarseCycleSource, ['coarseCycle'], undefined, { prependCommon: false, prelude: multigridCommon }),
-      KernelFamily.create(device, 'pressureMgpcg', cgSource, ['cgStart', 'cgDirection', 'cgUpdate'], undefined, { prependCommon: false, prelude: multigridCommon }),
-      KernelFamily.create(device, 'pressureMgpcgScalars', scalarsSource, ['cgCheck', 'cgBeta', 'cgStepLength', 'cgGate'], undefined, { prelude: multigridCommon }),
+        'smoothRedFromZero', 'smoothRed', 'smoothBlack', 'smoothRedWithDot'], undefined, bare),
+      KernelFamily.create(device, 'multigridCoarseCycle', coarseCycleSource, ['coarseCycle'], undefined, bare),
+      KernelFamily.create(device, 'pressureMgpcg', cgSource, ['cgStart', 'cgDirection', 'cgUpdate'], undefined, bare),
+      KernelFamily.create(device, 'pressureMgpcgScalars', scalarsSource, ['cgCheck', 'cgBeta', 'cgStepLength', 'cgGate'], undefined, { prelude: multigridCommonSource }),
     ]);
 
     const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -203,7 +210,7 @@ export class PressureMgpcgSolver {
         else system = make(`mgpcg.level${l}.system`, cells * 16);
         return {
           dims: d, cells, groups: foldedGroups(cells), pairGroups: foldedGroups(Math.ceil(d[0] / 2) * d[1] * d[2]),
-          params: make(`mgpcg.level${l}.params`, LEVEL_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
+          params: make(`mgpcg.level${l}.params`, LEVEL_PARAMS.size, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
           system,
           labels: l === 0 ? null : make(`mgpcg.level${l}.labels`, cells * 4),
           rhs: make(`mgpcg.level${l}.rhs`, cells * 4),
@@ -241,7 +248,7 @@ export class PressureMgpcgSolver {
         setupList.push(run(setup, 'buildLevelSystem', { level: lv.params, cg: state, phi: fields.levelSet, solidPhi: fields.solidLevelSet, labelsIn: lv.labels!, systemOut: lv.system }, lv.groups, l));
       }
 
-      const cycleParams = cycleSystems ? make('mgpcg.coarseCycle.params', COARSE_CYCLE_PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST) : null;
+      const cycleParams = cycleSystems ? make('mgpcg.coarseCycle.params', COARSE_CYCLE_PARAMS.size, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST) : null;
 
       // The V-cycle on level l for right-hand side rhs; returns the buffer holding its result.
       const recordVcycle = (list: Dispatch[], l: number, rhs: GPUBuffer): GPUBuffer => {
@@ -309,7 +316,7 @@ export class PressureMgpcgSolver {
       }) as [Dispatch[], Dispatch[]];
 
       const gateFor = (gate: GPUBuffer) => run(scalars, 'cgGate', { params: fields.params, level: fine.params, cg: state, partials, gate }, [1, 1]);
-      const solver = new PressureMgpcgSolver({
+      const solver = new MgpcgPressureSolver({
         device, levels, state, owned, setup: setupList, start, iteration, vcycle: vcycleList, preconditioned: z, gateFor, settings: { ...settings },
         coarseCycle: { start: cycleStart, params: cycleParams },
       });
@@ -330,40 +337,22 @@ export class PressureMgpcgSolver {
     const s = this.settingsData;
     this.levels.forEach((lv, l) => {
       const coarse = this.levels[l + 1] ?? lv;
-      const data = new ArrayBuffer(LEVEL_PARAMS_BYTES);
-      const u = new Uint32Array(data);
-      const f = new Float32Array(data);
-      u.set(lv.dims, 0);
-      u[3] = lv.cells;
-      u.set(coarse.dims, 4);
-      u[7] = coarse.cells;
-      u[8] = lv.groups[0];
-      f[9] = s.omega;
-      u[10] = s.coarsestSweeps;
-      u[11] = coarse.groups[0];
-      u[12] = lv.pairGroups[0];
-      this.device.queue.writeBuffer(lv.params, 0, data);
+      this.device.queue.writeBuffer(lv.params, 0, LEVEL_PARAMS.pack({
+        dims: lv.dims, cells: lv.cells, coarseDims: coarse.dims, coarseCells: coarse.cells, groupsX: lv.groups[0], omega: s.omega,
+        coarsestSweeps: s.coarsestSweeps, coarseGroupsX: coarse.groups[0], pairGroupsX: lv.pairGroups[0],
+      }));
     });
     if (this.coarseCycleParams) {
-      const data = new ArrayBuffer(COARSE_CYCLE_PARAMS_BYTES);
-      const u = new Uint32Array(data);
-      const f = new Float32Array(data);
-      const cycled = this.levels.slice(this.coarseCycleStart);
-      u[0] = cycled.length;
-      u[1] = s.smoother === 'red-black' ? 1 : 0;
-      u[2] = s.sweeps;
-      u[3] = s.coarsestSweeps;
-      f[4] = s.omega;
-      let value = 0;
-      cycled.forEach((lv, m) => {
-        const at = 8 + 8 * m;
-        u.set(lv.dims, at);
-        u[at + 3] = lv.cells;
-        u[at + 4] = (lv.system as GPUBufferBinding).offset! / 16;
-        u[at + 5] = value;
-        value += lv.cells;
+      // The cycled levels' x and rhs follow one another in workgroup memory.
+      let valueOffset = 0;
+      const levels = this.levels.slice(this.coarseCycleStart).map((lv) => {
+        const level = { dims: lv.dims, cells: lv.cells, systemOffset: (lv.system as GPUBufferBinding).offset! / 16, valueOffset };
+        valueOffset += lv.cells;
+        return level;
       });
-      this.device.queue.writeBuffer(this.coarseCycleParams, 0, data);
+      this.device.queue.writeBuffer(this.coarseCycleParams, 0, COARSE_CYCLE_PARAMS.pack({
+        levelCount: levels.length, redBlack: s.smoother === 'red-black' ? 1 : 0, sweeps: s.sweeps, coarsestSweeps: s.coarsestSweeps, omega: s.omega, levels,
+      }));
     }
   }
 
@@ -390,14 +379,9 @@ export class PressureMgpcgSolver {
 
   /** Writes a fresh CG state for a solve (queued before anything submitted later). */
   resetState(solve: MgpcgSolve): void {
-    const init = new ArrayBuffer(CG_STATE_BYTES);
-    const u = new Uint32Array(init);
-    const f = new Float32Array(init);
-    u[2] = solve.maxIterations;
-    u[3] = 1;
-    f[4] = solve.tolerance;
-    u[5] = solve.criterion === 'divergence-rms' ? 1 : 0;
-    this.device.queue.writeBuffer(this.state, 0, init);
+    // CG checks after every iteration (chunk 1).
+    const control = startingSolveControl({ maxIterations: solve.maxIterations, chunk: 1, tolerance: solve.tolerance, criterion: solve.criterion });
+    this.device.queue.writeBuffer(this.state, 0, CG_STATE.pack({ control, rz: 0, alpha: 0, beta: 0, bNorm2: 0, liquidCells: 0 }));
   }
 
   /**
@@ -425,7 +409,7 @@ export class PressureMgpcgSolver {
 
   /** Reads the state of the last solve (a small readback). */
   async readReport(): Promise<SolveReport> {
-    return decodeSolveControl(await readBuffer(this.device, this.state, 48));
+    return decodeSolveControl(await readBuffer(this.device, this.state, SOLVE_CONTROL_LAYOUT.size, CG_STATE.offsetOf('control')));
   }
 
   /** The kernels of one CG iteration in order (`entry@level`; for profiles). */

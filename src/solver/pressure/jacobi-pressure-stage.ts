@@ -1,5 +1,6 @@
-import type { PressureDescription } from '../scene/scene-description';
-import type { PressureJacobiSolver, SolveReport } from './passes/pressure-jacobi-solver';
+import type { PressureDescription } from '../../scene/scene-description';
+import type { JacobiPressureSolver } from './jacobi-pressure-solver';
+import type { SolveReport } from './solve-control';
 import type { PressureStepContext, PressureStepResult } from './pressure-stage';
 import { ClassicalStageBase } from './classical-stage-base';
 
@@ -10,7 +11,7 @@ import { ClassicalStageBase } from './classical-stage-base';
 export class JacobiPressureStage extends ClassicalStageBase {
   readonly name = 'jacobi';
 
-  constructor(private readonly jacobi: PressureJacobiSolver, settings: PressureDescription) {
+  constructor(private readonly jacobi: JacobiPressureSolver, settings: PressureDescription) {
     super('jacobi', jacobi.device, settings);
   }
 

@@ -1,4 +1,4 @@
-import { UnsupportedGraphError } from './model-manifest';
+import { UnsupportedGraphError } from '../model-manifest';
 import type { OnnxGraph, OnnxNode } from './onnx-model';
 
 /** A dense tensor of the interpreter (row-major, double precision; integer tensors hold whole numbers). */

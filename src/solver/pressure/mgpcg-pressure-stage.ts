@@ -1,6 +1,6 @@
-import type { PressureDescription } from '../scene/scene-description';
-import type { ConvergenceCriterion, SolveReport } from './passes/pressure-jacobi-solver';
-import type { PressureMgpcgSolver } from './passes/pressure-mgpcg-solver';
+import type { PressureDescription } from '../../scene/scene-description';
+import type { ConvergenceCriterion, SolveReport } from './solve-control';
+import type { MgpcgPressureSolver } from './mgpcg-pressure-solver';
 import type { PressureStepContext, PressureStepResult } from './pressure-stage';
 import { ClassicalStageBase } from './classical-stage-base';
 
@@ -13,7 +13,7 @@ export class MgpcgPressureStage extends ClassicalStageBase {
   /** What `tolerance` bounds: the relative residual (default) or, for tools, the RMS divergence (1/s). */
   criterion: ConvergenceCriterion = 'relative-residual';
 
-  constructor(private readonly multigrid: PressureMgpcgSolver, settings: PressureDescription) {
+  constructor(private readonly multigrid: MgpcgPressureSolver, settings: PressureDescription) {
     super('mgpcg', multigrid.device, settings);
   }
 
@@ -35,7 +35,7 @@ export class MgpcgPressureStage extends ClassicalStageBase {
 
 
   /** @internal The multigrid solver (profiles and tests). */
-  get multigridSolver(): PressureMgpcgSolver {
+  get multigridSolver(): MgpcgPressureSolver {
     return this.multigrid;
   }
 

@@ -3,13 +3,13 @@ import { dirname } from 'node:path';
 import { createNodeGpu } from '../node/node-gpu';
 import { findShippedModel, loadModelFromDirectory } from '../node/model-directory';
 import { encodePngRgba } from '../node/png';
-import { DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, runPressureBenchmark, type BenchmarkResult, type SmoothingVariant } from './pressure-benchmark';
-import { runDamBreakFront } from './dam-break-front';
-import { profileMgpcg } from './mgpcg-profile';
-import { benchmarkMarkdown } from './benchmark-report';
-import { colliderBenchmarkCommand } from './mesh-collider-benchmark';
-import { lineChart } from './raster-plot';
-import { intOption, numberOption, parseArgs, stringOption, UsageError } from '../cli/args';
+import { DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, runPressureBenchmark, type BenchmarkResult, type SmoothingVariant } from '../bench/pressure-benchmark';
+import { runDamBreakFront } from '../bench/dam-break-front';
+import { profileMgpcg } from '../bench/mgpcg-profile';
+import { benchmarkMarkdown } from '../bench/benchmark-report';
+import { colliderBenchmarkCommand } from './collider-bench-command';
+import { lineChart } from '../bench/raster-plot';
+import { intOption, numberOption, parseArgs, stringOption, UsageError } from './args';
 
 const HELP = `npm run bench -- [options]
 

@@ -1,6 +1,6 @@
-import { readFloat32 } from '../gpu/readback';
+import { readFloat32 } from '../../gpu/readback';
 import { solvePressurePcg } from './pcg-cpu';
-import type { LiquidSolver } from './liquid-solver';
+import type { LiquidSolver } from '../liquid-solver';
 import type { PressureStage, PressureStepContext, PressureStepResult } from './pressure-stage';
 
 /**

@@ -1,5 +1,6 @@
-import conv3dSource from '../../shaders/latent/net-conv3d.wgsl';
-import { dispatch, KernelFamily } from '../gpu/compute-kernel';
+import conv3dSource from '../../../shaders/latent/net-conv3d.wgsl';
+import { dispatch, KernelFamily } from '../../gpu/compute-kernel';
+import { WgslStructLayout } from '../../gpu/wgsl-struct';
 import { type ConvLayer, type ConvNetPlan, convNetShapes } from './conv-net-plan';
 
 /** The bind groups of a network bound to its input, output and scratch buffers (see `WgslConvNet.bind`). */
@@ -7,7 +8,8 @@ export interface ConvNetBinding {
   readonly groups: readonly GPUBindGroup[];
 }
 
-const PARAMS_BYTES = 48;
+/** `ConvParams` of net-conv3d.wgsl. */
+const CONV_PARAMS = WgslStructLayout.parse(conv3dSource, 'ConvParams');
 /** Workgroup extent of net-conv3d.wgsl. */
 const TILE = [8, 4, 2] as const;
 
@@ -75,15 +77,12 @@ export class WgslConvNet {
         bias.set(layer.bias);
         const src = i === 0 ? inputDims : this.shapes[i - 1];
         const out = this.shapes[i];
-        const params = new ArrayBuffer(PARAMS_BYTES);
-        const u = new Uint32Array(params);
-        const f = new Float32Array(params);
-        u.set([src[0], src[1], src[2], layer.cin, out[0], out[1], out[2], layer.cout, layer.pad], 0);
-        f[9] = layer.leak ?? 0;
-        u[10] = layer.leak === null ? 0 : 1;
-        u[11] = Math.ceil(out[2] / TILE[2]);
+        const params = CONV_PARAMS.pack({
+          srcDims: src, cin: layer.cin, outDims: out, cout: layer.cout, pad: layer.pad,
+          leak: layer.leak ?? 0, activate: layer.leak === null ? 0 : 1, zTiles: Math.ceil(out[2] / TILE[2]),
+        });
         const b = {
-          params: device.createBuffer({ label: `${plan.file}.conv${i}.params`, size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+          params: device.createBuffer({ label: `${plan.file}.conv${i}.params`, size: CONV_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
           weights: device.createBuffer({ label: `${plan.file}.conv${i}.weights`, size: weights.byteLength, usage: storage }),
           bias: device.createBuffer({ label: `${plan.file}.conv${i}.bias`, size: bias.byteLength, usage: storage }),
         };

@@ -1,5 +1,5 @@
-import type { PressureDescription, PressureMethod } from '../scene/scene-description';
-import type { SolveReport } from './passes/pressure-jacobi-solver';
+import type { PressureDescription, PressureMethod } from '../../scene/scene-description';
+import type { SolveReport } from './solve-control';
 import type { ClassicalPressureStage, PressureStepContext, PressureStepResult } from './pressure-stage';
 import { IterationBudget } from './iteration-budget';
 
