@@ -26,9 +26,12 @@ export interface LiquidVolumeSettings {
   sceneJson: unknown | null;
   /** Cells along the longest axis. */
   resolution: number;
-  /** Metres per cell. */
+  /** Metres per cell (presets without `size`). */
   cellSize: number;
-  solver: 'jacobi' | 'latent';
+  /** The box in metres (x, y, z); [0, 0, 0]: a cube of `resolution * cellSize`. */
+  size: Vec3;
+  /** 'classical' (pressureMethod's solve every frame) or 'latent'; 'jacobi' is a deprecated alias of 'classical'. */
+  solver: 'classical' | 'latent';
   interval: number;
   correctionIterations: number;
   /** RMS divergence (1/s) above which a predicted step is solved fully; 0 = off. */
@@ -99,8 +102,9 @@ export const LIQUID_ATTRIBUTES: readonly AttributeSpec[] = Object.freeze([
   { name: 'preset', kind: 'enum', default: 'dam-break', options: ['dam-break', 'pour', 'drop', 'slosh', 'rest', 'custom'], doc: 'built-in scene, or `custom` for `sceneAsset`' },
   { name: 'sceneAsset', kind: 'asset', resource: 'json', default: null, setting: 'sceneJson', doc: "scene JSON (the README's scene format), used when `preset` is `custom`" },
   { name: 'resolution', kind: 'integer', default: 32, range: [8, 256], step: 8, precision: 0, doc: 'cells along the longest axis of the box (multiples of 8 for the latent models)' },
-  { name: 'cellSize', kind: 'number', default: 1 / 32, range: [0.001, 10], precision: 4, unit: 'm', doc: 'size of one cell; the box is `resolution * cellSize` on its longest side' },
-  { name: 'solver', kind: 'enum', default: 'jacobi', options: ['jacobi', 'latent'], doc: 'pressure from a classical solve every frame, or the latent predictor with a solve every `interval` frames' },
+  { name: 'cellSize', kind: 'number', default: 1 / 32, range: [0.001, 10], precision: 4, unit: 'm', doc: 'size of one cell of a preset: the box is a cube of `resolution * cellSize`; not used with `size` (the cell is then the longest side / `resolution`) nor with a custom scene (its JSON sets the box; a different value is refused with a warning)' },
+  { name: 'size', kind: 'vec3', default: [0, 0, 0], unit: 'm', doc: 'the box of a preset in metres (x, y, z), e.g. (10, 1.5, 10) for a shallow pool: the preset is stretched into it, `resolution` cells along its longest side; (0, 0, 0): a cube of `resolution * cellSize`' },
+  { name: 'solver', kind: 'enum', default: 'classical', options: ['classical', 'latent'], doc: 'classical: the `pressureMethod` solve every frame (recommended for games); latent: the learned predictor with a solve every `interval` frames (`jacobi` is a deprecated alias of `classical`)' },
   { name: 'interval', kind: 'integer', default: DEFAULT_LATENT_SCHEDULE.interval, range: [1, 64], step: 1, precision: 0, doc: 'latent: a full solve every N-th frame, predictions in between (1 = never predict)' },
   { name: 'correctionIterations', kind: 'integer', default: DEFAULT_LATENT_SCHEDULE.correctionIterations, range: [0, 500], step: 1, precision: 0, doc: 'latent: Jacobi iterations warm-started from each prediction' },
   { name: 'adaptive', kind: 'number', default: DEFAULT_LATENT_SCHEDULE.adaptiveThreshold ?? 0, range: [0, 1000], precision: 3, unit: '1/s', doc: 'latent: a prediction whose RMS divergence after the corrections exceeds this is discarded and the frame solved fully (decided on the GPU); 0 = off' },
@@ -125,6 +129,8 @@ export const LIQUID_ATTRIBUTES: readonly AttributeSpec[] = Object.freeze([
   { name: 'collectStats', kind: 'boolean', default: false, doc: 'read per-frame stats back from the GPU (time per pass, divergence, volume drift); small readbacks, leave off in shipped games' },
   { name: 'showStats', kind: 'boolean', default: false, setting: null, doc: 'draw the stats overlay with live plots (turns `collectStats` on)' },
   { name: 'statsCorner', kind: 'enum', default: 'top-left', options: ['top-left', 'top-right', 'bottom-left', 'bottom-right'], setting: null, doc: 'corner of the canvas the stats overlay sits in' },
+  { name: 'statsLayout', kind: 'enum', default: 'auto', options: ['auto', 'compact', 'full'], setting: null, doc: 'the stats overlay: three lines and one plot (compact), the full text with two plots (full), or auto: full when it fits in a quarter of the canvas, else compact; either way it is scaled down to cover at most a quarter of the canvas' },
+  { name: 'statsScale', kind: 'number', default: 1, range: [0.25, 2], precision: 2, setting: null, doc: 'size of the stats overlay (1 = 11 px text), before the quarter-of-the-canvas limit' },
   { name: 'paused', kind: 'boolean', default: false, doc: 'freeze the liquid' },
   { name: 'timeMode', kind: 'enum', default: 'fixed', options: ['fixed', 'realtime'], doc: 'fixed: one simulation frame (the scene\'s `timeStep.frame`, 1/60 s) per rendered frame, so a slow GPU shows slow motion; realtime: simulated time follows the clock in whole simulation frames, at most 4 per rendered frame (beyond that, slow motion)' },
 ] satisfies AttributeSpec[]);
@@ -180,9 +186,20 @@ export function sanitizeSettings(input: Partial<LiquidVolumeSettings>, base: Liq
       }
       if (spec.kind === 'integer') s[key] = Math.round(s[key] as number);
     } else if (spec.options && !spec.options.includes(v as string)) {
+      if (key === 'solver' && v === 'jacobi') {
+        warn("liquidVolume.solver 'jacobi' is deprecated: it means 'classical' (the solve `pressureMethod` names: jacobi, mgpcg or auto); use 'classical'");
+        s[key] = 'classical';
+        continue;
+      }
       warn(`liquidVolume.${key} must be one of ${spec.options.join(', ')} (got ${String(v)}); using '${spec.default}'`);
       s[key] = spec.default;
     }
+  }
+  const size = s.size as unknown;
+  const zero = Array.isArray(size) && size.length === 3 && size.every((x) => x === 0);
+  if (!zero && !(Array.isArray(size) && size.length === 3 && size.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0))) {
+    warn(`liquidVolume.size must be three positive numbers in metres, or (0, 0, 0) for a cube of resolution * cellSize (got ${JSON.stringify(size)}); using (0, 0, 0)`);
+    s.size = [0, 0, 0];
   }
   return s;
 }
@@ -211,7 +228,7 @@ export function changedSettings(a: Partial<LiquidVolumeSettings>, b: Partial<Liq
 }
 
 /** Settings that rebuild the solver and renderer when they change. */
-export const REBUILD_SETTINGS: readonly (keyof LiquidVolumeSettings)[] = ['preset', 'sceneJson', 'resolution', 'cellSize'];
+export const REBUILD_SETTINGS: readonly (keyof LiquidVolumeSettings)[] = ['preset', 'sceneJson', 'resolution', 'cellSize', 'size'];
 /** Settings that reattach (or detach) the latent predictor. */
 export const MODEL_SETTINGS: readonly (keyof LiquidVolumeSettings)[] = ['solver', 'modelUrl', 'modelAssets', 'ortWasmPath', 'latentRuntime'];
 /** Settings of the classical pressure solve. */

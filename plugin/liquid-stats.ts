@@ -28,6 +28,12 @@ export class LiquidStats {
   frame = 0;
   t = 0;
   mode: 'solve' | 'predict' = 'solve';
+  /**
+   * The pressure method the last frame used: 'jacobi' or 'mgpcg' (a classical solve), 'latent
+   * prediction', or 'fallback (jacobi|mgpcg)' (a prediction that failed, or that the GPU
+   * discarded, replaced by a solve; discarded ones are known only with `collectStats`).
+   */
+  pressure = '';
   /** GPU time per pass (ms) of the last measured frame (timestamps where available). */
   ms: PassTimes = {};
   /**

@@ -52,6 +52,7 @@ export class LiquidStepper {
       renderer?.setFrameMode(mode);
       if (solver.collectMetrics) stats.push(await solver.readMetrics(), performance.now() - started, cpuSubmitMs);
       else stats.pushLight(solver.frame, solver.time, mode, cpuSubmitMs);
+      stats.pressure = pressureUsed(solver, stats.extra.predictionDiscarded === true && solver.collectMetrics);
     }).catch(onError);
     this.enqueue(run);
     return true;
@@ -80,4 +81,17 @@ function copyToRenderer(solver: LiquidSolver, r: LiquidSurfaceRenderer | null): 
   encoder.copyBufferToBuffer(solver.fields.levelSet, 0, r.getLevelSetGpuBuffer(), 0, r.byteSize);
   if (r.debugView === 'pressure-slice') encoder.copyBufferToBuffer(solver.fields.pressure, 0, r.getPressureGpuBuffer(), 0, r.byteSize);
   solver.device.queue.submit([encoder.finish()]);
+}
+
+/**
+ * The pressure method the solver's last step used, as the overlay names it: the classical
+ * solve's method, 'latent prediction', or 'fallback (method)' for a prediction replaced by a
+ * solve (it threw, or the GPU discarded it: `discarded`, known from the frame's metrics).
+ */
+export function pressureUsed(solver: LiquidSolver, discarded: boolean): string {
+  const method = solver.classicalStage.method;
+  const stage = solver.pressureStage as { name: string; lastStep?: 'solve' | 'predict' | 'fallback' };
+  const step = stage.name === 'latent' ? stage.lastStep ?? 'solve' : 'solve';
+  if (step === 'fallback' || (step === 'predict' && discarded)) return `fallback (${method})`;
+  return step === 'predict' ? 'latent prediction' : method;
 }

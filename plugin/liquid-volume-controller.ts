@@ -1,5 +1,5 @@
 import * as pc from 'playcanvas';
-import { defaultPressureMethod, LiquidSolver, presetScene, rescaleScene, scaleScene, validateScene, type LatentPressureStage, type PresetName, type SceneDescription } from '../src/index';
+import { boxScene, defaultPressureMethod, LiquidSolver, presetScene, rescaleScene, scaleScene, validateScene, type LatentPressureStage, type PresetName, type SceneDescription } from '../src/index';
 import { MAX_FORCE_FIELDS, type DetectorCallback, type DetectorRegion } from '../src/index';
 import { ForceFieldTracker } from './force-field-tracker';
 import { LiquidWatchers, type LiquidWatchHandle, type LiquidWatchOptions } from './liquid-watchers';
@@ -37,9 +37,11 @@ export class LiquidVolumeController {
    */
   message = '';
   /**
-   * Set when `solver` is 'latent' but the predictor could not be attached (no model set, a model
-   * that fails to load or does not fit the grid, onnxruntime-web's .wasm missing): the reason.
-   * The liquid then runs on Jacobi only. '' when the latent solver runs or was not asked for.
+   * Set when `solver` is 'latent' but the latent path is off: the predictor could not be attached
+   * (no model set, a model that fails to load or does not fit the grid, onnxruntime-web's .wasm
+   * missing), or it was disabled at run time (its network runs kept failing, its predictions
+   * kept holding NaN/Inf): the reason. The liquid then runs on the classical solve only. '' when
+   * the latent solver runs or was not asked for.
    */
   latentUnavailable = '';
   solver: LiquidSolver | null = null;
@@ -148,12 +150,7 @@ export class LiquidVolumeController {
     if (changed.size === 0) return;
     const has = (keys: readonly (keyof LiquidVolumeSettings)[]) => keys.some((k) => changed.has(k));
     const solver = this.solver;
-    if (solver && has(PRESSURE_SETTINGS)) {
-      const method = s.pressureMethod === 'auto' ? defaultPressureMethod(solver.scene.resolution) : s.pressureMethod;
-      solver.configurePressure({
-        method, iterations: s.jacobiIterations, tolerance: method === 'mgpcg' ? s.pressureTolerance : undefined,
-      }).catch((e: Error) => this.warn(`latent-liquid: liquidVolume.pressureMethod '${s.pressureMethod}' cannot be used: ${e.message}`));
-    }
+    if (solver && has(PRESSURE_SETTINGS)) void this.configurePressure(solver);
     if (has(SCHEDULE_SETTINGS)) this.model.updateSchedule(s);
     const r = this.renderer;
     if (r && has(LOOK_SETTINGS)) {
@@ -167,14 +164,34 @@ export class LiquidVolumeController {
     for (const k of changed) (this.applied as Record<string, unknown>)[k] = s[k];
   }
 
+  /** The classical solve the settings ask for, from the next step on (errors become a warning). */
+  private configurePressure(solver: LiquidSolver): Promise<void> {
+    const s = this.settings;
+    const method = s.pressureMethod === 'auto' ? defaultPressureMethod(solver.scene.resolution) : s.pressureMethod;
+    return solver.configurePressure({
+      method, iterations: s.jacobiIterations, tolerance: method === 'mgpcg' ? s.pressureTolerance : undefined,
+    }).catch((e: Error) => this.warn(`latent-liquid: liquidVolume.pressureMethod '${s.pressureMethod}' cannot be used: ${e.message}`));
+  }
+
   private sceneFromSettings(): SceneDescription {
     const s = this.settings;
+    const sized = s.size.some((x) => x > 0);
     if (s.preset === 'custom') {
       if (!s.sceneJson) throw new Error("liquidVolume.preset is 'custom' but no scene JSON asset is set");
-      return rescaleScene(validateScene(s.sceneJson), s.resolution);
+      const scene = rescaleScene(validateScene(s.sceneJson), s.resolution);
+      // The scene JSON sets the box in metres: a cellSize or size that contradicts it is refused, loudly.
+      const box = scene.resolution.map((r) => +(r * scene.cellSize).toPrecision(4)).join(' x ');
+      if (sized) this.warn(`latent-liquid: liquidVolume.size is not used with preset 'custom': the scene JSON sets the box (${box} m)`);
+      if (Math.abs(s.cellSize - DEFAULT_LIQUID_SETTINGS.cellSize) > 1e-9 && Math.abs(s.cellSize - scene.cellSize) > 1e-6 * scene.cellSize) {
+        this.warn(`latent-liquid: liquidVolume.cellSize ${s.cellSize} m is not used with preset 'custom': the scene JSON sets the box (${box} m), `
+          + `so at resolution ${s.resolution} a cell is ${+scene.cellSize.toPrecision(4)} m; change the box in the JSON or the resolution`);
+      }
+      return scene;
     }
+    const preset = presetScene(s.preset as PresetName, s.resolution);
+    if (sized) return boxScene(preset, s.size, s.resolution);
     // Presets are a 1 m tank: scale the geometry to resolution * cellSize metres.
-    return scaleScene(presetScene(s.preset as PresetName, s.resolution), s.resolution * s.cellSize);
+    return scaleScene(preset, s.resolution * s.cellSize);
   }
 
   /** Tears down and rebuilds solver, renderer and predictor (after the work in flight). */
@@ -196,10 +213,12 @@ export class LiquidVolumeController {
         const camera = this.app.root.findComponents('camera')[0] as pc.CameraComponent | undefined;
         if (camera) this.renderer.attachCamera(camera);
         const s = this.settings;
-        // What the new solver has: the scene's pressure settings; the renderer's look, the schedule and the model still to apply.
+        // The classical solve the settings ask for from the first step on (mgpcg from frame 1).
+        await this.configurePressure(solver);
+        // What the new solver has: the grid and pressure settings; the renderer's look, the schedule and the model still to apply.
         this.applied = {
-          preset: s.preset, sceneJson: s.sceneJson, resolution: s.resolution, cellSize: s.cellSize,
-          pressureMethod: scene.pressure.method, jacobiIterations: scene.pressure.iterations, pressureTolerance: scene.pressure.tolerance,
+          preset: s.preset, sceneJson: s.sceneJson, resolution: s.resolution, cellSize: s.cellSize, size: s.size,
+          pressureMethod: s.pressureMethod, jacobiIterations: s.jacobiIterations, pressureTolerance: s.pressureTolerance,
         };
         this.tracker.reset();
         this.forces.reset();
@@ -232,8 +251,14 @@ export class LiquidVolumeController {
    */
   private reportLatentUnavailable(reason: string, warned = false): void {
     this.latentUnavailable = reason;
-    this.message = `latent solver unavailable, solving with Jacobi only: ${reason}`;
+    this.message = `latent solver unavailable, solving with the classical solver (${this.solver?.classicalStage.method ?? 'jacobi'}) only: ${reason}`;
     if (!warned) this.warn(`latent-liquid: ${this.message}`);
+  }
+
+  /** A latent stage that gave up at run time (it warned once already): says so where users look. */
+  private checkLatentDisabled(): void {
+    const stage = this.model.stage;
+    if (stage?.stats.disabled && !this.latentUnavailable) this.reportLatentUnavailable(`predictions disabled at run time: ${stage.disabledReason}`, true);
   }
 
   private clearLatentUnavailable(): void {
@@ -272,6 +297,7 @@ export class LiquidVolumeController {
       this.warn(`latent-liquid: ${this.message}`);
       return;
     }
+    this.checkLatentDisabled();
     let frames = 1;
     if (realtime) {
       const clock = realtimeFrames(this.owedTime, solver.scene.timeStep.frame);

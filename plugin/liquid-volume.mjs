@@ -45,7 +45,9 @@ export class LiquidVolume extends Script {
   resolution = 32;
 
   /**
-   * Size of one cell in metres (the box is resolution * cellSize on its longest side).
+   * Size of one cell of a preset in metres: the box is a cube of resolution * cellSize. Not used
+   * with `size`, nor with a custom scene (its JSON sets the box; a different value is refused
+   * with a warning).
    *
    * @attribute
    * @title Cell Size (m)
@@ -55,16 +57,27 @@ export class LiquidVolume extends Script {
   cellSize = 0.03125;
 
   /**
-   * Where the pressure comes from: a Jacobi solve every frame, or the learned latent
-   * predictor with a Jacobi solve every `interval` frames.
+   * The box of a preset in metres (x, y, z), e.g. (10, 1.5, 10) for a shallow pool: the preset
+   * is stretched into it, `resolution` cells along its longest side. (0, 0, 0): a cube of
+   * resolution * cellSize.
    *
    * @attribute
-   * @type {'jacobi' | 'latent'}
+   * @title Size (m)
    */
-  solver = 'jacobi';
+  size = new Vec3(0, 0, 0);
 
   /**
-   * Latent: a full Jacobi solve every N-th frame, predictions in between (1 = never predict).
+   * Where the pressure comes from: 'classical', the pressureMethod solve every frame
+   * (recommended for games), or 'latent', the learned predictor with a solve every `interval`
+   * frames. 'jacobi' is a deprecated alias of 'classical' (it warns once).
+   *
+   * @attribute
+   * @type {'classical' | 'latent'}
+   */
+  solver = 'classical';
+
+  /**
+   * Latent: a full classical solve every N-th frame, predictions in between (1 = never predict).
    *
    * @attribute
    * @range [1, 64]
@@ -285,6 +298,25 @@ export class LiquidVolume extends Script {
   statsCorner = 'top-left';
 
   /**
+   * The stats overlay: compact (three lines, one plot), full (the full text, two plots), or auto:
+   * full when it fits in a quarter of the canvas, else compact. Either way it is scaled down to
+   * cover at most a quarter of the canvas.
+   *
+   * @attribute
+   * @type {'auto' | 'compact' | 'full'}
+   */
+  statsLayout = 'auto';
+
+  /**
+   * Size of the stats overlay (1 = 11 px text), before the quarter-of-the-canvas limit.
+   *
+   * @attribute
+   * @range [0.25, 2]
+   * @precision 2
+   */
+  statsScale = 1;
+
+  /**
    * Freeze the liquid.
    *
    * @attribute
@@ -331,6 +363,7 @@ export class LiquidVolume extends Script {
       sceneJson: this.sceneAsset?.resource ?? null,
       resolution: this.resolution,
       cellSize: this.cellSize,
+      size: [this.size.x, this.size.y, this.size.z],
       solver: /** @type {any} */ (this.solver),
       interval: this.interval,
       correctionIterations: this.correctionIterations,
@@ -384,7 +417,11 @@ export class LiquidVolume extends Script {
     if (!controller) return;
     controller.apply(this.settings());
     controller.update(dt);
-    if (this.showStats && !this.overlay) this.overlay = new StatsOverlay(this.app.graphicsDevice.canvas, /** @type {any} */ (this.statsCorner));
+    if (this.showStats && !this.overlay) {
+      this.overlay = new StatsOverlay(this.app.graphicsDevice.canvas, /** @type {any} */ (this.statsCorner), {
+        layout: /** @type {any} */ (this.statsLayout), scale: this.statsScale,
+      });
+    }
     if (!this.showStats && this.overlay) {
       this.overlay.destroy();
       this.overlay = null;

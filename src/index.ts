@@ -35,7 +35,7 @@ export { DETECTOR_READBACK_SLOTS } from './detectors/liquid-detectors';
 export type { LiquidDetectors, DetectorReading, DetectorCallback, DetectorHandle, DetectorCounters } from './detectors/liquid-detectors';
 export { resolveRegion } from './detectors/detector-region';
 export type { DetectorRegion, OrientedRegion, ResolvedRegion } from './detectors/detector-region';
-export { presetScene, rescaleScene, scaleScene, PRESET_NAMES, isPresetName, PRESET_DEFAULT_RESOLUTION } from './scene/presets';
+export { boxScene, presetScene, rescaleScene, scaleScene, PRESET_NAMES, isPresetName, PRESET_DEFAULT_RESOLUTION } from './scene/presets';
 export type { PresetName } from './scene/presets';
 export { LatentPressurePredictor } from './latent/latent-pressure-predictor';
 export type { LatentCounters, LatentNetwork, LatentRuntimeKind, PredictionForm, PredictorOptions } from './latent/latent-pressure-predictor';

@@ -234,6 +234,18 @@ describe('bad input', () => {
     expect(cli(['simulate', 'rest', '--allow-fallback']).stderr).toMatch(/--allow-fallback needs --solver latent/);
   }, 120_000);
 
+  it('--solver classical runs the classical solve; --solver jacobi is its deprecated alias and warns once; others are refused', () => {
+    const classical = cli(['simulate', 'rest', '--res', '8', '--frames', '2', '--solver', 'classical', '--quiet']);
+    expect(classical.code, classical.stderr).toBe(0);
+    expect(classical.stderr).not.toMatch(/deprecated/);
+    const alias = cli(['simulate', 'rest', '--res', '8', '--frames', '2', '--solver', 'jacobi', '--quiet']);
+    expect(alias.code, alias.stderr).toBe(0);
+    expect(alias.stderr.match(/--solver jacobi is deprecated: it means --solver classical/g)).toHaveLength(1);
+    const bad = cli(['simulate', 'rest', '--res', '8', '--frames', '1', '--solver', 'sor']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--solver must be classical or latent \(got sor\)/);
+  }, 120_000);
+
   it('an explicit --model that is missing or truncated: the reason, exit 1; --allow-fallback runs Jacobi after a warning', () => {
     const missing = cli(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--model', join(dir, 'no-such-model')]);
     expect(missing.code, missing.stderr).toBe(1);
@@ -245,10 +257,10 @@ describe('bad input', () => {
     const broken = cli(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--model', truncated]);
     expect(broken.code, broken.stderr).toBe(1);
     expect(broken.stderr).toMatch(/--solver latent cannot run: model .*truncated-model: decoder\.onnx could not be loaded on WebGPU/);
-    expect(broken.stderr).not.toMatch(/solving with Jacobi only/);
+    expect(broken.stderr).not.toMatch(/solving with the classical solver/);
     const fallback = cli(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--model', truncated, '--allow-fallback']);
     expect(fallback.code, fallback.stderr).toBe(0);
-    expect(fallback.stderr).toMatch(/warning: .*decoder\.onnx could not be loaded on WebGPU.*solving with Jacobi only \(--allow-fallback\)/);
+    expect(fallback.stderr).toMatch(/warning: .*decoder\.onnx could not be loaded on WebGPU.*solving with the classical solver \(jacobi\) only \(--allow-fallback\)/);
     expect(fallback.stderr).toMatch(/pressure: Jacobi, 100 iterations/);
   }, 180_000);
 

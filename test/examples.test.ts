@@ -216,7 +216,7 @@ describe('example pages', () => {
       await page.page.selectOption('.solver-switch[data-tank="0"]', 'latent');
       await waitFor(page, `(() => { const [a, b] = window.tuning.tanks; return !!a.controller.latent && !b.controller.latent && b.controller.solver.classicalStage.method === 'mgpcg'; })()`, 120_000);
       const after = await page.page.evaluate(() => (window as any).tuning.tanks.map((t: any) => ({ solver: t.solver, method: t.pressureMethod, frame: t.stats.frame })));
-      expect(after.map((a: any) => a.solver)).toEqual(['latent', 'jacobi']);
+      expect(after.map((a: any) => a.solver)).toEqual(['latent', 'classical']);
       expect(after[1].method).toBe('mgpcg');
       const f1 = after[1].frame;
       await waitFor(page, `window.tuning.tanks[1].stats.frame >= ${f1 + 1}`, 120_000);
@@ -331,7 +331,7 @@ describe('attribute churn', () => {
           const round = Math.floor(i / 4);
           if (i % 4 === 0) c.preset = presets[round % presets.length];
           else if (i % 4 === 1) c.resolution = resolutions[round % resolutions.length];
-          else if (i % 4 === 2) c.solver = c.solver === 'latent' ? 'jacobi' : 'latent';
+          else if (i % 4 === 2) c.solver = c.solver === 'latent' ? 'classical' : 'latent';
           else c.modelUrl = models[round % models.length];
           // every few changes, let a rebuild or a model load finish, so that each path runs
           if (i % 5 === 4) await c.controller.whenIdle();
@@ -340,7 +340,7 @@ describe('attribute churn', () => {
           maxSessions = Math.max(maxSessions, l.ortSessions().live);
         }
         // back to the start settings
-        Object.assign(c, { preset: 'dam-break', resolution: 16, solver: 'jacobi', modelUrl: '../models/latent-liquid/' });
+        Object.assign(c, { preset: 'dam-break', resolution: 16, solver: 'classical', modelUrl: '../models/latent-liquid/' });
         return { framesWhileChurning, maxSessions };
       });
       await waitFor(page, 'window.liquid.status === "running" && window.liquid.component.controller.solver?.scene.resolution[0] === 16', 180_000);

@@ -374,7 +374,7 @@ describe('a state-conditioned model (test/fixtures/tiny-state-model)', () => {
     const warnings: string[] = [];
     expect(await attachLatentPredictor(s, loadModelFromDirectory(dir), { ort: { runtime: 'wgsl' }, onWarning: (w) => warnings.push(w) })).toBeNull();
     expect(warnings[0]).toMatch(/the WGSL runtime does not know this model, running it on onnxruntime-web instead: .*lstm\.onnx: the graph takes a state input/);
-    expect(warnings[1]).toMatch(/cannot be used, solving with Jacobi only: lstm\.onnx has inputs \[history, state\] .* the runtime needs inputs \[history\]/);
+    expect(warnings[1]).toMatch(/cannot be used, solving with the classical solver only: lstm\.onnx has inputs \[history, state\] .* the runtime needs inputs \[history\]/);
     expect(s.pressureStage).toBe(s.classicalStage);
     await s.step();
     expect(s.lastPressureMode).toBe('solve');

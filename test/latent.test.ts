@@ -352,7 +352,7 @@ describe('fallbacks', () => {
     const stage = await attachLatentPredictor(solver, loadModelFromDirectory(dir), { onWarning: (m) => warnings.push(m) });
     expect(stage).toBeNull();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/latent model cannot be used, solving with Jacobi only: lstm\.onnx could not be loaded/);
+    expect(warnings[0]).toMatch(/latent model cannot be used, solving with the classical solver only: lstm\.onnx could not be loaded/);
     expect(solver.pressureStage).toBeInstanceOf(JacobiPressureStage);
     solver.collectMetrics = true;
     await solver.step();
@@ -394,7 +394,7 @@ describe('fallbacks', () => {
     expect(results[0].failure?.detail).toMatch(/^model directory \/nonexistent\/model does not exist/);
     expect(results[1].failure?.detail).toMatch(/the scene's grid is \[20, 20, 20\]/);
     expect(results[2].failure?.detail).toMatch(/^decoder\.onnx could not be loaded/);
-    expect(describeLatentFailure(results[2].failure!)).toBe(`latent-liquid: the latent model cannot be used, solving with Jacobi only: ${results[2].failure!.detail}`);
+    expect(describeLatentFailure(results[2].failure!)).toBe(`latent-liquid: the latent model cannot be used, solving with the classical solver only: ${results[2].failure!.detail}`);
     expect(solver16.pressureStage).toBe(solver16.classicalStage);
   }, 120_000);
 
@@ -455,8 +455,8 @@ describe('fallbacks', () => {
     }
     expect(stage.stats.failedPredictions).toBe(3);
     expect(stage.stats.disabled).toBe(true);
-    expect(warnings.some((w) => /a prediction failed, that step was solved with Jacobi instead: simulated device error/.test(w))).toBe(true);
-    expect(warnings.some((w) => /latent predictions disabled \(three predictions in a row failed\)/.test(w))).toBe(true);
+    expect(warnings.some((w) => /a prediction failed, that step was solved with jacobi instead: simulated device error/.test(w))).toBe(true);
+    expect(warnings.some((w) => /latent predictions disabled \(three predictions in a row failed: simulated device error\)/.test(w))).toBe(true);
   }, 180_000);
 });
 

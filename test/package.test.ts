@@ -97,7 +97,7 @@ describe('the packed package', () => {
     const pkg = join(app, 'node_modules', 'latent-liquid');
     const site = join(app, 'site');
     const source = readFileSync(join(pkg, 'dist', 'editor', 'latent-liquid.mjs'), 'utf8');
-    for (const tag of ["static scriptName = 'liquidVolume'", '@attribute', '@range [1, 64]', "@type {'jacobi' | 'latent'}", '@resource binary']) {
+    for (const tag of ["static scriptName = 'liquidVolume'", '@attribute', '@range [1, 64]', "@type {'classical' | 'latent'}", '@resource binary']) {
       expect(source).toContain(tag);
     }
     // What a user uploads: the two files of dist/editor, the model's four files as assets.

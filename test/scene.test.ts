@@ -1,7 +1,7 @@
 // Scene validation: clear errors that name the field and the allowed range.
 import { describe, expect, it } from 'vitest';
 import { parseScene, SceneValidationError, validateScene } from '../src/scene/scene-validation';
-import { presetScene, rescaleScene, PRESET_NAMES } from '../src/scene/presets';
+import { boxScene, presetScene, rescaleScene, PRESET_NAMES } from '../src/scene/presets';
 
 const minimal = { resolution: [16, 16, 16], cellSize: 0.05, liquid: [{ type: 'box', min: [0, 0, 0], max: [0.8, 0.3, 0.8] }] };
 
@@ -82,5 +82,20 @@ describe('presets', () => {
     expect(r.cellSize).toBeCloseTo(0.025);
     expect(r.liquid).toEqual(s.liquid);
     expect(() => rescaleScene(s, 3)).toThrow(/--res must be an integer in \[4, 512\] \(got 3\)/);
+  });
+
+  it('boxScene stretches a preset into any box: a 10 m x 1.5 m x 10 m pool, n cells along the longest side', () => {
+    const pool = boxScene(presetScene('rest', 32), [10, 1.5, 10], 32);
+    expect(pool.resolution).toEqual([32, 5, 32]);
+    expect(pool.cellSize).toBeCloseTo(10 / 32, 12);
+    // the 1 m preset's 0.4 m deep liquid is 40 % of the height here too
+    const water = pool.liquid[0] as { min: number[]; max: number[] };
+    expect(water.min).toEqual([0, 0, 0]);
+    expect(water.max.map((x) => +x.toFixed(9))).toEqual([10, 0.6, 10]);
+    const drop = boxScene(presetScene('drop', 16), [2, 1, 1], 16);
+    const ball = drop.liquid[1] as { center: number[]; radius: number };
+    expect(ball.center.map((x) => +x.toFixed(6))).toEqual([1, 0.68, 0.5]);
+    expect(ball.radius).toBeCloseTo(0.16, 12); // the smallest stretch (1) keeps it a ball inside the box
+    expect(() => boxScene(presetScene('rest', 16), [10, 0, 10], 16)).toThrow(/size must be three positive numbers in metres \(got \[10,0,10\]\)/);
   });
 });

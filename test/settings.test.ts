@@ -142,10 +142,22 @@ describe('settings checks and change detection', () => {
     expect(warnings).toEqual([]);
   });
 
+  it("solver 'jacobi' is the deprecated alias of 'classical', with a warning; a bad size is replaced, naming the field", () => {
+    const warnings: string[] = [];
+    const s = sanitizeSettings({ solver: 'jacobi' as never, size: [10, -1, 10] }, base, (m) => warnings.push(m));
+    expect(s.solver).toBe('classical');
+    expect(s.size).toEqual([0, 0, 0]);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/liquidVolume\.solver 'jacobi' is deprecated: it means 'classical'/);
+    expect(warnings[1]).toMatch(/liquidVolume\.size must be three positive numbers in metres/);
+    expect(sanitizeSettings({ solver: 'classical', size: [10, 1.5, 10] }, base, (m) => warnings.push(m)).size).toEqual([10, 1.5, 10]);
+    expect(warnings).toHaveLength(2);
+  });
+
   it('replaces unknown enum values by the default, with a warning', () => {
     const warnings: string[] = [];
     const s = sanitizeSettings({ solver: 'magic' as never, preset: 'ocean' as never, pressureMethod: 'sor' as never }, base, (m) => warnings.push(m));
-    expect([s.solver, s.preset, s.pressureMethod]).toEqual(['jacobi', 'dam-break', 'auto']);
+    expect([s.solver, s.preset, s.pressureMethod]).toEqual(['classical', 'dam-break', 'auto']);
     expect(warnings).toHaveLength(3);
     expect(warnings[0]).toMatch(/liquidVolume\.preset must be one of dam-break, pour, drop, slosh, rest, custom \(got ocean\)/);
   });

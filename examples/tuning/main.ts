@@ -7,8 +7,8 @@ import { exposeLiquid } from '../shared/expose';
 
 /** What a tank's solver switch offers: the liquidVolume `solver` and `pressureMethod` behind it. */
 const SOLVERS = {
-  jacobi: { solver: 'jacobi', pressureMethod: 'jacobi' },
-  mgpcg: { solver: 'jacobi', pressureMethod: 'mgpcg' },
+  jacobi: { solver: 'classical', pressureMethod: 'jacobi' },
+  mgpcg: { solver: 'classical', pressureMethod: 'mgpcg' },
   latent: { solver: 'latent', pressureMethod: 'jacobi' },
 } as const;
 type SolverChoice = keyof typeof SOLVERS;

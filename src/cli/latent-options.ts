@@ -15,7 +15,7 @@ export const LATENT_OPTION_FLAGS: string[] = ['allow-fallback'];
 export class LatentUnavailableError extends Error {
   constructor(reason: string) {
     super(`--solver latent cannot run: ${reason}\n`
-      + 'Fix the model or the grid, or pass --allow-fallback to solve with Jacobi only (with a warning).');
+      + 'Fix the model or the grid, or pass --allow-fallback to solve with the classical solver only (with a warning).');
     this.name = 'LatentUnavailableError';
   }
 }
@@ -38,17 +38,24 @@ export interface LatentCliSettings {
   correction: 'jacobi' | 'solve';
   adaptive: number | undefined;
   warmupFrames: number | undefined;
-  /** Solve with Jacobi (after a warning) when the model cannot run, instead of failing. */
+  /** Solve with the classical solver (after a warning) when the model cannot run, instead of failing. */
   allowFallback: boolean;
   /** What runs the networks: onnxruntime-web (default) or our WGSL kernels. */
   runtime: LatentRuntimeKind;
 }
 
-/** Reads --solver and the latent options; null when the solver is jacobi. */
-export function readLatentSettings(args: ParsedArgs): LatentCliSettings | null {
-  const kind = stringOption(args, 'solver') ?? 'jacobi';
-  if (kind !== 'jacobi' && kind !== 'latent') throw new UsageError(`--solver must be jacobi or latent (got ${kind})`);
+/**
+ * Reads --solver and the latent options; null when the solver is classical. `--solver jacobi`
+ * is the deprecated alias of `classical` (one warning through `warn`).
+ */
+export function readLatentSettings(args: ParsedArgs, warn: (message: string) => void = (m) => process.stderr.write(`warning: ${m}\n`)): LatentCliSettings | null {
+  let kind = stringOption(args, 'solver') ?? 'classical';
   if (kind === 'jacobi') {
+    warn("--solver jacobi is deprecated: it means --solver classical (the solve --pressure names: jacobi or mgpcg)");
+    kind = 'classical';
+  }
+  if (kind !== 'classical' && kind !== 'latent') throw new UsageError(`--solver must be classical or latent (got ${kind})`);
+  if (kind === 'classical') {
     for (const o of [...LATENT_OPTION_VALUES.slice(1), ...LATENT_OPTION_FLAGS]) {
       if (args.options.has(o)) throw new UsageError(`--${o} needs --solver latent`);
     }
@@ -84,7 +91,7 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
   const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
   const unavailable = (reason: string): null => {
     if (!settings.allowFallback) throw new LatentUnavailableError(reason);
-    warn(`latent-liquid: --solver latent cannot run (${reason}); solving with Jacobi only (--allow-fallback)`);
+    warn(`latent-liquid: --solver latent cannot run (${reason}); solving with the classical solver (${solver.classicalStage.method}) only (--allow-fallback)`);
     return null;
   };
   const dims = solver.scene.resolution;

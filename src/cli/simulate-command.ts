@@ -22,9 +22,10 @@ ${PRESSURE_OPTIONS_HELP}  --substeps N|auto         steps per frame (auto: CFL-l
                             divergenceLinf, pressureIterations, mode, ms, ...)
   --dump DIR                write levelset/pressure/velocity .npy + a JSON sidecar per dumped frame
   --dump-every M            dump every M frames (default 10)
-  --solver jacobi|latent    pressure from Jacobi every step, or from the latent predictor
+  --solver classical|latent pressure from the classical solve (--pressure: jacobi or mgpcg) every
+                            step, or from the latent predictor (jacobi: deprecated alias of classical)
   --model DIR               latent model set (default: the shipped model for the resolution)
-  --interval N              latent: full Jacobi solve every N-th step (default 4)
+  --interval N              latent: full classical solve every N-th step (default 4)
   --correction-iterations K latent: Jacobi iterations after each prediction (default 4)
   --correction jacobi|solve latent: correct predictions with those Jacobi iterations (default), or
                             run the full solve to its tolerance from the prediction (a warm start)
@@ -35,7 +36,8 @@ ${PRESSURE_OPTIONS_HELP}  --substeps N|auto         steps per frame (auto: CFL-l
                             kernels, recorded into the step without flushes (models they do not
                             recognise run on onnxruntime-web, with a warning)
   --allow-fallback          latent: if the model cannot run (missing or broken files, a grid it does
-                            not serve), solve with Jacobi after a warning instead of exiting with 1
+                            not serve), solve with the classical solver after a warning instead of
+                            exiting with 1
   --no-timing               do not use GPU timestamps
   --quiet                   no progress output
 `;

@@ -38,7 +38,7 @@ export type LatentAttachResult = { stage: LatentPressureStage; failure: null } |
 
 /** The warning attachLatentPredictor gives for a failure. */
 export function describeLatentFailure(failure: LatentAttachFailure): string {
-  return `latent-liquid: the latent model cannot be used, solving with Jacobi only: ${failure.detail}`;
+  return `latent-liquid: the latent model cannot be used, solving with the classical solver only: ${failure.detail}`;
 }
 
 function failureOf(e: unknown, readingFiles: boolean): LatentAttachFailure {

@@ -36,7 +36,7 @@ export interface PredictorOptions extends OrtOptions {
 export interface LatentCounters {
   /** Predictions checked. */
   predictions: number;
-  /** Predictions rejected for non-finite values (a full Jacobi solve ran instead). */
+  /** Predictions rejected for non-finite values (a full classical solve ran instead). */
   rejected: number;
   /** Non-finite code values kept out of the history. */
   repairedCodes: number;

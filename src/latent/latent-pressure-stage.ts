@@ -37,6 +37,13 @@ export class LatentPressureStage implements PressureStage {
   readonly stats: LatentStageStats = { solves: 0, predictions: 0, failedPredictions: 0, disabled: false };
   /** Mode of the last step. */
   lastMode: 'solve' | 'predict' = 'solve';
+  /**
+   * What gave the last step its pressure: a scheduled 'solve', a 'predict'ion, or a 'fallback'
+   * solve for a prediction that threw (a prediction the GPU discards shows in the frame extras).
+   */
+  lastStep: 'solve' | 'predict' | 'fallback' = 'solve';
+  /** Why predictions were given up on ('' while they run; see `disable`). */
+  disabledReason = '';
   private consecutiveFailures = 0;
   private readonly warned = new Set<string>();
 
@@ -86,11 +93,13 @@ export class LatentPressureStage implements PressureStage {
       } catch (e) {
         this.stats.failedPredictions++;
         this.consecutiveFailures++;
-        this.warnOnce(`predict:${(e as Error).message}`, `latent-liquid: a prediction failed, that step was solved with Jacobi instead: ${(e as Error).message}`);
-        if (this.consecutiveFailures >= 3) this.disable('three predictions in a row failed');
+        this.warnOnce(`predict:${(e as Error).message}`, `latent-liquid: a prediction failed, that step was solved with ${this.fullSolve.method} instead: ${(e as Error).message}`);
+        if (this.consecutiveFailures >= 3) this.disable(`three predictions in a row failed: ${(e as Error).message}`);
         // The step still needs a pressure: a full solve on whatever encoder is current, encoded
         // like any solve so the history has no gap (its success does not end the failure run).
-        return this.solve(ctx, this.scheduler.encodesSolves, false);
+        const result = await this.solve(ctx, this.scheduler.encodesSolves, false);
+        this.lastStep = 'fallback';
+        return result;
       }
     }
     return this.solve(ctx, this.scheduler.encodesSolves && !this.stats.disabled);
@@ -107,12 +116,13 @@ export class LatentPressureStage implements PressureStage {
       } catch (e) {
         this.warnOnce(`encode:${(e as Error).message}`, `latent-liquid: encoding a solved step failed: ${(e as Error).message}`);
         this.consecutiveFailures++;
-        if (this.consecutiveFailures >= 3) this.disable('three encoder runs in a row failed');
+        if (this.consecutiveFailures >= 3) this.disable(`three encoder runs in a row failed: ${(e as Error).message}`);
       }
     }
     this.scheduler.record('solve', pushed);
     this.stats.solves++;
     this.lastMode = 'solve';
+    this.lastStep = 'solve';
     return result;
   }
 
@@ -138,6 +148,7 @@ export class LatentPressureStage implements PressureStage {
     this.scheduler.record('predict', true);
     this.stats.predictions++;
     this.lastMode = 'predict';
+    this.lastStep = 'predict';
     return { mode: 'predict', iterations: k };
   }
 
@@ -156,6 +167,7 @@ export class LatentPressureStage implements PressureStage {
     this.scheduler.record('predict', true);
     this.stats.predictions++;
     this.lastMode = 'predict';
+    this.lastStep = 'predict';
     return { ...result, mode: 'predict' };
   }
 
@@ -163,7 +175,8 @@ export class LatentPressureStage implements PressureStage {
   disable(reason: string): void {
     if (this.stats.disabled) return;
     this.stats.disabled = true;
-    this.warnOnce('disabled', `latent-liquid: latent predictions disabled (${reason}); continuing with Jacobi only`);
+    this.disabledReason = reason;
+    this.warnOnce('disabled', `latent-liquid: latent predictions disabled (${reason}); continuing with the classical solve (${this.fullSolve.method}) only`);
   }
 
   /** Restarts the warm-up (after the simulation was reset). */
@@ -178,7 +191,7 @@ export class LatentPressureStage implements PressureStage {
   async checkHealth(): Promise<LatentCounters> {
     const c = await this.predictor.readCounters();
     if (c.rejected > 0) {
-      this.warnOnce('rejected', `latent-liquid: ${c.rejected} of ${c.predictions} predictions held NaN/Inf and were replaced by full Jacobi solves`);
+      this.warnOnce('rejected', `latent-liquid: ${c.rejected} of ${c.predictions} predictions held NaN/Inf and were replaced by full solves`);
       if (c.predictions >= 8 && c.rejected / c.predictions > 0.5) this.disable('most predictions held NaN/Inf');
     }
     return c;

@@ -4,7 +4,7 @@ import type { PressureMode } from '../solver/pressure/pressure-stage';
 export interface LatentSchedule {
   /** Full solves at the start (and after a reset) that fill the history; at least the model's window. */
   warmupFrames: number;
-  /** A full Jacobi solve every N-th step, predictions in between; 1 = never predict. */
+  /** A full classical solve (Jacobi or MGPCG) every N-th step, predictions in between; 1 = never predict. */
   interval: number;
   /** Jacobi iterations warm-started from each prediction. */
   correctionIterations: number;

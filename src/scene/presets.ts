@@ -1,5 +1,5 @@
 import type { SceneDescription, SceneInput, ShapeDescription, Vec3 } from './scene-description';
-import { SceneValidationError, validateScene } from './scene-validation';
+import { SCENE_LIMITS, SceneValidationError, validateScene } from './scene-validation';
 
 /** Names of the built-in scenes. */
 export const PRESET_NAMES = ['rest', 'dam-break', 'drop', 'pour', 'slosh'] as const;
@@ -102,5 +102,38 @@ export function scaleScene(scene: SceneDescription, factor: number): SceneDescri
     emitters: scene.emitters.map((e) => ({ ...e, shape: shape(e.shape) })),
     sinks: scene.sinks.map((e) => ({ ...e, shape: shape(e.shape) })),
     forces: scene.forces.map((f) => ({ ...f, position: v(f.position), ...(f.radius !== undefined ? { radius: f.radius * factor } : {}) })),
+  });
+}
+
+/**
+ * A scene stretched into a box of `size` metres (x, y, z) with `n` cells along its longest
+ * axis: shape positions and box extents scale per axis, sphere radii by the smallest axis
+ * factor, velocities stay. A 1 m preset becomes, say, a 10 m x 1.5 m x 10 m pool.
+ * @throws SceneValidationError naming `size` (three positive numbers) or a resulting grid out of range
+ */
+export function boxScene(scene: SceneDescription, size: Vec3, n: number): SceneDescription {
+  if (!Array.isArray(size) || size.length !== 3 || !size.every((x) => Number.isFinite(x) && x > 0)) {
+    throw new SceneValidationError([`size must be three positive numbers in metres (got ${JSON.stringify(size)})`]);
+  }
+  const from = scene.resolution.map((r) => r * scene.cellSize);
+  const f = size.map((x, i) => x / from[i]) as Vec3;
+  const v = (x: Vec3): Vec3 => [x[0] * f[0], x[1] * f[1], x[2] * f[2]];
+  const radius = Math.min(...f);
+  const shape = (s: ShapeDescription): ShapeDescription => (s.type === 'box'
+    ? { ...s, min: v(s.min), max: v(s.max) }
+    : { ...s, center: v(s.center), radius: s.radius * radius });
+  const cellSize = Math.max(...size) / n;
+  const resolution = size.map((x) => Math.max(SCENE_LIMITS.minResolution, Math.round(x / cellSize))) as Vec3;
+  return validateScene({
+    ...scene,
+    resolution,
+    cellSize,
+    liquid: scene.liquid.map(shape),
+    obstacles: scene.obstacles.map((s) => (s.type === 'mesh'
+      ? { ...s, position: v(s.position ?? [0, 0, 0]), scale: v(Array.isArray(s.scale) ? s.scale : [s.scale ?? 1, s.scale ?? 1, s.scale ?? 1]) }
+      : shape(s))),
+    emitters: scene.emitters.map((e) => ({ ...e, shape: shape(e.shape) })),
+    sinks: scene.sinks.map((e) => ({ ...e, shape: shape(e.shape) })),
+    forces: scene.forces.map((fo) => ({ ...fo, position: v(fo.position), ...(fo.radius !== undefined ? { radius: fo.radius * radius } : {}) })),
   });
 }
