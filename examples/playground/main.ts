@@ -1,5 +1,5 @@
 import * as pc from 'playcanvas';
-import { OBSTACLE_TAG } from '../../plugin/child-shape-tracker';
+import { OBSTACLE_TAG } from '../../plugin/mesh-obstacle-tracker';
 import { addLiquidTank, createExampleApp } from '../shared/example-app';
 import { exposeLiquid } from '../shared/expose';
 
