@@ -47,6 +47,12 @@ export class LiquidVolumeController {
   renderer: LiquidSurfaceRenderer | null = null;
   /** Warnings go here (default console.warn); each distinct message once. */
   onWarning: (message: string) => void;
+  /**
+   * Called before each step is prepared (before the obstacles are read), with the simulated time
+   * the step starts at and the seconds it advances: move obstacles here to animate them in
+   * simulated time (a paddle at a set angular speed turns omega * dt per step however slow the GPU).
+   */
+  beforeStep: ((time: number, dt: number) => void) | null = null;
 
   private settings: LiquidVolumeSettings = { ...DEFAULT_LIQUID_SETTINGS };
   /** The settings the solver, renderer and predictor have now (per key, see applyChanges). */
@@ -284,7 +290,13 @@ export class LiquidVolumeController {
       frames = clock.frames;
       this.owedTime = clock.owed;
     }
-    this.updateFrame(solver, dt, frames * solver.scene.timeStep.frame);
+    const frameTime = solver.scene.timeStep.frame;
+    try {
+      this.beforeStep?.(solver.frame * frameTime, frames * frameTime);
+    } catch (e) {
+      this.warn(`latent-liquid: the beforeStep callback failed: ${(e as Error).message}`);
+    }
+    this.updateFrame(solver, dt, frames * frameTime);
     this.stepper.step(solver, this.renderer, this.stats, (e) => this.warn(`latent-liquid: a simulation step failed: ${e.message}`), frames);
   }
 
