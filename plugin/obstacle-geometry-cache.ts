@@ -72,7 +72,9 @@ function primitiveGeometry(kind: PrimitiveKind, s: readonly number[]): pc.Geomet
 
 function makeGeometry(positionList: readonly number[], indices: Uint32Array): ObstacleGeometry {
   const positions = Float32Array.from(positionList);
-  return { positions, indices, bounds: boundsOf(positions), open: isOpen(positions, indices) };
+  const bounds = boundsOf(positions);
+  const extent = bounds ? Math.max(...[0, 1, 2].map((a) => bounds.max[a] - bounds.min[a])) : 0;
+  return { positions, indices, bounds, open: isOpen(positions, indices, 1e-5 * extent || 1e-12) };
 }
 
 function boundsOf(p: Float32Array): MeshBounds | null {
@@ -88,13 +90,14 @@ function boundsOf(p: Float32Array): MeshBounds | null {
 }
 
 /**
- * Whether an edge has a single triangle. Vertices are matched by coordinates, not indices: engine
- * primitives duplicate vertices along UV seams, and those meshes are still closed.
+ * Whether an edge has a single triangle. Vertices are matched by coordinates rounded to `eps`, not
+ * by index: engine primitives duplicate vertices along UV seams (where sin(2 pi) is not exactly 0),
+ * and those meshes are still closed.
  */
-function isOpen(p: Float32Array, indices: Uint32Array): boolean {
+function isOpen(p: Float32Array, indices: Uint32Array, eps: number): boolean {
   const ids = new Map<string, number>();
   const vertexId = (v: number) => {
-    const key = `${p[3 * v]},${p[3 * v + 1]},${p[3 * v + 2]}`;
+    const key = `${Math.round(p[3 * v] / eps)},${Math.round(p[3 * v + 1] / eps)},${Math.round(p[3 * v + 2] / eps)}`;
     let id = ids.get(key);
     if (id === undefined) ids.set(key, (id = ids.size));
     return id;
