@@ -120,8 +120,10 @@ export class MeshObstacleTracker {
       parts.set(part.key, collider);
       return collider;
     }
+    // Back from disabled (the entity, or its bounds outside the box): a jump, not a motion.
+    const wasOn = collider.enabled;
     collider.enabled = entity.enabled;
-    if (entity.enabled) collider.setTransform(transform, { dt });
+    if (entity.enabled) collider.setTransform(transform, wasOn ? { dt } : { teleport: true });
     return collider;
   }
 

@@ -52,17 +52,17 @@ if (ex) {
 
   // A non-convex rock in the dam's way and stairs the wave climbs: procedural meshes made here.
   const rock = meshEntity('rock', rockMesh({ radius: 1, subdivisions: 3, roughness: 0.4, seed: 7 }), material(0.45, 0.42, 0.38, 0.2));
-  rock.setLocalPosition(0.42, 0.06, 0.28);
+  rock.setLocalPosition(0.4, 0.05, 0.55);
   rock.setLocalScale(0.13, 0.1, 0.13);
   tank.addChild(rock);
   const stairs = meshEntity('stairs', stairsMesh({ steps: 4, rise: 0.05, run: 0.07, width: 0.34 }), material(0.82, 0.72, 0.55));
-  stairs.setLocalPosition(0.3, 0, 0.62);
+  stairs.setLocalPosition(0.3, 0, 0.04);
   tank.addChild(stairs);
 
   // A paddle wheel turning at a set speed about z, its blades dipping into the pool; it lives at
   // the scene's root (any tagged entity reaching the box counts, not only the tank's children).
   const paddle = meshEntity('paddle wheel', paddleWheelMesh({ radius: 0.15, hubRadius: 0.035, bladeThickness: 0.045, width: 0.22, blades: 6 }), material(0.7, 0.25, 0.18));
-  paddle.setPosition(0.72, 0.17, 0.5);
+  paddle.setPosition(0.68, 0.17, 0.48);
   app.root.addChild(paddle);
 
   // The cup: a compound of five collision boxes (the physics shape the liquid sees), drawn by its walls.
@@ -70,7 +70,7 @@ if (ex) {
   const cup = new pc.Entity('cup');
   cup.addComponent('collision', { type: 'compound' });
   cup.tags.add(OBSTACLE_TAG);
-  cup.setLocalPosition(0.8, 0, 0.16);
+  cup.setLocalPosition(0.8, 0, 0.8);
   tank.addChild(cup);
   const inner = 0.2, wall = 0.06, height = 0.26;
   const walls: [number, number, number, number, number, number][] = [
@@ -91,19 +91,19 @@ if (ex) {
   // A faucet pours into the cup until it is full.
   const faucet = new pc.Entity('faucet');
   faucet.addComponent('render', { type: 'cylinder', material: material(0.55, 0.57, 0.6, 0.7), castShadows: false });
-  faucet.setLocalPosition(0.8, 0.6, 0.16);
+  faucet.setLocalPosition(0.8, 0.6, 0.8);
   faucet.setLocalScale(0.1, 0.12, 0.1);
   tank.addChild(faucet);
   const spout = new pc.Entity('spout');
   spout.tags.add(EMITTER_TAG);
   spout.addComponent('script');
-  spout.setLocalPosition(0.8, 0.46, 0.16);
+  spout.setLocalPosition(0.8, 0.46, 0.8);
   spout.setLocalScale(0.12, 0.12, 0.12);
   spout.setLocalEulerAngles(-90, 0, 0); // forward (-Z) points down
   tank.addChild(spout);
   const emitter = spout.script!.create(LiquidEmitter, { properties: { speed: 1.5, active: true } }) as LiquidEmitter;
 
-  // A fan blowing along +x over the dam, and a vortex about +y by the stairs (liquidForce scripts).
+  // A fan blowing along +x over the dam, and a vortex about +y in front of the rock (liquidForce scripts).
   const fan = new pc.Entity('fan');
   fan.addComponent('render', { type: 'cylinder', material: material(0.25, 0.3, 0.35, 0.6) });
   fan.addComponent('script');
@@ -120,12 +120,12 @@ if (ex) {
   fanForce.script!.create(LiquidForce, { properties: { kind: 'directional', strength: 4, radius: 0.35, falloff: 'smooth' } });
   const vortex = new pc.Entity('vortex');
   vortex.addComponent('script');
-  vortex.setLocalPosition(0.55, 0, 0.78);
+  vortex.setLocalPosition(0.42, 0, 0.84);
   tank.addChild(vortex);
   vortex.script!.create(LiquidForce, { properties: { kind: 'vortex', strength: 6, radius: 0.2, falloff: 'linear' } });
   const swirl = new pc.Entity('vortex ring');
   swirl.addComponent('render', { type: 'torus', material: material(0.3, 0.55, 0.95, 0.8), castShadows: false });
-  swirl.setLocalPosition(0.55, 0.005, 0.78);
+  swirl.setLocalPosition(0.42, 0.005, 0.84);
   swirl.setLocalScale(0.6, 0.05, 0.6);
   tank.addChild(swirl);
 
@@ -133,7 +133,7 @@ if (ex) {
   const ring = new pc.Entity('dragged torus');
   ring.addComponent('render', { type: 'torus', material: material(0.95, 0.6, 0.15, 0.5) });
   ring.tags.add(OBSTACLE_TAG);
-  ring.setLocalPosition(0.5, 0.3, 0.12);
+  ring.setLocalPosition(0.8, 0.3, 0.2);
   ring.setLocalScale(0.35, 0.35, 0.35);
   ring.setLocalEulerAngles(90, 0, 0);
   tank.addChild(ring);
@@ -156,7 +156,7 @@ if (ex) {
   // The cup's detector: the space inside it, in the tank's frame; full: the cup glows and the faucet stops.
   const state = { readings: 0, fill: 0, full: false, fullAtFrame: -1 };
   const glow = new pc.Color(0.25, 0.9, 0.35);
-  liquid.watch({ type: 'box', min: [0.8 - inner / 2, 0.04, 0.16 - inner / 2], max: [0.8 + inner / 2, height, 0.16 + inner / 2] }, (r) => {
+  liquid.watch({ type: 'box', min: [0.8 - inner / 2, 0.04, 0.8 - inner / 2], max: [0.8 + inner / 2, height, 0.8 + inner / 2] }, (r) => {
     state.readings++;
     state.fill = r.fillFraction;
     if (!state.full && r.fillFraction >= CUP_FULL) {
