@@ -1,8 +1,6 @@
 import * as pc from 'playcanvas';
 import type { GpuShape } from '../src/index';
 
-/** Tag that makes a child entity an obstacle of the liquid. */
-export const OBSTACLE_TAG = 'liquid-obstacle';
 /** Tag that makes a child entity an emitter of the liquid. */
 export const EMITTER_TAG = 'liquid-emitter';
 
@@ -20,14 +18,13 @@ interface Tracked {
 }
 
 /**
- * Turns the liquid entity's descendants tagged `liquid-obstacle` / `liquid-emitter` into
- * solver shapes in the liquid's own frame (the box [0, n*dx] of the entity's local space):
- * boxes or spheres by their render component's type, sized by their scale, with the rigid
- * velocity of their motion since the last frame so moving obstacles push the liquid.
+ * Turns the liquid entity's descendants tagged `liquid-emitter` into solver emitter shapes in the
+ * liquid's own frame (the box [0, n*dx] of the entity's local space): spheres sized by their
+ * scale, emitting along their forward axis. (Obstacles, `liquid-obstacle`, are mesh colliders of
+ * any entity in the scene: MeshObstacleTracker.)
  */
 export class ChildShapeTracker {
   private readonly previous = new Map<pc.Entity, Tracked>();
-  private lastObstacles = '';
   private readonly inv = new pc.Mat4();
   private readonly local = new pc.Mat4();
   private readonly invRot = new pc.Quat();
@@ -36,12 +33,10 @@ export class ChildShapeTracker {
 
   reset(): void {
     this.previous.clear();
-    this.lastObstacles = '';
   }
 
-  /** Shapes of this frame; `obstaclesChanged` is false when nothing moved or changed. */
-  update(dt: number): { obstacles: GpuShape[]; emitters: GpuShape[]; obstaclesChanged: boolean } {
-    const obstacles: GpuShape[] = [];
+  /** The emitters of this frame. */
+  update(dt: number): { emitters: GpuShape[] } {
     const emitters: GpuShape[] = [];
     this.inv.copy(this.liquid.getWorldTransform()).invert();
     this.invRot.copy(this.liquid.getRotation()).invert();
@@ -50,20 +45,15 @@ export class ChildShapeTracker {
     const visit = (e: pc.Entity) => {
       for (const child of e.children as pc.Entity[]) {
         if (!(child instanceof pc.Entity) || !child.enabled) continue;
-        const isObstacle = child.tags.has(OBSTACLE_TAG);
-        const isEmitter = child.tags.has(EMITTER_TAG);
-        if (isObstacle || isEmitter) {
+        if (child.tags.has(EMITTER_TAG)) {
           seen.add(child);
           const shape = this.shapeOf(child, liquidScale, dt);
-          if (isObstacle) obstacles.push(shape);
-          if (isEmitter) {
-            const settings = emitterSettings(child);
-            if (settings.active) {
-              const forward = new pc.Vec3();
-              this.invRot.transformVector(child.forward, forward);
-              forward.normalize().mulScalar(settings.speed);
-              emitters.push({ ...shape, kind: 'sphere', halfExtents: [shape.kind === 'sphere' ? shape.halfExtents[0] : Math.max(...shape.halfExtents), 0, 0], linearVelocity: [forward.x, forward.y, forward.z], angularVelocity: [0, 0, 0] });
-            }
+          const settings = emitterSettings(child);
+          if (settings.active) {
+            const forward = new pc.Vec3();
+            this.invRot.transformVector(child.forward, forward);
+            forward.normalize().mulScalar(settings.speed);
+            emitters.push({ ...shape, kind: 'sphere', halfExtents: [shape.kind === 'sphere' ? shape.halfExtents[0] : Math.max(...shape.halfExtents), 0, 0], linearVelocity: [forward.x, forward.y, forward.z], angularVelocity: [0, 0, 0] });
           }
         }
         visit(child);
@@ -71,10 +61,7 @@ export class ChildShapeTracker {
     };
     visit(this.liquid);
     for (const e of [...this.previous.keys()]) if (!seen.has(e)) this.previous.delete(e);
-    const key = JSON.stringify(obstacles);
-    const obstaclesChanged = key !== this.lastObstacles;
-    this.lastObstacles = key;
-    return { obstacles, emitters, obstaclesChanged };
+    return { emitters };
   }
 
   private shapeOf(e: pc.Entity, liquidScale: pc.Vec3, dt: number): GpuShape {

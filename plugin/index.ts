@@ -11,7 +11,13 @@ export type { LiquidVolumeSettings, AttributeSpec, AttributeKind, ModelAssets, L
 export { LiquidStats, Series } from './liquid-stats';
 export type { LiquidTimingSource } from './liquid-stats';
 export { StatsOverlay } from './stats-overlay';
-export { ChildShapeTracker, OBSTACLE_TAG, EMITTER_TAG } from './child-shape-tracker';
+export { ChildShapeTracker, EMITTER_TAG } from './child-shape-tracker';
+export { MeshObstacleTracker, OBSTACLE_TAG } from './mesh-obstacle-tracker';
+export type { TrackedObstacle } from './mesh-obstacle-tracker';
+export { ObstacleGeometryCache } from './obstacle-geometry-cache';
+export type { ObstacleGeometry, PrimitiveKind } from './obstacle-geometry-cache';
+export { obstacleParts } from './obstacle-parts';
+export type { ObstaclePart } from './obstacle-parts';
 export { ForceFieldTracker, registerLiquidForce, liquidForcesOf } from './force-field-tracker';
 export type { LiquidForceSource, LiquidForceFalloff } from './force-field-tracker';
 export { LiquidWatchers } from './liquid-watchers';

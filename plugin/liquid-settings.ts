@@ -51,6 +51,10 @@ export interface LiquidVolumeSettings {
   latentRuntime: 'ort' | 'wgsl';
   /** World gravity (m/s^2); the box's rotation turns it into the liquid's frame. */
   gravity: Vec3;
+  /** Entities with this tag (anywhere in the scene) whose bounds reach the box are mesh colliders; '' = none. */
+  obstacleTag: string;
+  /** SDF voxels along an obstacle mesh's longest axis; 0 = automatic (two per grid cell). */
+  colliderResolution: number;
   color: Rgb;
   absorption: Rgb;
   refraction: number;
@@ -119,6 +123,8 @@ export const LIQUID_ATTRIBUTES: readonly AttributeSpec[] = Object.freeze([
   { name: 'ortWasmPath', kind: 'string', default: '', unit: 'URL', doc: "latent: folder serving onnxruntime-web's ort-wasm-simd-threaded.asyncify.wasm ('' = next to the onnxruntime module)" },
   { name: 'latentRuntime', kind: 'enum', default: 'ort', options: ['ort', 'wgsl'], doc: "latent: what runs the networks: onnxruntime-web's WebGPU provider, or our own WGSL kernels recorded into the step (no per-run overhead; a model they do not recognise falls back to ORT)" },
   { name: 'gravity', kind: 'vec3', default: [0, -9.81, 0], unit: 'm/s^2', doc: 'gravity in world space; rotating the entity sloshes the liquid' },
+  { name: 'obstacleTag', kind: 'string', default: 'liquid-obstacle', doc: "entities with this tag anywhere in the scene whose world bounds reach the box are mesh colliders: the meshes of their `collision` component (mesh, box, sphere, capsule, cylinder, cone, compound) or else their `render` component (assets and every primitive), following their world transform every frame (moving and spinning meshes push the liquid); '' = none (README, \"Colliders, forces and detectors\")" },
+  { name: 'colliderResolution', kind: 'integer', default: 0, range: [0, 256], step: 8, precision: 0, doc: "SDF voxels along an obstacle mesh's longest axis (8 to 256; 0 = automatic: two per grid cell at the entity's scale, 16 to 128); a change rebuilds the obstacles' SDFs" },
   { name: 'color', kind: 'color', default: [...look.color as Rgb], doc: 'colour of deep liquid (sRGB)' },
   { name: 'absorption', kind: 'vec3', default: [...look.absorption], unit: '1/m', doc: 'absorption per metre (rgb): larger values make that channel fade faster with depth' },
   { name: 'refraction', kind: 'number', default: look.refractionStrength, range: [0, 4], precision: 2, doc: 'refraction strength (1 = physical for water)' },

@@ -5,6 +5,7 @@ import { ForceFieldTracker } from './force-field-tracker';
 import { LiquidWatchers, type LiquidWatchHandle, type LiquidWatchOptions } from './liquid-watchers';
 import { LiquidSurfaceRenderer } from './render';
 import { ChildShapeTracker } from './child-shape-tracker';
+import { MeshObstacleTracker, type TrackedObstacle } from './mesh-obstacle-tracker';
 import { LiquidStats } from './liquid-stats';
 import { LiquidStepper, realtimeFrames } from './liquid-stepper';
 import { LatentAttachment } from './latent-attachment';
@@ -48,6 +49,12 @@ export class LiquidVolumeController {
   renderer: LiquidSurfaceRenderer | null = null;
   /** Warnings go here (default console.warn); each distinct message once. */
   onWarning: (message: string) => void;
+  /**
+   * Called before each step is prepared (before the obstacles are read), with the simulated time
+   * the step starts at and the seconds it advances: move obstacles here to animate them in
+   * simulated time (a paddle at a set angular speed turns omega * dt per step however slow the GPU).
+   */
+  beforeStep: ((time: number, dt: number) => void) | null = null;
 
   private settings: LiquidVolumeSettings = { ...DEFAULT_LIQUID_SETTINGS };
   /** The settings the solver, renderer and predictor have now (per key, see applyChanges). */
@@ -55,6 +62,8 @@ export class LiquidVolumeController {
   /** The grid settings of the last rebuild asked for (builds take a while; do not restart them). */
   private requested: Partial<LiquidVolumeSettings> = {};
   private readonly tracker: ChildShapeTracker;
+  /** The scene's `liquid-obstacle` entities as mesh colliders. */
+  private readonly obstacles: MeshObstacleTracker;
   /** The app's liquidForce scripts, in this liquid's frame. */
   private readonly forces: ForceFieldTracker;
   /** The detectors of `watch`, kept across rebuilds. */
@@ -75,6 +84,7 @@ export class LiquidVolumeController {
     this.entity = entity;
     this.onWarning = onWarning ?? ((m) => console.warn(m));
     this.tracker = new ChildShapeTracker(entity);
+    this.obstacles = new MeshObstacleTracker(app, entity);
     this.forces = new ForceFieldTracker(app, entity);
     this.watchers = new LiquidWatchers(entity, (m) => this.warn(m));
     this.model = new LatentAttachment((m) => this.warn(m));
@@ -221,6 +231,7 @@ export class LiquidVolumeController {
           pressureMethod: s.pressureMethod, jacobiIterations: s.jacobiIterations, pressureTolerance: s.pressureTolerance,
         };
         this.tracker.reset();
+        this.obstacles.attach(solver, (m) => this.warn(m));
         this.forces.reset();
         this.watchers.attach(solver);
         this.stats.reset(scene);
@@ -305,21 +316,30 @@ export class LiquidVolumeController {
       frames = clock.frames;
       this.owedTime = clock.owed;
     }
-    this.updateFrame(solver, dt);
+    const frameTime = solver.scene.timeStep.frame;
+    try {
+      this.beforeStep?.(solver.frame * frameTime, frames * frameTime);
+    } catch (e) {
+      this.warn(`latent-liquid: the beforeStep callback failed: ${(e as Error).message}`);
+    }
+    this.updateFrame(solver, dt, frames * frameTime);
     this.stepper.step(solver, this.renderer, this.stats, (e) => this.warn(`latent-liquid: a simulation step failed: ${e.message}`), frames);
   }
 
-  /** Gravity in the box frame and the child obstacles/emitters, before a step. */
-  private updateFrame(solver: LiquidSolver, dt: number): void {
+  /**
+   * Gravity in the box frame, the obstacles, emitters and force fields, before a step that
+   * advances `simulated` seconds.
+   */
+  private updateFrame(solver: LiquidSolver, dt: number, simulated: number): void {
     const g = this.settings.gravity;
     // World gravity into the box's frame: rotate by the inverse of the entity's rotation.
     this.tmpQuat.copy(this.entity.getRotation()).invert();
     this.tmpVec.set(g[0], g[1], g[2]);
     this.tmpQuat.transformVector(this.tmpVec, this.tmpVec);
     solver.setGravity([this.tmpVec.x, this.tmpVec.y, this.tmpVec.z]);
-    const shapes = this.tracker.update(dt);
-    if (shapes.obstaclesChanged) solver.setObstacles(shapes.obstacles);
-    solver.setRuntimeEmitters(shapes.emitters);
+    this.obstacles.configure(this.settings.obstacleTag, this.settings.colliderResolution);
+    this.obstacles.update(simulated);
+    solver.setRuntimeEmitters(this.tracker.update(dt).emitters);
     const forces = this.forces.update((m) => this.warn(m), MAX_FORCE_FIELDS - solver.scene.forces.length);
     if (forces.changed) {
       try { solver.setRuntimeForceFields(forces.fields); } catch (e) { this.warn(`latent-liquid: the liquidForce fields were not applied: ${(e as Error).message}`); }
@@ -366,8 +386,14 @@ export class LiquidVolumeController {
     });
   }
 
+  /** The mesh colliders fed from `liquid-obstacle` entities now, with their entities. */
+  get trackedObstacles(): TrackedObstacle[] {
+    return this.obstacles.tracked;
+  }
+
   private teardown(): void {
     this.watchers.detach();
+    this.obstacles.detach();
     this.model.detach(null);
     this.solver?.destroy();
     this.solver = null;

@@ -9,8 +9,9 @@ import { StatsOverlay } from './stats-overlay';
 /**
  * A real-time 3D liquid inside the entity's box [0, resolution * cellSize] (in the entity's
  * local space): the entity's transform places it, rotating the entity sloshes the liquid.
- * Child entities tagged `liquid-obstacle` (render type box or sphere) push the liquid; child
- * entities tagged `liquid-emitter` pour it (speed from a liquidEmitter script, along -Z).
+ * Entities anywhere in the scene tagged `liquid-obstacle` (`obstacleTag`) whose bounds reach the
+ * box are mesh colliders that push the liquid as they move; child entities tagged
+ * `liquid-emitter` pour it (speed from a liquidEmitter script, along -Z).
  * Needs a WebGPU graphics device.
  */
 export class LiquidVolume extends Script {
@@ -216,6 +217,27 @@ export class LiquidVolume extends Script {
   gravity = new Vec3(0, -9.81, 0);
 
   /**
+   * Entities with this tag, anywhere in the scene, whose world bounds reach the box are mesh
+   * colliders: the meshes of their collision component (mesh, box, sphere, capsule, cylinder,
+   * cone, compound) or else of their render component (assets and every primitive), following
+   * their world transform every frame. '' = none.
+   *
+   * @attribute
+   */
+  obstacleTag = 'liquid-obstacle';
+
+  /**
+   * SDF voxels along an obstacle mesh's longest axis (8 to 256); 0 = automatic (two per grid
+   * cell at the entity's scale).
+   *
+   * @attribute
+   * @range [0, 256]
+   * @step 8
+   * @precision 0
+   */
+  colliderResolution = 0;
+
+  /**
    * Colour of deep liquid (sRGB).
    *
    * @attribute
@@ -376,6 +398,8 @@ export class LiquidVolume extends Script {
       ortWasmPath: this.ortWasmPath,
       latentRuntime: /** @type {any} */ (this.latentRuntime),
       gravity: [this.gravity.x, this.gravity.y, this.gravity.z],
+      obstacleTag: this.obstacleTag,
+      colliderResolution: this.colliderResolution,
       color: [this.color.r, this.color.g, this.color.b],
       absorption: [this.absorption.x, this.absorption.y, this.absorption.z],
       refraction: this.refraction,

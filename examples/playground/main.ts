@@ -1,7 +1,8 @@
 import * as pc from 'playcanvas';
-import { OBSTACLE_TAG } from '../../plugin/child-shape-tracker';
+import { OBSTACLE_TAG } from '../../plugin/mesh-obstacle-tracker';
 import { addLiquidTank, createExampleApp } from '../shared/example-app';
 import { exposeLiquid } from '../shared/expose';
+import { addMouseDrag } from '../shared/mouse-drag';
 
 const ex = await createExampleApp({ distance: 2.2 });
 if (ex) {
@@ -34,45 +35,16 @@ if (ex) {
 
   // Dragging: pick an obstacle under the mouse, move it in the plane facing the camera,
   // clamped inside the tank.
-  let dragged: pc.Entity | null = null;
-  const plane = new pc.Plane();
-  const ray = new pc.Ray();
-  const hit = new pc.Vec3();
-  const cam = camera.camera!;
-  const screenRay = (x: number, y: number) => {
-    cam.screenToWorld(x, y, cam.nearClip, ray.origin);
-    cam.screenToWorld(x, y, cam.farClip, ray.direction);
-    ray.direction.sub(ray.origin).normalize();
-  };
-  const mouse = app.mouse!;
-  mouse.on(pc.EVENT_MOUSEDOWN, (e: pc.MouseEvent) => {
-    if (e.button !== pc.MOUSEBUTTON_LEFT) return;
-    screenRay(e.x, e.y);
-    let best = Infinity;
-    for (const d of draggable) {
-      const c = d.getPosition();
-      const r = d.getLocalScale().x * 0.75;
-      const oc = new pc.Vec3().sub2(c, ray.origin);
-      const t = oc.dot(ray.direction);
-      const dist2 = oc.lengthSq() - t * t;
-      if (t > 0 && dist2 < r * r && t < best) { best = t; dragged = d; }
-    }
-    if (dragged) {
-      orbit.enabled = false;
-      plane.setFromPointNormal(dragged.getPosition(), camera.forward.clone().mulScalar(-1));
-    }
-  });
-  mouse.on(pc.EVENT_MOUSEMOVE, (e: pc.MouseEvent) => {
-    if (!dragged) return;
-    screenRay(e.x, e.y);
-    if (plane.intersectsRay(ray, hit)) {
+  addMouseDrag({
+    app, camera, orbit, targets: draggable,
+    radius: (d) => d.getLocalScale().x * 0.75,
+    move: (d, hit) => {
       const local = tank.getWorldTransform().clone().invert().transformPoint(hit);
-      const r = dragged.getLocalScale().x / 2 + 0.02;
+      const r = d.getLocalScale().x / 2 + 0.02;
       local.set(Math.min(1 - r, Math.max(r, local.x)), Math.min(1.2, Math.max(r, local.y)), Math.min(1 - r, Math.max(r, local.z)));
-      dragged.setLocalPosition(local);
-    }
+      d.setLocalPosition(local);
+    },
   });
-  mouse.on(pc.EVENT_MOUSEUP, () => { dragged = null; orbit.enabled = true; });
 
   // Tilting with keys, about the tank's centre; the tank then rests on its lowest corner (a tank
   // tilted about its centre alone would push that corner through the floor).
