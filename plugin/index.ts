@@ -12,6 +12,8 @@ export { LiquidStats, Series } from './liquid-stats';
 export type { LiquidTimingSource } from './liquid-stats';
 export { StatsOverlay } from './stats-overlay';
 export { ChildShapeTracker, OBSTACLE_TAG, EMITTER_TAG } from './child-shape-tracker';
+export { BodyTracker, BODY_TAG } from './body-tracker';
+export type { BodyReadout } from './body-tracker';
 export { ForceFieldTracker, registerLiquidForce, liquidForcesOf } from './force-field-tracker';
 export type { LiquidForceSource, LiquidForceFalloff } from './force-field-tracker';
 export { LiquidWatchers } from './liquid-watchers';

@@ -25,10 +25,10 @@ export interface BodyCounters {
 interface FrameMeta {
   frame: number;
   gravity: Vec3;
-  bodies: { body: LiquidBody; rotation: Quat }[];
+  bodies: { body: LiquidBody; state: BodyState }[];
 }
 
-const DEFAULTS = { dragCoefficient: 1, linearDrag: 0.05, addedMassCoefficient: 0.5 };
+const DEFAULTS = { dragCoefficient: 1, linearDrag: 0.25, addedMassCoefficient: 0.5 };
 const RANGES = { dragCoefficient: [0, 10], linearDrag: [0, 10], addedMassCoefficient: [0, 5] } as const;
 
 /**
@@ -126,7 +126,7 @@ export class LiquidBodies {
       this.counters.skippedFrames++;
       return false;
     }
-    this.measured = this.list.map((body) => ({ body, rotation: body.state.rotation }));
+    this.measured = this.list.map((body) => ({ body, state: body.state }));
     this.pass.setBodies(this.list.map((body, i) => ({ shape: body.shape, gpu: body.solidShape(), solidId: firstSolid + i + 1 })));
     return true;
   }
@@ -148,12 +148,12 @@ export class LiquidBodies {
 
   private deliver(meta: FrameMeta, data: ArrayBuffer): void {
     if (this.destroyed) return;
-    meta.bodies.forEach(({ body, rotation }, n) => {
+    meta.bodies.forEach(({ body, state }, n) => {
       if (body.removed) return;
       const sums = BODY_SUMS_LAYOUT.unpack(data, n * BODY_SUMS_LAYOUT.stride);
-      const forces = bodyForcesFromSums(body, rotation, sums as unknown as BodySumsValues, meta.gravity, this.density, meta.frame);
+      const forces = bodyForcesFromSums(body, state.rotation, sums as unknown as BodySumsValues, meta.gravity, this.density, meta.frame);
       this.counters.deliveredReadings++;
-      body.receive(forces, BODY_FORCE_LIMIT * this.density * Math.hypot(...meta.gravity) * body.volume);
+      body.receive(forces, BODY_FORCE_LIMIT * this.density * Math.hypot(...meta.gravity) * body.volume, state);
     });
   }
 
@@ -190,7 +190,8 @@ export interface BodySumsValues {
  * projected area (half the boundary area along it) to the shape's exact one; the drag model
  * (docs/bodies.md) F = density A_w (k + C_d |u| / 8) u with u the mean relative velocity of the
  * liquid over the wetted area A_w (C_d / 8 = (1/2) C_d (A_w / 4): a quarter of the wetted area
- * faces the flow, exact for a sphere), and its angular damping T = -density A_w r^2 (k + C_d |w| r / 8) w.
+ * faces the flow, exact for a sphere). The angular part of the drag is applied with the body's
+ * angular velocity at the time (LiquidBody.appliedForces).
  */
 export function bodyForcesFromSums(body: LiquidBody, rotation: Quat, sums: BodySumsValues, gravity: Vec3, density: number, frame: number): BodyForces {
   const projected = bodyShapeProjectedAreas(body.shape, rotation);
@@ -201,16 +202,12 @@ export function bodyForcesFromSums(body: LiquidBody, rotation: Quat, sums: BodyS
   const area = sums.wettedArea;
   const u: Vec3 = area > 0 ? [sums.relativeVelocity[0] / area, sums.relativeVelocity[1] / area, sums.relativeVelocity[2] / area] : [0, 0, 0];
   const linear = density * area * (body.linearDrag + (body.dragCoefficient * Math.hypot(...u)) / 8);
-  const w = body.state.angularVelocity;
-  const r = body.radius;
-  const angular = -density * area * r * r * (body.linearDrag + (body.dragCoefficient * Math.hypot(...w) * r) / 8);
   const g = Math.hypot(...gravity);
   const up = g > 0 ? -(pressureForce[0] * gravity[0] + pressureForce[1] * gravity[1] + pressureForce[2] * gravity[2]) / g : 0;
   const submergedFraction = g > 0 ? Math.min(1, Math.max(0, up / (density * g * body.volume))) : 0;
   return {
     frame, pressureForce, pressureTorque: [...sums.torque],
     dragForce: [u[0] * linear, u[1] * linear, u[2] * linear],
-    dragTorque: [w[0] * angular, w[1] * angular, w[2] * angular],
     wettedArea: area, relativeVelocity: u, submergedFraction,
   };
 }

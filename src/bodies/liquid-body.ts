@@ -1,6 +1,6 @@
 import type { Vec3 } from '../scene/scene-description';
 import type { GpuShape } from '../solver/shape-packing';
-import { bodyShapeHalfExtents, bodyShapeRadius, bodyShapeVolume, type BodyShape, type Quat } from './body-shape';
+import { bodyShapeHalfExtents, bodyShapeInertia, bodyShapeProjectedAreas, bodyShapeRadius, bodyShapeVolume, type BodyShape, type Quat } from './body-shape';
 
 /** Where a body is and how it moves (grid frame: metres from the domain's min corner). */
 export interface BodyState {
@@ -24,8 +24,6 @@ export interface BodyForces {
   pressureTorque: Vec3;
   /** Drag from the liquid's velocity relative to the body (N), see docs/bodies.md. */
   dragForce: Vec3;
-  /** Drag torque (N m): the angular damping of the drag model. */
-  dragTorque: Vec3;
   /** Wetted boundary area on the grid (m^2). */
   wettedArea: number;
   /** Mean velocity of the liquid next to the wetted surface relative to the body's material there (m/s). */
@@ -46,7 +44,7 @@ export interface LiquidBodyOptions {
   mass: number;
   /** Quadratic drag coefficient C_d of the drag model (default 1, range [0, 10]). */
   dragCoefficient?: number;
-  /** Linear drag speed k (m/s) of the drag model (default 0.05, range [0, 10]). */
+  /** Linear drag speed k (m/s) of the drag model (default 0.25, range [0, 10]). */
   linearDrag?: number;
   /** Added mass coefficient C_a of the stability remedy (default 0.5, range [0, 5]). */
   addedMassCoefficient?: number;
@@ -80,8 +78,10 @@ export class LiquidBody {
   /** The latest reading (null before the first arrives). */
   forces: BodyForces | null = null;
   /** The smoothed liquid force and torque that `appliedForces` uses (the stability remedy's filter). */
-  private smoothed: { force: Vec3; torque: Vec3; submerged: number } | null = null;
+  private smoothed: { force: Vec3; torque: Vec3; drag: Vec3; relativeSpeed: number; submerged: number } | null = null;
   private current: BodyState;
+  /** Where the body was in the frame of the latest reading. */
+  private measuredAt: BodyState | null = null;
   private isRemoved = false;
 
   /** @internal made by LiquidBodies.add (validated there). */
@@ -148,41 +148,82 @@ export class LiquidBody {
     };
   }
 
-  /** @internal A reading arrived: keep it and update the smoothed force. */
-  receive(forces: BodyForces, limit: number): void {
+  /** @internal A reading arrived: keep it and update the smoothed pressure force and torque and the drag. */
+  receive(forces: BodyForces, limit: number, measuredAt: BodyState): void {
     this.forces = forces;
-    const total = add(forces.pressureForce, forces.dragForce);
-    const torque = add(forces.pressureTorque, forces.dragTorque);
-    // Clamp: a reading beyond `limit` (an impact, a pressure spike) is scaled down to it.
-    const size = Math.hypot(...total);
-    const clamped = size > limit ? scale(total, limit / size) : total;
+    this.measuredAt = measuredAt;
+    // Clamp: a pressure force beyond `limit` (an impact, a pressure spike) is scaled down to it.
+    const size = Math.hypot(...forces.pressureForce);
+    const force = size > limit ? scale(forces.pressureForce, limit / size) : forces.pressureForce;
     const prev = this.smoothed;
-    // Smoothing: half of each new reading (an exponential filter over about two frames).
+    // Smoothing: each reading moves the force, torque and drag halfway (an exponential filter
+    // over about two frames). The pressure of a step answers the body's acceleration in the
+    // step before (the liquid it pushes away: added mass); used as read, that reaction swings
+    // sign every frame on a light body.
     this.smoothed = prev
-      ? { force: mix(prev.force, clamped, 0.5), torque: mix(prev.torque, torque, 0.5), submerged: 0.5 * (prev.submerged + forces.submergedFraction) }
-      : { force: clamped, torque, submerged: forces.submergedFraction };
+      ? {
+        force: mix(prev.force, force, 0.5), torque: mix(prev.torque, forces.pressureTorque, 0.5), drag: mix(prev.drag, forces.dragForce, 0.5),
+        relativeSpeed: 0.5 * (prev.relativeSpeed + Math.hypot(...forces.relativeVelocity)), submerged: 0.5 * (prev.submerged + forces.submergedFraction),
+      }
+      : { force, torque: forces.pressureTorque, drag: forces.dragForce, relativeSpeed: Math.hypot(...forces.relativeVelocity), submerged: forces.submergedFraction };
   }
 
   /**
-   * What the physics engine applies this frame, before its step, for a body whose mass it
-   * integrates with `gravity` (m/s^2, the frame the forces are in) applied by itself. The
-   * liquid force (smoothed, clamped) is corrected for the added mass m_a = C_a * density *
-   * submerged volume that the lagged pressure cannot resolve: the engine's m a = F + m g then
-   * equals (m + m_a) a = F_liquid + m g, so F = (m F_liquid - m_a m g) / (m + m_a); the torque
-   * is scaled by m / (m + m_a). Zero before the first reading.
+   * What the physics engine applies this frame, before its step of `dt` seconds, for a body
+   * whose mass it integrates with `gravity` (m/s^2, the frame the forces are in) applied by
+   * itself. Stability remedy (docs/bodies.md): the pressure force is clamped (BODY_FORCE_LIMIT
+   * times the weight of the liquid the whole body displaces) and smoothed over about two
+   * readings; the drag is limited to what stops the relative motion within one step (explicit
+   * drag on a light body would overshoot), the angular drag uses the body's angular velocity
+   * now; the liquid force is corrected for the added mass m_a = C_a * density * submerged volume
+   * that the lagged pressure cannot resolve: the engine's m a = F + m g then equals
+   * (m + m_a) a = F_liquid + m g, so F = (m F_liquid - m_a m g) / (m + m_a); the torque is scaled
+   * by m / (m + m_a). Zero before the first reading.
    * @param liquidDensity kg/m^3 (the scene's density)
    */
-  appliedForces(gravity: Vec3, liquidDensity: number): AppliedForces {
+  appliedForces(gravity: Vec3, liquidDensity: number, dt: number): AppliedForces {
     const s = this.smoothed;
-    if (!s) return { force: [0, 0, 0], torque: [0, 0, 0] };
+    if (!s || !(dt > 0)) return { force: [0, 0, 0], torque: [0, 0, 0] };
     const m = this.mass;
     const ma = this.addedMassCoefficient * liquidDensity * this.volume * Math.min(1, Math.max(0, s.submerged));
     const k = m / (m + ma);
+    const dragLimit = ((m + ma) * s.relativeSpeed) / dt;
+    const dragSize = Math.hypot(...s.drag);
+    const drag = dragSize > dragLimit ? scale(s.drag, dragLimit / dragSize) : s.drag;
+    const w = this.current.angularVelocity;
+    const r = this.radius;
+    const wetted = this.forces?.wettedArea ?? 0;
+    const spin = Math.hypot(...w);
+    let angular = liquidDensity * wetted * r * r * (this.linearDrag + (this.dragCoefficient * spin * r) / 8);
+    angular = Math.min(angular, Math.min(...bodyShapeInertia(this.shape, m)) / dt);
+    const liquid = add(add(s.force, drag), this.lagCompensation(gravity, liquidDensity, s.submerged));
     return {
-      force: [0, 1, 2].map((a) => k * s.force[a] - (ma * k) * gravity[a]) as Vec3,
-      torque: scale(s.torque, k),
+      force: [0, 1, 2].map((a) => k * liquid[a] - ma * k * gravity[a]) as Vec3,
+      torque: [0, 1, 2].map((a) => k * s.torque[a] - angular * w[a]) as Vec3,
     };
   }
+
+  /**
+   * The change of buoyancy since the reading's frame, for a body that crosses the surface: the
+   * reading is one or two frames old, and a spring force that lags its displacement pumps
+   * energy into the motion (negative damping k tau). The hydrostatic stiffness of the
+   * waterplane, density |g| A (A the shape's area projected along gravity), times the body's
+   * rise since the reading is taken off.
+   */
+  private lagCompensation(gravity: Vec3, liquidDensity: number, submerged: number): Vec3 {
+    const then = this.measuredAt;
+    const g = Math.hypot(...gravity);
+    if (!then || g === 0 || submerged <= 0.02 || submerged >= 0.98) return [0, 0, 0];
+    const up: Vec3 = [-gravity[0] / g, -gravity[1] / g, -gravity[2] / g];
+    const moved: Vec3 = [0, 1, 2].map((a) => this.current.position[a] - then.position[a]) as Vec3;
+    const areas = bodyShapeProjectedAreas(this.shape, this.current.rotation);
+    const waterplane = Math.abs(up[0]) * areas[0] + Math.abs(up[1]) * areas[1] + Math.abs(up[2]) * areas[2];
+    return scale(up, -liquidDensity * g * waterplane * dot(moved, up));
+  }
+}
+
+function dot(a: Vec3, b: Vec3): number {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
 
 function add(a: Vec3, b: Vec3): Vec3 {
