@@ -139,6 +139,10 @@ function copySite() {
   mkdirSync(join(siteDir, 'ort'), { recursive: true });
   cpSync(join(root, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'), join(siteDir, 'ort/ort-wasm-simd-threaded.asyncify.wasm'));
   if (existsSync(join(root, 'models'))) cpSync(join(root, 'models'), join(siteDir, 'models'), { recursive: true });
+  // ammo.js (the physics engine of PlayCanvas's rigidbody) for the floating example, from the
+  // ammojs-typed package: the wasm build and its asm.js fallback, served beside the pages.
+  mkdirSync(join(siteDir, 'ammo'), { recursive: true });
+  for (const f of ['ammo.wasm.js', 'ammo.wasm.wasm', 'ammo.js']) cpSync(join(root, 'node_modules/ammojs-typed/ammo', f), join(siteDir, 'ammo', f));
 }
 
 // Type declarations for the package's exports (tsc, declarations only).

@@ -18,6 +18,8 @@ export { ObstacleGeometryCache } from './obstacle-geometry-cache';
 export type { ObstacleGeometry, PrimitiveKind } from './obstacle-geometry-cache';
 export { obstacleParts } from './obstacle-parts';
 export type { ObstaclePart } from './obstacle-parts';
+export { BodyTracker, BODY_TAG } from './body-tracker';
+export type { BodyReadout } from './body-tracker';
 export { ForceFieldTracker, registerLiquidForce, liquidForcesOf } from './force-field-tracker';
 export type { LiquidForceSource, LiquidForceFalloff } from './force-field-tracker';
 export { LiquidWatchers } from './liquid-watchers';

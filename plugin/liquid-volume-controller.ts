@@ -6,6 +6,7 @@ import { LiquidWatchers, type LiquidWatchHandle, type LiquidWatchOptions } from 
 import { LiquidSurfaceRenderer } from './render';
 import { ChildShapeTracker } from './child-shape-tracker';
 import { MeshObstacleTracker, type TrackedObstacle } from './mesh-obstacle-tracker';
+import { BodyTracker } from './body-tracker';
 import { LiquidStats } from './liquid-stats';
 import { LiquidStepper, realtimeFrames } from './liquid-stepper';
 import { LatentAttachment } from './latent-attachment';
@@ -47,6 +48,8 @@ export class LiquidVolumeController {
   latentUnavailable = '';
   solver: LiquidSolver | null = null;
   renderer: LiquidSurfaceRenderer | null = null;
+  /** The app's dynamic rigid bodies tagged `liquid-body`, coupled with this liquid. */
+  readonly bodies: BodyTracker;
   /** Warnings go here (default console.warn); each distinct message once. */
   onWarning: (message: string) => void;
   /**
@@ -85,6 +88,7 @@ export class LiquidVolumeController {
     this.onWarning = onWarning ?? ((m) => console.warn(m));
     this.tracker = new ChildShapeTracker(entity);
     this.obstacles = new MeshObstacleTracker(app, entity);
+    this.bodies = new BodyTracker(app, entity, (m) => this.warn(m));
     this.forces = new ForceFieldTracker(app, entity);
     this.watchers = new LiquidWatchers(entity, (m) => this.warn(m));
     this.model = new LatentAttachment((m) => this.warn(m));
@@ -345,6 +349,7 @@ export class LiquidVolumeController {
       try { solver.setRuntimeForceFields(forces.fields); } catch (e) { this.warn(`latent-liquid: the liquidForce fields were not applied: ${(e as Error).message}`); }
     }
     this.watchers.update();
+    this.bodies.update(solver, dt);
   }
 
   /**
@@ -392,6 +397,7 @@ export class LiquidVolumeController {
   }
 
   private teardown(): void {
+    this.bodies.reset();
     this.watchers.detach();
     this.obstacles.detach();
     this.model.detach(null);

@@ -193,6 +193,9 @@ export class StatsOverlay {
         lines.push(`predictions discarded by the adaptive check ${s.extra.adaptiveFallbacks}${s.extra.predictionDiscarded ? ' (this frame)' : ''}`);
       }
       if (typeof s.extra.rejectedPredictions === 'number' && s.extra.rejectedPredictions > 0) lines.push(`rejected predictions (NaN/Inf) ${s.extra.rejectedPredictions}`);
+      for (const b of controller.bodies.readouts) {
+        lines.push(`body ${b.name} (density ${b.relativeDensity.toFixed(2)}) submerged ${Number.isFinite(b.submergedFraction) ? b.submergedFraction.toFixed(2) : '-'}`);
+      }
       this.text.textContent = lines.join('\n');
       this.timeLabel.textContent = `${s.timingSource === 'gpu-timestamps' ? 'GPU time' : s.timingSource === 'wall-clock' ? 'wall-clock time' : 'CPU submit time'} per frame (ms): blue solve, orange predict`;
       this.drawBars(this.timePlot, s.history.frameMs, s.history.predicted);

@@ -22,6 +22,13 @@ export type { MeshColliderSet, MeshColliderOptions } from './colliders/mesh-coll
 export { quatFromAxisAngle, quatMultiply, motionBetween, transformPoint, inverseTransformPoint, distanceScale } from './colliders/mesh-transform';
 export type { MeshTransform, ResolvedTransform, Quat } from './colliders/mesh-transform';
 export { solidMotionVelocity } from './colliders/solid-motion';
+export { LiquidBody } from './bodies/liquid-body';
+export type { BodyState, BodyForces, LiquidBodyOptions, AppliedForces } from './bodies/liquid-body';
+export { LiquidBodies, BODY_READBACK_SLOTS, BODY_FORCE_LIMIT } from './bodies/liquid-bodies';
+export type { BodyCounters } from './bodies/liquid-bodies';
+export { MAX_BODIES } from './bodies/body-forces-pass';
+export { bodyShapeVolume, bodyShapeInertia, bodyShapeProjectedAreas, bodyShapeExtents, validateBodyShape } from './bodies/body-shape';
+export type { BodyShape } from './bodies/body-shape';
 export type { SolidMotion } from './colliders/solid-motion';
 export {
   sphereMesh, boxMesh, torusMesh, lWallMesh, stairsMesh, paddleWheelMesh, rockMesh, cylinderMeshZ, extrudePolygonY, extrudePolygonZ, icosphere, meshVolume,

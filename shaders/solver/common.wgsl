@@ -25,7 +25,8 @@ struct SimParams {
   _pad0: u32,
 };
 
-// A primitive shape in grid-local metres: kind 0 = box (halfExtents.xyz), 1 = sphere (halfExtents.x = radius).
+// A primitive shape in grid-local metres: kind 0 = box (halfExtents.xyz), 1 = sphere (halfExtents.x = radius),
+// 2 = capsule (halfExtents.x = radius, halfExtents.y = half the length of its segment along local y).
 struct Shape {
   center: vec4<f32>,          // xyz, w = kind
   halfExtents: vec4<f32>,
@@ -125,7 +126,9 @@ fn shapeDistance(s: Shape, p: vec3<f32>) -> f32 {
     let q = abs(local) - s.halfExtents.xyz;
     return length(max(q, vec3<f32>(0.0))) + min(max(q.x, max(q.y, q.z)), 0.0);
   }
-  return length(local) - s.halfExtents.x;
+  if (s.center.w < 1.5) { return length(local) - s.halfExtents.x; }
+  let axial = clamp(local.y, -s.halfExtents.y, s.halfExtents.y);
+  return length(local - vec3<f32>(0.0, axial, 0.0)) - s.halfExtents.x;
 }
 
 // Velocity of the rigid shape's material at point p.

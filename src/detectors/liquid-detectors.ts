@@ -1,4 +1,4 @@
-import { countReadback } from '../gpu/readback';
+import { ReadbackRing } from '../gpu/readback-ring';
 import type { Vec3 } from '../scene/scene-description';
 import { validateDetectorRegion } from '../scene/scene-validation';
 import { resolveRegion, type DetectorRegion } from './detector-region';
@@ -64,15 +64,12 @@ interface Detector {
   callback: DetectorCallback;
 }
 
-interface ReadbackSlot {
-  buffer: GPUBuffer;
-  busy: boolean;
+/** What a measured frame's readback carries besides the sums. */
+interface FrameMeta {
   frame: number;
   time: number;
-  /** The detectors measured into it, in results order. */
+  /** The detectors measured, in results order. */
   ids: number[];
-  /** reset() count at the copy: readings from before a reset are dropped. */
-  generation: number;
 }
 
 /**
@@ -92,14 +89,15 @@ export class LiquidDetectors {
   private readonly detectors = new Map<number, Detector>();
   /** The regions by detector id, in results order (insertion order). */
   private readonly regionOf = new Map<number, DetectorRegion>();
-  /** The regions by detector id, in results order (insertion order). */  private readonly slots: ReadbackSlot[] = [];
+  private readonly ring: ReadbackRing<FrameMeta>;
   private nextId = 1;
   private regionsDirty = false;
-  private generation = 0;
-  private pendingSlot: ReadbackSlot | null = null;
   private destroyed = false;
 
-  constructor(private readonly device: GPUDevice, private readonly pass: DetectorsPass, private readonly cellVolume: number) {}
+  constructor(device: GPUDevice, private readonly pass: DetectorsPass, private readonly cellVolume: number) {
+    this.ring = new ReadbackRing(device, 'liquid.detectors', DETECTOR_READBACK_SLOTS, DetectorsPass.resultBytes(MAX_DETECTORS),
+      (data, meta) => this.deliver(meta, data));
+  }
 
   /** Detectors watching now. */
   get count(): number {
@@ -108,7 +106,7 @@ export class LiquidDetectors {
 
   /** Readbacks started and not resolved yet. */
   get pendingReadbacks(): number {
-    return this.slots.filter((s) => s.busy).length;
+    return this.ring.pendingReadbacks;
   }
 
   /**
@@ -155,8 +153,7 @@ export class LiquidDetectors {
    */
   beginFrame(): boolean {
     if (this.destroyed || this.detectors.size === 0) return false;
-    const slot = this.slots.find((s) => !s.busy) ?? this.newSlot();
-    if (!slot) {
+    if (!this.ring.acquire()) {
       this.counters.skippedFrames++;
       return false;
     }
@@ -164,18 +161,7 @@ export class LiquidDetectors {
       this.pass.setRegions([...this.regionOf.values()].map(resolveRegion));
       this.regionsDirty = false;
     }
-    this.pendingSlot = slot;
     return true;
-  }
-
-  private newSlot(): ReadbackSlot | null {
-    if (this.slots.length >= DETECTOR_READBACK_SLOTS) return null;
-    const slot: ReadbackSlot = {
-      buffer: this.device.createBuffer({ label: `liquid.detectors.readback${this.slots.length}`, size: DetectorsPass.resultBytes(MAX_DETECTORS), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
-      busy: false, frame: 0, time: 0, ids: [], generation: 0,
-    };
-    this.slots.push(slot);
-    return slot;
   }
 
   /** Encodes the measurement (into the frame's compute pass). Only after beginFrame() returned true. */
@@ -185,39 +171,22 @@ export class LiquidDetectors {
 
   /** Copies the results into the frame's staging buffer (after `measure`, in the same submission). */
   encodeCopy(encoder: GPUCommandEncoder, frame: number, time: number): void {
-    const slot = this.pendingSlot;
-    if (!slot) return;
-    slot.ids = [...this.regionOf.keys()];
-    slot.frame = frame;
-    slot.time = time;
-    slot.generation = this.generation;
-    encoder.copyBufferToBuffer(this.pass.results, 0, slot.buffer, 0, DetectorsPass.resultBytes(slot.ids.length));
+    const ids = [...this.regionOf.keys()];
+    this.ring.encodeCopy(encoder, this.pass.results, DetectorsPass.resultBytes(ids.length), { frame, time, ids });
   }
 
   /** After the submission: maps the staging buffer without waiting; callbacks run when it resolves. */
   afterSubmit(): void {
-    const slot = this.pendingSlot;
-    if (!slot) return;
-    this.pendingSlot = null;
-    slot.busy = true;
-    this.counters.measuredFrames++;
-    countReadback();
-    const bytes = DetectorsPass.resultBytes(slot.ids.length);
-    slot.buffer.mapAsync(GPUMapMode.READ, 0, bytes).then(() => {
-      const data = slot.buffer.getMappedRange(0, bytes).slice(0);
-      slot.buffer.unmap();
-      slot.busy = false;
-      this.deliver(slot, data);
-    }, () => { slot.busy = false; });
+    if (this.ring.afterSubmit()) this.counters.measuredFrames++;
   }
 
-  private deliver(slot: ReadbackSlot, data: ArrayBuffer): void {
-    if (this.destroyed || slot.generation !== this.generation) return;
-    slot.ids.forEach((id, n) => {
+  private deliver(meta: FrameMeta, data: ArrayBuffer): void {
+    if (this.destroyed) return;
+    meta.ids.forEach((id, n) => {
       // Looked up per reading: a callback may remove any detector, itself included.
       const detector = this.detectors.get(id);
       if (!detector) return;
-      const reading = this.decode(data, n, slot.frame, slot.time);
+      const reading = this.decode(data, n, meta.frame, meta.time);
       this.counters.deliveredReadings++;
       try {
         detector.callback(reading);
@@ -245,12 +214,12 @@ export class LiquidDetectors {
 
   /** Drops the readings in flight (the solver was reset: their frames no longer exist). */
   reset(): void {
-    this.generation++;
+    this.ring.reset();
   }
 
   /** Bytes of GPU memory the detectors hold (the staging buffers; the pass counts its own). */
   get byteSize(): number {
-    return this.slots.reduce((n, s) => n + s.buffer.size, 0);
+    return this.ring.byteSize;
   }
 
   /** Removes every detector and frees the staging buffers (maps in flight are abandoned). */
@@ -259,6 +228,6 @@ export class LiquidDetectors {
     this.destroyed = true;
     this.detectors.clear();
     this.regionOf.clear();
-    for (const s of this.slots) s.buffer.destroy();
+    this.ring.destroy();
   }
 }

@@ -1,3 +1,5 @@
+import { BodyForcesPass } from '../bodies/body-forces-pass';
+import { LiquidBodies } from '../bodies/liquid-bodies';
 import type { MeshColliderSet } from '../colliders/mesh-collider-set';
 import { SolidComposer } from '../colliders/solid-composer';
 import type { DetectorRegion } from '../detectors/detector-region';
@@ -113,10 +115,15 @@ export class LiquidSolver {
   readonly kernels: {
     shapes: SceneShapesPass; advection: AdvectionPass; redistance: RedistancePass; forces: ForcesPass;
     boundary: BoundaryPass; hydrostatic: HydrostaticPass; projection: ProjectionPass; diagnostics: DiagnosticsPass;
-    sanitize: SanitizePass; detectors: DetectorsPass;
+    sanitize: SanitizePass; detectors: DetectorsPass; bodies: BodyForcesPass;
   };
   /** The detectors made by `watch` (counters, callback error handler). */
   readonly detectors: LiquidDetectors;
+  /**
+   * The rigid bodies coupled with the liquid: each is a moving solid here and gets the liquid's
+   * pressure and drag back one or two frames later (docs/bodies.md).
+   */
+  readonly bodies: LiquidBodies;
   private readonly thetaMin: number;
   private readonly paramsData = new ArrayBuffer(SIM_PARAMS_BYTES);
   private obstacles: GpuShape[];
@@ -148,6 +155,7 @@ export class LiquidSolver {
     this.pressureStages = pressureStages;
     this.obstacles = scene.obstacles.filter((s): s is ShapeDescription => s.type !== 'mesh').map((s) => toGpuShape(s));
     this.detectors = new LiquidDetectors(device, kernels.detectors, grid.cellSize ** 3);
+    this.bodies = new LiquidBodies(device, kernels.bodies, () => this.shapeRoom() - this.obstacles.length - this.bodies.bodies.length, scene.density);
     this.solids = new SolidComposer(device, grid, fields, (pass) => kernels.shapes.rasterizeObstacles(pass), scene.timeStep.frame);
     device.lost.then((info) => { this.lostReason = `${info.reason}: ${info.message}`; });
   }
@@ -162,7 +170,7 @@ export class LiquidSolver {
     const capacity = scene.obstacles.filter((s) => s.type !== 'mesh').length + scene.emitters.length + scene.sinks.length + scene.liquid.length + (options.extraShapeCapacity ?? 16);
     const fields = new LiquidFields(device, grid, capacity);
     try {
-      const [shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors, pressureSolver] = await Promise.all([
+      const [shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors, bodies, pressureSolver] = await Promise.all([
         SceneShapesPass.create(device, grid, fields),
         AdvectionPass.create(device, grid, fields),
         RedistancePass.create(device, grid, fields, scene.levelSetBand),
@@ -173,11 +181,12 @@ export class LiquidSolver {
         DiagnosticsPass.create(device, grid, fields),
         createSanitizePass(device, grid, fields),
         DetectorsPass.create(device, grid, fields),
+        BodyForcesPass.create(device, grid, fields),
         JacobiPressureSolver.create(device, grid, fields),
       ]);
       const pressureStages = await PressureStages.create(device, grid, fields, pressureSolver, scene.pressure);
       const solver = new LiquidSolver(device, scene, grid, fields,
-        { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors }, pressureSolver, pressureStages, options);
+        { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors, bodies }, pressureSolver, pressureStages, options);
       forces.setFields(scene.forces);
       const meshes = scene.obstacles.flatMap((shape, index) => (shape.type === 'mesh' ? [{ shape, index }] : [])) as { shape: MeshShape; index: number }[];
       if (meshes.length > 0) {
@@ -268,7 +277,7 @@ export class LiquidSolver {
 
   /** Replaces the obstacles (grid-frame metres, with their rigid velocities); rasterized next step. */
   setObstacles(shapes: GpuShape[]): void {
-    const room = this.fields.shapeCapacity - this.scene.emitters.length - this.scene.sinks.length - this.scene.liquid.length;
+    const room = this.shapeRoom() - this.bodies.bodies.length;
     if (shapes.length > room) throw new RangeError(`obstacles: at most ${room} fit this solver (got ${shapes.length})`);
     this.obstacles = shapes.map((s) => ({ ...s }));
     this.obstaclesDirty = true;
@@ -279,7 +288,7 @@ export class LiquidSolver {
    * velocity), active every step until replaced. They add to the scene's own emitters.
    */
   setRuntimeEmitters(shapes: GpuShape[]): void {
-    const room = this.fields.shapeCapacity - this.obstacles.length - this.scene.emitters.length - this.scene.sinks.length - this.scene.liquid.length;
+    const room = this.shapeRoom() - this.obstacles.length - this.bodies.bodies.length;
     if (shapes.length > room) throw new RangeError(`emitters: at most ${room} fit this solver (got ${shapes.length})`);
     this.runtimeEmitters = shapes.map((s) => ({ ...s }));
   }
@@ -316,6 +325,16 @@ export class LiquidSolver {
     return this.detectors.watch(region, callback);
   }
 
+  /** Room of the shape table beyond the scene's emitters, sinks and initial liquid. */
+  private shapeRoom(): number {
+    return this.fields.shapeCapacity - this.scene.emitters.length - this.scene.sinks.length - this.scene.liquid.length;
+  }
+
+  /** The solids of the obstacle path: the obstacles, then the coupled bodies. */
+  private solidObstacles(): GpuShape[] {
+    return this.bodies.bodies.length > 0 ? [...this.obstacles, ...this.bodies.solidShapes()] : this.obstacles;
+  }
+
   /** Current obstacle shapes. */
   getObstacles(): GpuShape[] {
     return this.obstacles.map((s) => ({ ...s }));
@@ -337,7 +356,7 @@ export class LiquidSolver {
     const active = (w: { start?: number; end?: number }) => t >= (w.start ?? 0) && t < (w.end ?? Infinity);
     const domain = domainSize(this.scene);
     return {
-      obstacles: this.obstacles.map((s) => ({ ...s })),
+      obstacles: this.solidObstacles().map((s) => ({ ...s })),
       emitters: [...this.scene.emitters.filter(active).map((e) => toGpuShape(e.shape, e.velocity)), ...this.runtimeEmitters.map((e) => ({ ...e }))],
       sinks: this.scene.sinks.filter(active).map((e) => toGpuShape(e.shape)),
       liquid: includeLiquid ? this.scene.liquid.map((s) => extendThroughWalls(toGpuShape(s), domain, 2 * this.bandWidth)) : [],
@@ -359,7 +378,7 @@ export class LiquidSolver {
   uploadStepParams(dt: number, includeLiquid = false): void {
     this.writeParams(dt, this.writeShapes(this.time, includeLiquid));
     // The solid motion table too (the next step still recomposes the solids).
-    this.solids.prepare(this.obstacles, true, this.frame, this.time);
+    this.solids.prepare(this.solidObstacles(), true, this.frame, this.time);
   }
 
   /** Ghost-fluid interface fraction clamp in use. */
@@ -371,7 +390,7 @@ export class LiquidSolver {
     const counts = this.writeShapes(0, true);
     this.writeParams(this.scene.timeStep.frame, counts);
     // Mesh colliders whose pipelines are still compiling join at a later step.
-    const solids = this.solids.prepare(this.obstacles, true, 0, 0);
+    const solids = this.solids.prepare(this.solidObstacles(), true, 0, 0);
     const enc = this.device.createCommandEncoder({ label: 'liquid.init' });
     let pass = enc.beginComputePass({ label: 'init.scene' });
     if (solids.voxelize) this.solids.encodeBuilds(pass);
@@ -404,6 +423,7 @@ export class LiquidSolver {
     this.frame = 0;
     this.stepCount = 0;
     this.detectors.reset();
+    this.bodies.reset();
     this.device.queue.writeBuffer(this.fields.health, 0, new Uint32Array(4));
     this.initializeState();
   }
@@ -445,7 +465,8 @@ export class LiquidSolver {
     this.writeParams(dt, counts);
     if (this.solids.needsPipelines) await this.solids.ready();
     // Before the encoder: a growing SDF atlas submits a copy of itself.
-    const solids = this.solids.prepare(this.obstacles, this.obstaclesDirty, this.frame, this.time);
+    const bodiesMoved = this.bodies.consumeChanged();
+    const solids = this.solids.prepare(this.solidObstacles(), this.obstaclesDirty || bodiesMoved, this.frame, this.time);
     this.obstaclesDirty = false;
     const timer = this.timer.enabled ? this.timer : null;
     let encoder = this.device.createCommandEncoder({ label: `liquid.step${this.stepCount}` });
@@ -518,12 +539,19 @@ export class LiquidSolver {
       phase('detectors', (p) => this.detectors.measure(p));
       this.detectors.encodeCopy(encoder, this.frame + 1, this.time + dt);
     }
+    // Bodies: the liquid's push on every body, one reduction and one readback nobody waits for.
+    const measureBodies = lastOfFrame && this.bodies.beginFrame(this.obstacles.length);
+    if (measureBodies) {
+      phase('bodies', (p) => this.bodies.measure(p));
+      this.bodies.encodeCopy(encoder, this.frame + 1, this.gravityAt(this.time));
+    }
     if (lastOfFrame && timer) this.timer.endFrame(encoder);
     const probe = lastOfFrame && autoSubsteps ? this.encodeSpeedProbe(encoder) : false;
     this.device.queue.submit([encoder.finish()]);
     stage.afterSubmit?.();
     if (probe) this.readSpeedProbe();
     if (detect) this.detectors.afterSubmit();
+    if (measureBodies) this.bodies.afterSubmit();
 
     this.time += dt;
     this.stepCount++;
@@ -626,7 +654,8 @@ export class LiquidSolver {
 
   /** GPU memory held by the solver's buffers (bytes), the multigrid hierarchy's once it was built. */
   get gpuBytes(): number {
-    return this.fields.byteSize + this.pressureStages.gpuBytes + this.kernels.detectors.byteSize + this.detectors.byteSize + this.solids.byteSize;
+    return this.fields.byteSize + this.pressureStages.gpuBytes + this.kernels.detectors.byteSize + this.detectors.byteSize + this.solids.byteSize
+      + this.kernels.bodies.byteSize + this.bodies.byteSize;
   }
 
   /** Frees all GPU resources. */
@@ -639,6 +668,8 @@ export class LiquidSolver {
     this.kernels.forces.destroy();
     this.detectors.destroy();
     this.kernels.detectors.destroy();
+    this.bodies.destroy();
+    this.kernels.bodies.destroy();
     this.solids.destroy();
     this.fields.destroy();
   }

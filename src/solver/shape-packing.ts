@@ -10,9 +10,9 @@ export const SHAPE_FLOATS = SHAPE_LAYOUT.stride / 4;
 
 /** A shape ready for the GPU: centre, half extents (or radius), rotation, rigid motion. */
 export interface GpuShape {
-  kind: 'box' | 'sphere';
+  kind: 'box' | 'sphere' | 'capsule';
   center: Vec3;
-  /** Box half extents; sphere: [radius, 0, 0]. */
+  /** Box half extents; sphere: [radius, 0, 0]; capsule: [radius, half the segment's length along local y, 0]. */
   halfExtents: Vec3;
   /** Unit quaternion [x, y, z, w], local to grid. */
   rotation: [number, number, number, number];
@@ -36,7 +36,7 @@ export function quaternionFromEulerDegrees(e: Vec3): [number, number, number, nu
 }
 
 /** Converts a scene shape (with an optional velocity override) to its GPU form. */
-export function toGpuShape(s: ShapeDescription, velocity?: Vec3): GpuShape {
+export function toGpuShape(s: ShapeDescription, velocity?: Vec3): GpuShape & { kind: 'box' | 'sphere' } {
   const v = velocity ?? s.velocity ?? [0, 0, 0];
   if (s.type === 'sphere') {
     return { kind: 'sphere', center: [...s.center], halfExtents: [s.radius, 0, 0], rotation: [0, 0, 0, 1], linearVelocity: [...v], angularVelocity: [0, 0, 0] };
@@ -51,10 +51,13 @@ export function toGpuShape(s: ShapeDescription, velocity?: Vec3): GpuShape {
   };
 }
 
-/** Writes shapes into a Float32Array as the WGSL `array<Shape>` (members by name; `center.w` is the kind: 0 box, 1 sphere). */
+/** The WGSL kind code of a shape (`Shape.center.w`). */
+export const SHAPE_KIND_CODES = { box: 0, sphere: 1, capsule: 2 } as const;
+
+/** Writes shapes into a Float32Array as the WGSL `array<Shape>` (members by name; `center.w` is the kind: 0 box, 1 sphere, 2 capsule). */
 export function packShapes(shapes: GpuShape[], out = new Float32Array(Math.max(1, shapes.length) * SHAPE_FLOATS)): Float32Array {
   SHAPE_LAYOUT.packArray(shapes.map((s) => ({
-    center: [...s.center, s.kind === 'box' ? 0 : 1],
+    center: [...s.center, SHAPE_KIND_CODES[s.kind]],
     halfExtents: [...s.halfExtents, 0],
     rotation: s.rotation,
     linearVelocity: [...s.linearVelocity, 0],
@@ -69,6 +72,10 @@ export function shapeDistance(s: GpuShape, p: Vec3): number {
   const [qx, qy, qz, qw] = s.rotation;
   const local = rotateByQuaternion([-qx, -qy, -qz, qw], d);
   if (s.kind === 'sphere') return Math.hypot(...local) - s.halfExtents[0];
+  if (s.kind === 'capsule') {
+    const axial = Math.min(Math.max(local[1], -s.halfExtents[1]), s.halfExtents[1]);
+    return Math.hypot(local[0], local[1] - axial, local[2]) - s.halfExtents[0];
+  }
   const q = local.map((v, a) => Math.abs(v) - s.halfExtents[a]);
   const outside = Math.hypot(Math.max(q[0], 0), Math.max(q[1], 0), Math.max(q[2], 0));
   return outside + Math.min(Math.max(q[0], q[1], q[2]), 0);

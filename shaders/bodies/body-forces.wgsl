@@ -1,0 +1,152 @@
+// Rigid bodies: the force and torque of the liquid's pressure on up to 16 bodies, in two dispatches.
+//   measureBodies: workgroup (x, b) folds its share of body b's box of cells, one partial per thread
+//   foldBodies:    one workgroup per body folds its partials into results[b]
+// A face between a non-solid cell c and a cell whose solid id is the body's own is a face of the
+// body's rasterized boundary. Every such face adds dx^2 to the body's boundary area along its
+// axis (twice the grid's projected area: the driver rescales the force to the shape's exact
+// projected area). A face whose cell c is liquid is wetted: the pressure at c is carried to the
+// body's surface (distance d = the body's SDF at c, at most one cell) along the face's
+// direction with the hydrostatic gradient, p_s = p_c + density * gravity . (x_s - x_c), and
+// pushes the body along the direction from c into it: dF = p_s dx^2 e. Exact for a liquid at
+// rest, and continuous as the body moves through the cells. Torque about the body's centre:
+// (x_s - center) x dF. The drag's input: the liquid's cell-centred velocity relative to the
+// body's material at x_s, summed with weight dx^2.
+
+struct Body {
+  center: vec3<f32>,
+  kind: u32,                 // as Shape.center.w: 0 box, 1 sphere, 2 capsule
+  halfExtents: vec3<f32>,    // as Shape.halfExtents
+  solidId: u32,              // the id its cells carry in solidId (1 + its motion table entry)
+  rotation: vec4<f32>,       // unit quaternion, body to grid
+  linearVelocity: vec3<f32>,
+  _pad0: u32,
+  angularVelocity: vec3<f32>,
+  _pad1: u32,
+  firstCell: vec3<u32>,      // the box of cells around it (the body's bounds plus one cell)
+  _pad2: u32,
+  cellBox: vec3<u32>,        // its extent per axis (0: no cell)
+  _pad3: u32,
+};
+
+// The bodies measured; `bodies` has room for MAX_BODIES (the TypeScript side reads it from here).
+struct BodyList {
+  count: u32,
+  groups: u32,               // workgroups per body in measureBodies
+  _pad0: u32,
+  _pad1: u32,
+  bodies: array<Body, 16>,
+};
+
+struct BodySums {
+  force: vec3<f32>,          // sum of p_s dx^2 e over wetted faces (N)
+  wettedArea: f32,           // m^2
+  torque: vec3<f32>,         // about the body's centre (N m)
+  _pad0: f32,
+  relativeVelocity: vec3<f32>, // sum of dx^2 (u_liquid - v_body) over wetted faces (m^3/s)
+  _pad1: f32,
+  boundaryArea: vec3<f32>,   // per axis, dx^2 for every face of the rasterized boundary (m^2)
+  _pad2: f32,
+};
+
+@group(0) @binding(0) var<uniform> params: SimParams;
+@group(0) @binding(1) var<uniform> bodyList: BodyList;
+@group(0) @binding(2) var<storage, read> phi: array<f32>;
+@group(0) @binding(3) var<storage, read> solidPhi: array<f32>;
+@group(0) @binding(4) var<storage, read> solidId: array<u32>;
+@group(0) @binding(5) var<storage, read> pressure: array<f32>;
+@group(0) @binding(6) var<storage, read> velocity: array<f32>;
+@group(0) @binding(7) var<storage, read_write> partials: array<BodySums>;
+@group(0) @binding(8) var<storage, read_write> results: array<BodySums>;
+
+fn noBodySums() -> BodySums {
+  return BodySums(vec3<f32>(0.0), 0.0, vec3<f32>(0.0), 0.0, vec3<f32>(0.0), 0.0, vec3<f32>(0.0), 0.0);
+}
+
+fn addBodySums(a: BodySums, b: BodySums) -> BodySums {
+  return BodySums(a.force + b.force, a.wettedArea + b.wettedArea, a.torque + b.torque, 0.0,
+    a.relativeVelocity + b.relativeVelocity, 0.0, a.boundaryArea + b.boundaryArea, 0.0);
+}
+
+fn bodyShape(b: Body) -> Shape {
+  var s: Shape;
+  s.center = vec4<f32>(b.center, f32(b.kind));
+  s.halfExtents = vec4<f32>(b.halfExtents, 0.0);
+  s.rotation = b.rotation;
+  s.linearVelocity = vec4<f32>(b.linearVelocity, 0.0);
+  s.angularVelocity = vec4<f32>(b.angularVelocity, 0.0);
+  return s;
+}
+
+fn cellVelocityAt(c: vec3<i32>) -> vec3<f32> {
+  var v = vec3<f32>(0.0);
+  for (var axis = 0u; axis < 3u; axis = axis + 1u) {
+    v[axis] = 0.5 * (velocity[faceIndex(axis, c)] + velocity[faceIndex(axis, c + axisVector(axis))]);
+  }
+  return v;
+}
+
+// The faces between cell c (not solid) and the body's cells.
+fn bodyFaces(b: Body, shape: Shape, c: vec3<i32>) -> BodySums {
+  var acc = noBodySums();
+  let idx = cellIndex(c);
+  if (solidPhi[idx] < 0.0) { return acc; }
+  let area = params.cellSize * params.cellSize;
+  let liquid = phi[idx] < 0.0;
+  let xc = cellCenter(c);
+  let toSurface = clamp(shapeDistance(shape, xc), 0.0, params.cellSize);
+  for (var n = 0u; n < 6u; n = n + 1u) {
+    let axis = n / 2u;
+    let dir = select(-1, 1, (n & 1u) == 1u);
+    let nb = c + dir * axisVector(axis);
+    if (!inGrid(nb) || solidId[cellIndex(nb)] != b.solidId) { continue; }
+    acc.boundaryArea[axis] = acc.boundaryArea[axis] + area;
+    if (!liquid) { continue; }
+    let e = vec3<f32>(dir * axisVector(axis));
+    let xs = xc + toSurface * e;
+    let ps = pressure[idx] + params.density * dot(params.gravity, xs - xc);
+    let dF = ps * area * e;
+    acc.force = acc.force + dF;
+    acc.torque = acc.torque + cross(xs - b.center, dF);
+    acc.wettedArea = acc.wettedArea + area;
+    acc.relativeVelocity = acc.relativeVelocity + area * (cellVelocityAt(c) - shapeVelocity(shape, xs));
+  }
+  return acc;
+}
+
+// Thread t of body b's workgroups takes cells t, t + threads, ... of the body's cell box.
+@compute @workgroup_size(REDUCE_THREADS)
+fn measureBodies(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let b = wid.y;
+  let threads = bodyList.groups * REDUCE_THREADS;
+  let t = wid.x * REDUCE_THREADS + lid;
+  let body = bodyList.bodies[b];
+  let shape = bodyShape(body);
+  let box = body.cellBox;
+  let total = box.x * box.y * box.z;
+  var acc = noBodySums();
+  for (var n = t; n < total; n = n + threads) {
+    let c = vec3<i32>(body.firstCell + vec3<u32>(n % box.x, (n / box.x) % box.y, n / (box.x * box.y)));
+    acc = addBodySums(acc, bodyFaces(body, shape, c));
+  }
+  partials[b * threads + t] = acc;
+}
+
+var<workgroup> bodyScratch: array<BodySums, REDUCE_THREADS>;
+
+// One workgroup per body: serial folds of its partials, then a 64-wide tree.
+@compute @workgroup_size(REDUCE_THREADS)
+fn foldBodies(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let b = wid.x;
+  let threads = bodyList.groups * REDUCE_THREADS;
+  var acc = noBodySums();
+  for (var n = lid; n < threads; n = n + REDUCE_THREADS) {
+    acc = addBodySums(acc, partials[b * threads + n]);
+  }
+  bodyScratch[lid] = acc;
+  workgroupBarrier();
+  for (var stride = REDUCE_THREADS / 2u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) { bodyScratch[lid] = addBodySums(bodyScratch[lid], bodyScratch[lid + stride]); }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { results[b] = bodyScratch[0]; }
+}

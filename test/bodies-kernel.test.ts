@@ -1,0 +1,145 @@
+// Rigid bodies (issue 21): the GPU force reduction against its CPU reference on a 16^3 pool with
+// a turned box, a sphere and a capsule moving through it; the readback ring (one buffer per
+// frame for all bodies, never awaited by step()); bad input.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LiquidSolver } from '../src/solver/liquid-solver';
+import { validateScene } from '../src/scene/scene-validation';
+import type { SceneInput } from '../src/scene/scene-description';
+import { BODY_SUMS_LAYOUT, type MeasuredBody } from '../src/bodies/body-forces-pass';
+import { BODY_READBACK_SLOTS, type BodySumsValues } from '../src/bodies/liquid-bodies';
+import type { LiquidBodyOptions } from '../src/bodies/liquid-body';
+import { measureBodies } from '../src/reference/reference-bodies';
+import { readBuffer, readbackCount, readFloat32, readUint32 } from '../src/gpu/readback';
+import { quatFromAxisAngle } from '../src/colliders/mesh-transform';
+import { referenceFor, testGpu } from './helpers/gpu';
+
+let device: GPUDevice;
+const solvers: LiquidSolver[] = [];
+
+beforeAll(async () => {
+  device = (await testGpu()).device;
+});
+
+afterAll(() => {
+  for (const s of solvers) s.destroy();
+});
+
+const pool: SceneInput = {
+  name: 'bodies-pool', resolution: [16, 16, 16], cellSize: 1 / 16,
+  liquid: [{ type: 'box', min: [0, 0, 0], max: [1, 0.5, 1] }],
+  obstacles: [{ type: 'sphere', center: [0.1, 0.1, 0.1], radius: 0.06 }],
+};
+
+async function make(input: SceneInput): Promise<LiquidSolver> {
+  const s = await LiquidSolver.create(device, validateScene(input));
+  solvers.push(s);
+  return s;
+}
+
+describe('body force reduction', () => {
+  it('matches the CPU reference for a turned box, a sphere and a capsule', async () => {
+    const solver = await make(pool);
+    const box = solver.bodies.add({
+      name: 'box', shape: { kind: 'box', halfExtents: [0.12, 0.09, 0.15] }, mass: 5,
+      state: { position: [0.4, 0.48, 0.55], rotation: quatFromAxisAngle([0.3, 1, 0.2], 0.6), linearVelocity: [0.1, -0.2, 0], angularVelocity: [0, 0.5, 0.3] },
+    });
+    solver.bodies.add({
+      name: 'sphere', shape: { kind: 'sphere', radius: 0.1 }, mass: 2,
+      state: { position: [0.75, 0.3, 0.3], rotation: [0, 0, 0, 1], linearVelocity: [0, 0.1, 0], angularVelocity: [0, 0, 0] },
+    });
+    solver.bodies.add({
+      name: 'capsule', shape: { kind: 'capsule', radius: 0.07, halfHeight: 0.1 }, mass: 2,
+      state: { position: [0.7, 0.5, 0.75], rotation: quatFromAxisAngle([1, 0, 0], 1.1), linearVelocity: [0, 0, 0], angularVelocity: [1, 0, 0] },
+    });
+    for (let f = 0; f < 3; f++) await solver.step();
+    await device.queue.onSubmittedWorkDone();
+    const f = solver.fields;
+    const n = solver.grid.cellCount;
+    const [phi, solidPhi, solidId, pressure, velocity, results] = await Promise.all([
+      readFloat32(device, f.levelSet, n), readFloat32(device, f.solidLevelSet, n), readUint32(device, f.solidId, n),
+      readFloat32(device, f.pressure, n), readFloat32(device, f.velocity, solver.grid.faceCount),
+      readBuffer(device, solver.kernels.bodies.results, 3 * BODY_SUMS_LAYOUT.stride),
+    ]);
+    const bodies: MeasuredBody[] = solver.bodies.bodies.map((b, i) => ({ shape: b.shape, gpu: b.solidShape(), solidId: 1 + 1 + i }));
+    const cpu = measureBodies(referenceFor(solver, 1 / 60), { phi, solidPhi, solidId, pressure, velocity }, bodies);
+    for (let i = 0; i < 3; i++) {
+      const gpu = BODY_SUMS_LAYOUT.unpack(results, i * BODY_SUMS_LAYOUT.stride) as unknown as BodySumsValues;
+      const ref = cpu[i];
+      // Each body touches the liquid and its boundary is found on every axis.
+      expect(ref.wettedArea).toBeGreaterThan(0);
+      for (let a = 0; a < 3; a++) expect(ref.boundaryArea[a]).toBeGreaterThan(0);
+      const forceScale = Math.hypot(...ref.force) + 1;
+      for (let a = 0; a < 3; a++) {
+        expect(Math.abs(gpu.force[a] - ref.force[a])).toBeLessThan(1e-4 * forceScale);
+        expect(Math.abs(gpu.torque[a] - ref.torque[a])).toBeLessThan(1e-4 * forceScale);
+        expect(Math.abs(gpu.relativeVelocity[a] - ref.relativeVelocity[a])).toBeLessThan(1e-5 + 1e-4 * Math.abs(ref.relativeVelocity[a]));
+        expect(gpu.boundaryArea[a]).toBeCloseTo(ref.boundaryArea[a], 5);
+      }
+      expect(gpu.wettedArea).toBeCloseTo(ref.wettedArea, 5);
+    }
+    // The box is half under water: the liquid pushes it up.
+    expect(cpu[0].force[1]).toBeGreaterThan(0);
+    expect(box.removed).toBe(false);
+  }, 120_000);
+});
+
+describe('body readbacks', () => {
+  it('one readback per measured frame for all bodies, step() never waits for one, readings arrive 1-2 frames late', async () => {
+    const solver = await make(pool);
+    const bodies = [0.3, 0.5, 0.7].map((x) => solver.bodies.add({
+      shape: { kind: 'sphere', radius: 0.08 }, mass: 1,
+      state: { position: [x, 0.5, 0.5], rotation: [0, 0, 0, 1], linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0] },
+    }));
+    const before = readbackCount();
+    const frames = 8;
+    let maxPending = 0;
+    for (let i = 0; i < frames; i++) {
+      await solver.step();
+      maxPending = Math.max(maxPending, solver.bodies.pendingReadbacks);
+      // The ring never holds more than its slots, whatever the GPU's pace.
+      expect(solver.bodies.pendingReadbacks).toBeLessThanOrEqual(BODY_READBACK_SLOTS);
+    }
+    const c = solver.bodies.counters;
+    expect(c.measuredFrames + c.skippedFrames).toBe(frames);
+    // One readback per measured frame, whatever the number of bodies.
+    expect(readbackCount() - before).toBe(c.measuredFrames);
+    expect(maxPending).toBeGreaterThan(0);
+    await device.queue.onSubmittedWorkDone();
+    for (let i = 0; i < 20 && solver.bodies.pendingReadbacks > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(c.deliveredReadings).toBe(3 * c.measuredFrames);
+    for (const b of bodies) {
+      expect(b.forces).not.toBeNull();
+      expect(b.forces!.frame).toBeLessThanOrEqual(solver.frame);
+      expect(b.forces!.pressureForce[1]).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
+  it('refuses bad bodies naming the field; a bad state is ignored with a warning and the liquid steps on', async () => {
+    const solver = await make(pool);
+    const ok: LiquidBodyOptions = { shape: { kind: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1 };
+    expect(() => solver.bodies.add({ ...ok, mass: -1 })).toThrow(/mass must be a finite number > 0/);
+    expect(() => solver.bodies.add({ ...ok, shape: { kind: 'box', halfExtents: [0.1, 0, 0.1] } })).toThrow(/shape\.halfExtents must be three finite numbers > 0/);
+    expect(() => solver.bodies.add({ ...ok, shape: { kind: 'cone' } as never })).toThrow(/shape\.kind must be 'box', 'sphere' or 'capsule'/);
+    expect(() => solver.bodies.add({ ...ok, shape: { kind: 'capsule', radius: 0.1, halfHeight: -1 } })).toThrow(/shape\.halfHeight must be a finite number >= 0/);
+    expect(() => solver.bodies.add({ ...ok, dragCoefficient: 20 })).toThrow(/dragCoefficient must be a number in \[0, 10\]/);
+    expect(solver.bodies.bodies.length).toBe(0);
+    const body = solver.bodies.add({ ...ok, state: { position: [0.5, 0.5, 0.5], rotation: [0, 0, 0, 1], linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0] } });
+    const warnings: string[] = [];
+    solver.bodies.onWarning = (m) => warnings.push(m);
+    body.setState({ position: [Number.NaN, 0.5, 0.5], rotation: [0, 0, 0, 1], linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0] });
+    body.setState({ position: [0.5, 0.5, 0.5], rotation: [0, 0, 0, 0], linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0] });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/"body 1": state\.position must be three finite numbers/);
+    expect(warnings[1]).toMatch(/state\.rotation must be a non-zero quaternion/);
+    expect(body.state.position).toEqual([0.5, 0.5, 0.5]);
+    await solver.step();
+    body.remove();
+    expect(solver.bodies.bodies.length).toBe(0);
+    await solver.step();
+    solver.collectMetrics = true;
+    await solver.step();
+    const m = await solver.readMetrics();
+    expect(Number.isFinite(m.volume)).toBe(true);
+    expect(m.repairedValues).toBe(0);
+  }, 120_000);
+});
