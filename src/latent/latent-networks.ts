@@ -13,6 +13,9 @@ export type LatentRuntimeKind = 'ort' | 'wgsl';
 /** The networks a predictor runs (`runNetwork`): the state encoder only for a state-conditioned model. */
 export type LatentNetwork = 'encoder' | 'lstm' | 'decoder' | 'stateEncoder';
 
+/** Multiply-adds of one run of each network (the state encoder's 0 without one). */
+export type NetworkMultiplyAdds = Record<LatentNetwork, number>;
+
 /** The predictor's buffers that the networks read and write (the predictor owns them). */
 export interface LatentNetworkBuffers {
   /** The encoder's input [Cin, nz, ny, nx]. */
@@ -65,6 +68,8 @@ export interface LatentNetworks {
   runNetwork(net: LatentNetwork, feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>): Promise<void>;
   /** GPU memory of the weights and scratch activations (bytes), or null when the runtime does not say (ORT). */
   readonly gpuBytes: number | null;
+  /** Multiply-adds of one run of each network on this grid, where the runtime knows them (WGSL; absent for ORT). */
+  readonly multiplyAdds?: NetworkMultiplyAdds;
   /** Frees the networks (ORT sessions are released; the device stays alive). */
   destroy(): void;
 }

@@ -9,7 +9,7 @@ import { readBuffer } from '../gpu/readback';
 import type { Vec3 } from '../scene/scene-description';
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { DecodedUpsampler } from './decoded-upsampler';
-import type { LatentNetwork, LatentNetworks, LatentRuntimeKind, NetworkStep } from './latent-networks';
+import type { LatentNetwork, LatentNetworks, LatentRuntimeKind, NetworkMultiplyAdds, NetworkStep } from './latent-networks';
 import { decodedDims, decoderDownsample, latentDims, type ModelFiles, type ModelManifest } from './model-manifest';
 import { OrtLatentNetworks } from './ort-latent-networks';
 import type { ort, OrtOptions } from './ort-session';
@@ -281,6 +281,11 @@ export class LatentPressurePredictor {
   /** GPU memory of the WGSL runtime's weights and scratch activations (bytes), or null with ORT (not known). */
   get networkGpuBytes(): number | null {
     return this.networks.gpuBytes;
+  }
+
+  /** Multiply-adds of one run of each network on this grid, or null when the runtime does not say (ORT). */
+  get networkMultiplyAdds(): NetworkMultiplyAdds | null {
+    return this.networks.multiplyAdds ?? null;
   }
 
   /** Every GPU buffer this predictor allocated. */

@@ -136,6 +136,22 @@ export class WgslConvNet {
     return out;
   }
 
+  /**
+   * Multiply-adds of one run, per layer: output voxels * cout * cin * k^3 (a dense count: the
+   * taps that fall into the zero padding are included, as the kernel's loop bounds skip them).
+   */
+  get multiplyAdds(): number {
+    return this.plan.layers.reduce((sum, layer, i) => {
+      const s = this.shapes[i];
+      return sum + s[0] * s[1] * s[2] * layer.cout * layer.cin * layer.kernel ** 3;
+    }, 0);
+  }
+
+  /** Dispatches of one run (one per layer). */
+  get dispatchCount(): number {
+    return this.plan.layers.length;
+  }
+
   /** GPU memory of the weights and layer parameters (bytes). */
   get gpuBytes(): number {
     return this.layerBuffers.reduce((s, b) => s + b.params.size + b.weights.size + b.bias.size, 0);

@@ -1,5 +1,5 @@
 import type { Vec3 } from '../../scene/scene-description';
-import type { LatentNetwork, LatentNetworkBuffers, LatentNetworks, NetworkStep } from '../latent-networks';
+import type { LatentNetwork, LatentNetworkBuffers, LatentNetworks, NetworkMultiplyAdds, NetworkStep } from '../latent-networks';
 import type { ModelFiles } from '../model-manifest';
 import type { ort } from '../ort-session';
 import type { ConvNetBinding } from './wgsl-conv-net';
@@ -113,6 +113,10 @@ export class WgslLatentNetworks implements LatentNetworks {
 
   get gpuBytes(): number {
     return this.runtime.gpuBytes;
+  }
+
+  get multiplyAdds(): NetworkMultiplyAdds {
+    return this.runtime.multiplyAdds;
   }
 
   destroy(): void {
