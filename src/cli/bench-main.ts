@@ -6,6 +6,7 @@ import { encodePngRgba } from '../node/png';
 import { DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, runPressureBenchmark, type BenchmarkResult, type SmoothingVariant } from '../bench/pressure-benchmark';
 import { runDamBreakFront } from '../bench/dam-break-front';
 import { profileMgpcg } from '../bench/mgpcg-profile';
+import { countStepCosts, DEFAULT_STEP_COST_OPTIONS, type StepCostOptions } from '../bench/step-costs';
 import { benchmarkMarkdown } from '../bench/benchmark-report';
 import { colliderBenchmarkCommand } from './collider-bench-command';
 import { lineChart } from '../bench/raster-plot';
@@ -45,6 +46,13 @@ Options:
   --capture               also the latent rows on ORT with graph capture (experimental; README, "Graph capture")
 
 Mesh colliders (instead of the above): --colliders (see --colliders --help).
+
+Cost counters (instead of the above): --counters counts what one step records, per step kind
+(classical default, Jacobi 100, MGPCG 1e-3, latent predicted and solved): dispatches, passes,
+workgroups, bytes bound per dispatch (an estimate of bytes moved), copies, uploads, and the
+networks' multiply-adds. Hardware-independent (SwiftShader gives the same counts as a GPU).
+Uses --res (first entry, default 32), --preset, --warmup (default 8), --correction-iterations,
+--model, --latent-runtime (default wgsl here), --json.
 
 MGPCG kernel profile (instead of the above): --profile-mgpcg LIST times each kernel of a CG
 iteration at each resolution (GPU timestamps, 50 back-to-back dispatches each), for each
@@ -107,14 +115,43 @@ function smoothingList(text: string | undefined, fallback: SmoothingVariant[]): 
   }
 }
 
+/** --counters: the hardware-independent cost counters of one step of each kind, as JSON. */
+async function countersCommand(args: ReturnType<typeof parseArgs>): Promise<number> {
+  const resolution = list(stringOption(args, 'res'), 'res', [DEFAULT_STEP_COST_OPTIONS.resolution])[0];
+  const options: StepCostOptions = {
+    ...DEFAULT_STEP_COST_OPTIONS,
+    resolution,
+    preset: stringOption(args, 'preset') ?? DEFAULT_STEP_COST_OPTIONS.preset,
+    warmupFrames: intOption(args, 'warmup', DEFAULT_STEP_COST_OPTIONS.warmupFrames, 1, 10000),
+    correctionIterations: intOption(args, 'correction-iterations', DEFAULT_STEP_COST_OPTIONS.correctionIterations, 0, 10000),
+    latent: { runtime: stringOption(args, 'latent-runtime') === undefined ? 'wgsl' : latentRuntime(stringOption(args, 'latent-runtime')) },
+  };
+  const modelDir = stringOption(args, 'model');
+  const dims: [number, number, number] = [resolution, resolution, resolution];
+  const dir = modelDir ?? findShippedModel(dims);
+  const gpu = await createNodeGpu();
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const result = await countStepCosts(gpu.device, gpu.adapterName, options, dir ? await loadModelFromDirectory(dir) : null, log);
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  const jsonPath = stringOption(args, 'json');
+  if (jsonPath) {
+    mkdirSync(dirname(jsonPath) || '.', { recursive: true });
+    writeFileSync(jsonPath, json);
+    log(`wrote ${jsonPath}`);
+  } else process.stdout.write(json);
+  gpu.device.destroy();
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--colliders')) return colliderBenchmarkCommand(argv, (line) => process.stderr.write(`bench: ${line}\n`));
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const args = parseArgs(argv, {
     values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',
       'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg', 'smoothings', 'latent-runtime'],
-    flags: ['no-wgsl', 'capture'],
+    flags: ['no-wgsl', 'capture', 'counters'],
   });
+  if (args.options.has('counters')) return countersCommand(args);
   const options = {
     ...DEFAULT_BENCHMARK_OPTIONS,
     resolutions: list(stringOption(args, 'res'), 'res', DEFAULT_BENCHMARK_OPTIONS.resolutions),

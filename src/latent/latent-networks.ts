@@ -13,6 +13,9 @@ export type LatentRuntimeKind = 'ort' | 'wgsl';
 /** The networks a predictor runs (`runNetwork`): the state encoder only for a state-conditioned model. */
 export type LatentNetwork = 'encoder' | 'lstm' | 'decoder' | 'stateEncoder';
 
+/** Multiply-adds of one run of each network (the state encoder's 0 without one). */
+export type NetworkMultiplyAdds = Record<LatentNetwork, number>;
+
 /** The predictor's buffers that the networks read and write (the predictor owns them). */
 export interface LatentNetworkBuffers {
   /** The encoder's input [Cin, nz, ny, nx]. */
@@ -28,6 +31,11 @@ export interface LatentNetworkBuffers {
   /** A state-conditioned model's state input [Cs, nz, ny, nx] and state code [C, lz, ly, lx], else null. */
   stateInput: GPUBuffer | null;
   stateCode: GPUBuffer | null;
+  /**
+   * The fallback solve's indirect arguments: its first u32 is not zero only after a discarded
+   * prediction (the gate of `recordGatedEncode`).
+   */
+  fallbackArgs: GPUBuffer;
   /** ORT graph capture only: the fixed inputs of the LSTM [w, C, N] and the decoder [C, N], else null. */
   captured: { lstmHistory: GPUBuffer; decoderInput: GPUBuffer } | null;
 }
@@ -61,10 +69,19 @@ export interface LatentNetworks {
    * the LSTM ('lstm'), then the decoder on the prediction and the upsampling ('decode').
    */
   predict(step: NetworkStep, history: number, recordStateInput: ((pass: GPUComputePassEncoder) => void) | null): Promise<GPUCommandEncoder>;
+  /**
+   * Records the encoder (`encoderInput` -> `code`) and, with `decode`, the decoder on that code
+   * (not the upsampling) into `pass` as dispatches that run only when the fallback was armed
+   * (a discarded prediction; `fallbackArgs`), with the arming before them. Absent where a
+   * runtime cannot gate its work on the GPU (ORT): the predictor then encodes every step.
+   */
+  recordGatedEncode?(pass: GPUComputePassEncoder, decode: boolean): void;
   /** Runs one network on caller-provided GPU tensors, submitted and awaited (see LatentPressurePredictor.runNetwork). */
   runNetwork(net: LatentNetwork, feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>): Promise<void>;
   /** GPU memory of the weights and scratch activations (bytes), or null when the runtime does not say (ORT). */
   readonly gpuBytes: number | null;
+  /** Multiply-adds of one run of each network on this grid, where the runtime knows them (WGSL; absent for ORT). */
+  readonly multiplyAdds?: NetworkMultiplyAdds;
   /** Frees the networks (ORT sessions are released; the device stays alive). */
   destroy(): void;
 }

@@ -9,7 +9,7 @@ import { readBuffer } from '../gpu/readback';
 import type { Vec3 } from '../scene/scene-description';
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { DecodedUpsampler } from './decoded-upsampler';
-import type { LatentNetwork, LatentNetworks, LatentRuntimeKind, NetworkStep } from './latent-networks';
+import type { LatentNetwork, LatentNetworks, LatentRuntimeKind, NetworkMultiplyAdds, NetworkStep } from './latent-networks';
 import { decodedDims, decoderDownsample, latentDims, type ModelFiles, type ModelManifest } from './model-manifest';
 import { OrtLatentNetworks } from './ort-latent-networks';
 import type { ort, OrtOptions } from './ort-session';
@@ -25,9 +25,22 @@ export type { LatentNetwork, LatentRuntimeKind } from './latent-networks';
  */
 export type PredictionForm = 'delta' | 'direct';
 
+/**
+ * What a predicted step puts into the history. 'encode-used' (today's fix): the encoder's code
+ * of the pressure the step used (the corrected prediction, or a discarded prediction's fallback
+ * solve), so the encoder (and in delta form the decoder) run on every predicted step.
+ * 'keep-predicted': a kept prediction pushes the LSTM's own predicted code (the corrections are
+ * not encoded); the encoder and decoder run, gated on the GPU, only for a discarded prediction.
+ * Only the WGSL runtime can gate its work on the GPU: on ORT, and for `correction: 'solve'`,
+ * 'keep-predicted' encodes as 'encode-used' does.
+ */
+export type HistoryUpdate = 'encode-used' | 'keep-predicted';
+
 /** Options of a predictor beyond its model. */
 export interface PredictorOptions extends OrtOptions {
   predictionForm?: PredictionForm;
+  /** What a predicted step pushes into the history (default 'encode-used'). */
+  historyUpdate?: HistoryUpdate;
   /** What runs the networks (default 'ort'). */
   runtime?: LatentRuntimeKind;
 }
@@ -71,6 +84,8 @@ export class LatentPressurePredictor {
   readonly predictionForm: PredictionForm;
   /** What runs the networks. */
   readonly runtime: LatentRuntimeKind;
+  /** What a predicted step pushes into the history ('keep-predicted' only where the runtime gates its work: WGSL). */
+  readonly historyUpdate: HistoryUpdate;
   /** The factor s between the grid and the decoder's output (manifest latent.decoderDownsample, 1 = full resolution). */
   readonly decoderDownsample: number;
   /** Extent [x, y, z] of the decoder's output: the grid / decoderDownsample. */
@@ -124,9 +139,10 @@ export class LatentPressurePredictor {
   private constructor(init: {
     solver: LiquidSolver; files: ModelFiles; latentGrid: Vec3; buffers: LatentPressurePredictor['buffers'];
     kernels: LatentPressurePredictor['kernels']; predictionForm: PredictionForm; upsampler: DecodedUpsampler | null;
-    stateKernel: StateInputKernel | null; networks: LatentNetworks;
+    stateKernel: StateInputKernel | null; networks: LatentNetworks; historyUpdate: HistoryUpdate;
   }) {
     this.predictionForm = init.predictionForm;
+    this.historyUpdate = init.historyUpdate === 'keep-predicted' && init.networks.recordGatedEncode ? 'keep-predicted' : 'encode-used';
     this.solver = init.solver;
     this.device = init.solver.device;
     this.manifest = init.files.manifest;
@@ -146,7 +162,7 @@ export class LatentPressurePredictor {
     const f = init.solver.fields;
     const k = this.kernels;
     const pushGroup = (from: number) => k.history.bindGroup({
-      params: f.params, latent: b.params, historyIn: b.history[from], historyOut: b.history[1 - from], code: b.code, state: b.state,
+      params: f.params, latent: b.params, historyIn: b.history[from], historyOut: b.history[1 - from], code: b.code, state: b.state, predicted: b.prediction,
     });
     this.groups = {
       encode: k.encode.bindGroup({
@@ -224,10 +240,11 @@ export class LatentPressurePredictor {
       const [encode, apply, history] = await Promise.all([
         KernelFamily.create(device, 'latentEncode', encodeSource, ['prepareEncoderInput', 'setAnchorIfDiscarded'], undefined, { prelude: latentCommon }),
         KernelFamily.create(device, 'latentApply', applySource, ['resetPredictionCheck', 'checkPrediction', 'decidePrediction', 'applyPrediction', 'decideAdaptive', 'restoreWarmStart'], undefined, { prelude: latentCommon }),
-        KernelFamily.create(device, 'latentHistory', historySource, ['pushCode'], undefined, { prelude: latentCommon }),
+        KernelFamily.create(device, 'latentHistory', historySource, ['pushCode', 'pushUsedCode'], undefined, { prelude: latentCommon }),
       ]);
       return new LatentPressurePredictor({
         solver, files, latentGrid, buffers, kernels: { encode, apply, history }, predictionForm: ortOptions.predictionForm ?? 'delta', upsampler, stateKernel, networks,
+        historyUpdate: ortOptions.historyUpdate ?? 'encode-used',
       });
     } catch (e) {
       for (const b of made) b.destroy();
@@ -283,6 +300,11 @@ export class LatentPressurePredictor {
     return this.networks.gpuBytes;
   }
 
+  /** Multiply-adds of one run of each network on this grid, or null when the runtime does not say (ORT). */
+  get networkMultiplyAdds(): NetworkMultiplyAdds | null {
+    return this.networks.multiplyAdds ?? null;
+  }
+
   /** Every GPU buffer this predictor allocated. */
   private get ownedBuffers(): GPUBuffer[] {
     const b = this.buffers;
@@ -318,8 +340,38 @@ export class LatentPressurePredictor {
    * upsampling for a coarse decoder), plus the input kernel, the conditional anchor kernel and
    * the push (README, "The latent runtime").
    */
-  encodeUsedPressure(encoder: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null): Promise<GPUCommandEncoder> {
+  encodeUsedPressure(encoder: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null, correctedBySolve = false): Promise<GPUCommandEncoder> {
+    if (this.historyUpdate === 'keep-predicted' && !correctedBySolve) return Promise.resolve(this.pushKeptOrEncodeDiscarded(encoder, timer));
     return this.encodePressure(encoder, flush, timer, 'used');
+  }
+
+  /**
+   * The history update 'keep-predicted' at the end of a predicted step, in one pass recorded
+   * into `encoder`: the encoder input, the encoder and (delta form) the decoder, its upsampling
+   * and the anchor run as indirect dispatches armed only for a discarded prediction (the fallback's
+   * arguments), then the push takes the predicted code of a kept prediction or the new code of
+   * a discarded one (pushUsedCode). A kept prediction thus costs the arming and the push only.
+   */
+  private pushKeptOrEncodeDiscarded(encoder: GPUCommandEncoder, timer: GpuTimer | null): GPUCommandEncoder {
+    const pass = encoder.beginComputePass(timer?.computePass('historyUpdate') ?? { label: 'historyUpdate' });
+    const e = this.kernels.encode;
+    const gate = this.buffers.fallbackArgs;
+    pass.setPipeline(e.pipeline('prepareEncoderInput'));
+    pass.setBindGroup(0, this.groups.encode);
+    pass.dispatchWorkgroupsIndirect(gate, 0);
+    const delta = this.predictionForm === 'delta';
+    this.networks.recordGatedEncode!(pass, delta);
+    if (delta) {
+      // A coarse decoder's upsampling is not gated: it refreshes `decoded`, which only the gated anchor reads.
+      this.upsample?.upsampler.encode(pass, this.upsample.group);
+      pass.setPipeline(e.pipeline('setAnchorIfDiscarded'));
+      pass.setBindGroup(0, this.groups.encode);
+      pass.dispatchWorkgroupsIndirect(gate, 0);
+    }
+    dispatch(pass, this.kernels.history.pipeline('pushUsedCode'), this.groups.push[this.current], Math.ceil((this.manifest.window * this.codeCount) / 64));
+    pass.end();
+    this.current = 1 - this.current;
+    return encoder;
   }
 
   private async encodePressure(encoder: GPUCommandEncoder, flush: () => GPUCommandEncoder, timer: GpuTimer | null,

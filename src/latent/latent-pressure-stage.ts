@@ -162,7 +162,7 @@ export class LatentPressureStage implements PressureStage {
     await this.predictor.predictPressure(ctx.encoder, ctx.flush, ctx.timer);
     const result = this.fullSolve.computePressure(ctx);
     this.fallbackIterations = 0;
-    await this.predictor.encodeUsedPressure(ctx.encoder, ctx.flush, ctx.timer);
+    await this.predictor.encodeUsedPressure(ctx.encoder, ctx.flush, ctx.timer, true);
     this.consecutiveFailures = 0;
     this.scheduler.record('predict', true);
     this.stats.predictions++;

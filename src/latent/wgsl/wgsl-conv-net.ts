@@ -2,6 +2,7 @@ import conv3dSource from '../../../shaders/latent/net-conv3d.wgsl';
 import { dispatch, KernelFamily } from '../../gpu/compute-kernel';
 import { WgslStructLayout } from '../../gpu/wgsl-struct';
 import { type ConvLayer, type ConvNetPlan, convNetShapes } from './conv-net-plan';
+import type { GatedDispatchArgs } from './gated-dispatch-args';
 
 /** The bind groups of a network bound to its input, output and scratch buffers (see `WgslConvNet.bind`). */
 export interface ConvNetBinding {
@@ -136,6 +137,22 @@ export class WgslConvNet {
     return out;
   }
 
+  /**
+   * Multiply-adds of one run, per layer: output voxels * cout * cin * k^3 (a dense count: the
+   * taps that fall into the zero padding are included, as the kernel's loop bounds skip them).
+   */
+  get multiplyAdds(): number {
+    return this.plan.layers.reduce((sum, layer, i) => {
+      const s = this.shapes[i];
+      return sum + s[0] * s[1] * s[2] * layer.cout * layer.cin * layer.kernel ** 3;
+    }, 0);
+  }
+
+  /** Dispatches of one run (one per layer). */
+  get dispatchCount(): number {
+    return this.plan.layers.length;
+  }
+
   /** GPU memory of the weights and layer parameters (bytes). */
   get gpuBytes(): number {
     return this.layerBuffers.reduce((s, b) => s + b.params.size + b.weights.size + b.bias.size, 0);
@@ -164,13 +181,30 @@ export class WgslConvNet {
     return { groups };
   }
 
-  /** Records the whole network into a compute pass (one dispatch per layer). */
-  encode(pass: GPUComputePassEncoder, binding: ConvNetBinding): void {
-    this.plan.layers.forEach((layer, i) => {
+  /** Workgroups [x, y, z] of each layer's dispatch. */
+  get workgroupCounts(): [number, number, number][] {
+    return this.plan.layers.map((layer, i) => {
       const s = this.shapes[i];
-      const groups = Math.ceil(layer.cout / 4);
-      dispatch(pass, this.kernels[i].pipeline('conv3d'), binding.groups[i],
-        [Math.ceil(s[0] / TILE[0]), Math.ceil(s[1] / TILE[1]), Math.ceil(s[2] / TILE[2]) * groups]);
+      return [Math.ceil(s[0] / TILE[0]), Math.ceil(s[1] / TILE[1]), Math.ceil(s[2] / TILE[2]) * Math.ceil(layer.cout / 4)];
+    });
+  }
+
+  /**
+   * Records the whole network into a compute pass (one dispatch per layer). With `gated`, each
+   * layer is an indirect dispatch on the armed arguments (`gated.args`, whose dispatches
+   * `gated.first` + i hold this net's `workgroupCounts`), so it runs only when the GPU armed them.
+   */
+  encode(pass: GPUComputePassEncoder, binding: ConvNetBinding, gated?: { args: GatedDispatchArgs; first: number }): void {
+    const counts = this.workgroupCounts;
+    this.plan.layers.forEach((_, i) => {
+      const pipeline = this.kernels[i].pipeline('conv3d');
+      if (!gated) {
+        dispatch(pass, pipeline, binding.groups[i], counts[i]);
+        return;
+      }
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, binding.groups[i]);
+      pass.dispatchWorkgroupsIndirect(gated.args.args, gated.args.offset(gated.first + i));
     });
   }
 

@@ -121,6 +121,20 @@ export class WgslLatentLstm {
     return this.plan.outputs * this.plan.channels * this.cells;
   }
 
+  /**
+   * Multiply-adds of one run: the context means ((w - 1) * 2C * N accumulations, with a
+   * context term), then per cell and each of the w - 1 steps the feature projection (2C * F,
+   * twice with the context term: the kernel applies it per cell) and each layer's gates
+   * (4H * (input + H)), then the head (o * C * H).
+   */
+  get multiplyAdds(): number {
+    const p = this.plan, steps = p.window - 1, twoC = 2 * p.channels, H = p.hidden;
+    const context = p.ctxW ? steps * twoC * this.cells : 0;
+    const features = twoC * p.features * (p.ctxW ? 2 : 1);
+    const gates = p.layers.reduce((s, l) => s + 4 * H * (l.inputSize + H), 0);
+    return context + this.cells * (steps * (features + gates) + p.outputs * p.channels * H);
+  }
+
   /** GPU memory of the weights, parameters and the context buffer (bytes). */
   get gpuBytes(): number {
     return Object.values(this.buffers).reduce((s, b) => s + b.size, 0);

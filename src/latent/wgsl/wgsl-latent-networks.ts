@@ -1,10 +1,11 @@
 import type { Vec3 } from '../../scene/scene-description';
-import type { LatentNetwork, LatentNetworkBuffers, LatentNetworks, NetworkStep } from '../latent-networks';
+import type { LatentNetwork, LatentNetworkBuffers, LatentNetworks, NetworkMultiplyAdds, NetworkStep } from '../latent-networks';
 import type { ModelFiles } from '../model-manifest';
 import type { ort } from '../ort-session';
 import type { ConvNetBinding } from './wgsl-conv-net';
 import type { LstmBinding } from './wgsl-latent-lstm';
 import { WgslLatentRuntime } from './wgsl-latent-runtime';
+import { GatedDispatchArgs } from './gated-dispatch-args';
 
 /**
  * The networks as our own WGSL kernels (WgslLatentRuntime), bound once to the predictor's
@@ -21,7 +22,11 @@ export class WgslLatentNetworks implements LatentNetworks {
     stateEncoder: ConvNetBinding | null;
   };
 
-  private constructor(private readonly device: GPUDevice, private readonly runtime: WgslLatentRuntime, b: LatentNetworkBuffers) {
+  /** The encoder's then the decoder's dispatches, gated on the fallback's arguments (recordGatedEncode). */
+  private readonly gated: GatedDispatchArgs;
+
+  private constructor(private readonly device: GPUDevice, private readonly runtime: WgslLatentRuntime, b: LatentNetworkBuffers, gated: GatedDispatchArgs) {
+    this.gated = gated;
     const w = runtime;
     const stateCode = b.stateCode ?? undefined;
     this.bound = {
@@ -39,9 +44,12 @@ export class WgslLatentNetworks implements LatentNetworks {
    */
   static async create(device: GPUDevice, files: ModelFiles, grid: Vec3, latentGrid: Vec3, buffers: LatentNetworkBuffers): Promise<WgslLatentNetworks> {
     const runtime = await WgslLatentRuntime.create(device, files, grid, latentGrid);
+    let gated: GatedDispatchArgs | null = null;
     try {
-      return new WgslLatentNetworks(device, runtime, buffers);
+      gated = await GatedDispatchArgs.create(device, [...runtime.encoder.workgroupCounts, ...runtime.decoder.workgroupCounts], buffers.fallbackArgs, 'latent.wgsl.gatedEncode');
+      return new WgslLatentNetworks(device, runtime, buffers, gated);
     } catch (e) {
+      gated?.destroy();
       runtime.destroy();
       throw e;
     }
@@ -56,6 +64,12 @@ export class WgslLatentNetworks implements LatentNetworks {
     }
     pass.end();
     return step.encoder;
+  }
+
+  recordGatedEncode(pass: GPUComputePassEncoder, decode: boolean): void {
+    this.gated.arm(pass);
+    this.runtime.encoder.encode(pass, this.bound.encoder, { args: this.gated, first: 0 });
+    if (decode) this.runtime.decoder.encode(pass, this.bound.decodeCode, { args: this.gated, first: this.runtime.encoder.plan.layers.length });
   }
 
   async predict(step: NetworkStep, history: number, recordStateInput: ((pass: GPUComputePassEncoder) => void) | null): Promise<GPUCommandEncoder> {
@@ -115,7 +129,12 @@ export class WgslLatentNetworks implements LatentNetworks {
     return this.runtime.gpuBytes;
   }
 
+  get multiplyAdds(): NetworkMultiplyAdds {
+    return this.runtime.multiplyAdds;
+  }
+
   destroy(): void {
+    this.gated.destroy(); // idempotent
     this.runtime.destroy(); // idempotent
   }
 }

@@ -1,4 +1,5 @@
 import type { Vec3 } from '../../scene/scene-description';
+import type { NetworkMultiplyAdds } from '../latent-networks';
 import { type ConvNetPlan, convNetScale, recogniseConvNet } from './conv-net-plan';
 import { type LstmPlan, recogniseLatentLstm } from './lstm-plan';
 import { decodedDims, decoderDownsample, ModelError, type ModelFiles, stateEncoderBytes, UnsupportedGraphError } from '../model-manifest';
@@ -189,6 +190,11 @@ export class WgslLatentRuntime {
   /** The LSTM's bind group for a history [w, C, N], a prediction [o, C, N] and, for a state-conditioned model, a state code [C, N] buffer. */
   bindLstm(history: GPUBuffer, prediction: GPUBuffer, state?: GPUBuffer): LstmBinding {
     return this.lstm.bind(history, prediction, state);
+  }
+
+  /** Multiply-adds of one run of each network on this grid (WgslConvNet.multiplyAdds, WgslLatentLstm.multiplyAdds). */
+  get multiplyAdds(): NetworkMultiplyAdds {
+    return { encoder: this.encoder.multiplyAdds, lstm: this.lstm.multiplyAdds, decoder: this.decoder.multiplyAdds, stateEncoder: this.stateEncoder?.multiplyAdds ?? 0 };
   }
 
   /** GPU memory of the weights, parameters and scratch buffers (bytes). */
