@@ -8,6 +8,7 @@ import { runDamBreakFront } from '../bench/dam-break-front';
 import { profileMgpcg } from '../bench/mgpcg-profile';
 import { benchmarkMarkdown } from '../bench/benchmark-report';
 import { colliderBenchmarkCommand } from './collider-bench-command';
+import { bodyBenchmarkCommand } from './body-bench-command';
 import { lineChart } from '../bench/raster-plot';
 import { intOption, numberOption, parseArgs, stringOption, UsageError } from './args';
 
@@ -45,6 +46,7 @@ Options:
   --capture               also the latent rows on ORT with graph capture (experimental; README, "Graph capture")
 
 Mesh colliders (instead of the above): --colliders (see --colliders --help).
+Rigid-body coupling (instead of the above): --bodies (see --bodies --help).
 
 MGPCG kernel profile (instead of the above): --profile-mgpcg LIST times each kernel of a CG
 iteration at each resolution (GPU timestamps, 50 back-to-back dispatches each), for each
@@ -109,6 +111,7 @@ function smoothingList(text: string | undefined, fallback: SmoothingVariant[]): 
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--colliders')) return colliderBenchmarkCommand(argv, (line) => process.stderr.write(`bench: ${line}\n`));
+  if (argv.includes('--bodies')) return bodyBenchmarkCommand(argv, (line) => process.stderr.write(`bench: ${line}\n`));
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const args = parseArgs(argv, {
     values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',
