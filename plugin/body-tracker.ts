@@ -57,8 +57,21 @@ export class BodyTracker {
     this.solver = null;
   }
 
-  /** Applies the liquid's forces to the bodies and sends their shapes and motion to `solver`, before its step. */
-  update(solver: LiquidSolver, dt: number): void {
+  /**
+   * Applies the liquid's latest forces to the coupled bodies (every rendered frame, before the
+   * physics step: the engine steps every frame, the liquid maybe not).
+   */
+  applyForces(solver: LiquidSolver, dt: number): void {
+    if (this.solver !== solver) return;
+    const scale = this.liquid.getWorldTransform().getScale(this.tmp).x;
+    for (const [e, c] of this.coupled) {
+      const rb = e.rigidbody;
+      if (rb?.enabled && !c.body.removed) this.applyForcesTo(solver, c, rb, scale, dt);
+    }
+  }
+
+  /** Finds the tagged bodies and sends their shapes and motion to `solver`, before its step. */
+  update(solver: LiquidSolver): void {
     if (this.solver !== solver) this.reset();
     this.solver = solver;
     const scale = this.liquid.getWorldTransform().getScale(new pc.Vec3()).x;
@@ -87,7 +100,6 @@ export class BodyTracker {
         c = made;
         this.coupled.set(e, c);
       }
-      this.applyForces(solver, c, rb, scale, dt);
       c.body.setState(this.stateOf(e, rb, scale));
     }
     for (const [e, c] of this.coupled) {
@@ -110,7 +122,7 @@ export class BodyTracker {
   }
 
   /** The liquid's push, in the world frame, onto the rigidbody (wakes it up: a sleeping body ignores forces). */
-  private applyForces(solver: LiquidSolver, c: Coupled, rb: pc.RigidBodyComponent, scale: number, dt: number): void {
+  private applyForcesTo(solver: LiquidSolver, c: Coupled, rb: pc.RigidBodyComponent, scale: number, dt: number): void {
     const { force, torque } = c.body.appliedForces(solver.gravityAt(solver.time), solver.scene.density, dt);
     if (force.every((v) => v === 0) && torque.every((v) => v === 0)) return;
     const rotation = this.liquid.getRotation();

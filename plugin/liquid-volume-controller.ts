@@ -305,6 +305,7 @@ export class LiquidVolumeController {
     const realtime = this.settings.timeMode === 'realtime';
     // Time passes while a step is in flight, too.
     this.owedTime = realtime ? this.owedTime + Math.max(0, dt) : 0;
+    this.bodies.applyForces(solver, dt);
     if (this.stepper.busy) return;
     if (solver.lostReason) {
       this.status = 'device-lost';
@@ -349,7 +350,7 @@ export class LiquidVolumeController {
       try { solver.setRuntimeForceFields(forces.fields); } catch (e) { this.warn(`latent-liquid: the liquidForce fields were not applied: ${(e as Error).message}`); }
     }
     this.watchers.update();
-    this.bodies.update(solver, dt);
+    this.bodies.update(solver);
   }
 
   /**

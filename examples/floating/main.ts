@@ -68,11 +68,12 @@ if (ex) {
   };
 
   const bodies: pc.Entity[] = [];
-  bodies.push(addCrate(0.3, new pc.Vec3(0.25, 0.5, 0.3)), addCrate(0.6, new pc.Vec3(0.5, 0.5, 0.3)), addCrate(0.9, new pc.Vec3(0.75, 0.5, 0.3)));
+  // Released just above their floating heights (the pond is 0.4 m deep).
+  bodies.push(addCrate(0.3, new pc.Vec3(0.25, 0.44, 0.3)), addCrate(0.6, new pc.Vec3(0.5, 0.42, 0.3)), addCrate(0.9, new pc.Vec3(0.75, 0.4, 0.3)));
 
   // The boat: a hull and a cabin (render meshes), a box for the physics engine and the liquid.
   const hull: [number, number, number] = [0.13, 0.035, 0.06];
-  const boat = addBody('boat', { type: 'box', halfExtents: new pc.Vec3(...hull) }, 8 * hull[0] * hull[1] * hull[2], 0.35, new pc.Vec3(0.35, 0.48, 0.68));
+  const boat = addBody('boat', { type: 'box', halfExtents: new pc.Vec3(...hull) }, 8 * hull[0] * hull[1] * hull[2], 0.35, new pc.Vec3(0.35, 0.43, 0.68));
   const hullMesh = new pc.Entity('hull');
   hullMesh.addComponent('render', { type: 'box', material: material(0.8, 0.2, 0.15) });
   hullMesh.setLocalScale(2 * hull[0], 2 * hull[1], 2 * hull[2]);

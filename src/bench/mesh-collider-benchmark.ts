@@ -5,7 +5,8 @@ import { rockMesh, torusMesh } from '../colliders/procedural-meshes';
 import { SdfAtlas } from '../colliders/sdf-atlas';
 import { GpuTimer } from '../gpu/gpu-timer';
 import { presetScene } from '../scene/presets';
-import { LiquidSolver, type FrameMetrics } from '../solver/liquid-solver';
+import { LiquidSolver } from '../solver/liquid-solver';
+import { measureFrames } from './frame-samples';
 import { median } from '../analysis/statistics';
 
 /** What the mesh collider bench measures (`npm run bench -- --colliders`). */
@@ -107,23 +108,7 @@ export async function runColliderBenchmark(device: GPUDevice, adapterName: strin
       };
       await solver.meshColliders.ready();
       for (let f = 0; f < options.warmupFrames; f++) { turn(); await solver.step(); }
-      const samples: FrameMetrics[] = [];
-      for (let r = 0; r < options.repeats; r++) {
-        turn();
-        solver.collectMetrics = true;
-        await device.queue.onSubmittedWorkDone();
-        const t0 = performance.now();
-        await solver.step();
-        await device.queue.onSubmittedWorkDone();
-        const wall = performance.now() - t0;
-        const m = await solver.readMetrics();
-        samples.push(m.timingSource === 'gpu-timestamps' ? m : { ...m, ms: { frame: wall } });
-      }
-      const names = [...new Set(samples.flatMap((s) => Object.keys(s.ms)))];
-      return {
-        frameMs: median(samples.map((s) => Object.values(s.ms).reduce((x, y) => x + y, 0))),
-        passes: Object.fromEntries(names.map((k) => [k, median(samples.map((s) => s.ms[k] ?? 0))])),
-      };
+      return await measureFrames(device, solver, options.repeats, turn);
     } finally {
       solver.destroy();
     }

@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { type ColliderBenchmarkOptions, DEFAULT_COLLIDER_BENCHMARK_OPTIONS, runColliderBenchmark } from '../bench/mesh-collider-benchmark';
 import { createNodeGpu } from '../node/node-gpu';
+import { writeJsonResult } from './json-output';
 import { intOption, parseArgs, stringOption, UsageError } from './args';
 
 export const COLLIDER_BENCH_HELP = `npm run bench -- --colliders [options]
@@ -40,15 +39,7 @@ export async function colliderBenchmarkCommand(argv: string[], log: (line: strin
   const gpu = await createNodeGpu();
   log(`adapter ${gpu.adapterName}${gpu.isFallbackAdapter ? ' (software: numbers say nothing about real GPUs)' : ''}`);
   const result = await runColliderBenchmark(gpu.device, gpu.adapterName, options, log);
-  const json = `${JSON.stringify(result, null, 2)}\n`;
-  const path = stringOption(args, 'json');
-  if (path) {
-    mkdirSync(dirname(path) || '.', { recursive: true });
-    writeFileSync(path, json);
-    log(`wrote ${path}`);
-  } else {
-    process.stdout.write(json);
-  }
+  writeJsonResult(result, stringOption(args, 'json'), log);
   gpu.device.destroy();
   return 0;
 }
