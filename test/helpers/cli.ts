@@ -6,9 +6,12 @@ export const ROOT = join(__dirname, '..', '..');
 
 let built = false;
 
-/** Builds dist/ once per test file (the CLI runs from the bundle, as installed users run it). */
+/**
+ * The CLI runs from the bundle, as installed users run it. test/global-setup.ts builds dist/ once
+ * for the run; this only builds when a file runs without it (a project that has no global setup).
+ */
 export function ensureBuilt(): void {
-  if (built && existsSync(join(ROOT, 'dist', 'cli.js'))) return;
+  if ((built || process.env.LATENT_LIQUID_TEST_BUILT === '1') && existsSync(join(ROOT, 'dist', 'cli.js'))) return;
   execFileSync(process.execPath, [join(ROOT, 'esbuild.config.mjs'), '--quiet', '--no-types'], { cwd: ROOT, stdio: 'inherit' });
   built = true;
 }
