@@ -14,7 +14,7 @@ const wgslText = {
 // list runs in the `dawn` project, so a new test always runs, in the project that can run
 // anything (Node with WebGPU on Dawn and the built dist/).
 /** Pure CPU/TypeScript: no GPU, no build, no child processes. Run first, in parallel. */
-const UNIT = ['architecture', 'liquid-stats', 'realtime-clock', 'scene', 'settings', 'sim-params', 'wgsl-struct'];
+const UNIT = ['architecture', 'liquid-stats', 'realtime-clock', 'scene', 'settings', 'sim-params', 'wgsl-struct', 'cli-usage'];
 /** Headless Chromium (playwright-core) pages. */
 const BROWSER = [
   'examples', 'models-browser', 'package', 'playcanvas-force-browser', 'render', 'site',

@@ -23,3 +23,25 @@ export function cli(args: string[], env: Record<string, string | undefined> = {}
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * Runs a CLI's `main(argv)` (src/cli/main.ts, src/cli/bench-main.ts) in this process and returns
+ * its exit code and what it wrote to stdout and stderr: usage errors need no process of their own.
+ */
+export async function runMain(main: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  const write = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const capture = (stream: 'stdout' | 'stderr') => ((chunk: string | Uint8Array) => {
+    out[stream] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }) as typeof process.stdout.write;
+  process.stdout.write = capture('stdout');
+  process.stderr.write = capture('stderr');
+  try {
+    const code = await main(argv);
+    return { code, ...out };
+  } finally {
+    process.stdout.write = write.stdout;
+    process.stderr.write = write.stderr;
+  }
+}
