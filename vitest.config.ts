@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 // WGSL files are imported as text, like esbuild's `text` loader does for the bundles.
 const wgslText = {
@@ -10,6 +10,42 @@ const wgslText = {
   },
 };
 
+// Test projects (test/README.md). A file is classified by name in the lists below; a file in no
+// list runs in the `dawn` project, so a new test always runs, in the project that can run
+// anything (Node with WebGPU on Dawn and the built dist/).
+/** Pure CPU/TypeScript: no GPU, no build, no child processes. Run first, in parallel. */
+const UNIT = ['architecture', 'liquid-stats', 'realtime-clock', 'scene', 'settings', 'sim-params', 'wgsl-struct', 'cli-usage'];
+/** Headless Chromium (playwright-core) pages. */
+const BROWSER = [
+  'examples', 'models-browser', 'package', 'playcanvas-force-browser', 'render', 'site',
+];
+/** The training pipeline (/usr/bin/python3 with torch). */
+const PYTHON = ['training', 'training-physics'];
+const files = (names: string[]) => names.map((n) => `test/${n}.test.ts`);
+
+// Independent heavy files run side by side, at most this many at a time (2 cores: two files
+// overlap one's waits - Chromium, python, esbuild - with the other's compute).
+const heavyWorkers = Number(process.env.LIQUID_TEST_WORKERS ?? 2);
+
+/** One project: `extends: true` inherits the plugins and the env below. */
+function project(name: string, include: string[], options: { exclude?: string[]; groupOrder: number; workers: number; build: boolean; timeout?: number }): TestProjectInlineConfiguration {
+  return {
+    extends: true,
+    test: {
+      name,
+      include,
+      exclude: options.exclude ?? [],
+      sequence: { groupOrder: options.groupOrder },
+      maxWorkers: options.workers,
+      // dist/ is built once for the whole run (test/global-setup.ts), not per file
+      globalSetup: options.build ? ['test/global-setup.ts'] : [],
+      // bounds for a loaded machine (2 cores shared with other work); tests wait on frames, not seconds
+      testTimeout: options.timeout ?? 120_000,
+      hookTimeout: options.timeout ?? 120_000,
+    },
+  };
+}
+
 export default defineConfig({
   plugins: [wgslText],
   test: {
@@ -17,13 +53,18 @@ export default defineConfig({
     // onnxruntime-web's 27 MB wasm: without this V8 spends about a minute of CPU optimizing it
     // in the background (the workers' WebGPU provider only orchestrates; Liftoff is enough).
     execArgv: ['--liftoff-only'],
-    include: ['test/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    fileParallelism: false,
     env: {
       VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? '/usr/lib/chromium/vk_swiftshader_icd.json',
       XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp',
     },
+    projects: [
+      project('unit', files(UNIT), { groupOrder: 0, workers: 2, build: false }),
+      project('dawn', ['test/*.test.ts'], { exclude: files([...UNIT, ...BROWSER, ...PYTHON]), groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
+      project('browser', files(BROWSER), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
+      project('python', files(PYTHON), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
+      // Long physics runs (32^3 shipped models, hundreds of frames): not in `npm test`; run them
+      // with `npm run test:long` (hours on SwiftShader, minutes on a GPU machine).
+      project('long', ['test/long/*.test.ts'], { groupOrder: 2, workers: 1, build: true, timeout: 7_200_000 }),
+    ],
   },
 });

@@ -13,4 +13,7 @@ v8.setFlagsFromString('--liftoff-only');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bench = join(root, 'dist', 'bench.js');
 if (!existsSync(bench)) execFileSync(process.execPath, [join(root, 'esbuild.config.mjs'), '--quiet'], { stdio: 'inherit', cwd: root });
-await import(bench);
+// Quiet Dawn's Vulkan loader warnings about XDG_RUNTIME_DIR on headless machines.
+if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
+const { main } = await import(bench);
+process.exitCode = await main(process.argv.slice(2));

@@ -20,4 +20,7 @@ if (!existsSync(cli)) {
   }
   execFileSync(process.execPath, [join(root, 'esbuild.config.mjs'), '--quiet'], { stdio: 'inherit', cwd: root });
 }
-await import(cli);
+// Quiet Dawn's Vulkan loader warnings about XDG_RUNTIME_DIR on headless machines.
+if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
+const { main } = await import(cli);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,9 +1,8 @@
 // The bench's MGPCG variants: the --smoothings syntax (smoothing and coarse-cycle threshold)
 // with its errors, and, on a 16^3 dam break, that the bench rows and the kernel profile with
 // the coarse cycle off and on are told apart and count the dispatches each encodes. Timings on
-// SwiftShader say nothing; only the rows' shape and the dispatch counts are checked.
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+// SwiftShader say nothing; only the rows' shape and the dispatch counts are checked. The bench
+// CLI's usage errors: test/cli-usage.test.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { benchmarkMarkdown } from '../src/bench/benchmark-report';
 import { profileMgpcg } from '../src/bench/mgpcg-profile';
@@ -11,7 +10,6 @@ import { DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, runPressureBenchmark, smoot
 import { presetScene } from '../src/scene/presets';
 import { LiquidSolver } from '../src/solver/liquid-solver';
 import type { MgpcgPressureStage } from '../src/solver/pressure/mgpcg-pressure-stage';
-import { ensureBuilt, ROOT } from './helpers/cli';
 import { testGpu } from './helpers/gpu';
 
 describe('--smoothings: SMOOTHER[:SWEEPS[:ccCELLS]]', () => {
@@ -44,16 +42,6 @@ describe('--smoothings: SMOOTHER[:SWEEPS[:ccCELLS]]', () => {
     for (const [text, message] of bad) expect(() => parseSmoothings(text), text).toThrow(message);
     // Every error states the whole syntax.
     expect(() => parseSmoothings('jacobi:1:cc999')).toThrow(/an entry is SMOOTHER\[:SWEEPS\[:ccCELLS\]\] .* CELLS the coarse-cycle threshold, an integer in 0\.\.512 \(default 512; 0: one dispatch per operation and level\)/);
-  });
-
-  it('the bench CLI: a bad entry is a usage error naming --smoothings, exit 2, before any GPU work', () => {
-    ensureBuilt();
-    for (const args of [['--smoothings', 'red-black:1:cc600'], ['--profile-mgpcg', '16', '--smoothings', 'jacobi:1:cc0,jacobi:1:512']]) {
-      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'bench.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-      expect(r.status, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/^bench: --smoothings: ".*": the coarse-cycle threshold must be ccCELLS with CELLS an integer in 0\.\.512/m);
-      expect(r.stderr).not.toMatch(/adapter/);
-    }
   });
 });
 

@@ -1,8 +1,8 @@
 // The liquidVolume attribute schema (plugin/liquid-settings.ts) is the one source of truth: the
 // script's JSDoc tags in plugin/liquid-volume.mjs (which the PlayCanvas Editor parses as text)
 // and the README's attribute table must say what it says, and the controller clamps by it.
-// `UPDATE_README=1 npx vitest run test/settings.test.ts` rewrites the README table from the schema.
-import { readFileSync, writeFileSync } from 'node:fs';
+// `node scripts/update-readme-attributes.mjs` rewrites the README table from the schema.
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,7 +13,7 @@ import { DEFAULT_LIQUID_LOOK } from '../plugin/render';
 import { DEFAULT_LATENT_SCHEDULE, PRESET_NAMES } from '../src/index';
 
 const ROOT = resolve(__dirname, '..');
-const README_START = '<!-- liquid-attributes:start (generated from plugin/liquid-settings.ts by test/settings.test.ts) -->';
+const README_START = '<!-- liquid-attributes:start (generated from plugin/liquid-settings.ts by scripts/update-readme-attributes.mjs) -->';
 const README_END = '<!-- liquid-attributes:end -->';
 
 /** An attribute as the .mjs declares it: its JSDoc tags and its initializer. */
@@ -110,11 +110,7 @@ describe('liquidVolume attribute schema', () => {
     expect(end).toBeGreaterThan(start);
     const current = readme.slice(start + README_START.length, end).trim();
     const wanted = attributeTableMarkdown();
-    if (process.env.UPDATE_README === '1' && current !== wanted) {
-      writeFileSync(path, `${readme.slice(0, start + README_START.length)}\n${wanted}\n${readme.slice(end)}`);
-      return;
-    }
-    expect(current, 'README attribute table (UPDATE_README=1 npx vitest run test/settings.test.ts rewrites it)').toBe(wanted);
+    expect(current, 'README attribute table differs from the schema: run `node scripts/update-readme-attributes.mjs` to regenerate it').toBe(wanted);
     for (const a of LIQUID_ATTRIBUTES) expect(current).toContain(`\`${a.name}\``);
     // Five cells a row: no text of the schema breaks the table.
     for (const row of current.split('\n')) expect(row.split('|'), row).toHaveLength(7);

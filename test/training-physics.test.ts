@@ -4,9 +4,9 @@
 // last step is dumped (level set, solid level set, pre-projection velocity, the assembled
 // system, two pressures and what projectVelocity and the GPU divergence check made of them),
 // and `python -m training.physics_check` recomputes it all in PyTorch.
-// Needs /usr/bin/python3 with torch; skipped, saying so, when torch is missing.
+// Needs /usr/bin/python3 with torch; skipped, saying so, when torch is missing (failing under CI=true).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,15 +15,11 @@ import { JacobiPressureStage } from '../src/solver/pressure/jacobi-pressure-stag
 import type { PressureStepContext } from '../src/solver/pressure/pressure-stage';
 import { validateScene } from '../src/scene/scene-validation';
 import { read, runPass, testGpu, upload } from './helpers/gpu';
+import { PYTHON, pythonMissing, requirePython } from './helpers/python';
 
 const root = path.resolve(__dirname, '..');
-const PYTHON = '/usr/bin/python3';
-const torchMissing = (() => {
-  if (!existsSync(PYTHON)) return `${PYTHON} does not exist`;
-  const r = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-  return r.status === 0 ? null : `${PYTHON} cannot import torch/numpy: ${r.stderr.trim().split('\n').pop()}`;
-})();
-if (torchMissing) console.warn(`physics port test skipped: ${torchMissing}`);
+const torchMissing = pythonMissing(['torch', 'numpy']);
+requirePython('physics port test', torchMissing);
 
 const scene = validateScene({
   name: 'physics-port',

@@ -1,6 +1,7 @@
 // The Python training pipeline (training/) end to end on a tiny SYNTHETIC dataset, and its
 // errors on bad datasets. Needs /usr/bin/python3 with torch + onnx (apt: python3-torch
-// python3-onnx python3-matplotlib python3-tqdm); skipped, saying so, when torch is missing.
+// python3-onnx python3-matplotlib python3-tqdm); skipped, saying so, when torch is missing
+// (failing under CI=true).
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,20 +10,14 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ensureBuilt } from './helpers/cli';
+import { PYTHON, pythonMissing, requirePython } from './helpers/python';
 import { readFloat32File } from './helpers/files';
 import { readNpy } from '../src/node/npy';
 import { referenceStateInput } from '../src/reference/reference-state-input';
 
 const root = path.resolve(__dirname, '..');
-const PYTHON = '/usr/bin/python3';
-
-function probeTorch(): string | null {
-  if (!existsSync(PYTHON)) return `${PYTHON} does not exist`;
-  const r = spawnSync(PYTHON, ['-c', 'import torch, onnx, numpy, matplotlib'], { encoding: 'utf8' });
-  return r.status === 0 ? null : `${PYTHON} cannot import torch/onnx/numpy/matplotlib: ${r.stderr.trim().split('\n').pop()}`;
-}
-const skipReason = probeTorch();
-if (skipReason) console.warn(`training tests skipped: ${skipReason}`);
+const skipReason = pythonMissing(['torch', 'onnx', 'numpy', 'matplotlib']);
+requirePython('training tests', skipReason);
 
 function py(args: string[], timeout = 110_000): SpawnSyncReturns<string> {
   return spawnSync(PYTHON, args, {

@@ -145,7 +145,7 @@ async function countersCommand(args: ReturnType<typeof parseArgs>): Promise<numb
   return 0;
 }
 
-async function main(argv: string[]): Promise<number> {
+async function runBenchmark(argv: string[]): Promise<number> {
   if (argv.includes('--colliders')) return colliderBenchmarkCommand(argv, (line) => process.stderr.write(`bench: ${line}\n`));
   if (argv.includes('--bodies')) return bodyBenchmarkCommand(argv, (line) => process.stderr.write(`bench: ${line}\n`));
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
@@ -236,8 +236,16 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: Error) => {
-  process.stderr.write(`bench: ${e instanceof UsageError ? e.message : e.stack ?? e.message}\n`);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
-});
+/**
+ * Runs `npm run bench` and returns the process exit code (0, 1: failed, 2: usage error); it never
+ * exits the process itself. bin/bench.mjs calls it and sets process.exitCode.
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await runBenchmark(argv);
+  } catch (e) {
+    const err = e as Error;
+    process.stderr.write(`bench: ${e instanceof UsageError ? err.message : err.stack ?? err.message}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}

@@ -90,6 +90,8 @@ export async function compareCommand(argv: string[]): Promise<void> {
     if (intervals.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) throw new UsageError(`--intervals must be integers in [1, 1000] (got ${intervalsText})`);
   }
   const quiet = args.options.has('quiet');
+  // the latent options' usage errors come before any GPU work
+  const latentSettings = readLatentSettings(args)!;
   const gpu = await createNodeGpu();
   if (gpu.notice && !quiet) process.stderr.write(`latent-liquid: ${gpu.notice}\n`);
   const progress = new Progress('compare frames', frames * (intervals.length + 1), quiet);
@@ -115,10 +117,9 @@ export async function compareCommand(argv: string[]): Promise<void> {
   const summary: string[] = [];
   let modelDir = '';
   for (const interval of intervals) {
-    args.options.set('interval', String(interval));
     const solver = await LiquidSolver.create(gpu.device, scene, { timing: true });
     solver.collectMetrics = true;
-    const latent = await attachLatentSolver(solver, readLatentSettings(args), quiet);
+    const latent = await attachLatentSolver(solver, { ...latentSettings, interval }, quiet);
     if (!latent) {
       solver.destroy();
       throw new Error('compare: the latent model could not be used (see the warning above)');

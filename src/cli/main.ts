@@ -29,7 +29,10 @@ const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<
   headroom: { help: HEADROOM_HELP, run: headroomCommand },
 };
 
-/** Runs the CLI and returns the process exit code. */
+/**
+ * Runs the CLI and returns the process exit code (0, 1: failed, 2: usage error); it never exits
+ * the process itself. bin/latent-liquid.mjs calls it and sets process.exitCode.
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
@@ -67,7 +70,3 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-// Quiet Dawn's Vulkan loader warnings about XDG_RUNTIME_DIR on headless machines.
-if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

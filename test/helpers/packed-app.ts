@@ -19,7 +19,8 @@ let packed: string | null = null;
 /** Builds everything (bundles, Editor file, declarations) and packs it; the tarball's path (once per test file). */
 export function buildAndPack(): string {
   if (packed && existsSync(packed)) return packed;
-  execFileSync(process.execPath, [join(ROOT, 'esbuild.config.mjs'), '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+  // test/global-setup.ts built everything once for the run
+  if (process.env.LATENT_LIQUID_TEST_BUILT !== '1') execFileSync(process.execPath, [join(ROOT, 'esbuild.config.mjs'), '--quiet'], { cwd: ROOT, stdio: 'inherit' });
   const out = mkdtempSync(join(tmpdir(), 'latent-liquid-pack-'));
   const json = execFileSync('npm', ['pack', '--pack-destination', out, '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
   const [{ filename }] = JSON.parse(json) as { filename: string }[];

@@ -1,0 +1,77 @@
+// Usage errors of the two CLIs, in-process (main() returns the exit code; bin/*.mjs set
+// process.exitCode): each names the option and what it allows, exits 2 and starts no GPU work.
+// The CLIs end to end, as processes from the built bundle: test/cli.test.ts, test/package.test.ts.
+import { describe, expect, it } from 'vitest';
+import { main as latentLiquid } from '../src/cli/main';
+import { main as bench } from '../src/cli/bench-main';
+import { runMain } from './helpers/cli';
+
+/** Runs `latent-liquid ...args` in-process and expects a usage error (exit 2) matching `message`. */
+async function usageError(args: string[], message: RegExp): Promise<string> {
+  const r = await runMain(latentLiquid, args);
+  expect(r.code, `latent-liquid ${args.join(' ')}: ${r.stderr}`).toBe(2);
+  expect(r.stderr).toMatch(message);
+  return r.stderr;
+}
+
+describe('latent-liquid usage errors', () => {
+  it('an unknown preset or command', async () => {
+    await usageError(['simulate', 'waterfall'], /'waterfall' is neither a preset \(rest, dam-break, drop, pour, slosh\) nor an existing scene file/);
+    const stderr = await usageError(['frobnicate'], /latent-liquid: unknown command 'frobnicate'/);
+    expect(stderr).toMatch(/latent-liquid simulate <preset\|scene\.json>/);
+  });
+
+  it('simulate: conflicting or out-of-range options', async () => {
+    await usageError(['simulate', 'rest', '--jacobi-iterations', '10', '--tolerance', '1e-3'], /exclude each other/);
+    await usageError(['simulate', 'rest', '--res', '2'], /--res must be an integer in \[4, 512\] \(got 2\)/);
+    await usageError(['simulate', 'rest', '--frobnicate'], /unknown option --frobnicate/);
+    await usageError(['simulate', 'rest', '--pressure', 'sor'], /--pressure must be one of jacobi, mgpcg \(got sor\)/);
+    await usageError(['simulate', 'rest', '--pressure', 'mgpcg', '--max-iterations', '500'], /--max-iterations must be an integer in \[1, 200\]/);
+    await usageError(['simulate', 'rest', '--pressure', 'mgpcg', '--jacobi-iterations', '10'], /--jacobi-iterations applies to --pressure jacobi only/);
+    await usageError(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--latent-runtime', 'tpu'], /--latent-runtime must be ort or wgsl \(got tpu\)/);
+    await usageError(['simulate', 'rest', '--latent-runtime', 'wgsl'], /--latent-runtime needs --solver latent/);
+    // every usage error points to the command's help
+    expect(await usageError(['simulate', 'rest', '--res', '2'], /--res/)).toMatch(/Run 'latent-liquid help simulate' for usage\./);
+  });
+
+  it('dataset: bad shard and labels', async () => {
+    const common = ['--out', '/nonexistent/latent-liquid-usage', '--scenes', '3', '--frames', '3', '--res', '8', '--seed', '5', '--quiet'];
+    await usageError(['dataset', ...common, '--shard', '2/2'], /--shard must be i\/n with 0 <= i < n/);
+    await usageError(['dataset', ...common, '--labels', 'jacobi'], /--labels must be auto, mgpcg or pcg \(got jacobi\)/);
+  });
+
+  it('compare: options that do not go together', async () => {
+    const compare = ['compare', 'dam-break', '--res', '16', '--frames', '1'];
+    await usageError([...compare, '--correction', 'solve', '--correction-iterations', '2'], /--correction-iterations applies to --correction jacobi only/);
+    await usageError([...compare, '--correction', 'solve', '--adaptive', '0.5'], /--adaptive applies to --correction jacobi only/);
+    await usageError([...compare, '--jacobi-iterations', '0'], /--jacobi-iterations must be at least 1 for compare/);
+    await usageError([...compare, '--correction', 'multigrid'], /--correction must be jacobi or solve \(got multigrid\)/);
+    await usageError([...compare, '--pressure', 'sor'], /--pressure must be one of jacobi, mgpcg \(got sor\)/);
+  });
+
+  it('help and presets exit 0', async () => {
+    expect((await runMain(latentLiquid, ['--help'])).stdout).toMatch(/latent-liquid simulate/);
+    expect((await runMain(latentLiquid, ['help', 'simulate'])).stdout).toMatch(/--jacobi-iterations K/);
+    const presets = await runMain(latentLiquid, ['presets']);
+    expect(presets.code).toBe(0);
+    expect(presets.stdout.trim().split('\n')).toEqual(['rest', 'dam-break', 'drop', 'pour', 'slosh']);
+  });
+});
+
+describe('bench usage errors', () => {
+  it('a bad --smoothings entry names --smoothings', async () => {
+    for (const args of [['--smoothings', 'red-black:1:cc600'], ['--profile-mgpcg', '16', '--smoothings', 'jacobi:1:cc0,jacobi:1:512']]) {
+      const r = await runMain(bench, args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^bench: --smoothings: ".*": the coarse-cycle threshold must be ccCELLS with CELLS an integer in 0\.\.512/m);
+      expect(r.stderr).not.toMatch(/adapter/);
+    }
+  });
+
+  it('a bad collider-bench option names it', async () => {
+    const r = await runMain(bench, ['--colliders', '--voxelize-res', '64,1000']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^bench: --voxelize-res must be a comma-separated list of integers in \[8, 256\] \(got 64,1000\)$/m);
+    expect(r.stderr).not.toMatch(/adapter/);
+  });
+});
