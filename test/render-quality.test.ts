@@ -11,17 +11,19 @@ import {
   ARTIFACTS_DIR, decodePng, launchBrowser, openPage, startStaticServer,
   type RgbaImage, type StaticServer, type TestPage,
 } from './helpers/browser';
+import { ReferenceGrid } from '../src/reference/reference-grid';
+import { redistanceInit, redistanceSweep } from '../src/reference/reference-redistance';
 import {
-  darkSpeckles, frameDifferenceVariance, highFrequencyEnergy, lineProfile, maxSecondDifference,
+  darkSpeckles, insideQuad, frameDifferenceVariance, highFrequencyEnergy, lineProfile, maxSecondDifference,
   pixelDifference, silhouetteRoughness, waterlineStep,
 } from './helpers/image-metrics';
 
 const ROOT = resolve(__dirname, '..');
 const SITE = join(ARTIFACTS_DIR, 'render-lab-site');
-const VIEW = { width: 640, height: 360 };
-// The steps metric is in pixels at 720p: the middle quarter of a 1280x720 view with the examples'
-// 50 degree field of view, i.e. this viewport with a field of view whose half-angle tangent is half.
-const FOV_720P_CROP = (2 * Math.atan(Math.tan((25 * Math.PI) / 180) / 2) * 180) / Math.PI;
+const VIEW = { width: 480, height: 270 };
+// The steps metric is in pixels at 720p: this viewport is the middle 480x270 of a 1280x720 view
+// with the examples' 50 degree field of view when its half-angle tangent is 270/720 of theirs.
+const FOV_720P_CROP = (2 * Math.atan(Math.tan((25 * Math.PI) / 180) * (VIEW.height / 720)) * 180) / Math.PI;
 const RES = 32;
 const H = 1 / RES;
 const BAND = 4 * H;
@@ -72,6 +74,23 @@ function boxSdf(c: number[], half: number[], yaw: number) {
 
 const stillLayer = (depth: number) => levelSet((_x, y) => y - depth);
 
+/**
+ * A level set as the solver keeps it: the exact one's zero crossings redistanced by the solver's
+ * own scheme (src/reference/reference-redistance.ts, the CPU mirror of shaders/solver/redistance.wgsl:
+ * first-order Eikonal sweeps from the cells next to the surface). Its kinks from cell to cell are
+ * what showed as saw teeth along the top of a column.
+ */
+function solverLevelSet(exact: number[]): number[] {
+  const grid = new ReferenceGrid({
+    dims: [RES, RES, RES], gravity: [0, -9.81, 0], dt: 1 / 60, cellSize: H, density: 1000, bandWidth: BAND,
+    jacobiOmega: 1, thetaMin: 0.01, obstacles: [], emitters: [], sinks: [], liquid: [],
+  });
+  const noSolid = new Float32Array(grid.cellCount).fill(1);
+  let [phi, frozen] = redistanceInit(grid, Float32Array.from(exact), noSolid);
+  for (let s = 0; s < 8; s++) phi = redistanceSweep(grid, phi, frozen, noSolid);
+  return Array.from(phi);
+}
+
 let server: StaticServer;
 let browser: Browser;
 let page: TestPage;
@@ -111,6 +130,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await openPage(browser, server.url(`/render-lab/?res=${RES}`), VIEW);
   await page.page.waitForFunction(() => (window as any).lab !== undefined, undefined, { timeout: 90_000, polling: 250 });
+  await lab('waitFrames', 2);
 }, 180_000);
 
 afterAll(async () => {
@@ -118,65 +138,119 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('liquid image quality (render lab, 32^3, 1280x720)', () => {
-  it('measures', { timeout: 400_000 }, async () => {
-    await lab('waitFrames', 2);
+
+/** The haze metric at a line: the waterline step with reflection on minus the step with it off. */
+function hazeAt(on: RgbaImage, off: RgbaImage, a: number[], b: number[]) {
+  const p1 = lineProfile(on, a, b, 10);
+  const p0 = lineProfile(off, a, b, 10);
+  return { step: waterlineStep(p1), stepOff: waterlineStep(p0), haze: Math.abs(waterlineStep(p1) - waterlineStep(p0)) };
+}
+
+const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+
+// A rotated obstacle standing in a still layer 0.35 m deep: its face towards the camera.
+const OBSTACLE = { centre: [0.5, 0.3, 0.5], euler: [0, 30, 0], size: [0.25, 0.6, 0.25] };
+const OBSTACLE_DEPTH = 0.35;
+function obstacleWaterline(): number[][] {
+  const a = (30 * Math.PI) / 180;
+  const normal = [Math.sin(a), 0, Math.cos(a)];
+  const tangent = [Math.cos(a), 0, -Math.sin(a)];
+  const c = OBSTACLE.centre.map((v, i) => v + 0.125 * normal[i]);
+  return [-0.08, 0.08].map((s) => [c[0] + s * tangent[0], OBSTACLE_DEPTH, c[2] + s * tangent[2]]);
+}
+
+describe('liquid image quality (render lab, 32^3, 480x270)', () => {
+  it('still water: no haze at the waterline on the walls, and no noise between frames', async () => {
     const DEPTH = 0.3;
     await scene({ phi: stillLayer(DEPTH), orbit: EXAMPLE_ORBIT });
-    const shown = await shot('quality-waterline.png');
-    await lab('setLook', { reflectionStrength: 0 });
-    const noRefl = await shot('quality-waterline-reflection0.png');
-    await lab('setLook', { reflectionStrength: 1 });
-    const walls = [
-      { wall: 'x = 0', a: await lab<number[]>('project', 0, DEPTH, 0.2), b: await lab<number[]>('project', 0, DEPTH, 0.8) },
-      { wall: 'z = 0', a: await lab<number[]>('project', 0.2, DEPTH, 0), b: await lab<number[]>('project', 0.8, DEPTH, 0) },
-    ];
-    for (const w of walls) {
-      const p1 = lineProfile(shown, w.a, w.b, 12);
-      const p0 = lineProfile(noRefl, w.a, w.b, 12);
-      console.log(`haze ${w.wall}: step refl1 ${waterlineStep(p1).toFixed(1)} refl0 ${waterlineStep(p0).toFixed(1)}\n  refl1 ${p1.map((v) => v.toFixed(0)).join(' ')}\n  refl0 ${p0.map((v) => v.toFixed(0)).join(' ')}`);
-    }
-    const front = [
-      { face: 'x = 1, floor', a: await lab<number[]>('project', 1, 0, 0.2), b: await lab<number[]>('project', 1, 0, 0.8) },
-      { face: 'z = 1, floor', a: await lab<number[]>('project', 0.2, 0, 1), b: await lab<number[]>('project', 0.8, 0, 1) },
-    ];
-    for (const w of front) {
-      const p1 = lineProfile(shown, w.a, w.b, 12);
-      const p0 = lineProfile(noRefl, w.a, w.b, 12);
-      console.log(`haze ${w.face}: step refl1 ${waterlineStep(p1).toFixed(1)} refl0 ${waterlineStep(p0).toFixed(1)}\n  refl1 ${p1.map((v) => v.toFixed(0)).join(' ')}\n  refl0 ${p0.map((v) => v.toFixed(0)).join(' ')}`);
-    }
+    const on = await shot('quality-waterline.png');
     const next = await shot('quality-waterline-next.png', 1);
+    await lab('setLook', { reflectionStrength: 0 });
+    const off = await shot('quality-waterline-reflection0.png');
     const hidden = await hiddenShot('quality-waterline-hidden.png');
-    const water = (x: number, y: number) => pixelDifference(shown, hidden, x, y) > 8;
-    console.log(`noise: frame variance ${frameDifferenceVariance(shown, next, water).toFixed(3)}, reflection HF energy ${highFrequencyEnergy(shown, noRefl, water).toFixed(2)}`);
-
-    // seams: full-depth front faces
-    await scene({ phi: stillLayer(0.6), orbit: EXAMPLE_ORBIT });
-    const deep = await shot('quality-seams.png');
-    const deepHidden = await hiddenShot('quality-seams-hidden.png');
-    const corners = await Promise.all([[1, 0.05, 1], [1, 0.55, 1], [0, 0.55, 1], [1, 0.55, 0]].map((q) => lab<number[]>('project', ...q)));
-    const rect = { x0: Math.min(...corners.map((c) => c[0])), x1: Math.max(...corners.map((c) => c[0])), y0: corners[1][1], y1: corners[0][1] };
-    const inWater = (x: number, y: number) => pixelDifference(deep, deepHidden, x, y) > 8;
-    console.log('seams', JSON.stringify(maxSecondDifference(deep, rect, inWater)), JSON.stringify(rect));
-
-    // steps: a column turned 30 degrees, seen from the side
-    await scene({ phi: levelSet(boxSdf([0.5, 0.3, 0.5], [0.18, 0.3, 0.18], 30)), orbit: [[0.5, 0.55, 0.5], 1.3, -12, 0, FOV_720P_CROP] });
-    const col = await shot('quality-column.png');
-    const colHidden = await hiddenShot('quality-column-hidden.png');
-    const inCol = (x: number, y: number) => pixelDifference(col, colHidden, x, y) > 12;
-    const top = await lab<number[]>('project', 0.5, 0.6, 0.5);
-    console.log('column top', top);
-    for (const [x0, x1] of [[top[0] - 250, top[0] - 30], [top[0] + 30, top[0] + 250]]) {
-      const r = silhouetteRoughness(inCol, x0, x1, top[1] - 200, top[1] + 200);
-      console.log(`steps ${x0.toFixed(0)}..${x1.toFixed(0)}: rms ${r.rms.toFixed(2)} px over ${r.columns} columns; rows ${r.rows.join(' ')}`);
+    const water = (x: number, y: number) => pixelDifference(on, hidden, x, y) > 8;
+    for (const [wall, a, b] of [['x = 0', [0, DEPTH, 0.2], [0, DEPTH, 0.8]], ['z = 0', [0.2, DEPTH, 0], [0.8, DEPTH, 0]]] as const) {
+      const m = hazeAt(on, off, await lab<number[]>('project', ...a), await lab<number[]>('project', ...b));
+      console.log(`haze at the waterline on the wall ${wall}: ${fmt(m)}`);
+      expect(m.step, `the waterline on the wall ${wall} is an edge`).toBeLessThan(-25);
+      // Before issue 24: 7.4 (x = 0) and 7.8 (z = 0), the same after: the uniform Fresnel
+      // reflection of the sky on the whole surface (8 levels here), no contact haze. This scene
+      // does not show the dam-break's haze; the bound keeps the reflection from adding one.
+      expect(m.haze, `haze at the waterline on the wall ${wall} (step with reflection 1 minus 0)`).toBeLessThan(10);
     }
+    const variance = frameDifferenceVariance(on, next, water);
+    const energy = highFrequencyEnergy(on, off, water);
+    console.log(`noise: frame variance ${variance.toFixed(3)}, reflection HF energy ${energy.toFixed(2)}`);
+    // Before issue 24: variance 0.000 (nothing random per frame then either), energy 11.45 (the
+    // stippled screen-space reflection); after: 0.000 and 3.47.
+    expect(variance, 'luminance variance of the still surface between two frames').toBeLessThan(0.5);
+    expect(energy, 'high-frequency energy of the reflection term (stipple)').toBeLessThan(7);
+    expect(page.errors).toEqual([]);
+  });
 
-    // speckles next to a rotated obstacle
-    await scene({ phi: stillLayer(0.35), orbit: EXAMPLE_ORBIT, obstacle: { centre: [0.5, 0.3, 0.5], euler: [0, 30, 0], size: [0.25, 0.6, 0.25] } });
-    const obst = await shot('quality-obstacle.png');
-    const obstHidden = await hiddenShot('quality-obstacle-hidden.png');
-    const wet = (x: number, y: number) => pixelDifference(obst, obstHidden, x, y) > 8;
-    console.log('speckles', darkSpeckles(obst, wet, 25));
+  it('deep water: no seams across the box faces', async () => {
+    await scene({ phi: stillLayer(0.6), orbit: EXAMPLE_ORBIT });
+    const on = await shot('quality-seams.png');
+    const hidden = await hiddenShot('quality-seams-hidden.png');
+    const water = (x: number, y: number) => pixelDifference(on, hidden, x, y) > 8;
+    // the two faces towards the camera, 6 px inside their edges
+    for (const [face, q] of [['x = 1', [[1, 0.05, 0.05], [1, 0.05, 0.95], [1, 0.55, 0.95], [1, 0.55, 0.05]]], ['z = 1', [[0.05, 0.05, 1], [0.95, 0.05, 1], [0.95, 0.55, 1], [0.05, 0.55, 1]]]] as const) {
+      const quad = await Promise.all(q.map((v) => lab<number[]>('project', ...v)));
+      const inQuad = (x: number, y: number) => water(x, y) && insideQuad(quad, x, y, 6);
+      const rect = { x0: Math.min(...quad.map((c) => c[0])), x1: Math.max(...quad.map((c) => c[0])), y0: Math.min(...quad.map((c) => c[1])), y1: Math.max(...quad.map((c) => c[1])) };
+      const seam = maxSecondDifference(on, rect, inQuad);
+      console.log(`seams on the face ${face}: ${JSON.stringify(seam)}`);
+      // Before issue 24: 44 (x = 1) and 58 (z = 1), dotted bright lines where refraction showed
+      // the box's bottom edges (the light under the liquid jumped to unabsorbed beside the box);
+      // after: 7.4 and 10.2.
+      expect(seam.value, `largest second difference of luminance across the face ${face}`).toBeLessThan(20);
+    }
+    expect(page.errors).toEqual([]);
+  });
+
+  it('a flat-topped column: straight silhouettes (steps, RMS pixels at 720p)', async () => {
+    const yaw = 30;
+    await scene({ phi: solverLevelSet(levelSet(boxSdf([0.5, 0.3, 0.5], [0.18, 0.3, 0.18], yaw))), orbit: [[0.5, 0.55, 0.5], 1.3, -12, 0, FOV_720P_CROP] });
+    const on = await shot('quality-column.png');
+    const hidden = await hiddenShot('quality-column-hidden.png');
+    const inside = (x: number, y: number) => pixelDifference(on, hidden, x, y) > 12;
+    const a = (yaw * Math.PI) / 180;
+    const corners = await Promise.all([[-1, -1], [1, -1], [1, 1], [-1, 1]].map(([u, w]) =>
+      lab<number[]>('project', 0.5 + 0.18 * (Math.cos(a) * u + Math.sin(a) * w), 0.6, 0.5 + 0.18 * (-Math.sin(a) * u + Math.cos(a) * w))));
+    const byX = [...corners].sort((p, q) => p[0] - q[0]);
+    const top = corners.reduce((p, q) => (q[1] < p[1] ? q : p));
+    for (const [from, to] of [[byX[0], top], [top, byX[3]]]) {
+      const span = to[0] - from[0];
+      // the middle half of the edge: the rounded corners are no steps
+      const r = silhouetteRoughness(inside, from[0] + 0.25 * span, to[0] - 0.25 * span, top[1] - 30, Math.max(from[1], to[1]) + 30);
+      console.log(`steps ${from[0].toFixed(0)}..${to[0].toFixed(0)}: rms ${r.rms.toFixed(2)} px over ${r.columns} columns; rows ${r.rows.join(' ')}`);
+      // Before issue 24: 0.43 and 0.48 px (cell steps: runs of equal rows, then jumps); after:
+      // 0.31 and 0.31 (a straight line rasterised has about 0.29). The issue's bound, 0.5 px,
+      // does not separate the two here; this one does.
+      expect(r.columns).toBeGreaterThan(30);
+      expect(r.rms, 'RMS distance of the silhouette from a straight line, pixels at 720p').toBeLessThan(0.4);
+    }
+    expect(page.errors).toEqual([]);
+  });
+
+  it('a rotated obstacle: no haze at its waterline, no dark speckles, no stipple in its reflection', async () => {
+    await scene({ phi: stillLayer(OBSTACLE_DEPTH), orbit: EXAMPLE_ORBIT, obstacle: OBSTACLE });
+    const on = await shot('quality-obstacle.png');
+    await lab('setLook', { reflectionStrength: 0 });
+    const off = await shot('quality-obstacle-reflection0.png');
+    const hidden = await hiddenShot('quality-obstacle-hidden.png');
+    const wet = (x: number, y: number) => pixelDifference(on, hidden, x, y) > 8;
+    const [a, b] = await Promise.all(obstacleWaterline().map((q) => lab<number[]>('project', ...q)));
+    const haze = hazeAt(on, off, a, b);
+    const speckles = darkSpeckles(on, wet, 25);
+    const energy = highFrequencyEnergy(on, off, wet);
+    console.log(`haze at the obstacle's waterline: ${fmt(haze)}; speckles ${speckles}, reflection HF energy ${energy.toFixed(2)}`);
+    // Before issue 24: haze 1.23, energy 16.55, speckles 108; after: 1.23, 5.87 and 104 (the
+    // speckles, where the refracted ray passes behind the obstacle, are not fixed yet: the bound
+    // only keeps them from growing).
+    expect(haze.haze, "haze at the obstacle's waterline (step with reflection 1 minus 0)").toBeLessThan(5);
+    expect(energy, 'high-frequency energy of the reflection term next to the obstacle (stipple)').toBeLessThan(8);
+    expect(speckles, 'dark speckles in the water next to the obstacle').toBeLessThan(130);
     expect(page.errors).toEqual([]);
   });
 });

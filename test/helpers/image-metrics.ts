@@ -152,3 +152,19 @@ export function darkSpeckles(img: RgbaImage, mask: (x: number, y: number) => boo
   }
   return count;
 }
+
+/** Whether (x, y) lies inside a convex screen quad (corners in order) at least `margin` px from its edges. */
+export function insideQuad(quad: readonly (readonly number[])[], x: number, y: number, margin: number): boolean {
+  let sign = 0;
+  for (let i = 0; i < quad.length; i++) {
+    const [ax, ay] = quad[i];
+    const [bx, by] = quad[(i + 1) % quad.length];
+    const len = Math.hypot(bx - ax, by - ay);
+    const d = ((bx - ax) * (y - ay) - (by - ay) * (x - ax)) / len;
+    if (Math.abs(d) < margin) return false;
+    const s = Math.sign(d);
+    if (sign === 0) sign = s;
+    else if (s !== sign) return false;
+  }
+  return true;
+}
