@@ -121,21 +121,96 @@ fn sampleLevelSet(p: vec3f) -> f32 {
     return mix(mix(x00, x10, f.y), mix(x01, x11, f.y), f.z);
 }
 
-// Outward (towards air) unit normal from central differences, one cell apart. The stencil stays
-// between the first and last cell centres (one-sided next to a wall): beyond them the sampled field
-// is the wall cells' values extended, so a difference reaching across a wall would flatten the
-// gradient's component across it within a cell and a half of the wall, and water climbing a wall
-// would show a rim of wrong normals along the waterline.
-fn levelSetNormal(p: vec3f, fallback: vec3f) -> vec3f {
+// Quadratic B-spline weights (and their derivatives) of the three cells around the nearest cell
+// centre c along one axis, for the offset t = g - c in [-0.5, 0.5]. Past the first or last cell the
+// missing neighbour is a ghost extrapolated linearly (v[-1] = 2 v[0] - v[1]), folded into the
+// weights: a level set that is a plane stays exactly that plane up to the box faces, so a surface
+// meeting a wall keeps its height and its normal there (no rim along the waterline).
+struct AxisTaps {
+    index: vec3i,
+    weight: vec3f,
+    slope: vec3f,
+}
+
+fn axisTaps(g: f32, n: i32) -> AxisTaps {
+    // the spline lives between the first and last cell centres; beyond them (at most half a cell,
+    // up to the box face) the caller extends it linearly with its gradient
+    let gc = clamp(g, 0.0, f32(n - 1));
+    let c = i32(clamp(round(gc), 0.0, f32(n - 1)));
+    let t = gc - f32(c);
+    var taps: AxisTaps;
+    taps.index = vec3i(c - 1, c, c + 1);
+    taps.weight = vec3f(0.5 * (0.5 - t) * (0.5 - t), 0.75 - t * t, 0.5 * (0.5 + t) * (0.5 + t));
+    taps.slope = vec3f(t - 0.5, -2.0 * t, t + 0.5);
+    if (c == 0) {
+        taps.weight = vec3f(0.0, taps.weight.y + 2.0 * taps.weight.x, taps.weight.z - taps.weight.x);
+        taps.slope = vec3f(0.0, taps.slope.y + 2.0 * taps.slope.x, taps.slope.z - taps.slope.x);
+        taps.index.x = 0;
+    }
+    if (c == n - 1) {
+        taps.weight = vec3f(taps.weight.x - taps.weight.z, taps.weight.y + 2.0 * taps.weight.z, 0.0);
+        taps.slope = vec3f(taps.slope.x - taps.slope.z, taps.slope.y + 2.0 * taps.slope.z, 0.0);
+        taps.index.z = n - 1;
+    }
+    return taps;
+}
+
+// The level set and its gradient (xyz: d phi / d p; w: phi) from the triquadratic B-spline of the
+// cell values: C1, so the surface has no cell steps on silhouettes and crests and its normals are
+// continuous across cells (trilinear interpolation has kinks at every cell face, which showed as
+// saw teeth along the edges of a column at 32^3). Linear past the first and last cell centres.
+fn sampleSmooth(p: vec3f) -> vec4f {
+    let n = gridDims();
     let h = uniform.liquid_cellSize;
-    let lo = max(p - vec3f(h), vec3f(0.5 * h));
-    let hi = min(p + vec3f(h), uniform.liquid_dims * h - vec3f(0.5 * h));
-    let span = max(hi - lo, vec3f(1e-6 * h));
-    let g = vec3f(
-        sampleLevelSet(vec3f(hi.x, p.y, p.z)) - sampleLevelSet(vec3f(lo.x, p.y, p.z)),
-        sampleLevelSet(vec3f(p.x, hi.y, p.z)) - sampleLevelSet(vec3f(p.x, lo.y, p.z)),
-        sampleLevelSet(vec3f(p.x, p.y, hi.z)) - sampleLevelSet(vec3f(p.x, p.y, lo.z))
-    ) / span;
+    let g = p / h - vec3f(0.5);
+    let tx = axisTaps(g.x, n.x);
+    let ty = axisTaps(g.y, n.y);
+    let tz = axisTaps(g.z, n.z);
+    var value = 0.0;
+    var grad = vec3f(0.0);
+    for (var c = 0; c < 3; c++) {
+        var planeV = 0.0;
+        var planeDy = 0.0;
+        var planeDx = 0.0;
+        for (var b = 0; b < 3; b++) {
+            let row = n.x * (ty.index[b] + n.y * tz.index[c]);
+            let v0 = liquidPhi[row + tx.index.x];
+            let v1 = liquidPhi[row + tx.index.y];
+            let v2 = liquidPhi[row + tx.index.z];
+            let lineV = tx.weight.x * v0 + tx.weight.y * v1 + tx.weight.z * v2;
+            let lineDx = tx.slope.x * v0 + tx.slope.y * v1 + tx.slope.z * v2;
+            planeV += ty.weight[b] * lineV;
+            planeDy += ty.slope[b] * lineV;
+            planeDx += ty.weight[b] * lineDx;
+        }
+        value += tz.weight[c] * planeV;
+        grad += vec3f(tz.weight[c] * planeDx, tz.weight[c] * planeDy, tz.slope[c] * planeV);
+    }
+    grad /= h;
+    // linear extension past the outermost cell centres (half a cell, up to the box faces)
+    let inside = clamp(p, vec3f(0.5 * h), uniform.liquid_dims * h - vec3f(0.5 * h));
+    value += dot(grad, p - inside);
+    return vec4f(grad, value);
+}
+
+// The surface is searched for with the cheap trilinear field far from it and the smooth one
+// within this distance (the two differ by a fraction of a cell near the surface).
+fn nearSurfaceBand() -> f32 {
+    return 1.5 * uniform.liquid_cellSize;
+}
+
+// The level set as the surface search sees it: smooth near the surface, trilinear elsewhere.
+fn sampleForSurface(p: vec3f) -> f32 {
+    let coarse = sampleLevelSet(p);
+    if (abs(coarse) > nearSurfaceBand()) {
+        return coarse;
+    }
+    return sampleSmooth(p).w;
+}
+
+// Outward (towards air) unit normal: the gradient of the smooth field.
+fn levelSetNormal(p: vec3f, fallback: vec3f) -> vec3f {
+    let g = sampleSmooth(p).xyz;
     let len = length(g);
     return select(fallback, g / len, len > 1e-8);
 }
@@ -153,7 +228,7 @@ fn refineCrossing(ro: vec3f, rd: vec3f, taIn: f32, tbIn: f32, faIn: f32, fbIn: f
         let lo = mix(ta, tb, 0.1);
         let hi = mix(ta, tb, 0.9);
         tm = select(0.5 * (ta + tb), tm, tm > lo && tm < hi);
-        let fm = sampleLevelSet(ro + rd * tm);
+        let fm = sampleForSurface(ro + rd * tm);
         if ((fm < 0.0) == (fa < 0.0)) {
             ta = tm;
             fa = fm;
@@ -325,12 +400,7 @@ fn onBottomFace(p: vec3f) -> bool {
 fn lightTransmittanceAt(q: vec3f, o: Optics) -> vec3f {
     let boxSize = uniform.liquid_dims * uniform.liquid_cellSize;
     let h = uniform.liquid_cellSize;
-    if (any(q.xz < vec2f(0.0)) || any(q.xz > boxSize.xz) || q.y < -h || q.y > boxSize.y) {
-        return vec3f(1.0);
-    }
-    let p = vec3f(q.x, max(q.y, 0.0), q.z);
-    var phiPrev = sampleLevelSet(p);
-    if (phiPrev >= 0.0) {
+    if (q.y < -h || q.y > boxSize.y) {
         return vec3f(1.0);
     }
     // Snell at a level surface: the sine of the light's angle from the vertical drops by the ior
@@ -341,6 +411,24 @@ fn lightTransmittanceAt(q: vec3f, o: Optics) -> vec3f {
     let azimuth = select(vec2f(0.0), horizontal / length(horizontal), length(horizontal) > 1e-6);
     let towardsLightW = vec3f(azimuth.x * sinWater, sqrt(1.0 - sinWater * sinWater), azimuth.y * sinWater);
     let dL = normalize((uniform.liquid_modelInv * vec4f(towardsLightW, 0.0)).xyz);
+    // A point beside the box (on what it stands on) is lit through the liquid where the light's way
+    // crosses the box: it starts where that way enters it. Without this the light jumped from the
+    // full depth's absorption to none at the box's sides, a bright dotted line along the bottom
+    // edges wherever refraction showed them (issue 24: seams).
+    let base = vec3f(q.x, max(q.y, 0.0), q.z);
+    let ds = select(dL, vec3f(1e-8), abs(dL) < vec3f(1e-8));
+    let tA = (vec3f(0.0) - base) / ds;
+    let tB = (boxSize - base) / ds;
+    let tIn = max(max(max(min(tA.x, tB.x), min(tA.y, tB.y)), min(tA.z, tB.z)), 0.0);
+    let tOut = min(min(max(tA.x, tB.x), max(tA.y, tB.y)), max(tA.z, tB.z));
+    if (tOut <= tIn) {
+        return vec3f(1.0);
+    }
+    let p = base + dL * tIn;
+    var phiPrev = sampleLevelSet(p);
+    if (phiPrev >= 0.0) {
+        return vec3f(1.0);
+    }
     let tExit = boxExit(p, dL, boxSize);
     let minStep = 0.25 * h;
     var tPrev = 0.0;
@@ -389,6 +477,18 @@ fn sceneColorAt(uv: vec2f, lod: f32) -> vec3f {
 }
 #endif
 
+// Whether a world point is in the liquid (trilinear field, a quarter cell deep), or in or under
+// it within a cell above the box's floor: what the grabs show there is seen through the liquid.
+fn inLiquid(pW: vec3f) -> bool {
+    let q = (uniform.liquid_modelInv * vec4f(pW, 1.0)).xyz;
+    let boxSize = uniform.liquid_dims * uniform.liquid_cellSize;
+    let h = uniform.liquid_cellSize;
+    if (any(q < vec3f(-h)) || any(q > boxSize + vec3f(h))) {
+        return false;
+    }
+    return sampleLevelSet(clamp(q, vec3f(0.0), boxSize)) < -0.25 * h;
+}
+
 #if defined(LIQUID_SCENE_COLOR) && defined(LIQUID_SCENE_DEPTH)
 const SSR_STEPS: i32 = 24;
 const SSR_REFINE: i32 = 4;
@@ -400,6 +500,7 @@ fn screenSpaceReflection(originW: vec3f, dirW: vec3f, uvFrag: vec2f, lod: f32) -
     let clipO = uniform.matrix_viewProjection * vec4f(originW, 1.0);
     let ndcO = clipO.xy / clipO.w;
     let toUv = vec2f(0.5, -0.5) * uniform.viewport_size.xy * uniform.screen_size.zw;
+    let liquidEntryClearance = 1.5 * uniform.liquid_cellSize * length(toWorldVector(vec3f(1.0, 0.0, 0.0)));
     var stepLen = 0.03;
     var t = 0.01;
     var tPrev = t;
@@ -413,6 +514,12 @@ fn screenSpaceReflection(originW: vec3f, dirW: vec3f, uvFrag: vec2f, lod: f32) -
         let uv = uvFrag + (clip.xy / clip.w - ndcO) * toUv;
         if (any(uv < vec2f(0.0)) || any(uv > vec2f(1.0))) {
             break;
+        }
+        // a reflected ray that goes (back) into the liquid meets water, not what the grabs show
+        // under it: the floor and walls seen through the liquid were reflected as a milky haze
+        // where the water meets them (issue 24); the environment stands in for it
+        if (t > liquidEntryClearance && inLiquid(p)) {
+            return vec4f(0.0);
         }
         let behind = viewDepth(p) - getLinearScreenDepth(uv);
         if (behind > 0.0) {
@@ -433,6 +540,9 @@ fn screenSpaceReflection(originW: vec3f, dirW: vec3f, uvFrag: vec2f, lod: f32) -
                 } else {
                     a = m;
                 }
+            }
+            if (inLiquid(originW + dirW * b)) {
+                return vec4f(0.0);
             }
             let edge = min(min(uvHit.x, 1.0 - uvHit.x), min(uvHit.y, 1.0 - uvHit.y));
             let confidence = smoothstep(0.0, 0.08, edge) * (1.0 - smoothstep(0.6, 1.0, f32(i) / f32(SSR_STEPS)));
@@ -593,7 +703,7 @@ fn findSurface(ray: Ray, span: BoxSpan) -> SurfaceHit {
     hit.t = 0.0;
     hit.normal = -ray.rd;
     let minStep = 0.25 * uniform.liquid_cellSize;
-    let phiStart = sampleLevelSet(ray.ro + ray.rd * span.tStart);
+    let phiStart = sampleForSurface(ray.ro + ray.rd * span.tStart);
     if (phiStart < 0.0) {
         if (span.tEnter > 0.0) {
             hit.kind = HIT_FROM_AIR;
@@ -610,7 +720,7 @@ fn findSurface(ray: Ray, span: BoxSpan) -> SurfaceHit {
     var phiPrev = phiStart;
     for (var i = 0; i < MAX_TRACE_STEPS; i++) {
         let t = min(tPrev + max(phiPrev * 0.9, minStep), span.tEnd);
-        let phi = sampleLevelSet(ray.ro + ray.rd * t);
+        let phi = sampleForSurface(ray.ro + ray.rd * t);
         if (phi < 0.0) {
             hit.kind = HIT_FROM_AIR;
             hit.t = refineCrossing(ray.ro, ray.rd, tPrev, t, phiPrev, phi);
@@ -635,13 +745,13 @@ struct ExitHit {
 fn findSurfaceFromInside(ray: Ray, span: BoxSpan) -> ExitHit {
     let minStep = 0.25 * uniform.liquid_cellSize;
     var tPrev = span.tStart;
-    var phiPrev = sampleLevelSet(ray.ro + ray.rd * span.tStart);
+    var phiPrev = sampleForSurface(ray.ro + ray.rd * span.tStart);
     var result: ExitHit;
     result.found = false;
     result.t = span.tEnd;
     for (var i = 0; i < MAX_TRACE_STEPS; i++) {
         let t = min(tPrev + max(-phiPrev * 0.9, minStep), span.tEnd);
-        let phi = sampleLevelSet(ray.ro + ray.rd * t);
+        let phi = sampleForSurface(ray.ro + ray.rd * t);
         if (phi >= 0.0) {
             result.t = refineCrossing(ray.ro, ray.rd, tPrev, t, phiPrev, phi);
             result.found = true;
