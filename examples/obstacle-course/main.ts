@@ -13,7 +13,7 @@ const PADDLE_OMEGA = -2.5;
 /** The cup lights up when the liquid fills this fraction of the space inside it. */
 const CUP_FULL = 0.6;
 
-const ex = await createExampleApp({ distance: 2.1, pitch: -32, yaw: 28, cameraTarget: new pc.Vec3(0.5, 0.15, 0.5) });
+const ex = await createExampleApp({ distance: 1.75, pitch: -30, yaw: 28, cameraTarget: new pc.Vec3(0.5, 0.18, 0.5) });
 if (ex) {
   const { app, camera, orbit } = ex;
   // The course's liquid: a dam against the x = 0 wall and a shallow pool (a 1 m tank).
@@ -123,10 +123,11 @@ if (ex) {
   vortex.setLocalPosition(0.42, 0, 0.84);
   tank.addChild(vortex);
   vortex.script!.create(LiquidForce, { properties: { kind: 'vortex', strength: 6, radius: 0.2, falloff: 'linear' } });
+  // A thin ring on the floor marks the vortex's radius.
+  const swirlMesh = pc.Mesh.fromGeometry(app.graphicsDevice, new pc.TorusGeometry({ ringRadius: 0.2, tubeRadius: 0.006, segments: 48, sides: 8 }));
   const swirl = new pc.Entity('vortex ring');
-  swirl.addComponent('render', { type: 'torus', material: material(0.3, 0.55, 0.95, 0.8), castShadows: false });
-  swirl.setLocalPosition(0.42, 0.005, 0.84);
-  swirl.setLocalScale(0.6, 0.05, 0.6);
+  swirl.addComponent('render', { meshInstances: [new pc.MeshInstance(swirlMesh, material(0.2, 0.45, 0.95, 0.8))], castShadows: false });
+  swirl.setLocalPosition(0.42, 0.01, 0.84);
   tank.addChild(swirl);
 
   // A torus the player drags through the liquid (an engine primitive, tracked as a mesh).
