@@ -269,7 +269,6 @@ export class LiquidVolumeController {
     const realtime = this.settings.timeMode === 'realtime';
     // Time passes while a step is in flight, too.
     this.owedTime = realtime ? this.owedTime + Math.max(0, dt) : 0;
-    this.bodies.applyForces(solver, dt);
     if (this.stepper.busy) return;
     if (solver.lostReason) {
       this.status = 'device-lost';
@@ -284,12 +283,12 @@ export class LiquidVolumeController {
       frames = clock.frames;
       this.owedTime = clock.owed;
     }
-    this.updateFrame(solver, dt);
+    this.updateFrame(solver, dt, frames * solver.scene.timeStep.frame);
     this.stepper.step(solver, this.renderer, this.stats, (e) => this.warn(`latent-liquid: a simulation step failed: ${e.message}`), frames);
   }
 
-  /** Gravity in the box frame and the child obstacles/emitters, before a step. */
-  private updateFrame(solver: LiquidSolver, dt: number): void {
+  /** Gravity in the box frame, the child obstacles/emitters and the coupled bodies (with their physics step), before a step of `simulated` seconds. */
+  private updateFrame(solver: LiquidSolver, dt: number, simulated: number): void {
     const g = this.settings.gravity;
     // World gravity into the box's frame: rotate by the inverse of the entity's rotation.
     this.tmpQuat.copy(this.entity.getRotation()).invert();
@@ -304,7 +303,7 @@ export class LiquidVolumeController {
       try { solver.setRuntimeForceFields(forces.fields); } catch (e) { this.warn(`latent-liquid: the liquidForce fields were not applied: ${(e as Error).message}`); }
     }
     this.watchers.update();
-    this.bodies.update(solver);
+    this.bodies.update(solver, simulated);
   }
 
   /**

@@ -11,7 +11,7 @@ import { ARTIFACTS_DIR, launchBrowser, openPage, startStaticServer, type TestPag
 
 const ROOT = resolve(__dirname, '..');
 const SITE = join(ARTIFACTS_DIR, 'floating-site');
-const FRAMES = 90;
+const FRAMES = 60;
 
 async function build(): Promise<void> {
   mkdirSync(join(SITE, 'floating'), { recursive: true });
@@ -41,7 +41,7 @@ describe('floating example', () => {
     const server = await startStaticServer(SITE);
     const browser = await launchBrowser();
     try {
-      const page = await openPage(browser, server.url('/floating/?res=16&panel=0&stats=1'), { width: 320, height: 240 });
+      const page = await openPage(browser, server.url('/floating/?res=16&panel=0&stats=1'), { width: 200, height: 150 });
       await waitFor(page, `window.liquid?.frame >= ${FRAMES}`, 420_000);
       const heights = await page.page.evaluate('window.floating.heights()') as Record<string, number>;
       const readouts = await page.page.evaluate('window.floating.readouts()') as { name: string; relativeDensity: number; submergedFraction: number }[];
