@@ -54,11 +54,16 @@ export function addBox(solver: LiquidSolver, tank: Vec3, x: number, relativeDens
   return new TestRigidBody(body, tank);
 }
 
-export async function run(device: GPUDevice, solver: LiquidSolver, bodies: TestRigidBody[], frames: number, each?: (frame: number) => Promise<void>): Promise<number> {
+/**
+ * Steps `frames` frames: the bodies first (their integrator under the liquid's gravity, or
+ * `bodyGravity`), then the liquid; returns the largest |volume drift| seen every 10th frame.
+ */
+export async function run(device: GPUDevice, solver: LiquidSolver, bodies: TestRigidBody[], frames: number, each?: (frame: number) => Promise<void>,
+  bodyGravity?: Vec3): Promise<number> {
   let maxDrift = 0;
   const dt = solver.scene.timeStep.frame;
   for (let f = 0; f < frames; f++) {
-    for (const b of bodies) b.step(dt, solver.gravityAt(solver.time), solver.scene.density);
+    for (const b of bodies) b.step(dt, bodyGravity ?? solver.gravityAt(solver.time), solver.scene.density);
     solver.collectMetrics = f % 10 === 9;
     await solver.step();
     // A game's pace: the next frame starts once the GPU showed this one (the step itself never waits).
