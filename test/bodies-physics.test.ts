@@ -1,8 +1,8 @@
 // Rigid bodies (issue 21), physics at CI size on SwiftShader, bodies moved by the minimal test
 // integrator (test/helpers/rigid-body.ts) with the forces the core gives back:
 // - a box of 2.0 sinks to the floor and stays; a box of 0.1 floats without exploding or jitter;
-// - lowering a box into the pond raises the mean level (by 78% of its submerged volume over the
-//   free area, measured; the issue's 5% is not met yet, see docs/bodies.md).
+// - lowering a box into the pond raises the mean level by its submerged volume over the tank's
+//   area, within 5%.
 // Archimedes: test/bodies-archimedes.test.ts; long runs: test/bodies-long.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiquidSolver } from '../src/solver/liquid-solver';
@@ -55,7 +55,7 @@ describe('heavy and light bodies', () => {
 });
 
 describe('displacement', () => {
-  it('lowering a box into the pond raises the mean level by its submerged volume over the free surface area', async () => {
+  it('lowering a box into the pond raises the mean level by its submerged volume over the tank area, within 5%', async () => {
     const nx = 20;
     const solver = await make(tankScene('displacement', nx));
     // The mean level: every column but the box's (x cells 7..12, z cells 2..7) and their neighbours.
@@ -69,7 +69,7 @@ describe('displacement', () => {
     const body = solver.bodies.add({ name: 'plunger', shape: { kind: 'box', halfExtents: HALF }, mass: 10 });
     const dt = solver.scene.timeStep.frame;
     let maxDrift = 0;
-    for (let f = 0; f < 80; f++) {
+    for (let f = 0; f < 110; f++) {
       const moving = bottom > 0.2 + 1e-9;
       const step = moving ? Math.min(speed * dt, bottom - 0.2) : 0;
       bottom -= step;
@@ -79,16 +79,14 @@ describe('displacement', () => {
       if (solver.collectMetrics) maxDrift = Math.max(maxDrift, Math.abs((await solver.readMetrics()).volumeDrift));
     }
     const level1 = await waterLevel(device, solver, [], free);
+    // Water conserved: the tank's area times the rise is the box's volume under the new level.
     const boxArea = 4 * HALF[0] * HALF[2];
-    const freeArea = nx * CELL * 10 * CELL - boxArea;
+    const tankArea = nx * CELL * 10 * CELL;
     const submerged = boxArea * (level1 - bottom);
-    const expected = submerged / freeArea;
-    console.log(`displacement: level ${level0.toFixed(4)} -> ${level1.toFixed(4)} m, rise ${(level1 - level0).toFixed(4)} m, submerged volume / free area ${expected.toFixed(4)} m (tank area ${(submerged / (nx * CELL * 10 * CELL)).toFixed(4)}), volume drift ${maxDrift.toExponential(2)}`);
-    // The issue asks for 5%; measured here: a rise of 0.0165 m for 0.0212 m expected (78%),
-    // with the liquid's volume conserved to 3e-7 (docs/bodies.md, "Not done"). This bound
-    // records that state: the level rises, by at least 70% of the displaced volume, never more.
-    expect(level1 - level0).toBeGreaterThan(0.7 * expected);
-    expect(level1 - level0).toBeLessThan(1.05 * expected);
+    const expected = submerged / tankArea;
+    const rise = level1 - level0;
+    console.log(`displacement: level ${level0.toFixed(4)} -> ${level1.toFixed(4)} m, rise ${rise.toFixed(4)} m, submerged volume / tank area ${expected.toFixed(4)} m (${((100 * rise) / expected).toFixed(1)}%), volume drift ${maxDrift.toExponential(2)}`);
+    expect(Math.abs(rise - expected)).toBeLessThan(0.05 * expected);
     expect(maxDrift).toBeLessThan(0.01);
   }, 300_000);
 });
