@@ -29,10 +29,19 @@ interface Coupled {
  * go back to the rigidbody (applyForce / applyTorque, world frame) before the physics step that
  * follows. Density comes from the rigidbody's mass and the shape's volume. The liquid's scale
  * should be uniform: forces scale with it as lengths do.
+ *
+ * Lockstep: while bodies are coupled, the app's physics advances with the liquid, not with the
+ * clock: the rigidbody system's `timeScale` is 0 and each liquid step of t seconds (the scene's
+ * frame, or the frames the realtime clock owes) is preceded by the forces and one
+ * `app.systems.rigidbody.step(t)`. Physics and liquid share one clock, so a GPU that cannot
+ * keep up gives slow motion in both instead of bodies moving on forces the liquid has not
+ * computed yet. The time scale comes back when no body is coupled.
  */
 export class BodyTracker {
   private readonly coupled = new Map<pc.Entity, Coupled>();
   private solver: LiquidSolver | null = null;
+  /** The rigidbody system's time scale before the lockstep took over (null: not locked). */
+  private pausedPhysics: number | null = null;
   private readonly inv = new pc.Mat4();
   private readonly invRot = new pc.Quat();
   private readonly rot = new pc.Quat();
@@ -52,26 +61,18 @@ export class BodyTracker {
 
   /** Forgets the bodies (a new solver: they are made again on the next update). */
   reset(): void {
+    this.releasePhysics();
     for (const c of this.coupled.values()) c.body.remove();
     this.coupled.clear();
     this.solver = null;
   }
 
   /**
-   * Applies the liquid's latest forces to the coupled bodies (every rendered frame, before the
-   * physics step: the engine steps every frame, the liquid maybe not).
+   * Before each liquid step of `simulated` seconds: finds the tagged bodies, applies the
+   * liquid's latest forces to them, steps the app's physics by the same time (lockstep, see
+   * the class comment), and sends the bodies' shapes and motion to `solver`.
    */
-  applyForces(solver: LiquidSolver, dt: number): void {
-    if (this.solver !== solver) return;
-    const scale = this.liquid.getWorldTransform().getScale(this.tmp).x;
-    for (const [e, c] of this.coupled) {
-      const rb = e.rigidbody;
-      if (rb?.enabled && !c.body.removed) this.applyForcesTo(solver, c, rb, scale, dt);
-    }
-  }
-
-  /** Finds the tagged bodies and sends their shapes and motion to `solver`, before its step. */
-  update(solver: LiquidSolver): void {
+  update(solver: LiquidSolver, simulated: number): void {
     if (this.solver !== solver) this.reset();
     this.solver = solver;
     const scale = this.liquid.getWorldTransform().getScale(new pc.Vec3()).x;
@@ -100,13 +101,32 @@ export class BodyTracker {
         c = made;
         this.coupled.set(e, c);
       }
-      c.body.setState(this.stateOf(e, rb, scale));
     }
     for (const [e, c] of this.coupled) {
       if (seen.has(e)) continue;
       c.body.remove();
       this.coupled.delete(e);
     }
+    const physics = this.app.systems.rigidbody;
+    if (this.coupled.size === 0 || !physics) {
+      this.releasePhysics();
+      return;
+    }
+    // Lockstep: the physics engine advances only here, by the liquid's time.
+    if (this.pausedPhysics === null) {
+      this.pausedPhysics = physics.timeScale;
+      physics.timeScale = 0;
+    }
+    for (const [e, c] of this.coupled) this.applyForcesTo(solver, c, e.rigidbody!, scale, simulated);
+    physics.step(simulated);
+    for (const [e, c] of this.coupled) c.body.setState(this.stateOf(e, e.rigidbody!, scale));
+  }
+
+  /** Gives the physics engine its own clock back (no body coupled, a new solver, or the end). */
+  releasePhysics(): void {
+    const physics = this.app.systems.rigidbody;
+    if (this.pausedPhysics !== null && physics) physics.timeScale = this.pausedPhysics;
+    this.pausedPhysics = null;
   }
 
   private add(solver: LiquidSolver, e: pc.Entity, shape: BodyShape, mass: number, scale: number, key: string): Coupled | null {

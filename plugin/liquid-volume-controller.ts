@@ -305,7 +305,6 @@ export class LiquidVolumeController {
     const realtime = this.settings.timeMode === 'realtime';
     // Time passes while a step is in flight, too.
     this.owedTime = realtime ? this.owedTime + Math.max(0, dt) : 0;
-    this.bodies.applyForces(solver, dt);
     if (this.stepper.busy) return;
     if (solver.lostReason) {
       this.status = 'device-lost';
@@ -332,8 +331,8 @@ export class LiquidVolumeController {
   }
 
   /**
-   * Gravity in the box frame, the obstacles, emitters and force fields, before a step that
-   * advances `simulated` seconds.
+   * Gravity in the box frame, the obstacles, emitters, force fields and the coupled bodies (with
+   * their physics step), before a step that advances `simulated` seconds.
    */
   private updateFrame(solver: LiquidSolver, dt: number, simulated: number): void {
     const g = this.settings.gravity;
@@ -350,7 +349,7 @@ export class LiquidVolumeController {
       try { solver.setRuntimeForceFields(forces.fields); } catch (e) { this.warn(`latent-liquid: the liquidForce fields were not applied: ${(e as Error).message}`); }
     }
     this.watchers.update();
-    this.bodies.update(solver);
+    this.bodies.update(solver, simulated);
   }
 
   /**

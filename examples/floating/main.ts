@@ -21,6 +21,9 @@ if (ex) {
   const { app } = ex;
   // The physics world is made when ammo is there; the app was made after it loaded.
   (app.systems as unknown as { rigidbody?: { onLibraryLoaded(): void } }).rigidbody?.onLibraryLoaded();
+  // The bodies wait for the liquid (its pipelines take a moment): once it runs, the plugin steps
+  // the physics together with it (lockstep, plugin/body-tracker.ts).
+  if (app.systems.rigidbody) app.systems.rigidbody.timeScale = 0;
 
   // The tank turns about its centre: a pivot there, the liquid's corner at (-0.5, 0, -0.5) from it.
   const pivot = new pc.Entity('pivot');
