@@ -113,7 +113,7 @@ export class StatsOverlay {
     const lines = [
       `${s.scene || 'latent-liquid'}   ${controller.status}${controller.message ? `: ${controller.message}` : ''}`,
       `frame ${s.frame}  t ${s.t.toFixed(2)} s  mode ${s.mode.toUpperCase()}`,
-      `solver ${latent ? `latent (every ${latent.scheduler.settings.interval}, K=${latent.scheduler.settings.correctionIterations})` : controller.latentUnavailable ? 'jacobi (latent unavailable, see above)' : 'jacobi'}  solved ${s.solvedFrames} / predicted ${s.predictedFrames}`,
+      `solver ${latent ? `latent on ${latent.predictor.runtime === 'wgsl' ? 'WGSL' : 'ORT'} (every ${latent.scheduler.settings.interval}, K=${latent.scheduler.settings.correctionIterations})` : controller.latentUnavailable ? 'jacobi (latent unavailable, see above)' : 'jacobi'}  solved ${s.solvedFrames} / predicted ${s.predictedFrames}`,
       timingLine(s.timingSource, fmt(s.frameMs), fmt(s.cpuSubmitMs)),
       `divergence L2 ${fmt(s.divergenceL2)} 1/s   drift ${Number.isFinite(s.volumeDrift) ? (s.volumeDrift * 100).toFixed(3) : '-'} %`,
       `iterations ${fmt(s.pressureIterations, 4)}   max speed ${fmt(s.maxSpeed)} m/s`,

@@ -264,7 +264,7 @@ describe('bad input', () => {
     expect(modes.filter((m) => m === 'predict').length).toBeGreaterThan(0);
     const bad = cli(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--latent-runtime', 'tpu']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--latent-runtime must be ort or wgsl \(got tpu\)/);
+    expect(bad.stderr).toMatch(/--latent-runtime must be auto, ort or wgsl \(got tpu\)/);
     expect(cli(['simulate', 'rest', '--latent-runtime', 'wgsl']).stderr).toMatch(/--latent-runtime needs --solver latent/);
   }, 180_000);
 
