@@ -62,6 +62,7 @@ describe('cost counters', () => {
       expect(c.indirectDispatches).toBe(1);
       expect(c.workgroups).toBe(6 + 16);
       expect(c.boundBytes).toBe(1280 + 832 + 1280);
+      expect(c.indirectBoundBytes).toBe(832);
       expect(c.byPass.one).toMatchObject({ dispatches: 2, indirectDispatches: 1, workgroups: 6, boundBytes: 1280 + 832 });
       expect(c.byPass.two).toMatchObject({ dispatches: 1, workgroups: 16, boundBytes: 1280 });
       expect(c.byPass.copy).toMatchObject({ copies: 1, copyBytes: 128 });
