@@ -12,8 +12,9 @@ export type LatentRuntimeKind = 'ort' | 'wgsl';
 
 /**
  * What to run the networks on: a runtime, or 'auto' (the default): the WGSL runtime when it
- * recognises all of the model's graphs, onnxruntime-web otherwise (and always with ORT graph
- * capture, an ORT option), without a warning. `LatentPressurePredictor.runtime` says which ran.
+ * recognises all of the model's graphs, onnxruntime-web otherwise (any model the WGSL runtime
+ * refuses, broken ones included, whose errors are then ORT's; and always with ORT graph capture,
+ * an ORT option), without a warning. `LatentPressurePredictor.runtime` says which ran.
  */
 export type LatentRuntimeChoice = LatentRuntimeKind | 'auto';
 

@@ -10,7 +10,7 @@ import type { Vec3 } from '../scene/scene-description';
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { DecodedUpsampler } from './decoded-upsampler';
 import type { LatentNetwork, LatentNetworks, LatentRuntimeChoice, LatentRuntimeKind, NetworkMultiplyAdds, NetworkStep } from './latent-networks';
-import { decodedDims, decoderDownsample, latentDims, type ModelFiles, type ModelManifest, UnsupportedGraphError } from './model-manifest';
+import { decodedDims, decoderDownsample, latentDims, ModelError, type ModelFiles, type ModelManifest } from './model-manifest';
 import { OrtLatentNetworks } from './ort-latent-networks';
 import type { ort, OrtOptions } from './ort-session';
 import { StateInputKernel } from './state-input-kernel';
@@ -239,7 +239,9 @@ export class LatentPressurePredictor {
         try {
           networks = await WgslLatentNetworks.create(device, files, grid.dims, latentGrid, bound);
         } catch (e) {
-          if (choice !== 'auto' || !(e instanceof UnsupportedGraphError)) throw e;
+          // 'auto' leaves every model the WGSL runtime refuses (an unknown graph, unreadable bytes,
+          // a contradiction with the manifest) to ORT, which reports broken ones as it always did.
+          if (choice !== 'auto' || !(e instanceof ModelError)) throw e;
           networks = await onOrt();
         }
       }
