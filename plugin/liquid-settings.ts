@@ -47,8 +47,8 @@ export interface LiquidVolumeSettings {
   modelAssets: ModelAssets | null;
   /** Where onnxruntime-web's .wasm is served ('' = next to the ORT module). */
   ortWasmPath: string;
-  /** What runs the latent networks: onnxruntime-web ('ort') or our own WGSL kernels ('wgsl'). */
-  latentRuntime: 'ort' | 'wgsl';
+  /** What runs the latent networks: 'auto' (our WGSL kernels for a model they recognise, else onnxruntime-web), 'ort' or 'wgsl'. */
+  latentRuntime: 'auto' | 'ort' | 'wgsl';
   /** World gravity (m/s^2); the box's rotation turns it into the liquid's frame. */
   gravity: Vec3;
   /** Entities with this tag (anywhere in the scene) whose bounds reach the box are mesh colliders; '' = none. */
@@ -121,7 +121,7 @@ export const LIQUID_ATTRIBUTES: readonly AttributeSpec[] = Object.freeze([
   { name: 'modelLstm', kind: 'asset', resource: 'binary', default: null, setting: 'modelAssets', doc: 'latent: lstm.onnx' },
   { name: 'modelDecoder', kind: 'asset', resource: 'binary', default: null, setting: 'modelAssets', doc: 'latent: decoder.onnx' },
   { name: 'ortWasmPath', kind: 'string', default: '', unit: 'URL', doc: "latent: folder serving onnxruntime-web's ort-wasm-simd-threaded.asyncify.wasm ('' = next to the onnxruntime module)" },
-  { name: 'latentRuntime', kind: 'enum', default: 'ort', options: ['ort', 'wgsl'], doc: "latent: what runs the networks: onnxruntime-web's WebGPU provider, or our own WGSL kernels recorded into the step (no per-run overhead; a model they do not recognise falls back to ORT)" },
+  { name: 'latentRuntime', kind: 'enum', default: 'auto', options: ['auto', 'ort', 'wgsl'], doc: "latent: what runs the networks: 'auto' our own WGSL kernels for a model they recognise, else onnxruntime-web; 'ort' onnxruntime-web's WebGPU provider; 'wgsl' our kernels recorded into the step (no per-run overhead; a model they do not recognise falls back to ORT with a warning). The stats overlay names the runtime that ran" },
   { name: 'gravity', kind: 'vec3', default: [0, -9.81, 0], unit: 'm/s^2', doc: 'gravity in world space; rotating the entity sloshes the liquid' },
   { name: 'obstacleTag', kind: 'string', default: 'liquid-obstacle', doc: "entities with this tag anywhere in the scene whose world bounds reach the box are mesh colliders: the meshes of their `collision` component (mesh, box, sphere, capsule, cylinder, cone, compound) or else their `render` component (assets and every primitive), following their world transform every frame (moving and spinning meshes push the liquid); '' = none (README, \"Colliders, forces and detectors\")" },
   { name: 'colliderResolution', kind: 'integer', default: 0, range: [0, 256], step: 8, precision: 0, doc: "SDF voxels along an obstacle mesh's longest axis (8 to 256; 0 = automatic: two per grid cell at the entity's scale, 16 to 128); a change rebuilds the obstacles' SDFs" },

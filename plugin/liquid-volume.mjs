@@ -199,15 +199,15 @@ export class LiquidVolume extends Script {
   ortWasmPath = '';
 
   /**
-   * Latent: what runs the networks: onnxruntime-web's WebGPU provider ('ort'), or our own WGSL
-   * kernels recorded into the step ('wgsl': no per-run overhead; a model they do not recognise
-   * falls back to ORT).
+   * Latent: what runs the networks: 'auto' our own WGSL kernels for a model they recognise, else
+   * onnxruntime-web; 'ort' onnxruntime-web's WebGPU provider; 'wgsl' our kernels recorded into
+   * the step (no per-run overhead; a model they do not recognise falls back to ORT with a warning).
    *
    * @attribute
-   * @type {'ort' | 'wgsl'}
+   * @type {'auto' | 'ort' | 'wgsl'}
    * @enabledif {solver === 'latent'}
    */
-  latentRuntime = 'ort';
+  latentRuntime = 'auto';
 
   /**
    * Gravity in world space (m/s^2).

@@ -45,7 +45,7 @@ function timingLine(source: string, frameMs: string, cpuSubmitMs: string): strin
 function solverText(controller: LiquidVolumeController): string {
   const latent = controller.latent;
   if (controller.latentUnavailable) return 'classical (latent off, see above)';
-  if (latent) return `latent (every ${latent.scheduler.settings.interval}, K=${latent.scheduler.settings.correctionIterations})`;
+  if (latent) return `latent on ${latent.predictor.runtime === 'wgsl' ? 'WGSL' : 'ORT'} (every ${latent.scheduler.settings.interval}, K=${latent.scheduler.settings.correctionIterations})`;
   return 'classical';
 }
 

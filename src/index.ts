@@ -45,7 +45,7 @@ export type { DetectorRegion, OrientedRegion, ResolvedRegion } from './detectors
 export { boxScene, presetScene, rescaleScene, scaleScene, PRESET_NAMES, isPresetName, PRESET_DEFAULT_RESOLUTION } from './scene/presets';
 export type { PresetName } from './scene/presets';
 export { LatentPressurePredictor } from './latent/latent-pressure-predictor';
-export type { LatentCounters, LatentNetwork, LatentRuntimeKind, PredictionForm, PredictorOptions } from './latent/latent-pressure-predictor';
+export type { HistoryUpdate, LatentCounters, LatentNetwork, LatentRuntimeChoice, LatentRuntimeKind, PredictionForm, PredictorOptions } from './latent/latent-pressure-predictor';
 export { LatentPressureStage } from './latent/latent-pressure-stage';
 export type { LatentStageStats } from './latent/latent-pressure-stage';
 export { LatentScheduler, DEFAULT_LATENT_SCHEDULE } from './latent/latent-scheduler';

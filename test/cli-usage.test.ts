@@ -28,7 +28,7 @@ describe('latent-liquid usage errors', () => {
     await usageError(['simulate', 'rest', '--pressure', 'sor'], /--pressure must be one of jacobi, mgpcg \(got sor\)/);
     await usageError(['simulate', 'rest', '--pressure', 'mgpcg', '--max-iterations', '500'], /--max-iterations must be an integer in \[1, 200\]/);
     await usageError(['simulate', 'rest', '--pressure', 'mgpcg', '--jacobi-iterations', '10'], /--jacobi-iterations applies to --pressure jacobi only/);
-    await usageError(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--latent-runtime', 'tpu'], /--latent-runtime must be ort or wgsl \(got tpu\)/);
+    await usageError(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--latent-runtime', 'tpu'], /--latent-runtime must be auto, ort or wgsl \(got tpu\)/);
     await usageError(['simulate', 'rest', '--latent-runtime', 'wgsl'], /--latent-runtime needs --solver latent/);
     // every usage error points to the command's help
     expect(await usageError(['simulate', 'rest', '--res', '2'], /--res/)).toMatch(/Run 'latent-liquid help simulate' for usage\./);

@@ -219,7 +219,7 @@ describe('the predictor on WebGPU', () => {
   it('matches the golden outputs of all three networks (onnxruntime-web WebGPU provider on the solver device)', async () => {
     const solver = await solverFor('dam-break', 16);
     const files = await loadModelFromDirectory(TINY);
-    const predictor = await LatentPressurePredictor.create(solver, files);
+    const predictor = await LatentPressurePredictor.create(solver, files, { runtime: 'ort' });
     try {
       const golden = JSON.parse(readFileSync(join(TINY, 'golden', 'golden.json'), 'utf8'));
       let checked = 0;

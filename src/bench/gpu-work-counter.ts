@@ -8,6 +8,8 @@
  *   and writes each bound buffer once moves about this much; one that touches a part of a
  *   buffer (a one-workgroup decision kernel bound to full-grid fields) moves less, one that
  *   re-reads from memory more. An upper-bound style estimate, the same on every adapter;
+ * - `indirectBoundBytes`: the part of `boundBytes` bound by indirect dispatches (moved only
+ *   when the GPU arms them);
  * - `copies` and `copyBytes`: copyBufferToBuffer calls and their bytes;
  * - `uploadBytes`: queue.writeBuffer bytes (outside passes, under the label 'upload').
  * Counting patches the device's createBindGroup, createCommandEncoder and queue.writeBuffer,
@@ -18,6 +20,7 @@ export interface PassWork {
   indirectDispatches: number;
   workgroups: number;
   boundBytes: number;
+  indirectBoundBytes: number;
   copies: number;
   copyBytes: number;
   uploadBytes: number;
@@ -30,7 +33,7 @@ export interface WorkCount extends PassWork {
   byPass: Record<string, PassWork>;
 }
 
-const emptyWork = (): PassWork => ({ dispatches: 0, indirectDispatches: 0, workgroups: 0, boundBytes: 0, copies: 0, copyBytes: 0, uploadBytes: 0 });
+const emptyWork = (): PassWork => ({ dispatches: 0, indirectDispatches: 0, workgroups: 0, boundBytes: 0, indirectBoundBytes: 0, copies: 0, copyBytes: 0, uploadBytes: 0 });
 
 /** Bytes a bind group entry's resource binds (buffers only; textures and samplers count 0). */
 function entryBytes(resource: unknown): number {
@@ -138,7 +141,7 @@ export class GpuWorkCounter {
     };
     const dispatchIndirect = pass.dispatchWorkgroupsIndirect;
     pass.dispatchWorkgroupsIndirect = (buffer: GPUBuffer, offset: number): undefined => {
-      this.add(label, (w) => { w.dispatches++; w.indirectDispatches++; w.boundBytes += boundBytes(); });
+      this.add(label, (w) => { w.dispatches++; w.indirectDispatches++; w.boundBytes += boundBytes(); w.indirectBoundBytes += boundBytes(); });
       return dispatchIndirect.call(pass, buffer, offset);
     };
   }

@@ -31,8 +31,8 @@ export const DEFAULT_STEP_COST_OPTIONS: StepCostOptions = {
 export interface StepCost extends WorkCount {
   /**
    * Multiply-adds of the networks the step ran (WgslConvNet.multiplyAdds, WgslLatentLstm.multiplyAdds;
-   * null: not known, ORT), counting a network whose dispatches are all indirect (run only when
-   * the GPU decides) under `conditionalMultiplyAdds` instead.
+   * null: not known, ORT), counting the gated ones (run only when the GPU decides) under
+   * `conditionalMultiplyAdds` instead.
    */
   multiplyAdds: number | null;
   /** Multiply-adds of networks recorded as indirect dispatches: they run only on a discarded prediction. */
@@ -53,23 +53,30 @@ export interface StepCostResult {
   notes: string[];
 }
 
-/** The passes that record each network's dispatches (the encoder pass also decodes in delta form). */
-const NETWORK_PASSES: Record<string, (n: NetworkMultiplyAdds, delta: boolean) => number> = {
-  state: (n) => n.stateEncoder,
-  lstm: (n) => n.lstm,
-  decode: (n) => n.decoder,
-  encode: (n, delta) => n.encoder + (delta ? n.decoder : 0),
-  encodeUsed: (n, delta) => n.encoder + (delta ? n.decoder : 0),
+const encodeAndDecode = (n: NetworkMultiplyAdds, delta: boolean) => n.encoder + (delta ? n.decoder : 0);
+
+/**
+ * The passes that record each network's dispatches (the encoder pass also decodes in delta
+ * form), and whether they run only for a discarded prediction: 'historyUpdate' (history update
+ * 'keep-predicted') records the encoder and decoder as gated indirect dispatches.
+ */
+const NETWORK_PASSES: Record<string, { macs: (n: NetworkMultiplyAdds, delta: boolean) => number; gated: boolean }> = {
+  state: { macs: (n) => n.stateEncoder, gated: false },
+  lstm: { macs: (n) => n.lstm, gated: false },
+  decode: { macs: (n) => n.decoder, gated: false },
+  encode: { macs: encodeAndDecode, gated: false },
+  encodeUsed: { macs: encodeAndDecode, gated: false },
+  historyUpdate: { macs: encodeAndDecode, gated: true },
 };
 
-/** The networks' multiply-adds in a counted step: by the passes that ran them (all direct, or all indirect: conditional). */
+/** The networks' multiply-adds in a counted step, by the passes that ran them (see NETWORK_PASSES). */
 export function networkMultiplyAdds(count: WorkCount, networks: NetworkMultiplyAdds | null, delta: boolean): { multiplyAdds: number | null; conditionalMultiplyAdds: number | null } {
   if (!networks) return { multiplyAdds: null, conditionalMultiplyAdds: null };
   let sure = 0, conditional = 0;
-  for (const [pass, macs] of Object.entries(NETWORK_PASSES)) {
+  for (const [pass, { macs, gated }] of Object.entries(NETWORK_PASSES)) {
     const w: PassWork | undefined = count.byPass[pass];
     if (!w || w.dispatches === 0) continue;
-    if (w.indirectDispatches === w.dispatches) conditional += macs(networks, delta);
+    if (gated) conditional += macs(networks, delta);
     else sure += macs(networks, delta);
   }
   return { multiplyAdds: sure, conditionalMultiplyAdds: conditional };

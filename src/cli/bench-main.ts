@@ -6,6 +6,7 @@ import { encodePngRgba } from '../node/png';
 import { DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, runPressureBenchmark, type BenchmarkResult, type SmoothingVariant } from '../bench/pressure-benchmark';
 import { runDamBreakFront } from '../bench/dam-break-front';
 import { profileMgpcg } from '../bench/mgpcg-profile';
+import type { HistoryUpdate } from '../latent/latent-pressure-predictor';
 import { countStepCosts, DEFAULT_STEP_COST_OPTIONS, type StepCostOptions } from '../bench/step-costs';
 import { benchmarkMarkdown } from '../bench/benchmark-report';
 import { colliderBenchmarkCommand } from './collider-bench-command';
@@ -54,7 +55,7 @@ Cost counters (instead of the above): --counters counts what one step records, p
 workgroups, bytes bound per dispatch (an estimate of bytes moved), copies, uploads, and the
 networks' multiply-adds. Hardware-independent (SwiftShader gives the same counts as a GPU).
 Uses --res (first entry, default 32), --preset, --warmup (default 8), --correction-iterations,
---model, --latent-runtime (default wgsl here), --json.
+--model, --latent-runtime (default wgsl here), --history-update encode-used|keep-predicted, --json.
 
 MGPCG kernel profile (instead of the above): --profile-mgpcg LIST times each kernel of a CG
 iteration at each resolution (GPU timestamps, 50 back-to-back dispatches each), for each
@@ -83,6 +84,11 @@ const positiveList = (v: string | undefined, name: string, fallback: number[]) =
 function latentRuntime(v: string | undefined): 'ort' | 'wgsl' {
   if (v === undefined || v === 'ort' || v === 'wgsl') return v ?? 'ort';
   throw new UsageError(`--latent-runtime must be ort or wgsl (got ${v})`);
+}
+
+function historyUpdate(v: string | undefined): HistoryUpdate {
+  if (v === undefined || v === 'encode-used' || v === 'keep-predicted') return v ?? 'encode-used';
+  throw new UsageError(`--history-update must be encode-used or keep-predicted (got ${v})`);
 }
 
 /** Plot of time vs cells. */
@@ -126,7 +132,7 @@ async function countersCommand(args: ReturnType<typeof parseArgs>): Promise<numb
     preset: stringOption(args, 'preset') ?? DEFAULT_STEP_COST_OPTIONS.preset,
     warmupFrames: intOption(args, 'warmup', DEFAULT_STEP_COST_OPTIONS.warmupFrames, 1, 10000),
     correctionIterations: intOption(args, 'correction-iterations', DEFAULT_STEP_COST_OPTIONS.correctionIterations, 0, 10000),
-    latent: { runtime: stringOption(args, 'latent-runtime') === undefined ? 'wgsl' : latentRuntime(stringOption(args, 'latent-runtime')) },
+    latent: { runtime: stringOption(args, 'latent-runtime') === undefined ? 'wgsl' : latentRuntime(stringOption(args, 'latent-runtime')), historyUpdate: historyUpdate(stringOption(args, 'history-update')) },
   };
   const modelDir = stringOption(args, 'model');
   const dims: [number, number, number] = [resolution, resolution, resolution];
@@ -151,7 +157,7 @@ async function runBenchmark(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const args = parseArgs(argv, {
     values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',
-      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg', 'smoothings', 'latent-runtime'],
+      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg', 'smoothings', 'latent-runtime', 'history-update'],
     flags: ['no-wgsl', 'capture', 'counters'],
   });
   if (args.options.has('counters')) return countersCommand(args);

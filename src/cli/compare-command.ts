@@ -31,7 +31,11 @@ Options:
                             the full solve to its tolerance from the prediction (a warm start)
   --adaptive THRESHOLD      discard predictions above this RMS divergence (1/s) for a full
                             solve (default 1; 0 turns the check off)
-${PRESSURE_OPTIONS_HELP}  --latent-runtime ort|wgsl run the networks on onnxruntime-web (default) or our WGSL kernels
+${PRESSURE_OPTIONS_HELP}  --latent-runtime auto|ort|wgsl run the networks on our WGSL kernels when they know the model,
+                            else onnxruntime-web (auto, default), or on either
+  --history-update encode-used|keep-predicted  what a predicted step pushes into the history:
+                            the encoding of the pressure used (default), or the predicted code
+                            of a kept prediction (WGSL runtime; no encoder run on kept steps)
   --metrics FILE.jsonl      per-frame rows
   --summary FILE.md         the summary table as Markdown (also printed)
   --quiet                   no progress output

@@ -1,11 +1,11 @@
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { attachLatent } from '../latent/attach-latent';
-import type { LatentRuntimeKind } from '../latent/latent-pressure-predictor';
+import type { HistoryUpdate, LatentRuntimeChoice } from '../latent/latent-pressure-predictor';
 import type { LatentPressureStage } from '../latent/latent-pressure-stage';
 import { findShippedModel, loadModelFromDirectory, shippedModelsProblems } from '../node/model-directory';
 import { intOption, numberOption, stringOption, UsageError, type ParsedArgs } from './args';
 
-export const LATENT_OPTION_VALUES = ['solver', 'model', 'interval', 'correction', 'correction-iterations', 'adaptive', 'warmup-frames', 'latent-runtime'];
+export const LATENT_OPTION_VALUES = ['solver', 'model', 'interval', 'correction', 'correction-iterations', 'adaptive', 'warmup-frames', 'latent-runtime', 'history-update'];
 export const LATENT_OPTION_FLAGS: string[] = ['allow-fallback'];
 
 /**
@@ -40,8 +40,10 @@ export interface LatentCliSettings {
   warmupFrames: number | undefined;
   /** Solve with the classical solver (after a warning) when the model cannot run, instead of failing. */
   allowFallback: boolean;
-  /** What runs the networks: onnxruntime-web (default) or our WGSL kernels. */
-  runtime: LatentRuntimeKind;
+  /** What runs the networks: 'auto' (default: WGSL for a model it recognises, else onnxruntime-web), onnxruntime-web or our WGSL kernels. */
+  runtime: LatentRuntimeChoice;
+  /** What a predicted step pushes into the history (PredictorOptions.historyUpdate). */
+  historyUpdate: HistoryUpdate | undefined;
 }
 
 /**
@@ -61,8 +63,12 @@ export function readLatentSettings(args: ParsedArgs, warn: (message: string) => 
     }
     return null;
   }
-  const runtime = stringOption(args, 'latent-runtime') ?? 'ort';
-  if (runtime !== 'ort' && runtime !== 'wgsl') throw new UsageError(`--latent-runtime must be ort or wgsl (got ${runtime})`);
+  const runtime = stringOption(args, 'latent-runtime') ?? 'auto';
+  if (runtime !== 'auto' && runtime !== 'ort' && runtime !== 'wgsl') throw new UsageError(`--latent-runtime must be auto, ort or wgsl (got ${runtime})`);
+  const historyUpdate = stringOption(args, 'history-update');
+  if (historyUpdate !== undefined && historyUpdate !== 'encode-used' && historyUpdate !== 'keep-predicted') {
+    throw new UsageError(`--history-update must be encode-used or keep-predicted (got ${historyUpdate})`);
+  }
   const correction = stringOption(args, 'correction') ?? 'jacobi';
   if (correction !== 'jacobi' && correction !== 'solve') throw new UsageError(`--correction must be jacobi or solve (got ${correction})`);
   for (const o of ['correction-iterations', 'adaptive']) {
@@ -71,6 +77,7 @@ export function readLatentSettings(args: ParsedArgs, warn: (message: string) => 
   }
   return {
     runtime,
+    historyUpdate,
     modelDir: stringOption(args, 'model'),
     interval: intOption(args, 'interval', 4, 1, 1000),
     correctionIterations: intOption(args, 'correction-iterations', 4, 0, 10000),
@@ -112,7 +119,7 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
       ...(settings.adaptive !== undefined ? { adaptiveThreshold: settings.adaptive > 0 ? settings.adaptive : undefined } : {}),
       ...(settings.warmupFrames !== undefined ? { warmupFrames: settings.warmupFrames } : {}),
     },
-    ort: { runtime: settings.runtime },
+    ort: { runtime: settings.runtime, ...(settings.historyUpdate ? { historyUpdate: settings.historyUpdate } : {}) },
     onWarning: (m) => { if (attaching) held.push(m); else warn(m); },
   });
   attaching = false;
@@ -127,7 +134,7 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
     modelDir,
     describe: () => {
       const s = stage.scheduler.settings;
-      return `latent (${modelDir}, ${stage.predictor.manifest.mode} mode, ${stage.predictor.runtime === 'wgsl' ? 'WGSL runtime' : 'onnxruntime-web'}), full solve every ${s.interval} steps, `
+      return `latent (${modelDir}, ${stage.predictor.manifest.mode} mode, ${stage.predictor.runtime === 'wgsl' ? 'WGSL runtime' : 'onnxruntime-web'}${stage.predictor.historyUpdate === 'keep-predicted' ? ', history keep-predicted' : ''}), full solve every ${s.interval} steps, `
         + (s.correction === 'solve' ? 'predictions warm-start the full solve'
           : `${s.correctionIterations} correction iterations${s.adaptiveThreshold !== undefined ? `, adaptive above ${s.adaptiveThreshold} 1/s` : ''}`);
     },

@@ -32,9 +32,13 @@ ${PRESSURE_OPTIONS_HELP}  --substeps N|auto         steps per frame (auto: CFL-l
   --adaptive THRESHOLD      latent: RMS divergence (1/s) above which a prediction is discarded
                             for a full solve (default 1; 0 turns the check off)
   --warmup-frames W         latent: solved steps before predictions start (default: the model's window)
-  --latent-runtime ort|wgsl latent: run the networks on onnxruntime-web (default) or on our own WGSL
-                            kernels, recorded into the step without flushes (models they do not
-                            recognise run on onnxruntime-web, with a warning)
+  --latent-runtime auto|ort|wgsl latent: run the networks on our own WGSL kernels, recorded into
+                            the step without flushes, when they recognise the model, else on
+                            onnxruntime-web (auto, default); ort or wgsl pick one (wgsl: a model
+                            they do not recognise runs on onnxruntime-web, with a warning)
+  --history-update encode-used|keep-predicted  latent: what a predicted step pushes into the
+                            history: the encoding of the pressure used (default), or the predicted
+                            code of a kept prediction (WGSL runtime; no encoder run on kept steps)
   --allow-fallback          latent: if the model cannot run (missing or broken files, a grid it does
                             not serve), solve with the classical solver after a warning instead of
                             exiting with 1

@@ -10,6 +10,14 @@ import type { ort } from './ort-session';
  */
 export type LatentRuntimeKind = 'ort' | 'wgsl';
 
+/**
+ * What to run the networks on: a runtime, or 'auto' (the default): the WGSL runtime when it
+ * recognises all of the model's graphs, onnxruntime-web otherwise (any model the WGSL runtime
+ * refuses, broken ones included, whose errors are then ORT's; and always with ORT graph capture,
+ * an ORT option), without a warning. `LatentPressurePredictor.runtime` says which ran.
+ */
+export type LatentRuntimeChoice = LatentRuntimeKind | 'auto';
+
 /** The networks a predictor runs (`runNetwork`): the state encoder only for a state-conditioned model. */
 export type LatentNetwork = 'encoder' | 'lstm' | 'decoder' | 'stateEncoder';
 

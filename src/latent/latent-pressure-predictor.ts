@@ -9,14 +9,14 @@ import { readBuffer } from '../gpu/readback';
 import type { Vec3 } from '../scene/scene-description';
 import type { LiquidSolver } from '../solver/liquid-solver';
 import { DecodedUpsampler } from './decoded-upsampler';
-import type { LatentNetwork, LatentNetworks, LatentRuntimeKind, NetworkMultiplyAdds, NetworkStep } from './latent-networks';
-import { decodedDims, decoderDownsample, latentDims, type ModelFiles, type ModelManifest } from './model-manifest';
+import type { LatentNetwork, LatentNetworks, LatentRuntimeChoice, LatentRuntimeKind, NetworkMultiplyAdds, NetworkStep } from './latent-networks';
+import { decodedDims, decoderDownsample, latentDims, ModelError, type ModelFiles, type ModelManifest } from './model-manifest';
 import { OrtLatentNetworks } from './ort-latent-networks';
 import type { ort, OrtOptions } from './ort-session';
 import { StateInputKernel } from './state-input-kernel';
 import { WgslLatentNetworks } from './wgsl/wgsl-latent-networks';
 
-export type { LatentNetwork, LatentRuntimeKind } from './latent-networks';
+export type { LatentNetwork, LatentRuntimeChoice, LatentRuntimeKind } from './latent-networks';
 
 /**
  * How a decoded prediction becomes pressure. 'delta' (default): the change since the last
@@ -41,8 +41,8 @@ export interface PredictorOptions extends OrtOptions {
   predictionForm?: PredictionForm;
   /** What a predicted step pushes into the history (default 'encode-used'). */
   historyUpdate?: HistoryUpdate;
-  /** What runs the networks (default 'ort'). */
-  runtime?: LatentRuntimeKind;
+  /** What runs the networks (default 'auto': WGSL for a model it recognises, else ORT). */
+  runtime?: LatentRuntimeChoice;
 }
 
 /** Counters the predictor keeps on the GPU. */
@@ -190,7 +190,7 @@ export class LatentPressurePredictor {
    * (through ORT or as WGSL kernels, see `PredictorOptions.runtime`).
    * @throws ModelCompatibilityError if the model cannot serve the solver's grid
    * @throws ModelError if a network fails to load or does not have the contract's inputs/outputs
-   * @throws UnsupportedGraphError (a ModelError) with runtime 'wgsl' when a graph is not one the WGSL runtime knows
+   * @throws UnsupportedGraphError (a ModelError) with runtime 'wgsl' when a graph is not one the WGSL runtime knows ('auto' runs such a model on ORT)
    */
   static async create(solver: LiquidSolver, files: ModelFiles, ortOptions: PredictorOptions = {}): Promise<LatentPressurePredictor> {
     const m = files.manifest;
@@ -201,7 +201,8 @@ export class LatentPressurePredictor {
     const N = latentGrid[0] * latentGrid[1] * latentGrid[2];
     const s = decoderDownsample(m);
     const coarseGrid = decodedDims(m, grid.dims);
-    const runtime: LatentRuntimeKind = ortOptions.runtime === 'wgsl' ? 'wgsl' : 'ort';
+    // 'auto' tries the WGSL runtime first; graph capture is an ORT option, so it means ORT.
+    const choice: LatentRuntimeChoice = ortOptions.runtime === 'auto' && ortOptions.graphCapture ? 'ort' : ortOptions.runtime ?? (ortOptions.graphCapture ? 'ort' : 'auto');
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const made: GPUBuffer[] = [];
     let upsampler: DecodedUpsampler | null = null;
@@ -227,14 +228,23 @@ export class LatentPressurePredictor {
         warmStart: make('latent.warmStart', grid.cellCount),
         stateInput: m.state ? make('latent.stateInput', m.state.inputChannels.length * grid.cellCount) : null,
         stateCode: m.state ? make('latent.stateCode', C * N) : null,
-        captured: runtime === 'ort' && ortOptions.graphCapture
+        captured: choice === 'ort' && ortOptions.graphCapture
           ? { lstmHistory: make('latent.capturedHistory', m.window * C * N), decoderInput: make('latent.capturedDecoderInput', C * N) } : null,
       };
       made.push(buffers.params);
       const bound = { ...buffers, decoderOutput: buffers.coarse ?? buffers.decoded };
-      networks = runtime === 'wgsl'
-        ? await WgslLatentNetworks.create(device, files, grid.dims, latentGrid, bound)
-        : await OrtLatentNetworks.create(device, files, bound, { grid: grid.dims, latentGrid, decodedGrid: coarseGrid }, ortOptions);
+      const onOrt = () => OrtLatentNetworks.create(device, files, bound, { grid: grid.dims, latentGrid, decodedGrid: coarseGrid }, ortOptions);
+      if (choice === 'ort') networks = await onOrt();
+      else {
+        try {
+          networks = await WgslLatentNetworks.create(device, files, grid.dims, latentGrid, bound);
+        } catch (e) {
+          // 'auto' leaves every model the WGSL runtime refuses (an unknown graph, unreadable bytes,
+          // a contradiction with the manifest) to ORT, which reports broken ones as it always did.
+          if (choice !== 'auto' || !(e instanceof ModelError)) throw e;
+          networks = await onOrt();
+        }
+      }
       if (s > 1) upsampler = await DecodedUpsampler.create(device, coarseGrid, s);
       if (m.state) stateKernel = await StateInputKernel.create(device, grid.dims, m.state, m.levelSetClamp);
       const [encode, apply, history] = await Promise.all([

@@ -2,7 +2,7 @@ import conv3dSource from '../../../shaders/latent/net-conv3d.wgsl';
 import { dispatch, KernelFamily } from '../../gpu/compute-kernel';
 import { WgslStructLayout } from '../../gpu/wgsl-struct';
 import { type ConvLayer, type ConvNetPlan, convNetShapes } from './conv-net-plan';
-import type { GatedDispatchArgs } from './gated-dispatch-args';
+import type { GatedDispatchArgs } from '../../gpu/gated-dispatch-args';
 
 /** The bind groups of a network bound to its input, output and scratch buffers (see `WgslConvNet.bind`). */
 export interface ConvNetBinding {

@@ -5,7 +5,7 @@ import type { ort } from '../ort-session';
 import type { ConvNetBinding } from './wgsl-conv-net';
 import type { LstmBinding } from './wgsl-latent-lstm';
 import { WgslLatentRuntime } from './wgsl-latent-runtime';
-import { GatedDispatchArgs } from './gated-dispatch-args';
+import { GatedDispatchArgs } from '../../gpu/gated-dispatch-args';
 
 /**
  * The networks as our own WGSL kernels (WgslLatentRuntime), bound once to the predictor's

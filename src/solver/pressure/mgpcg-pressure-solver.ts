@@ -6,6 +6,7 @@ import coarseCycleSource from '../../../shaders/solver/multigrid-coarse-cycle.wg
 import cgSource from '../../../shaders/solver/pressure-mgpcg.wgsl';
 import scalarsSource from '../../../shaders/solver/pressure-mgpcg-scalars.wgsl';
 import { KernelFamily, type BufferResource } from '../../gpu/compute-kernel';
+import { GatedDispatchArgs, gatedDispatchKernels } from '../../gpu/gated-dispatch-args';
 import { WgslStructLayout } from '../../gpu/wgsl-struct';
 import type { GpuTimer } from '../../gpu/gpu-timer';
 import { readBuffer } from '../../gpu/readback';
@@ -104,6 +105,15 @@ function replay(pass: GPUComputePassEncoder, list: Dispatch[]): void {
   }
 }
 
+/** `replay` as indirect dispatches on armed arguments, dispatch i of `list` at `first` + i. */
+function replayGated(pass: GPUComputePassEncoder, list: Dispatch[], args: GatedDispatchArgs, first: number): void {
+  list.forEach((d, i) => {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.group);
+    pass.dispatchWorkgroupsIndirect(args.args, args.offset(first + i));
+  });
+}
+
 function foldedGroups(cells: number): [number, number] {
   const groups = Math.max(1, Math.ceil(cells / MG_THREADS));
   const x = Math.min(groups, 32768);
@@ -137,6 +147,9 @@ export class MgpcgPressureSolver {
   private readonly vcycleDispatches: Dispatch[];
   private readonly gateFor: (gate: GPUBuffer) => Dispatch;
   private readonly gates = new Map<GPUBuffer, Dispatch>();
+  /** Per gate buffer, the armed arguments of the setup, start and both iteration lists (a gated solve's indirect dispatches). */
+  private readonly gatedArgs = new Map<GPUBuffer, GatedDispatchArgs>();
+  private readonly gateKernels: KernelFamily;
   /** Where a V-cycle on the finest level leaves its result (z = M r). */
   readonly preconditioned: GPUBuffer;
   /** The first level the coarse cycle cycles in one dispatch (-1: none; see coarseCycleStart). */
@@ -147,8 +160,9 @@ export class MgpcgPressureSolver {
   private constructor(init: {
     device: GPUDevice; levels: Level[]; state: GPUBuffer; owned: GPUBuffer[]; setup: Dispatch[]; start: Dispatch[];
     iteration: [Dispatch[], Dispatch[]]; vcycle: Dispatch[]; preconditioned: GPUBuffer; gateFor: (gate: GPUBuffer) => Dispatch;
-    settings: MultigridSettings; coarseCycle: { start: number; params: GPUBuffer | null };
+    settings: MultigridSettings; coarseCycle: { start: number; params: GPUBuffer | null }; gateKernels: KernelFamily;
   }) {
+    this.gateKernels = init.gateKernels;
     this.coarseCycleStart = init.coarseCycle.start;
     this.coarseCycleParams = init.coarseCycle.params;
     this.gateFor = init.gateFor;
@@ -168,7 +182,8 @@ export class MgpcgPressureSolver {
     validateMultigridSettings(settings);
     // Kernels built without common.wgsl get the control block CgState holds from the prelude.
     const bare = { prependCommon: false, prelude: `${solveControlSource}\n${multigridCommonSource}` };
-    const [setup, vcycle, coarseCycle, cg, scalars] = await Promise.all([
+    const [gateKernels, setup, vcycle, coarseCycle, cg, scalars] = await Promise.all([
+      gatedDispatchKernels(device),
       KernelFamily.create(device, 'multigridSetup', setupSource, ['coarsenFinestLabels', 'coarsenLabels', 'buildLevelSystem'], undefined, bare),
       KernelFamily.create(device, 'multigridVcycle', vcycleSource, ['smoothFromZero', 'smoothSweep', 'smoothSweepWithDot', 'levelResidual', 'restrictResidual', 'prolongAdd', 'coarsestSolve',
         'smoothRedFromZero', 'smoothRed', 'smoothBlack', 'smoothRedWithDot'], undefined, bare),
@@ -317,7 +332,7 @@ export class MgpcgPressureSolver {
 
       const gateFor = (gate: GPUBuffer) => run(scalars, 'cgGate', { params: fields.params, level: fine.params, cg: state, partials, gate }, [1, 1]);
       const solver = new MgpcgPressureSolver({
-        device, levels, state, owned, setup: setupList, start, iteration, vcycle: vcycleList, preconditioned: z, gateFor, settings: { ...settings },
+        device, levels, state, owned, setup: setupList, start, iteration, vcycle: vcycleList, preconditioned: z, gateFor, gateKernels, settings: { ...settings },
         coarseCycle: { start: cycleStart, params: cycleParams },
       });
       solver.writeLevelParams();
@@ -361,7 +376,9 @@ export class MgpcgPressureSolver {
    * have run), then CG from `fields.pressure` until the tolerance is met or `maxIterations`.
    * Writes the CG state with `queue.writeBuffer`: one solve per submission.
    * @param gate indirect dispatch arguments: the solve runs only if their x is non-zero when
-   *   the GPU gets there (a discarded prediction's fallback); else every kernel is a no-op
+   *   the GPU gets there (a discarded prediction's fallback); else the CG state is marked done
+   *   (cgGate) and every other dispatch is an indirect one armed with zero workgroups
+   *   (GatedDispatchArgs), so a closed gate launches no workgroup of the solve
    */
   solve(encoder: GPUCommandEncoder, timer: GpuTimer | null, solve: MgpcgSolve, passName = 'pressure', gate?: GPUBuffer): void {
     this.resetState(solve);
@@ -370,6 +387,19 @@ export class MgpcgPressureSolver {
       let d = this.gates.get(gate);
       if (!d) this.gates.set(gate, d = this.gateFor(gate));
       replay(pass, [d]);
+      const lists = [this.setupDispatches, this.startDispatches, ...this.iterationDispatches];
+      let args = this.gatedArgs.get(gate);
+      if (!args) {
+        args = GatedDispatchArgs.build(this.device, this.gateKernels, lists.flat().map((x) => [x.groups[0], x.groups[1], 1] as const), gate, 'mgpcg.gated');
+        this.gatedArgs.set(gate, args);
+      }
+      args.arm(pass);
+      const [setupAt, startAt, iterationAt] = [0, lists[0].length, lists[0].length + lists[1].length];
+      replayGated(pass, this.setupDispatches, args, setupAt);
+      replayGated(pass, this.startDispatches, args, startAt);
+      for (let i = 0; i < solve.maxIterations; i++) replayGated(pass, this.iterationDispatches[i % 2], args, iterationAt + (i % 2) * lists[2].length);
+      pass.end();
+      return;
     }
     replay(pass, this.setupDispatches);
     replay(pass, this.startDispatches);
@@ -428,6 +458,8 @@ export class MgpcgPressureSolver {
   }
 
   destroy(): void {
+    for (const a of this.gatedArgs.values()) a.destroy();
+    this.gatedArgs.clear();
     for (const b of this.owned) b.destroy();
     this.owned.length = 0;
   }

@@ -1,9 +1,10 @@
-import gateSource from '../../../shaders/latent/net-gate.wgsl';
-import { dispatch, KernelFamily } from '../../gpu/compute-kernel';
+import gateSource from '../../shaders/gpu/gated-dispatch.wgsl';
+import { dispatch, KernelFamily } from './compute-kernel';
 
 const families = new WeakMap<GPUDevice, Promise<KernelFamily>>();
 
-function gateFamily(device: GPUDevice): Promise<KernelFamily> {
+/** The arming kernel (built once per device): `GatedDispatchArgs.build` needs it. */
+export function gatedDispatchKernels(device: GPUDevice): Promise<KernelFamily> {
   let f = families.get(device);
   if (!f) {
     f = KernelFamily.create(device, 'netGate', gateSource, ['armGatedArgs'], undefined, { prependCommon: false });
@@ -16,7 +17,8 @@ function gateFamily(device: GPUDevice): Promise<KernelFamily> {
 /**
  * Indirect arguments for a fixed list of dispatches (their full workgroup counts), armed on the
  * GPU by one small kernel: full counts when a gate buffer's first u32 is not zero, zeros
- * otherwise. A network recorded with them runs only when the GPU decided so (net-gate.wgsl).
+ * otherwise. Work recorded with them runs only when the GPU decided so (gated-dispatch.wgsl):
+ * a closed gate launches no workgroup at all.
  */
 export class GatedDispatchArgs {
   /** The armed arguments: dispatch i at byte offset 12 i. */
@@ -41,8 +43,13 @@ export class GatedDispatchArgs {
    * @param gate a buffer whose first u32 opens the gate (any usage with STORAGE)
    */
   static async create(device: GPUDevice, counts: readonly (readonly [number, number, number])[], gate: GPUBuffer, label: string): Promise<GatedDispatchArgs> {
+    return GatedDispatchArgs.build(device, await gatedDispatchKernels(device), counts, gate, label);
+  }
+
+  /** `create` with the arming kernel at hand (from gatedDispatchKernels): no await. */
+  static build(device: GPUDevice, kernels: KernelFamily, counts: readonly (readonly [number, number, number])[], gate: GPUBuffer, label: string): GatedDispatchArgs {
     if (counts.length === 0) throw new Error(`${label}: no dispatches to gate`);
-    return new GatedDispatchArgs(device, await gateFamily(device), counts, gate, label);
+    return new GatedDispatchArgs(device, kernels, counts, gate, label);
   }
 
   /** Records the arming (one dispatch); the gated dispatches must come after it. */

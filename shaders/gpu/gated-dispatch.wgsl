@@ -1,8 +1,8 @@
-// Gated network dispatches (WGSL runtime, src/latent/wgsl/gated-dispatch-args.ts): the
+// Gated dispatches (src/gpu/gated-dispatch-args.ts): the
 // indirect arguments of a list of dispatches are armed on the GPU from their full workgroup
-// counts when the gate is open (its first u32 is not zero: the predictor's fallbackArgs, armed
-// only for a discarded prediction), and zeroed otherwise, so a network runs only when the GPU
-// decided it must, without a readback.
+// counts when the gate is open (its first u32 is not zero: the latent predictor's fallbackArgs,
+// armed only for a discarded prediction), and zeroed otherwise, so the work runs only when the
+// GPU decided it must, without a readback.
 
 @group(0) @binding(0) var<storage, read> full: array<u32>;        // [dispatch][x, y, z]
 @group(0) @binding(1) var<storage, read_write> args: array<u32>;  // the same layout, armed
