@@ -14,7 +14,7 @@ import {
 import { ReferenceGrid } from '../src/reference/reference-grid';
 import { redistanceInit, redistanceSweep } from '../src/reference/reference-redistance';
 import {
-  darkSpeckles, insideQuad, frameDifferenceVariance, highFrequencyEnergy, lineProfile, maxSecondDifference,
+  darkSpeckles, insideQuad, frameDifferenceVariance, luminanceAt, highFrequencyEnergy, lineProfile, maxSecondDifference,
   pixelDifference, silhouetteRoughness, waterlineStep,
 } from './helpers/image-metrics';
 
@@ -185,6 +185,36 @@ describe('liquid image quality (render lab, 32^3, 480x270)', () => {
     // stippled screen-space reflection); after: 0.000 and 3.47.
     expect(variance, 'luminance variance of the still surface between two frames').toBeLessThan(0.5);
     expect(energy, 'high-frequency energy of the reflection term (stipple)').toBeLessThan(7);
+    expect(page.errors).toEqual([]);
+  });
+
+  it('the liquid darkens the floor where the light comes through it; floorShadow: false turns that off', async () => {
+    // seen from the side away from the sun, so the shadow lies between the camera and the tank
+    await scene({ phi: stillLayer(0.5), orbit: [[0.5, 0.3, 0.5], 2.4, -28, 215] });
+    const on = await shot('quality-floor-shadow.png');
+    await lab('setFloorShadow', false);
+    const off = await shot('quality-floor-shadow-off.png');
+    const hidden = await hiddenShot('quality-floor-shadow-hidden.png');
+    await lab('setFloorShadow', true);
+    const corners = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) => lab<number[]>('project', i & 1, (i >> 1) & 1, (i >> 2) & 1)));
+    const box = { x0: Math.min(...corners.map((c) => c[0])) - 3, x1: Math.max(...corners.map((c) => c[0])) + 3, y0: Math.min(...corners.map((c) => c[1])) - 3, y1: Math.max(...corners.map((c) => c[1])) + 3 };
+    let darker = 0;
+    let lighter = 0;
+    let offChanged = 0;
+    for (let y = 0; y < on.height; y++) {
+      for (let x = 0; x < on.width; x++) {
+        const d = luminanceAt(off, x, y) - luminanceAt(on, x, y);
+        if (d > 4) darker++;
+        if (d < -4) lighter++;
+        // off means off: beside the box the scene is as it is without the liquid
+        const besideBox = x < box.x0 || x > box.x1 || y < box.y0 || y > box.y1;
+        if (besideBox && pixelDifference(off, hidden, x, y) > 2) offChanged++;
+      }
+    }
+    console.log(`floor shadow: ${darker} pixels darker, ${lighter} lighter; with it off ${offChanged} pixels beside the box differ from the scene without liquid`);
+    expect(darker, 'floor pixels darkened by the liquid').toBeGreaterThan(500);
+    expect(lighter, 'pixels lightened by the shadow').toBe(0);
+    expect(offChanged).toBe(0);
     expect(page.errors).toEqual([]);
   });
 

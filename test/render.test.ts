@@ -56,6 +56,9 @@ async function reset(p: TestPage): Promise<void> {
       l.renderer.debugView = 'none';
       l.renderer.setFrameMode('solve');
       l.renderer.frameTintEnabled = false;
+      // the liquid's shadow on the floor is tested in test/render-quality.test.ts; here only
+      // the surface is drawn, so nothing outside the box changes
+      l.renderer.floorShadow = false;
     }
   });
 }

@@ -73,6 +73,12 @@ export interface LiquidSurfaceRendererOptions {
      * `lighting` sun while it is disabled); `null`: always the `lighting` sun.
      */
     sunLight?: LiquidSunSource;
+    /**
+     * Darkens the plane the box stands on (its local y = 0) where the sun's light reaches it
+     * through the liquid: the liquid's shadow, tinted by its absorption. Default true. Turn it off
+     * when nothing is under the box (a shadow would hang in the air).
+     */
+    floorShadow?: boolean;
 }
 
 /** Clear, slightly blue-green water. */
@@ -117,6 +123,23 @@ function createBoxMesh(device: pc.GraphicsDevice, size: pc.Vec3): pc.Mesh {
     const mesh = new pc.Mesh(device);
     mesh.setPositions(positions);
     mesh.setIndices(indices);
+    mesh.update(pc.PRIMITIVE_TRIANGLES);
+    return mesh;
+}
+
+/**
+ * The plane under the box (local y = 0) that can receive the liquid's shadow: the box's footprint
+ * grown by `margin` on every side (the shadow of liquid up to the box's top falls within it for a
+ * sun higher than atan(height / margin)).
+ */
+function createFloorQuad(device: pc.GraphicsDevice, size: pc.Vec3, margin: number): pc.Mesh {
+    const x0 = -margin;
+    const x1 = size.x + margin;
+    const z0 = -margin;
+    const z1 = size.z + margin;
+    const mesh = new pc.Mesh(device);
+    mesh.setPositions([x0, 0, z0, x1, 0, z0, x1, 0, z1, x0, 0, z1]);
+    mesh.setIndices([0, 2, 1, 0, 3, 2]);
     mesh.update(pc.PRIMITIVE_TRIANGLES);
     return mesh;
 }
@@ -168,6 +191,12 @@ export class LiquidSurfaceRenderer {
     /** The proxy mesh instance. */
     readonly meshInstance: pc.MeshInstance;
 
+    /** Material of the liquid's shadow on the plane under the box (see `floorShadow`). */
+    readonly floorShadowMaterial: pc.ShaderMaterial;
+
+    /** The mesh instance of that shadow (in the same render component as the surface). */
+    readonly floorShadowInstance: pc.MeshInstance;
+
     /**
      * Sun and procedural sky. Mutate the arrays freely; they are read every frame. The sun is
      * replaced by the light {@link LiquidSurfaceRenderer#sunLight} selects, when there is one.
@@ -188,6 +217,8 @@ export class LiquidSurfaceRenderer {
 
     private readonly app: pc.AppBase;
     private readonly mesh: pc.Mesh;
+    private readonly floorShadowMesh: pc.Mesh;
+    private _floorShadow: boolean;
     private _look: Required<LiquidLook>;
     private _pressureBuffer: pc.StorageBuffer | null = null;
     private _debugView: LiquidDebugView = 'none';
@@ -291,9 +322,30 @@ export class LiquidSurfaceRenderer {
         this.meshInstance = new pc.MeshInstance(this.mesh, this.material);
         this.meshInstance.cull = true;
 
+        // the liquid's shadow on what the box stands on: the same shader with its floor-shadow
+        // entry point, multiplied into the floor's colour (its parameters are the surface's own,
+        // shared by reference, see _syncFloorShadow)
+        this.floorShadowMaterial = new pc.ShaderMaterial({
+            uniqueName: 'LatentLiquidFloorShadow',
+            vertexWGSL: liquidVS,
+            fragmentWGSL: liquidFS,
+            attributes: { vertex_position: pc.SEMANTIC_POSITION },
+        });
+        this.floorShadowMaterial.name = 'LatentLiquidFloorShadow';
+        this.floorShadowMaterial.setDefine('LIQUID_FLOOR_SHADOW', '');
+        this.floorShadowMaterial.cull = pc.CULLFACE_NONE;
+        this.floorShadowMaterial.blendType = pc.BLEND_MULTIPLICATIVE;
+        this.floorShadowMaterial.depthWrite = false;
+        this.floorShadowMaterial.depthTest = true;
+        this.floorShadowMesh = createFloorQuad(device, size, 2 * size.y);
+        this.floorShadowInstance = new pc.MeshInstance(this.floorShadowMesh, this.floorShadowMaterial);
+        this.floorShadowInstance.cull = true;
+
         this.entity = new pc.Entity('LiquidSurface');
+        this._floorShadow = options.floorShadow ?? true;
+        this.floorShadowInstance.visible = this._floorShadow;
         this.entity.addComponent('render', {
-            meshInstances: [this.meshInstance],
+            meshInstances: [this.meshInstance, this.floorShadowInstance],
             castShadows: false,
             receiveShadows: false,
             layers: options.layers ?? [pc.LAYERID_WORLD],
@@ -362,6 +414,7 @@ export class LiquidSurfaceRenderer {
         this.material.setParameter('liquid_color', f.color);
         this.material.setParameter('liquid_absorption', f.absorption);
         this.material.setParameter('liquid_optics', this._optics);
+        this._syncFloorShadow();
     }
 
     /** Whether the liquid is drawn. */
@@ -371,6 +424,21 @@ export class LiquidSurfaceRenderer {
 
     set enabled(value: boolean) {
         this.entity.enabled = value;
+    }
+
+    /**
+     * Whether the liquid darkens the plane it stands on (the box's local y = 0) where the sun's
+     * light comes through it. Costs one light march per covered floor pixel (one sample where no
+     * liquid is above).
+     */
+    get floorShadow(): boolean {
+        return this._floorShadow;
+    }
+
+    set floorShadow(value: boolean) {
+        if (value === this._floorShadow) return;
+        this._floorShadow = value;
+        this.floorShadowInstance.visible = value;
     }
 
     /** Debug view: a slice with a colour map of the pressure or the level set, or 'none'. */
@@ -508,9 +576,22 @@ export class LiquidSurfaceRenderer {
         this.entity.destroy();
         this.mesh.destroy();
         this.material.destroy();
+        this.floorShadowMesh.destroy();
+        this.floorShadowMaterial.destroy();
         this.levelSetBuffer.destroy();
         this._pressureBuffer?.destroy();
         this._pressureBuffer = null;
+    }
+
+    /**
+     * Gives the floor shadow's material the surface material's parameters: the same objects (the
+     * typed arrays are updated in place), so a frame costs a walk over about 20 names.
+     */
+    private _syncFloorShadow(): void {
+        const shadow = this.floorShadowMaterial;
+        if (!shadow) return; // setLook runs once before it exists
+        const params = this.material.parameters as Record<string, { data: unknown }>;
+        for (const name of Object.keys(params)) shadow.setParameter(name, params[name].data as number[]);
     }
 
     /** Per-frame uniform update (runs on the app's 'prerender'). */
@@ -575,14 +656,17 @@ export class LiquidSurfaceRenderer {
         const atlas = this.app.scene.envAtlas ?? null;
         if (atlas !== this._envAtlas) {
             this._envAtlas = atlas;
-            if (atlas) {
-                m.setDefine('LIQUID_ENV_ATLAS', '');
-                m.setDefine('{LIQUID_ENV_DECODE}', pc.ChunkUtils.decodeFunc(atlas.encoding));
-            } else {
-                m.setDefine('LIQUID_ENV_ATLAS', false);
-                m.setDefine('{LIQUID_ENV_DECODE}', false);
+            for (const material of [m, this.floorShadowMaterial]) {
+                if (atlas) {
+                    material.setDefine('LIQUID_ENV_ATLAS', '');
+                    material.setDefine('{LIQUID_ENV_DECODE}', pc.ChunkUtils.decodeFunc(atlas.encoding));
+                } else {
+                    material.setDefine('LIQUID_ENV_ATLAS', false);
+                    material.setDefine('{LIQUID_ENV_DECODE}', false);
+                }
+                material.update();
             }
-            m.update();
         }
+        this._syncFloorShadow();
     }
 }

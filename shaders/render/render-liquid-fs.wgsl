@@ -745,13 +745,15 @@ struct ExitHit {
 fn findSurfaceFromInside(ray: Ray, span: BoxSpan) -> ExitHit {
     let minStep = 0.25 * uniform.liquid_cellSize;
     var tPrev = span.tStart;
-    var phiPrev = sampleForSurface(ray.ro + ray.rd * span.tStart);
+    // the march is trilinear (a camera in the liquid runs it on every pixel); the crossing it
+    // brackets is refined on the smooth field
+    var phiPrev = sampleLevelSet(ray.ro + ray.rd * span.tStart);
     var result: ExitHit;
     result.found = false;
     result.t = span.tEnd;
     for (var i = 0; i < MAX_TRACE_STEPS; i++) {
         let t = min(tPrev + max(-phiPrev * 0.9, minStep), span.tEnd);
-        let phi = sampleForSurface(ray.ro + ray.rd * t);
+        let phi = sampleLevelSet(ray.ro + ray.rd * t);
         if (phi >= 0.0) {
             result.t = refineCrossing(ray.ro, ray.rd, tPrev, t, phiPrev, phi);
             result.found = true;
@@ -1122,6 +1124,24 @@ fn debugOverlay(ray: Ray, span: BoxSpan, boxSize: vec3f) -> DebugOverlay {
 // Main
 // ---------------------------------------------------------------------------------------------
 
+#ifdef LIQUID_FLOOR_SHADOW
+// The liquid's shadow on the plane under the box (a quad at local y = 0 around its footprint),
+// blended multiplicatively into what is drawn there: the light that reaches a floor point through
+// the liquid (the same march as the light under the liquid), applied to the sun's share of the
+// floor's light. Points with no liquid on the light's way are left alone.
+const SUN_SHARE_OF_FLOOR_LIGHT: f32 = 0.75;
+
+@fragment
+fn fragmentMain(input: FragmentInput) -> FragmentOutput {
+    var output: FragmentOutput;
+    let through = lightTransmittanceAt(vec3f(vLocalPos.x, 0.0, vLocalPos.z), currentOptics());
+    if (all(through >= vec3f(0.999))) {
+        discard;
+    }
+    output.color = vec4f(gammaCorrectOutput(mix(vec3f(1.0), through, SUN_SHARE_OF_FLOOR_LIGHT)), 1.0);
+    return output;
+}
+#else
 @fragment
 fn fragmentMain(input: FragmentInput) -> FragmentOutput {
     var output: FragmentOutput;
@@ -1169,3 +1189,4 @@ fn fragmentMain(input: FragmentInput) -> FragmentOutput {
     output.fragDepth = clipDepth(toWorldPoint(ray.ro + ray.rd * depthT));
     return output;
 }
+#endif

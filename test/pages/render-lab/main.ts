@@ -53,6 +53,7 @@ if (ex) {
         },
         setLook(look: Partial<LiquidLook>) { renderer.setLook(look); },
         setVisible(on: boolean) { renderer.enabled = on; },
+        setFloorShadow(on: boolean) { renderer.floorShadow = on; },
         /**
          * Orbits the camera around `target` (tank local = world): distance, pitch and yaw in
          * degrees; `fov` the vertical field of view in degrees (the examples' 50 by default).
