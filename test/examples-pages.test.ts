@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { decodePng, launchBrowser, openPage, waitAnimationFrames, type StaticServer, type TestPage } from './helpers/browser';
 import { ROOT } from './helpers/cli';
-import { luminance, openExampleSite, reportFailure, TINY_MODEL, VIEW, waitFor } from './helpers/example-site';
+import { LATENT_LOAD_FRAMES, luminance, openExampleSite, reportFailure, TINY_MODEL, VIEW, waitFor } from './helpers/example-site';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let server: StaticServer;
@@ -118,7 +118,7 @@ describe('example pages', () => {
     if (!existsSync(join(ROOT, 'site', 'models', 'latent-liquid', 'manifest.json'))) throw new Error('the shipped model models/latent-liquid is missing');
     const page = await openPage(browser, server.url(`/tuning/?res=16&model=${TINY_MODEL}`), { width: 800, height: 450 });
     try {
-      await waitFor(page, 'window.liquid?.stats?.predictedFrames >= 2 || window.liquid?.status === "error"');
+      await waitFor(page, 'window.liquid?.stats?.predictedFrames >= 2 || window.liquid?.status === "error"', LATENT_LOAD_FRAMES);
       const s = await page.page.evaluate(() => {
         const l = (window as any).liquid;
         return { status: l.status, predicted: l.stats.predictedFrames, solved: l.stats.solvedFrames, latent: !!l.component.controller.latent, mode: l.stats.mode, ms: l.stats.ms };
@@ -353,7 +353,7 @@ describe('the latent runtime attribute', () => {
         const c = (window as any).liquid.component;
         Object.assign(c, { modelUrl: '../test-models/tiny-model/', latentRuntime: 'wgsl', solver: 'latent' });
       });
-      await waitFor(page, 'window.liquid?.stats?.predictedFrames >= 2 || window.liquid?.status === "error"');
+      await waitFor(page, 'window.liquid?.stats?.predictedFrames >= 2 || window.liquid?.status === "error"', LATENT_LOAD_FRAMES);
       const s = await page.page.evaluate(() => {
         const l = (window as any).liquid;
         return { status: l.status, message: l.message, predicted: l.stats.predictedFrames, latent: !!l.component.controller.latent, sessions: l.ortSessions() as { created: number; live: number } };

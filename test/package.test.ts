@@ -69,7 +69,7 @@ describe('the packed package', () => {
       // Frames counted on the overlay (solved + predicted); the model loads while Jacobi steps.
       await waitForFrames(page, {
         until: `(${OVERLAY})?.predicted >= 1 || /error|unsupported|unavailable/.test((${OVERLAY})?.text ?? '')`,
-        counter: `(() => { const o = ${OVERLAY}; return o ? o.solved + o.predicted : 0; })()`, frames: 600, state: OVERLAY,
+        counter: `(() => { const o = ${OVERLAY}; return o ? o.solved + o.predicted : 0; })()`, frames: 3000, state: OVERLAY,
       });
       const overlay = await page.page.evaluate(OVERLAY) as { text: string; solved: number; predicted: number };
       expect(overlay.text, page.logs.join('\n')).toMatch(/^dam-break \[32x32x32\]\s+running\n/);
@@ -127,7 +127,7 @@ window.check = { liquid, missing };
       const page = await openPage(browser, server.url('/'), { width: 320, height: 240 });
       const state = '[...document.querySelectorAll(".latent-liquid-stats pre")].map((e) => e.textContent)';
       const counter = 'window.check?.liquid?.stats?.frame ?? 0';
-      await waitForFrames(page, { until: 'window.check?.liquid?.stats?.predictedFrames >= 1 || window.check?.liquid?.controller?.latentUnavailable', counter, frames: 600, state });
+      await waitForFrames(page, { until: 'window.check?.liquid?.stats?.predictedFrames >= 1 || window.check?.liquid?.controller?.latentUnavailable', counter, frames: 3000, state });
       await waitForFrames(page, { until: 'window.check.missing.controller?.latentUnavailable', counter, frames: 600, state });
       await waitFrames(page, counter, 2); // the overlays redraw every frame
       const s = await page.page.evaluate(() => {

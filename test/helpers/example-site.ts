@@ -48,4 +48,10 @@ export async function waitFor(page: TestPage, predicate: string, frames = 600): 
   });
 }
 
+/**
+ * Frames a page may step (on Jacobi) while onnxruntime-web and the model load before the first
+ * prediction: loading is CPU work of its own, so allow many frames (the stall bound still holds).
+ */
+export const LATENT_LOAD_FRAMES = 3000;
+
 export const luminance = (d: Uint8Array, i: number) => 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
