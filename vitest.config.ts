@@ -64,7 +64,8 @@ export default defineConfig({
     projects: [
       project('unit', files(UNIT), { groupOrder: 0, workers: 2, build: false }),
       project('dawn', ['test/*.test.ts'], { exclude: files([...UNIT, ...BROWSER, ...PYTHON]), groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
-      project('browser', files(BROWSER), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
+      // page tests bound their waits in frames (test/helpers/browser.ts); this only catches a hang
+      project('browser', files(BROWSER), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 900_000 }),
       project('python', files(PYTHON), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
       // Long physics runs (32^3 shipped models, hundreds of frames): not in `npm test`; run them
       // with `npm run test:long` (hours on SwiftShader, minutes on a GPU machine).

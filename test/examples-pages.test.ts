@@ -18,7 +18,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   ({ server, browser } = await openExampleSite());
-}, 300_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -83,7 +83,7 @@ describe('example pages', () => {
       } finally {
         await page.page.close();
       }
-    }, 300_000);
+    });
   }
 
   it('playground: obstacles dragged into the water push it; tilting sloshes it', async () => {
@@ -112,7 +112,7 @@ describe('example pages', () => {
     } finally {
       await page.page.close();
     }
-  }, 300_000);
+  });
 
   it('tuning: latent on WebGPU; both tanks on one clock; overlays off the water; a solver switch per tank', async () => {
     if (!existsSync(join(ROOT, 'site', 'models', 'latent-liquid', 'manifest.json'))) throw new Error('the shipped model models/latent-liquid is missing');
@@ -204,7 +204,7 @@ describe('example pages', () => {
     } finally {
       await page.page.close();
     }
-  }, 420_000);
+  });
 
   it('bench page: runs the benchmark and shows its JSON', async () => {
     const page = await openPage(browser, server.url(`/bench/?autorun=1&res=16&repeats=1&warmup=6&iterations=20,50&targets=0.3&jacobiMax=400&smoothings=red-black:1&model=${TINY_MODEL}`), { width: 800, height: 600 });
@@ -237,7 +237,7 @@ describe('example pages', () => {
     } finally {
       await page.page.close();
     }
-  }, 300_000);
+  });
 
   it('index page lists every example', async () => {
     const page = await openPage(browser, server.url('/'), VIEW);
@@ -340,7 +340,7 @@ describe('attribute churn', () => {
     } finally {
       await page.page.close();
     }
-  }, 600_000);
+  });
 });
 
 describe('the latent runtime attribute', () => {
@@ -370,7 +370,7 @@ describe('the latent runtime attribute', () => {
     } finally {
       await page.page.close();
     }
-  }, 400_000);
+  });
 });
 
 describe('enable and disable', () => {
@@ -399,7 +399,7 @@ describe('enable and disable', () => {
     } finally {
       await page.page.close();
     }
-  }, 300_000);
+  });
 });
 
 /**
@@ -425,7 +425,7 @@ describe('a lost device', () => {
     } finally {
       await page.page.close();
     }
-  }, 300_000);
+  });
 });
 
 describe('without WebGPU', () => {
@@ -440,5 +440,5 @@ describe('without WebGPU', () => {
     } finally {
       await plain.close();
     }
-  }, 120_000);
+  });
 });

@@ -12,7 +12,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   ({ server, browser } = await openExampleSite());
-}, 300_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -112,7 +112,7 @@ describe('the waterline on the tank walls', () => {
     } finally {
       await page.page.close();
     }
-  }, 300_000);
+  });
 });
 
 /** Distance in pixels from the point p to the segment ab. */
@@ -234,7 +234,7 @@ describe('the floor under the water', () => {
     } finally {
       await page.page.close();
     }
-  }, 300_000);
+  });
 });
 
 describe('the scene\'s sun', () => {
@@ -344,7 +344,7 @@ describe('the scene\'s sun', () => {
     } finally {
       await page.page.close();
     }
-  }, 400_000);
+  });
 });
 
 describe('water climbing a near wall', () => {
@@ -415,5 +415,5 @@ describe('water climbing a near wall', () => {
     } finally {
       await page.page.close();
     }
-  }, 300_000);
+  });
 });
