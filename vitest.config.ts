@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 // WGSL files are imported as text, like esbuild's `text` loader does for the bundles.
@@ -10,14 +10,16 @@ const wgslText = {
   },
 };
 
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
 // Test projects (test/README.md). A file is classified by name in the lists below; a file in no
 // list runs in the `dawn` project, so a new test always runs, in the project that can run
 // anything (Node with WebGPU on Dawn and the built dist/).
 /** Pure CPU/TypeScript: no GPU, no build, no child processes. Run first, in parallel. */
-const UNIT = ['architecture', 'liquid-stats', 'realtime-clock', 'scene', 'settings', 'sim-params', 'wgsl-struct', 'cli-usage'];
+const UNIT = ['architecture', 'liquid-stats', 'realtime-clock', 'scene', 'settings', 'sim-params', 'wgsl-struct', 'cli-usage', 'debug-legends', 'readme-animation'];
 /** Headless Chromium (playwright-core) pages. */
 const BROWSER = [
-  'examples', 'models-browser', 'package', 'playcanvas-force-browser', 'render', 'site',
+  'examples-pages', 'examples-render', 'models-browser', 'package', 'playcanvas-force-browser', 'render', 'site',
 ];
 /** The training pipeline (/usr/bin/python3 with torch). */
 const PYTHON = ['training', 'training-physics'];
@@ -54,13 +56,16 @@ export default defineConfig({
     // in the background (the workers' WebGPU provider only orchestrates; Liftoff is enough).
     execArgv: ['--liftoff-only'],
     env: {
-      VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? '/usr/lib/chromium/vk_swiftshader_icd.json',
+      // SwiftShader (Vulkan on the CPU) unless a driver is named, or LIQUID_TEST_REAL_GPU=1 asks
+      // for the machine's own (scripts/device-long-tests.sh on a GPU machine)
+      ...(process.env.VK_ICD_FILENAMES || process.env.LIQUID_TEST_REAL_GPU === '1' || !existsSync(SWIFTSHADER_ICD) ? {} : { VK_ICD_FILENAMES: SWIFTSHADER_ICD }),
       XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp',
     },
     projects: [
       project('unit', files(UNIT), { groupOrder: 0, workers: 2, build: false }),
       project('dawn', ['test/*.test.ts'], { exclude: files([...UNIT, ...BROWSER, ...PYTHON]), groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
-      project('browser', files(BROWSER), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
+      // page tests bound their waits in frames (test/helpers/browser.ts); this only catches a hang
+      project('browser', files(BROWSER), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 900_000 }),
       project('python', files(PYTHON), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
       // Long physics runs (32^3 shipped models, hundreds of frames): not in `npm test`; run them
       // with `npm run test:long` (hours on SwiftShader, minutes on a GPU machine).

@@ -1,7 +1,9 @@
 // onnxruntime-web's WebGPU graph capture (`ort: { graphCapture: true }`): why the predictor
 // runs every captured session on fixed buffers (ORT keeps the buffers of a session's first
 // run), that a captured closed loop is the same step by step as the uncaptured one for a plain
-// and a coarse-decoder model, and that a state-conditioned model is refused with the reason.
+// and a coarse-decoder model (or, in some runs, hits ORT 1.30's replay bug and falls back: the
+// experimental path's expected failure, see ORT_REPLAY_BUG), and that a state-conditioned model
+// is refused with the reason.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachLatentPredictor } from '../src/latent/attach-latent';
@@ -62,28 +64,46 @@ describe('a captured ORT session', () => {
   }, 300_000);
 });
 
-function latentSolver(model: string, graphCapture: boolean): Promise<{ solver: LiquidSolver; stage: LatentPressureStage }> {
+function latentSolver(model: string, graphCapture: boolean, warnings: string[] | null = null): Promise<{ solver: LiquidSolver; stage: LatentPressureStage }> {
   // Adaptive check on: kept and discarded predictions both occur, so the decoder decodes
   // predicted codes and used-pressure codes, and the LSTM reads both history buffers.
   return latentDamBreak16(device, owned, loadModelFromDirectory(join(FIXTURES, model)), {
     schedule: { interval: 3, correctionIterations: 2, adaptiveThreshold: 1 }, ort: { graphCapture },
-  });
+  }, warnings);
 }
+
+/**
+ * ORT 1.30's replay bug (README, "Graph capture"): onnxruntime-web drops its registration of a
+ * caller's GPU buffer after every run while the captured binding keeps the handle of the first
+ * run, so a replay throws this whenever the handle numbers do not come back the same, which
+ * depends on what else the process allocated (not deterministic across runs and machines).
+ */
+const ORT_REPLAY_BUG = /Cannot set properties of undefined \(setting 'Symbol\(gpuBufferMetadata\)'\)/;
 
 describe('the predictor with graph capture', () => {
   for (const model of ['tiny-model', 'tiny-coarse-model']) {
-    it(`${model}, 16^3 dam break: the same modes, decisions, pressure and history as without capture, frame by frame`, async () => {
+    // The experimental path is expected to hit ORT's replay bug in some runs: then the step must
+    // fall back (a warning naming the bug, the liquid stepping on, finite), and the frames before
+    // it must have matched; any other warning or difference fails.
+    it(`${model}, 16^3 dam break: the same modes, decisions, pressure and history as without capture, frame by frame (or ORT's replay bug, falling back)`, async () => {
       const plain = await latentSolver(model, false);
-      const captured = await latentSolver(model, true);
+      const warnings: string[] = [];
+      const captured = await latentSolver(model, true, warnings);
       plain.solver.collectMetrics = true;
       captured.solver.collectMetrics = true;
       const codes = plain.stage.predictor.manifest.window * plain.stage.predictor.codeCount;
       const rows: string[] = [];
       let predicted = 0;
+      let replayBugAt = -1;
       for (let f = 0; f < 13; f++) {
         await plain.solver.step();
         await captured.solver.step();
         const [mp, mc] = [await plain.solver.readMetrics(), await captured.solver.readMetrics()];
+        if (warnings.length > 0) {
+          expect(warnings.join('\n'), `frame ${f}: the only warning allowed is ORT's replay bug`).toMatch(ORT_REPLAY_BUG);
+          replayBugAt = f;
+          break;
+        }
         expect(mc.mode, `frame ${f}`).toBe(mp.mode);
         expect(mc.extra?.predictionDiscarded, `frame ${f}`).toBe(mp.extra?.predictionDiscarded);
         const d = maxDiff(await captured.solver.readField('pressure'), await plain.solver.readField('pressure'));
@@ -98,8 +118,19 @@ describe('the predictor with graph capture', () => {
         if (mp.mode === 'predict') predicted++;
       }
       console.info(`graph capture vs none, ${model}, dam-break 16^3 (max |diff| / max |plain|):\n  ${rows.join('\n  ')}`);
-      expect(predicted).toBe(5);
-      expect(await captured.stage.predictor.readCounters()).toEqual(await plain.stage.predictor.readCounters());
+      if (replayBugAt >= 0) {
+        // Expected failure of the experimental path (ORT_REPLAY_BUG): the liquid steps on, finite.
+        console.warn(`graph capture, ${model}: ORT's replay bug at frame ${replayBugAt} (expected with onnxruntime-web 1.30): ${warnings[0]}`);
+        for (let f = 0; f < 3; f++) {
+          await captured.solver.step();
+          const m = await captured.solver.readMetrics();
+          expect(Number.isFinite(m.volume) && Number.isFinite(m.maxSpeed), `frame ${replayBugAt + 1 + f} after the replay bug`).toBe(true);
+          expect(Math.abs(m.volumeDrift)).toBeLessThan(0.01);
+        }
+      } else {
+        expect(predicted).toBe(5);
+        expect(await captured.stage.predictor.readCounters()).toEqual(await plain.stage.predictor.readCounters());
+      }
       // Release both now: with the first model's captured sessions still alive, the second
       // model's first replay sometimes threw inside ORT 1.30 (its registration of our buffers).
       for (const s of [plain.solver, captured.solver]) {

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, startStaticServer, type TestPage } from './helpers/browser';
+import { launchBrowser, openPage, startStaticServer, waitForFrames, waitFrames } from './helpers/browser';
 import { ROOT } from './helpers/cli';
 import { buildAndPack, createPackedApp, readmeBlock } from './helpers/packed-app';
 
@@ -17,16 +17,6 @@ let tarball: string;
 beforeAll(() => {
   tarball = buildAndPack();
 }, 300_000);
-
-/** Waits for `predicate` in the page; on a timeout the error carries `state` (evaluated then) and the page's console. */
-async function waitInPage(page: TestPage, predicate: string, state: string, timeout: number): Promise<void> {
-  try {
-    await page.page.waitForFunction(predicate, undefined, { timeout, polling: 250 });
-  } catch (e) {
-    const now = await page.page.evaluate(state).catch((err: Error) => `(page did not answer: ${err.message})`);
-    throw new Error(`${(e as Error).message}\nstate: ${JSON.stringify(now)}\nconsole:\n${page.logs.join('\n')}`);
-  }
-}
 
 /** The overlay's text, its solved/predicted counts and the liquid's status (its first line). */
 const OVERLAY = `(() => {
@@ -76,7 +66,11 @@ describe('the packed package', () => {
     const browser = await launchBrowser();
     try {
       const page = await openPage(browser, server.url('/'), { width: 320, height: 240 });
-      await waitInPage(page, `(${OVERLAY})?.predicted >= 1 || /error|unsupported|unavailable/.test((${OVERLAY})?.text ?? '')`, OVERLAY, 240_000);
+      // Frames counted on the overlay (solved + predicted); the model loads while Jacobi steps.
+      await waitForFrames(page, {
+        until: `(${OVERLAY})?.predicted >= 1 || /error|unsupported|unavailable/.test((${OVERLAY})?.text ?? '')`,
+        counter: `(() => { const o = ${OVERLAY}; return o ? o.solved + o.predicted : 0; })()`, frames: 3000, state: OVERLAY,
+      });
       const overlay = await page.page.evaluate(OVERLAY) as { text: string; solved: number; predicted: number };
       expect(overlay.text, page.logs.join('\n')).toMatch(/^dam-break \[32x32x32\]\s+running\n/);
       expect(overlay.text).toMatch(/solver latent \(every 4, K=4\)/);
@@ -132,9 +126,10 @@ window.check = { liquid, missing };
     try {
       const page = await openPage(browser, server.url('/'), { width: 320, height: 240 });
       const state = '[...document.querySelectorAll(".latent-liquid-stats pre")].map((e) => e.textContent)';
-      await waitInPage(page, 'window.check?.liquid?.stats?.predictedFrames >= 1 || window.check?.liquid?.controller?.latentUnavailable', state, 240_000);
-      await waitInPage(page, 'window.check.missing.controller?.latentUnavailable', state, 60_000);
-      await new Promise((r) => setTimeout(r, 300)); // the overlays redraw every frame
+      const counter = 'window.check?.liquid?.stats?.frame ?? 0';
+      await waitForFrames(page, { until: 'window.check?.liquid?.stats?.predictedFrames >= 1 || window.check?.liquid?.controller?.latentUnavailable', counter, frames: 3000, state });
+      await waitForFrames(page, { until: 'window.check.missing.controller?.latentUnavailable', counter, frames: 600, state });
+      await waitFrames(page, counter, 2); // the overlays redraw every frame
       const s = await page.page.evaluate(() => {
         const { liquid, missing } = (window as any).check;
         const overlays = [...document.querySelectorAll('.latent-liquid-stats pre')].map((e) => e.textContent);

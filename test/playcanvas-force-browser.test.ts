@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS_DIR, launchBrowser, openPage, startStaticServer, type TestPage } from './helpers/browser';
+import { ARTIFACTS_DIR, launchBrowser, openPage, startStaticServer, waitForFrames, type TestPage } from './helpers/browser';
 
 const ROOT = resolve(__dirname, '..');
 const SITE = join(ARTIFACTS_DIR, 'force-site');
@@ -49,14 +49,15 @@ async function build(): Promise<void> {
   });
 }
 
-async function waitFor(page: TestPage, predicate: string, timeout = 120_000): Promise<void> {
-  try {
-    // An error stops the wait at once (the state below then says why).
-    await page.page.waitForFunction(`(${predicate}) || /error|unsupported/.test(window.check?.liquid.controller?.status ?? '')`, undefined, { timeout, polling: 100 });
-    if (await page.page.evaluate(`!(${predicate})`)) throw new Error('the liquid stopped');
-  } catch (e) {
-    const state = await page.page.evaluate('JSON.stringify({ n: window.check?.readings.length, last: window.check?.readings.at(-1), status: window.check?.liquid.controller?.status, message: window.check?.liquid.controller?.message })').catch(() => 'no answer');
-    throw new Error(`${(e as Error).message}\nstate: ${state}\nconsole:\n${page.logs.join('\n')}`);
+/** Waits counting the liquid's frames (test/helpers/browser.ts); an error stops the wait at once (the state then says why). */
+async function waitFor(page: TestPage, predicate: string): Promise<void> {
+  await waitForFrames(page, {
+    until: `(${predicate}) || /error|unsupported/.test(window.check?.liquid.controller?.status ?? '')`,
+    counter: 'window.check?.frame() ?? 0', frames: 600,
+    state: 'JSON.stringify({ n: window.check?.readings.length, last: window.check?.readings.at(-1), status: window.check?.liquid.controller?.status, message: window.check?.liquid.controller?.message })',
+  });
+  if (await page.page.evaluate(`!(${predicate})`)) {
+    throw new Error(`the liquid stopped: ${await page.page.evaluate('window.check?.liquid.controller?.message')}\nconsole:\n${page.logs.join('\n')}`);
   }
 }
 
@@ -98,5 +99,5 @@ describe('liquidForce in a PlayCanvas app', () => {
       await browser.close();
       await server.close();
     }
-  }, 240_000);
+  });
 });

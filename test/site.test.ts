@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { decodePng, launchBrowser, openPage } from './helpers/browser';
+import { decodePng, launchBrowser, openPage, waitForFrames } from './helpers/browser';
 import { ROOT } from './helpers/cli';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -82,8 +82,10 @@ describe('the static demo site (npm run build:site)', () => {
   it('an example runs from the site under a sub-path, latent model and all, without errors', async () => {
     const page = await openPage(browser, `${origin}${PREFIX}dam-break/?res=16&solver=latent&panel=0`, { width: 480, height: 320 });
     try {
-      await page.page.waitForFunction('(window.liquid?.status === "running" && !!window.liquid.component.controller.latent && window.liquid.frame >= 2) || window.liquid?.status === "error" || !!window.liquid?.component.controller?.latentUnavailable',
-        undefined, { timeout: 240_000, polling: 250 });
+      await waitForFrames(page, {
+        until: '(window.liquid?.status === "running" && !!window.liquid.component.controller.latent && window.liquid.frame >= 2) || window.liquid?.status === "error" || !!window.liquid?.component.controller?.latentUnavailable',
+        counter: 'window.liquid?.frame ?? 0', frames: 3000, state: '({ status: window.liquid?.status, frame: window.liquid?.frame, message: window.liquid?.message })',
+      });
       const state = await page.page.evaluate(() => {
         const l = (window as any).liquid;
         return { status: l.status, message: l.message, frame: l.frame, latent: !!l.component.controller.latent, device: l.component.app.graphicsDevice.deviceType };

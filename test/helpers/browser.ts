@@ -195,6 +195,65 @@ export async function openPage(
   };
 }
 
+/**
+ * How long a page may go without advancing its frame counter before a wait fails: generous,
+ * for a loaded 2-core machine running SwiftShader (a first frame compiles every pipeline).
+ */
+export const FRAME_STALL_MS = 300_000;
+
+/**
+ * Waits by counting frames, not seconds: until `until` (a JS expression) holds in the page, or
+ * fails once `frames` frames of `counter` (a JS expression for the page's frame number, e.g.
+ * `window.liquid?.frame`) have passed without it. Time only bounds a page that stops advancing:
+ * no new frame for `stallMs`. Resolves with the counter's value when `until` held. On failure
+ * the error carries `state` (a JS expression evaluated then) and the page's last console lines.
+ */
+export async function waitForFrames(
+  page: TestPage,
+  options: { until: string; counter: string; frames: number; state?: string; stallMs?: number },
+): Promise<number> {
+  const { until, counter, frames, state = 'null', stallMs = FRAME_STALL_MS } = options;
+  const frameNow = async () => Number(await page.page.evaluate(`(() => { try { return ${counter}; } catch { return NaN; } })()`)) || 0;
+  const start = await frameNow();
+  let last = start;
+  const fail = async (why: string): Promise<never> => {
+    const now = await page.page.evaluate(state).catch((err: Error) => `(page did not answer: ${err.message})`);
+    throw new Error(`${why}: waited for ${until}\nstate: ${JSON.stringify(now)}\nconsole:\n${page.logs.slice(-40).join('\n')}`);
+  };
+  for (;;) {
+    // Resolves when the condition holds or the counter moved past `last`.
+    const moved = `(() => { try { return (${until}) ? 'done' : ((${counter}) > ${last} ? 'moved' : false); } catch { return false; } })()`;
+    let outcome: string;
+    try {
+      outcome = await (await page.page.waitForFunction(moved, undefined, { timeout: stallMs, polling: 100 })).jsonValue() as string;
+    } catch {
+      return fail(`no new frame for ${stallMs / 1000} s (at frame ${last})`);
+    }
+    if (outcome === 'done') return frameNow();
+    last = await frameNow();
+    if (last - start >= frames) return fail(`${last - start} frames passed (the bound: ${frames})`);
+  }
+}
+
+/** Waits until `count` more frames of `counter` have passed (see waitForFrames); resolves with the counter then. */
+export async function waitFrames(page: TestPage, counter: string, count: number, stallMs = FRAME_STALL_MS): Promise<number> {
+  const start = Number(await page.page.evaluate(counter)) || 0;
+  return waitForFrames(page, { until: `(${counter}) >= ${start + count}`, counter, frames: count + 1, stallMs });
+}
+
+/**
+ * Waits `count` of the page's animation frames (requestAnimationFrame), which keep coming when a
+ * page has no liquid frames to count (after a lost device, between samples): slower under load,
+ * as the page is.
+ */
+export async function waitAnimationFrames(page: TestPage, count: number): Promise<void> {
+  await page.page.evaluate((n) => new Promise<void>((resolve) => {
+    let k = 0;
+    const tick = () => (++k >= n ? resolve() : requestAnimationFrame(tick));
+    requestAnimationFrame(tick);
+  }), count);
+}
+
 // The project's one PNG codec (src/node/png.ts) decodes the screenshots.
 export { decodePng, type RgbaImage } from '../../src/node/png';
 
