@@ -2,10 +2,10 @@ import { MESH_COLLIDER_LIMITS } from '../colliders/collider-mesh';
 import type { DetectorRegion } from '../detectors/detector-region';
 import { defaultPressure, PRESSURE_VALUES, resolvePressure } from './pressure-settings';
 import { MAX_FORCE_FIELDS } from '../forces/force-field';
-import {
-  type ForceFalloff, type ForceFieldDescription, type ForceFieldKind,
-  type EmitterDescription, type MeshShape, type MultigridDescription, type ObstacleDescription, type PressureDescription, type PressureMethod, type SceneDescription, type ShapeDescription,
-  type SinkDescription, type TimeStepDescription, type Vec3,
+import type {
+  ForceFalloff, ForceFieldDescription, ForceFieldKind,
+  EmitterDescription, MeshShape, MultigridDescription, ObstacleDescription, PressureDescription, PressureMethod, SceneDescription, ShapeDescription,
+  SinkDescription, TimeStepDescription, Vec3,
 } from './scene-description';
 
 /** Limits that scenes are checked against. */
