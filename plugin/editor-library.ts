@@ -6,5 +6,7 @@
 import { LiquidVolumeController } from './liquid-volume-controller';
 import { StatsOverlay } from './stats-overlay';
 import { registerLiquidForce } from './force-field-tracker';
+import { settingsFromAttributes } from './liquid-settings';
 
-export const __latentLiquidEditor = { LiquidVolumeController, StatsOverlay, registerLiquidForce };
+/** Everything the scripts import from the plugin's TypeScript (esbuild.config.mjs hands each name to them). */
+export const __latentLiquidEditor = { LiquidVolumeController, StatsOverlay, registerLiquidForce, settingsFromAttributes };

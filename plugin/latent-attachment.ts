@@ -2,11 +2,11 @@ import {
   attachLatent, describeLatentFailure, loadModelFiles, loadModelFromUrl,
   type LatentPressureStage, type LatentSchedule, type LiquidSolver, type ModelFiles,
 } from '../src/index';
-import { adaptiveThreshold, type LiquidVolumeSettings, type ModelAssets } from './liquid-settings';
+import type { LiquidVolumeSettings, ModelAssets } from './liquid-settings';
 
 /** The latent schedule the settings ask for. */
 export function scheduleFromSettings(s: LiquidVolumeSettings): Partial<LatentSchedule> {
-  return { interval: s.interval, correctionIterations: s.correctionIterations, adaptiveThreshold: adaptiveThreshold(s.adaptive) };
+  return { interval: s.interval, correctionIterations: s.correctionIterations, adaptiveThreshold: s.adaptive };
 }
 
 /** The model files of the settings: the assets if given, else the URL; null when neither is. */

@@ -12,7 +12,7 @@ import { LiquidStepper, realtimeFrames } from './liquid-stepper';
 import { LatentAttachment } from './latent-attachment';
 import {
   changedSettings, DEFAULT_LIQUID_SETTINGS, LOOK_SETTINGS, MODEL_SETTINGS, PRESSURE_SETTINGS, REBUILD_SETTINGS,
-  sanitizeSettings, SCHEDULE_SETTINGS, type LiquidVolumeSettings,
+  sanitizeSettings, SCHEDULE_SETTINGS, STATS_SETTINGS, type LiquidVolumeSettings,
 } from './liquid-settings';
 
 /** What the component is doing. */
@@ -160,7 +160,7 @@ export class LiquidVolumeController {
   /** Settings that change without rebuilding: those that differ from what is applied. */
   private applyChanges(): void {
     const s = this.settings;
-    const changed = changedSettings(s, this.applied, [...PRESSURE_SETTINGS, ...SCHEDULE_SETTINGS, ...LOOK_SETTINGS, 'collectStats']);
+    const changed = changedSettings(s, this.applied, [...PRESSURE_SETTINGS, ...SCHEDULE_SETTINGS, ...LOOK_SETTINGS, ...STATS_SETTINGS]);
     if (changed.size === 0) return;
     const has = (keys: readonly (keyof LiquidVolumeSettings)[]) => keys.some((k) => changed.has(k));
     const solver = this.solver;
@@ -178,7 +178,10 @@ export class LiquidVolumeController {
     for (const k of changed) (this.applied as Record<string, unknown>)[k] = s[k];
   }
 
-  /** The classical solve the settings ask for, from the next step on (errors become a warning). */
+  /**
+   * The classical solve the settings ask for, from the next step on (errors become a warning).
+   * `pressureTolerance` is mgpcg's: the Editor's Jacobi runs its fixed count (no tolerance).
+   */
   private configurePressure(solver: LiquidSolver): Promise<void> {
     const s = this.settings;
     const method = s.pressureMethod === 'auto' ? defaultPressureMethod(solver.scene.resolution) : s.pressureMethod;
@@ -230,10 +233,7 @@ export class LiquidVolumeController {
         // The classical solve the settings ask for from the first step on (mgpcg from frame 1).
         await this.configurePressure(solver);
         // What the new solver has: the grid and pressure settings; the renderer's look, the schedule and the model still to apply.
-        this.applied = {
-          preset: s.preset, sceneJson: s.sceneJson, resolution: s.resolution, cellSize: s.cellSize, size: s.size,
-          pressureMethod: s.pressureMethod, jacobiIterations: s.jacobiIterations, pressureTolerance: s.pressureTolerance,
-        };
+        this.applied = Object.fromEntries([...REBUILD_SETTINGS, ...PRESSURE_SETTINGS].map((k) => [k, s[k]]));
         this.tracker.reset();
         this.obstacles.attach(solver, (m) => this.warn(m));
         this.forces.reset();

@@ -4,6 +4,7 @@
 // LiquidVolumeController (TypeScript); this class only maps attributes onto it.
 import { Script, Asset, Color, Entity, Vec3 } from 'playcanvas';
 import { LiquidVolumeController } from './liquid-volume-controller';
+import { settingsFromAttributes } from './liquid-settings';
 import { StatsOverlay } from './stats-overlay';
 
 /**
@@ -124,7 +125,7 @@ export class LiquidVolume extends Script {
    * Jacobi iterations of a full pressure solve.
    *
    * @attribute
-   * @range [1, 5000]
+   * @range [0, 100000]
    * @precision 0
    * @step 1
    */
@@ -134,7 +135,7 @@ export class LiquidVolume extends Script {
    * mgpcg (also when auto picks it): the relative residual |b - Ap| / |b| a pressure solve stops at.
    *
    * @attribute
-   * @range [0.000001, 0.5]
+   * @range [0.000001, 1]
    * @precision 6
    * @enabledif {pressureMethod !== 'jacobi'}
    */
@@ -375,42 +376,13 @@ export class LiquidVolume extends Script {
   }
 
   /**
-   * The controller's settings from the attributes (cheap; called every frame).
+   * The controller's settings from the attributes, by the schema (plugin/liquid-settings.ts;
+   * cheap, called every frame).
    *
    * @returns {Partial<import('./liquid-settings').LiquidVolumeSettings>}
    */
   settings() {
-    return {
-      preset: /** @type {any} */ (this.preset),
-      sceneJson: this.sceneAsset?.resource ?? null,
-      resolution: this.resolution,
-      cellSize: this.cellSize,
-      size: [this.size.x, this.size.y, this.size.z],
-      solver: /** @type {any} */ (this.solver),
-      interval: this.interval,
-      correctionIterations: this.correctionIterations,
-      adaptive: this.adaptive,
-      pressureMethod: /** @type {any} */ (this.pressureMethod),
-      jacobiIterations: this.jacobiIterations,
-      pressureTolerance: this.pressureTolerance,
-      modelUrl: this.modelUrl,
-      modelAssets: this.modelAssets(),
-      ortWasmPath: this.ortWasmPath,
-      latentRuntime: /** @type {any} */ (this.latentRuntime),
-      gravity: [this.gravity.x, this.gravity.y, this.gravity.z],
-      obstacleTag: this.obstacleTag,
-      colliderResolution: this.colliderResolution,
-      color: [this.color.r, this.color.g, this.color.b],
-      absorption: [this.absorption.x, this.absorption.y, this.absorption.z],
-      refraction: this.refraction,
-      reflection: this.reflection,
-      roughness: this.roughness,
-      sunLight: this.sunLight ?? null,
-      debugView: /** @type {any} */ (this.debugView),
-      collectStats: this.collectStats || this.showStats,
-      paused: this.paused,
-      timeMode: /** @type {any} */ (this.timeMode),
-    };
+    return settingsFromAttributes(/** @type {any} */ (this), this.modelAssets());
   }
 
   /** @type {{ manifest: unknown, encoder: ArrayBuffer, lstm: ArrayBuffer, decoder: ArrayBuffer } | null} */

@@ -35,6 +35,8 @@ export {
 } from './colliders/procedural-meshes';
 export type { TriangleMesh } from './colliders/procedural-meshes';
 export * from './scene/scene-description';
+export { PRESSURE_VALUES, resolvePressure, defaultPressure, describePressureRange, inPressureRange, pressureValue, pressureProblemText } from './scene/pressure-settings';
+export type { PressureValue, PressureNumber, PressureProblem } from './scene/pressure-settings';
 export { validateScene, parseScene, SceneValidationError, SCENE_LIMITS, SCENE_DEFAULTS, defaultPressureMethod, validateForceFields, validateDetectorRegion } from './scene/scene-validation';
 export { MAX_FORCE_FIELDS } from './forces/force-field';
 export { MAX_DETECTORS } from './detectors/detectors-pass';

@@ -132,7 +132,7 @@ describe('the scheduler', () => {
   it('rejects bad settings with the setting named', () => {
     expect(() => new LatentScheduler(6, { warmupFrames: 6, interval: 0, correctionIterations: 4 })).toThrow(/interval must be an integer >= 1 \(got 0\)/);
     expect(() => new LatentScheduler(6, { warmupFrames: 6, interval: 2, correctionIterations: -1 })).toThrow(/correctionIterations/);
-    expect(() => new LatentScheduler(6, { warmupFrames: 6, interval: 2, correctionIterations: 1, adaptiveThreshold: -1 })).toThrow(/adaptive threshold must be > 0/);
+    expect(() => new LatentScheduler(6, { warmupFrames: 6, interval: 2, correctionIterations: 1, adaptiveThreshold: -1 })).toThrow(/adaptive threshold must be >= 0, 0 = off/);
   });
 });
 

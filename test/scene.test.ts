@@ -33,7 +33,7 @@ describe('scene validation', () => {
     expect(problems({ ...minimal, liquid: [{ type: 'cone' }] })).toEqual(['liquid[0].type must be "box" or "sphere" (got "cone")']);
     expect(problems({ ...minimal, liquid: [{ type: 'box', min: [0, 0, 0], max: [1, 0, 1] }] })).toEqual(['liquid[0].max[1] must be greater than liquid[0].min[1] = 0 (got 0)']);
     expect(problems({ ...minimal, pressure: { omega: 1.5 } })).toEqual(['pressure.omega must be a number in (0, 1] (got 1.5)']);
-    expect(problems({ ...minimal, pressure: { checkInterval: 5 } })).toEqual(['pressure.checkInterval must be even (got 5)']);
+    expect(problems({ ...minimal, pressure: { checkInterval: 5 } })).toEqual(['pressure.checkInterval must be an even integer in [2, 1000] (got 5)']);
     expect(problems({ ...minimal, pressure: { multigrid: { smoother: 'sor' } } })).toEqual(['pressure.multigrid.smoother must be "jacobi" or "red-black" (got "sor")']);
     expect(problems({ ...minimal, pressure: { multigrid: { sweeps: 5 } } })).toEqual(['pressure.multigrid.sweeps must be an integer in [1, 4] (got 5)']);
     expect(validateScene({ ...minimal, pressure: { method: 'mgpcg', multigrid: { smoother: 'red-black' } } }).pressure.multigrid).toEqual({ smoother: 'red-black', sweeps: 1 });

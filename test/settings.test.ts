@@ -1,16 +1,24 @@
 // The liquidVolume attribute schema (plugin/liquid-settings.ts) is the one source of truth: the
 // script's JSDoc tags in plugin/liquid-volume.mjs (which the PlayCanvas Editor parses as text)
 // and the README's attribute table must say what it says, and the controller clamps by it.
-// `node scripts/update-readme-attributes.mjs` rewrites the README table from the schema.
+// `node scripts/update-readme-attributes.mjs` rewrites the README table from the schema. The
+// pressure settings' defaults and ranges come from one place too (PRESSURE_VALUES): the
+// attributes, the CLI help, the scene validation and the README's scene format are checked here.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scheduleFromSettings } from '../plugin/latent-attachment';
 import {
-  attributeTableMarkdown, changedSettings, DEFAULT_LIQUID_SETTINGS, LIQUID_ATTRIBUTES, MODEL_SETTINGS, sanitizeSettings,
-  type AttributeSpec, type LiquidVolumeSettings, type ModelAssets,
+  attributeTableMarkdown, changedSettings, DEFAULT_LIQUID_SETTINGS, LIQUID_ATTRIBUTES, liquidAttribute, MODEL_SETTINGS, sanitizeSettings,
+  settingsFromAttributes, type AttributeSpec, type LiquidVolumeSettings, type ModelAssets,
 } from '../plugin/liquid-settings';
 import { DEFAULT_LIQUID_LOOK } from '../plugin/render';
-import { DEFAULT_LATENT_SCHEDULE, PRESET_NAMES } from '../src/index';
+import { parseArgs } from '../src/cli/args';
+import { applyPressureOptions, PRESSURE_OPTION_VALUES, PRESSURE_OPTIONS_HELP } from '../src/cli/pressure-options';
+import {
+  DEFAULT_LATENT_SCHEDULE, describePressureRange, LatentScheduler, PRESET_NAMES, PRESSURE_METHODS, PRESSURE_VALUES, pressureProblemText, pressureValue,
+  resolvePressure, SCENE_DEFAULTS, validateScene, type PressureMethod, type PressureNumber, type PressureValue, type SceneValidationError,
+} from '../src/index';
 
 const ROOT = resolve(__dirname, '..');
 const README_START = '<!-- liquid-attributes:start (generated from plugin/liquid-settings.ts by scripts/update-readme-attributes.mjs) -->';
@@ -110,7 +118,7 @@ describe('liquidVolume attribute schema', () => {
     expect(end).toBeGreaterThan(start);
     const current = readme.slice(start + README_START.length, end).trim();
     const wanted = attributeTableMarkdown();
-    expect(current, 'README attribute table differs from the schema: run `node scripts/update-readme-attributes.mjs` to regenerate it').toBe(wanted);
+    expect(current, 'README attribute table is out of date: run `node scripts/update-readme-attributes.mjs`').toBe(wanted);
     for (const a of LIQUID_ATTRIBUTES) expect(current).toContain(`\`${a.name}\``);
     // Five cells a row: no text of the schema breaks the table.
     for (const row of current.split('\n')) expect(row.split('|'), row).toHaveLength(7);
@@ -165,5 +173,106 @@ describe('settings checks and change detection', () => {
     expect([...changedSettings(a, { ...a, modelAssets: { ...assets, lstm: new ArrayBuffer(8) } }, MODEL_SETTINGS)]).toEqual(['modelAssets']);
     expect([...changedSettings(a, { ...a, gravity: [0, -9.81, 0] }, ['gravity', 'color'])]).toEqual([]);
     expect([...changedSettings(a, { ...a, gravity: [0, -1, 0] }, ['gravity', 'color'])]).toEqual(['gravity']);
+  });
+});
+
+describe('one schema for the pressure settings (PRESSURE_VALUES)', () => {
+  const fields: PressureNumber[] = ['iterations', 'tolerance', 'maxIterations', 'checkInterval', 'omega'];
+  const liquid = [{ type: 'box', min: [0, 0, 0], max: [0.8, 0.3, 0.8] }];
+  const scene = (method: PressureMethod, field: string, value: unknown) => ({ resolution: 8, cellSize: 0.1, liquid, pressure: { method, [field]: value } });
+  /** A value just outside each end of a range (the excluded lower bound itself, when there is one). */
+  const outside = (v: PressureValue) => [v.exclusiveMin ? v.min : v.integer ? v.min - 1 : v.min / 2 || -1, v.integer ? v.max + 1 : v.max * 2];
+
+  it('the pressure attributes take their default and range from it', () => {
+    for (const [attribute, value] of [['jacobiIterations', PRESSURE_VALUES.iterations], ['pressureTolerance', PRESSURE_VALUES.tolerance]] as const) {
+      const spec = liquidAttribute(attribute);
+      expect(spec.default, attribute).toBe(value.default);
+      expect(spec.range, attribute).toEqual([value.min, value.max]);
+    }
+  });
+
+  it('the scene validation accepts each range\'s ends and refuses what lies outside, naming the field and the range', () => {
+    for (const method of PRESSURE_METHODS) {
+      for (const field of fields) {
+        const v = pressureValue(field, method);
+        if (!v.exclusiveMin) expect(validateScene(scene(method, field, v.min)).pressure[field], `${method} ${field} = ${v.min}`).toBe(v.min);
+        expect(validateScene(scene(method, field, v.max)).pressure[field], `${method} ${field} = ${v.max}`).toBe(v.max);
+        for (const bad of [...outside(v), 'x']) {
+          const problems = (() => { try { validateScene(scene(method, field, bad)); return []; } catch (e) { return (e as SceneValidationError).problems; } })();
+          expect(problems.join('\n'), `${method} ${field} = ${bad}`).toContain(`pressure.${field} must be ${describePressureRange(v)}`);
+        }
+      }
+    }
+  });
+
+  it('a scene that names nothing gets the defaults; mgpcg gets its tolerance and CG cap', () => {
+    const jacobi = validateScene({ resolution: 8, cellSize: 0.1, liquid }).pressure;
+    expect(jacobi).toMatchObject({ method: 'jacobi', iterations: PRESSURE_VALUES.iterations.default, maxIterations: PRESSURE_VALUES.maxIterations.default, checkInterval: PRESSURE_VALUES.checkInterval.default, omega: PRESSURE_VALUES.omega.default });
+    expect(jacobi.tolerance).toBeUndefined();
+    expect(validateScene(scene('mgpcg', 'omega', 1)).pressure).toMatchObject({ tolerance: PRESSURE_VALUES.tolerance.default, maxIterations: PRESSURE_VALUES.mgpcgMaxIterations.default });
+    expect(SCENE_DEFAULTS.pressure).toEqual(jacobi);
+  });
+
+  it('the CLI help names each option\'s range and default, and the options are checked against the same ranges', () => {
+    const { iterations, tolerance, maxIterations, mgpcgMaxIterations } = PRESSURE_VALUES;
+    const line = (option: string) => PRESSURE_OPTIONS_HELP.slice(PRESSURE_OPTIONS_HELP.indexOf(`--${option}`)).split(/\n {2}--/)[0];
+    expect(line('jacobi-iterations')).toContain(`[${iterations.min}, ${iterations.max}] (default: the scene's, ${iterations.default})`);
+    expect(line('tolerance')).toContain(`[${tolerance.min}, ${tolerance.max}]`);
+    expect(line('tolerance')).toContain(`mgpcg: default ${tolerance.default}`);
+    expect(line('max-iterations')).toContain(`jacobi [${maxIterations.min}, ${maxIterations.max}] (default ${maxIterations.default})`);
+    expect(line('max-iterations')).toContain(`mgpcg [${mgpcgMaxIterations.min}, ${mgpcgMaxIterations.max}] (default ${mgpcgMaxIterations.default})`);
+    const apply = (argv: string[], method: PressureMethod = 'jacobi') => {
+      const s = validateScene(scene(method, 'omega', 1));
+      applyPressureOptions(parseArgs(argv, { values: PRESSURE_OPTION_VALUES, flags: [] }), s);
+      return s.pressure;
+    };
+    for (const [option, field] of [['tolerance', 'tolerance'], ['max-iterations', 'maxIterations'], ['jacobi-iterations', 'iterations']] as const) {
+      const v = pressureValue(field, 'jacobi');
+      expect(apply([`--${option}`, String(v.max)])[field]).toBe(v.max);
+      for (const bad of outside(v)) {
+        expect(() => apply([`--${option}`, String(bad)]), `--${option} ${bad}`).toThrow(`--${option} must be ${describePressureRange(v)} (got ${bad})`);
+      }
+    }
+    expect(() => apply(['--max-iterations', '201'], 'mgpcg')).toThrow('--max-iterations must be an integer in [1, 200] with method "mgpcg" (got 201)');
+    expect(apply(['--pressure', 'mgpcg'])).toMatchObject({ method: 'mgpcg', tolerance: PRESSURE_VALUES.tolerance.default, maxIterations: mgpcgMaxIterations.default });
+    expect(apply(['--pressure', 'jacobi'], 'mgpcg')).toMatchObject({ method: 'jacobi', tolerance: undefined, maxIterations: maxIterations.default });
+  });
+
+  it('the README\'s scene format states the same ranges', () => {
+    const row = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n').find((l) => l.startsWith('| `pressure` |'));
+    expect(row, 'the pressure row of the README scene format').toBeDefined();
+    for (const field of fields) {
+      const v = PRESSURE_VALUES[field];
+      expect(row, field).toContain(`\`${field}\` ${describePressureRange(v).replace(/^an? (even )?(integer|number) in /, '')}`);
+    }
+    expect(row).toContain(`mgpcg [${PRESSURE_VALUES.mgpcgMaxIterations.min}, ${PRESSURE_VALUES.mgpcgMaxIterations.max}]`);
+  });
+
+  it('resolvePressure keeps the previous value of a refused field and names it', () => {
+    const previous = validateScene(scene('mgpcg', 'omega', 1)).pressure;
+    const { settings, problems } = resolvePressure(previous, { tolerance: 0, iterations: 3 });
+    expect(settings).toMatchObject({ tolerance: previous.tolerance, iterations: 3 });
+    expect(pressureProblemText(problems)).toBe(`pressure.tolerance must be ${describePressureRange(PRESSURE_VALUES.tolerance)} (got 0)`);
+  });
+
+  it('adaptive 0 (off) stays 0 from the attribute to the latent schedule', () => {
+    const warnings: string[] = [];
+    const s = sanitizeSettings({ adaptive: 0 }, { ...DEFAULT_LIQUID_SETTINGS } as LiquidVolumeSettings, (m) => warnings.push(m));
+    expect(warnings).toEqual([]);
+    expect(scheduleFromSettings(s).adaptiveThreshold).toBe(0);
+    expect(new LatentScheduler(4, { warmupFrames: 0, ...scheduleFromSettings(s) } as never).settings.adaptiveThreshold).toBe(0);
+  });
+});
+
+describe('settingsFromAttributes (the script\'s settings(), generated from the schema)', () => {
+  it('reads every attribute that feeds a setting, vectors and colours as arrays, assets by their resource', () => {
+    const script: Record<string, unknown> = {};
+    for (const a of LIQUID_ATTRIBUTES) script[a.name] = Array.isArray(a.default) ? (a.kind === 'color' ? { r: a.default[0], g: a.default[1], b: a.default[2] } : { x: a.default[0], y: a.default[1], z: a.default[2] }) : a.default;
+    script.sceneAsset = { resource: { name: 'mine' } };
+    script.showStats = true;
+    const s = settingsFromAttributes(script, null);
+    const expected: Record<string, unknown> = { ...DEFAULT_LIQUID_SETTINGS, sceneJson: { name: 'mine' }, collectStats: true };
+    expect(s).toEqual(expected);
+    expect(Object.keys(s).sort()).toEqual(Object.keys(DEFAULT_LIQUID_SETTINGS).sort());
   });
 });

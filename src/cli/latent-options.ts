@@ -116,7 +116,7 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
       correctionIterations: settings.correctionIterations,
       correction: settings.correction,
       // --adaptive 0 turns the check off; no option keeps the default.
-      ...(settings.adaptive !== undefined ? { adaptiveThreshold: settings.adaptive > 0 ? settings.adaptive : undefined } : {}),
+      ...(settings.adaptive !== undefined ? { adaptiveThreshold: settings.adaptive } : {}),
       ...(settings.warmupFrames !== undefined ? { warmupFrames: settings.warmupFrames } : {}),
     },
     ort: { runtime: settings.runtime, ...(settings.historyUpdate ? { historyUpdate: settings.historyUpdate } : {}) },
@@ -136,7 +136,7 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
       const s = stage.scheduler.settings;
       return `latent (${modelDir}, ${stage.predictor.manifest.mode} mode, ${stage.predictor.runtime === 'wgsl' ? 'WGSL runtime' : 'onnxruntime-web'}${stage.predictor.historyUpdate === 'keep-predicted' ? ', history keep-predicted' : ''}), full solve every ${s.interval} steps, `
         + (s.correction === 'solve' ? 'predictions warm-start the full solve'
-          : `${s.correctionIterations} correction iterations${s.adaptiveThreshold !== undefined ? `, adaptive above ${s.adaptiveThreshold} 1/s` : ''}`);
+          : `${s.correctionIterations} correction iterations${(s.adaptiveThreshold ?? 0) > 0 ? `, adaptive above ${s.adaptiveThreshold} 1/s` : ''}`);
     },
     summary: async () => {
       const c = await stage.predictor.readCounters();

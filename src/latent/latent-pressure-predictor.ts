@@ -277,10 +277,9 @@ export class LatentPressurePredictor {
   private adaptiveThreshold = 0;
 
   /** Adaptive mode: the RMS divergence (1/s) above which a prediction is discarded; 0 = off. */
-  setAdaptiveThreshold(threshold: number | undefined): void {
-    const t = threshold ?? 0;
-    if (t === this.adaptiveThreshold) return;
-    this.adaptiveThreshold = t;
+  setAdaptiveThreshold(threshold: number): void {
+    if (threshold === this.adaptiveThreshold) return;
+    this.adaptiveThreshold = threshold;
     this.writeParams();
   }
 

@@ -128,13 +128,14 @@ export class LatentPressureStage implements PressureStage {
 
   private async predict(ctx: PressureStepContext): Promise<PressureStepResult> {
     if (this.scheduler.settings.correction === 'solve') return this.predictAndSolve(ctx);
-    const threshold = this.scheduler.settings.adaptiveThreshold;
+    const threshold = this.scheduler.settings.adaptiveThreshold ?? 0;
     this.predictor.setAdaptiveThreshold(threshold);
-    if (threshold !== undefined) this.predictor.saveWarmStart(ctx.encoder);
+    const adaptive = threshold > 0;
+    if (adaptive) this.predictor.saveWarmStart(ctx.encoder);
     await this.predictor.predictPressure(ctx.encoder, ctx.flush, ctx.timer);
     const k = this.scheduler.settings.correctionIterations;
     this.jacobi.iterate(ctx.encoder, ctx.timer, k, 'correction');
-    if (threshold !== undefined) {
+    if (adaptive) {
       this.jacobi.measureDivergence(ctx.encoder, ctx.timer, 'adaptiveCheck');
       this.predictor.decideAdaptive(ctx.encoder, ctx.timer);
     }
@@ -158,7 +159,7 @@ export class LatentPressureStage implements PressureStage {
    * as a solved one and the network's worth is the iterations it saves.
    */
   private async predictAndSolve(ctx: PressureStepContext): Promise<PressureStepResult> {
-    this.predictor.setAdaptiveThreshold(undefined);
+    this.predictor.setAdaptiveThreshold(0);
     await this.predictor.predictPressure(ctx.encoder, ctx.flush, ctx.timer);
     const result = this.fullSolve.computePressure(ctx);
     this.fallbackIterations = 0;

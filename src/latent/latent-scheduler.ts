@@ -17,7 +17,7 @@ export interface LatentSchedule {
   /**
    * Adaptive mode: if the RMS divergence (1/s) a predicted step would leave exceeds this, the
    * step continues with Jacobi iterations until it is below (at most a full solve), decided on
-   * the GPU. Undefined: off.
+   * the GPU. 0 (or left out): off.
    */
   adaptiveThreshold?: number;
 }
@@ -51,7 +51,7 @@ export class LatentScheduler {
     if (!Number.isInteger(s.interval) || s.interval < 1) throw new RangeError(`interval must be an integer >= 1 (got ${s.interval})`);
     if (!Number.isInteger(s.correctionIterations) || s.correctionIterations < 0) throw new RangeError(`correctionIterations must be an integer >= 0 (got ${s.correctionIterations})`);
     if (!Number.isInteger(s.warmupFrames) || s.warmupFrames < 0) throw new RangeError(`warmupFrames must be an integer >= 0 (got ${s.warmupFrames})`);
-    if (s.adaptiveThreshold !== undefined && !(s.adaptiveThreshold > 0)) throw new RangeError(`adaptive threshold must be > 0 (got ${s.adaptiveThreshold})`);
+    if (s.adaptiveThreshold !== undefined && !(s.adaptiveThreshold >= 0)) throw new RangeError(`adaptive threshold must be >= 0, 0 = off (got ${s.adaptiveThreshold})`);
     if (s.correction !== undefined && s.correction !== 'jacobi' && s.correction !== 'solve') throw new RangeError(`correction must be 'jacobi' or 'solve' (got ${String(s.correction)})`);
   }
 

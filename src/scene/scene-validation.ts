@@ -1,11 +1,11 @@
 import { MESH_COLLIDER_LIMITS } from '../colliders/collider-mesh';
 import type { DetectorRegion } from '../detectors/detector-region';
+import { defaultPressure, PRESSURE_VALUES, resolvePressure } from './pressure-settings';
 import { MAX_FORCE_FIELDS } from '../forces/force-field';
-import {
-  PRESSURE_METHODS,
-  type ForceFalloff, type ForceFieldDescription, type ForceFieldKind,
-  type EmitterDescription, type MeshShape, type MultigridDescription, type ObstacleDescription, type PressureDescription, type PressureMethod, type SceneDescription, type ShapeDescription,
-  type SinkDescription, type TimeStepDescription, type Vec3,
+import type {
+  ForceFalloff, ForceFieldDescription, ForceFieldKind,
+  EmitterDescription, MeshShape, MultigridDescription, ObstacleDescription, PressureDescription, PressureMethod, SceneDescription, ShapeDescription,
+  SinkDescription, TimeStepDescription, Vec3,
 } from './scene-description';
 
 /** Limits that scenes are checked against. */
@@ -16,9 +16,10 @@ export const SCENE_LIMITS = {
   maxCellSize: 100,
   maxGravity: 1000,
   maxShapes: 64,
-  maxIterations: 100_000,
-  /** Every CG iteration up to the cap is encoded each step (those after convergence do nothing). */
-  maxMgpcgIterations: 200,
+  /** Jacobi iterations (fixed count or cap): PRESSURE_VALUES.maxIterations. */
+  maxIterations: PRESSURE_VALUES.maxIterations.max,
+  /** Every CG iteration up to the cap is encoded each step (those after convergence do nothing): PRESSURE_VALUES.mgpcgMaxIterations. */
+  maxMgpcgIterations: PRESSURE_VALUES.mgpcgMaxIterations.max,
 } as const;
 
 /** Raised for an invalid scene; `problems` lists every field that is wrong. */
@@ -203,9 +204,8 @@ export const SCENE_DEFAULTS = {
   gravity: [0, -9.81, 0] as Vec3,
   density: 1000,
   timeStep: { frame: 1 / 60, substeps: 1, cfl: 2, maxSubsteps: 8 } as TimeStepDescription,
-  pressure: { method: 'jacobi', iterations: 100, maxIterations: 5000, checkInterval: 10, omega: 1 } as PressureDescription,
-  /** What an mgpcg scene gets unless it says otherwise. */
-  mgpcg: { tolerance: 1e-3, maxIterations: 20 },
+  /** A Jacobi scene's pressure settings (each number's default and range: PRESSURE_VALUES in pressure-settings.ts). */
+  pressure: defaultPressure('jacobi'),
   /** The V-cycle of mgpcg scenes that name none (measured on an H200: README "Pressure solvers"). */
   multigrid: { smoother: 'jacobi', sweeps: 1 } as MultigridDescription,
   levelSetBand: 4,
@@ -278,48 +278,34 @@ export function validateScene(input: unknown, opts: { maxCells?: number; maxDime
     }
   }
 
-  const pressure: PressureDescription = { ...SCENE_DEFAULTS.pressure, method: defaultPressureMethod(resolution) };
+  let pressure = defaultPressure(defaultPressureMethod(resolution));
   if (o.pressure !== undefined) {
     const p = c.object(o.pressure, 'pressure');
     if (p) {
       c.unknownKeys(p, 'pressure', ['method', 'iterations', 'tolerance', 'maxIterations', 'checkInterval', 'omega', 'iterationBudget', 'multigrid']);
-      if (p.multigrid !== undefined) {
-        const m = c.object(p.multigrid, 'pressure.multigrid');
-        if (m) {
-          c.unknownKeys(m, 'pressure.multigrid', ['smoother', 'sweeps']);
+      const { multigrid: m, iterationBudget, ...numbers } = p;
+      const change = numbers as Partial<PressureDescription>;
+      if (m !== undefined) {
+        const mo = c.object(m, 'pressure.multigrid');
+        if (mo) {
+          c.unknownKeys(mo, 'pressure.multigrid', ['smoother', 'sweeps']);
           const multigrid = { ...SCENE_DEFAULTS.multigrid };
-          if (m.smoother !== undefined) {
-            if (m.smoother === 'jacobi' || m.smoother === 'red-black') multigrid.smoother = m.smoother;
-            else c.fail('pressure.multigrid.smoother', 'must be "jacobi" or "red-black"', m.smoother);
+          if (mo.smoother !== undefined) {
+            if (mo.smoother === 'jacobi' || mo.smoother === 'red-black') multigrid.smoother = mo.smoother;
+            else c.fail('pressure.multigrid.smoother', 'must be "jacobi" or "red-black"', mo.smoother);
           }
-          if (m.sweeps !== undefined) multigrid.sweeps = c.number(m.sweeps, 'pressure.multigrid.sweeps', 1, 4, { integer: true });
-          pressure.multigrid = multigrid;
+          if (mo.sweeps !== undefined) multigrid.sweeps = c.number(mo.sweeps, 'pressure.multigrid.sweeps', 1, 4, { integer: true });
+          change.multigrid = multigrid;
         }
       }
-      if (p.iterationBudget !== undefined) {
-        if (p.iterationBudget === 'adaptive' || p.iterationBudget === 'cap') pressure.iterationBudget = p.iterationBudget;
-        else c.fail('pressure.iterationBudget', 'must be "adaptive" or "cap"', p.iterationBudget);
+      if (iterationBudget !== undefined) {
+        if (iterationBudget === 'adaptive' || iterationBudget === 'cap') change.iterationBudget = iterationBudget;
+        else c.fail('pressure.iterationBudget', 'must be "adaptive" or "cap"', iterationBudget);
       }
-      if (p.method !== undefined) {
-        if (PRESSURE_METHODS.includes(p.method as PressureMethod)) pressure.method = p.method as PressureMethod;
-        else c.fail('pressure.method', `must be one of ${PRESSURE_METHODS.map((m) => `"${m}"`).join(', ')}`, p.method);
-      }
-      if (p.iterations !== undefined) pressure.iterations = c.number(p.iterations, 'pressure.iterations', 0, SCENE_LIMITS.maxIterations, { integer: true });
-      if (p.tolerance !== undefined) pressure.tolerance = c.number(p.tolerance, 'pressure.tolerance', 0, 1, { exclusiveMin: true });
-      if (p.maxIterations !== undefined) pressure.maxIterations = c.number(p.maxIterations, 'pressure.maxIterations', 1, SCENE_LIMITS.maxIterations, { integer: true });
-      if (p.checkInterval !== undefined) {
-        pressure.checkInterval = c.number(p.checkInterval, 'pressure.checkInterval', 2, 1000, { integer: true });
-        if (pressure.checkInterval % 2 !== 0) c.fail('pressure.checkInterval', 'must be even', p.checkInterval);
-      }
-      if (p.omega !== undefined) pressure.omega = c.number(p.omega, 'pressure.omega', 0, 1, { exclusiveMin: true });
-      if (pressure.method === 'mgpcg' && p.maxIterations !== undefined && pressure.maxIterations > SCENE_LIMITS.maxMgpcgIterations) {
-        c.fail('pressure.maxIterations', `must be an integer in [1, ${SCENE_LIMITS.maxMgpcgIterations}] with method "mgpcg"`, p.maxIterations);
-      }
+      const resolved = resolvePressure(pressure, change);
+      for (const problem of resolved.problems) c.fail(`pressure.${problem.field}`, problem.message, problem.got);
+      pressure = resolved.settings;
     }
-  }
-  if (pressure.method === 'mgpcg') {
-    pressure.tolerance ??= SCENE_DEFAULTS.mgpcg.tolerance;
-    if ((o.pressure as Obj | undefined)?.maxIterations === undefined) pressure.maxIterations = SCENE_DEFAULTS.mgpcg.maxIterations;
   }
 
   const levelSetBand = o.levelSetBand === undefined ? SCENE_DEFAULTS.levelSetBand : c.number(o.levelSetBand, 'levelSetBand', 2, 16, { integer: true });

@@ -233,8 +233,9 @@ export class LiquidSolver {
    * Changes the classical solve's settings from the next step on: iterations, tolerances, or
    * the method (a new stage; a latent stage keeps predicting and falls back to the new one).
    * A method switch that names no `tolerance` or `maxIterations` gets the new method's
-   * defaults for them (Jacobi: a fixed iteration count; mgpcg: relative residual 1e-3, 20
-   * iterations at most), not the old method's.
+   * defaults for them (Jacobi: a fixed iteration count; mgpcg: PRESSURE_VALUES' tolerance and
+   * CG cap), not the old method's. Checked by `resolvePressure` (src/scene/pressure-settings.ts).
+   * @throws RangeError naming each refused field and its allowed range
    */
   configurePressure(settings: Partial<PressureDescription>): Promise<void> {
     return this.pressureStages.configure(settings);

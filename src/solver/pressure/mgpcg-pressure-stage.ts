@@ -18,7 +18,10 @@ export class MgpcgPressureStage extends ClassicalStageBase {
   }
 
   private solve(maxIterations: number) {
-    return { tolerance: this.current.tolerance ?? 1e-3, criterion: this.criterion, maxIterations };
+    // resolvePressure gives every mgpcg setting a tolerance; a stage built without one is a caller's bug.
+    const tolerance = this.current.tolerance;
+    if (tolerance === undefined) throw new Error('MgpcgPressureStage: pressure.tolerance is not set (resolvePressure sets it)');
+    return { tolerance, criterion: this.criterion, maxIterations };
   }
 
   computePressure(ctx: PressureStepContext): PressureStepResult {

@@ -1,5 +1,6 @@
 import type { PressureDescription } from '../../scene/scene-description';
-import { SCENE_DEFAULTS, SCENE_LIMITS } from '../../scene/scene-validation';
+import { pressureProblemText, resolvePressure } from '../../scene/pressure-settings';
+import { SCENE_DEFAULTS } from '../../scene/scene-validation';
 import type { GridLayout } from '../grid-layout';
 import type { LiquidFields } from '../liquid-fields';
 import type { JacobiPressureSolver } from './jacobi-pressure-solver';
@@ -89,26 +90,14 @@ export class PressureStages {
   /**
    * Changes the classical solve's settings from the next step on: iterations, tolerances, or
    * the method (a new stage; a latent stage keeps predicting and falls back to the new one).
-   * A method switch that names no `tolerance` or `maxIterations` gets the new method's
-   * defaults for them (Jacobi: a fixed iteration count; mgpcg: relative residual 1e-3, 20
-   * iterations at most), not the old method's.
+   * `resolvePressure` (src/scene/pressure-settings.ts) merges, defaults and checks them: a
+   * method switch that names no `tolerance` or `maxIterations` gets the new method's defaults.
+   * @throws RangeError naming each refused field and its allowed range (nothing changes then)
    */
   async configure(settings: Partial<PressureDescription>): Promise<void> {
     const current = this.classicalStage;
-    const next = { ...current.settings, ...settings };
-    if (next.method !== current.method) {
-      // The other method's cap means something else (Jacobi iterations vs CG iterations), and
-      // mgpcg's default tolerance would turn a fixed-count Jacobi into a 5000-iteration
-      // tolerance solve.
-      if (settings.maxIterations === undefined) {
-        next.maxIterations = next.method === 'mgpcg' ? SCENE_DEFAULTS.mgpcg.maxIterations : SCENE_DEFAULTS.pressure.maxIterations;
-      }
-      if (!('tolerance' in settings)) next.tolerance = next.method === 'mgpcg' ? SCENE_DEFAULTS.mgpcg.tolerance : undefined;
-    }
-    if (next.method === 'mgpcg') next.tolerance ??= SCENE_DEFAULTS.mgpcg.tolerance;
-    if (next.method === 'mgpcg' && next.maxIterations > SCENE_LIMITS.maxMgpcgIterations) {
-      throw new RangeError(`pressure.maxIterations must be an integer in [1, ${SCENE_LIMITS.maxMgpcgIterations}] with method "mgpcg" (got ${next.maxIterations})`);
-    }
+    const { settings: next, problems } = resolvePressure(current.settings, settings);
+    if (problems.length > 0) throw new RangeError(pressureProblemText(problems));
     // A tool's coarse-cycle threshold (createClassical's tuning) outlives a change of the smoothing.
     const coarseCycleCells = this.classicalCoarseCycleCells;
     if (next.method === current.method && (next.method !== 'mgpcg' || multigridKey(next, coarseCycleCells) === multigridKey(current.settings, coarseCycleCells))) {
