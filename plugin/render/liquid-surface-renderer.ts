@@ -74,8 +74,8 @@ export interface LiquidSurfaceRendererOptions {
      */
     sunLight?: LiquidSunSource;
     /**
-     * Darkens the plane the box stands on (its local y = 0) where the sun's light reaches it
-     * through the liquid: the liquid's shadow, tinted by its absorption. Default true. Turn it off
+     * Darkens the plane the box stands on (its local y = 0) beside the box where the sun's light
+     * reaches it through the liquid: the liquid's shadow, tinted by its absorption. Default true. Turn it off
      * when nothing is under the box (a shadow would hang in the air).
      */
     floorShadow?: boolean;
@@ -128,18 +128,26 @@ function createBoxMesh(device: pc.GraphicsDevice, size: pc.Vec3): pc.Mesh {
 }
 
 /**
- * The plane under the box (local y = 0) that can receive the liquid's shadow: the box's footprint
- * grown by `margin` on every side (the shadow of liquid up to the box's top falls within it for a
- * sun higher than atan(height / margin)).
+ * The plane under the box (local y = 0) that can receive the liquid's shadow beside it: a ring
+ * around the box's footprint, `margin` wide (the shadow of liquid up to the box's top falls within
+ * it for a sun higher than atan(height / margin)). Under the box the surface shader itself lights
+ * what is seen through the liquid; a quad there would darken it twice and cost a light march on
+ * every floor pixel when the camera is in the liquid.
  */
-function createFloorQuad(device: pc.GraphicsDevice, size: pc.Vec3, margin: number): pc.Mesh {
-    const x0 = -margin;
-    const x1 = size.x + margin;
-    const z0 = -margin;
-    const z1 = size.z + margin;
+function createFloorRing(device: pc.GraphicsDevice, size: pc.Vec3, margin: number): pc.Mesh {
+    const outer = [-margin, -margin, size.x + margin, size.z + margin];
+    const inner = [0, 0, size.x, size.z];
+    const positions: number[] = [];
+    // corners in order around, outer 0..3 then inner 4..7
+    for (const [x0, z0, x1, z1] of [outer, inner]) positions.push(x0, 0, z0, x1, 0, z0, x1, 0, z1, x0, 0, z1);
+    const indices: number[] = [];
+    for (let i = 0; i < 4; i++) {
+        const j = (i + 1) % 4;
+        indices.push(i, j, 4 + j, i, 4 + j, 4 + i);
+    }
     const mesh = new pc.Mesh(device);
-    mesh.setPositions([x0, 0, z0, x1, 0, z0, x1, 0, z1, x0, 0, z1]);
-    mesh.setIndices([0, 2, 1, 0, 3, 2]);
+    mesh.setPositions(positions);
+    mesh.setIndices(indices);
     mesh.update(pc.PRIMITIVE_TRIANGLES);
     return mesh;
 }
@@ -337,7 +345,7 @@ export class LiquidSurfaceRenderer {
         this.floorShadowMaterial.blendType = pc.BLEND_MULTIPLICATIVE;
         this.floorShadowMaterial.depthWrite = false;
         this.floorShadowMaterial.depthTest = true;
-        this.floorShadowMesh = createFloorQuad(device, size, 2 * size.y);
+        this.floorShadowMesh = createFloorRing(device, size, 2 * size.y);
         this.floorShadowInstance = new pc.MeshInstance(this.floorShadowMesh, this.floorShadowMaterial);
         this.floorShadowInstance.cull = true;
 
@@ -427,9 +435,9 @@ export class LiquidSurfaceRenderer {
     }
 
     /**
-     * Whether the liquid darkens the plane it stands on (the box's local y = 0) where the sun's
-     * light comes through it. Costs one light march per covered floor pixel (one sample where no
-     * liquid is above).
+     * Whether the liquid darkens the plane it stands on (the box's local y = 0) beside the box where
+     * the sun's light comes through it (under the box the surface shader lights what it shows).
+     * Costs a slab test per covered floor pixel, and a light march where the light crosses liquid.
      */
     get floorShadow(): boolean {
         return this._floorShadow;
