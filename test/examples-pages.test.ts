@@ -114,7 +114,7 @@ describe('example pages', () => {
   it('tuning: latent on WebGPU; both tanks on one clock; overlays off the water; a solver switch per tank', async () => {
     const page = await openPage(browser, server.url(`/tuning/?res=16&model=${TINY_MODEL}`), { width: 800, height: 450 });
     try {
-      await waitFor(page, 'window.liquid?.stats?.predictedFrames >= 2 || window.liquid?.status === "error"', LATENT_LOAD_FRAMES);
+      await waitFor(page, 'window.liquid?.stats?.predictedFrames >= 2 || window.liquid?.status === "error" || !!window.liquid?.component.controller?.latentUnavailable', LATENT_LOAD_FRAMES);
       const s = await page.page.evaluate(() => {
         const l = (window as any).liquid;
         return { status: l.status, predicted: l.stats.predictedFrames, solved: l.stats.solvedFrames, latent: !!l.component.controller.latent, mode: l.stats.mode, ms: l.stats.ms };
@@ -349,7 +349,7 @@ describe('the latent runtime attribute', () => {
         const c = (window as any).liquid.component;
         Object.assign(c, { modelUrl: '../test-models/tiny-model/', latentRuntime: 'wgsl', solver: 'latent' });
       });
-      await waitFor(page, 'window.liquid?.stats?.predictedFrames >= 2 || window.liquid?.status === "error"', LATENT_LOAD_FRAMES);
+      await waitFor(page, 'window.liquid?.stats?.predictedFrames >= 2 || window.liquid?.status === "error" || !!window.liquid?.component.controller?.latentUnavailable', LATENT_LOAD_FRAMES);
       const s = await page.page.evaluate(() => {
         const l = (window as any).liquid;
         return { status: l.status, message: l.message, predicted: l.stats.predictedFrames, latent: !!l.component.controller.latent, sessions: l.ortSessions() as { created: number; live: number } };
