@@ -8,25 +8,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, startStaticServer, type TestPage } from './helpers/browser';
+import { launchBrowser, openPage, startStaticServer } from './helpers/browser';
 import { ROOT } from './helpers/cli';
-import { buildAndPack, createPackedApp, readmeBlock } from './helpers/packed-app';
+import { buildAndPack, createPackedApp, readmeApp, readmeBlock, waitInPage } from './helpers/packed-app';
 
 let tarball: string;
 
 beforeAll(() => {
   tarball = buildAndPack();
 }, 300_000);
-
-/** Waits for `predicate` in the page; on a timeout the error carries `state` (evaluated then) and the page's console. */
-async function waitInPage(page: TestPage, predicate: string, state: string, timeout: number): Promise<void> {
-  try {
-    await page.page.waitForFunction(predicate, undefined, { timeout, polling: 250 });
-  } catch (e) {
-    const now = await page.page.evaluate(state).catch((err: Error) => `(page did not answer: ${err.message})`);
-    throw new Error(`${(e as Error).message}\nstate: ${JSON.stringify(now)}\nconsole:\n${page.logs.join('\n')}`);
-  }
-}
 
 /** The overlay's text, its solved/predicted counts and the liquid's status (its first line). */
 const OVERLAY = `(() => {
@@ -55,7 +45,7 @@ describe('the packed package', () => {
 
   it('the README app, verbatim: installs, bundles, type-checks under strict TypeScript, and the latent solver predicts frames', async () => {
     const app = createPackedApp(tarball, ['playcanvas', 'onnxruntime-web', 'esbuild', 'typescript'], 'latent-liquid-readme-app-');
-    const main = readmeBlock('app');
+    const main = readmeApp('latent');
     writeFileSync(join(app, 'main.js'), main);
     // The install steps as written; `npm install` is what createPackedApp did (offline).
     const steps = readmeBlock('install').split('\n').filter((l) => l.trim() && !l.startsWith('#') && !l.startsWith('npm install '));
@@ -146,10 +136,10 @@ window.check = { liquid, missing };
       expect(s.unavailable, page.logs.join('\n')).toBe('');
       expect(s).toMatchObject({ status: 'running', missingStatus: 'running' });
       expect(s.predicted).toBeGreaterThanOrEqual(1);
-      expect(s.missingMessage).toMatch(/^latent solver unavailable, solving with Jacobi only: cannot read \/no-such-model\/\/?manifest\.json: HTTP 404/);
+      expect(s.missingMessage).toMatch(/^latent solver unavailable, solving with the classical solver \(jacobi\) only: cannot read \/no-such-model\/\/?manifest\.json: HTTP 404/);
       expect(s.missingFrame).toBeGreaterThan(0);
       expect(s.overlays).toHaveLength(2);
-      expect(s.overlays.find((t: string) => /rest \[8x8x8\]/.test(t))).toMatch(/running: latent solver unavailable, solving with Jacobi only: cannot read[\s\S]*solver jacobi \(latent unavailable, see above\)/);
+      expect(s.overlays.find((t: string) => /rest \[8x8x8\]/.test(t))).toMatch(/running: latent solver unavailable, solving with the classical solver \(jacobi\) only: cannot read/);
       expect(s.overlays.find((t: string) => /dam-break \[16x16x16\]/.test(t))).toMatch(/solver latent/);
       // The only failed request: the missing model's manifest (and its console line).
       expect(server.requests.filter((r) => r.status !== 200)).toEqual([{ path: '/no-such-model/manifest.json', status: 404 }]);
