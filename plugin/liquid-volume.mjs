@@ -321,7 +321,7 @@ export class LiquidVolume extends Script {
   statsCorner = 'top-left';
 
   /**
-   * The stats overlay: compact (three lines, one plot), full (the full text, two plots), or auto:
+   * The stats overlay: compact (four lines, one plot), full (the full text, two plots), or auto:
    * full when it fits in a quarter of the canvas, else compact. Either way it is scaled down to
    * cover at most a quarter of the canvas.
    *

@@ -10,8 +10,8 @@ export type StatsLayout = 'auto' | 'compact' | 'full';
 /** Options of {@link StatsOverlay}. */
 export interface StatsOverlayOptions {
   /**
-   * 'compact': three lines (frame and pressure method; time per frame and iterations; divergence
-   * and drift) and one small frame-time plot; 'full': the full text with time per pass and two
+   * 'compact': four lines (scene and status; frame and pressure method; solver and solved/predicted
+   * counts; time, iterations, divergence and drift) and one small frame-time plot; 'full': the full text with time per pass and two
    * plots; 'auto' (default): full when it fits in `maxCanvasFraction` of the canvas, else compact.
    */
   layout?: StatsLayout;
@@ -169,13 +169,12 @@ export class StatsOverlay {
     const pressure = s.pressure || '-';
     if (this.compact) {
       const timing = s.timingSource === 'gpu-timestamps' ? `GPU ${fmt(s.frameMs)} ms` : s.timingSource === 'wall-clock' ? `${fmt(s.frameMs)} ms wall` : `CPU ${fmt(s.cpuSubmitMs)} ms`;
-      const compactLines = [
+      this.text.textContent = [
+        `${s.scene || 'latent-liquid'}  ${status}`,
         `frame ${s.frame}  t ${s.t.toFixed(2)} s  pressure ${pressure}`,
-        `${timing}  iter ${fmt(s.pressureIterations, 4)}`,
-        `div ${fmt(s.divergenceL2)} 1/s  drift ${Number.isFinite(s.volumeDrift) ? (s.volumeDrift * 100).toFixed(3) : '-'} %`,
-      ];
-      if (controller.status !== 'running' || controller.message) compactLines.unshift(status);
-      this.text.textContent = compactLines.join('\n');
+        `solver ${solverText(controller)}  solved ${s.solvedFrames} / predicted ${s.predictedFrames}`,
+        `${timing}  iter ${fmt(s.pressureIterations, 4)}  div ${fmt(s.divergenceL2)} 1/s  drift ${Number.isFinite(s.volumeDrift) ? (s.volumeDrift * 100).toFixed(3) : '-'} %`,
+      ].join('\n');
       this.drawBars(this.compactPlot, s.history.frameMs, s.history.predicted);
     } else {
       const passes = Object.entries(s.ms).sort((a, b) => b[1] - a[1]).slice(0, 7)

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage, startStaticServer, waitForFrames, waitFrames } from './helpers/browser';
 import { ROOT } from './helpers/cli';
-import { buildAndPack, createPackedApp, readmeBlock } from './helpers/packed-app';
+import { buildAndPack, createPackedApp, readmeApp, readmeBlock } from './helpers/packed-app';
 
 let tarball: string;
 
@@ -45,7 +45,7 @@ describe('the packed package', () => {
 
   it('the README app, verbatim: installs, bundles, type-checks under strict TypeScript, and the latent solver predicts frames', async () => {
     const app = createPackedApp(tarball, ['playcanvas', 'onnxruntime-web', 'esbuild', 'typescript'], 'latent-liquid-readme-app-');
-    const main = readmeBlock('app');
+    const main = readmeApp('latent');
     writeFileSync(join(app, 'main.js'), main);
     // The install steps as written; `npm install` is what createPackedApp did (offline).
     const steps = readmeBlock('install').split('\n').filter((l) => l.trim() && !l.startsWith('#') && !l.startsWith('npm install '));
@@ -141,10 +141,10 @@ window.check = { liquid, missing };
       expect(s.unavailable, page.logs.join('\n')).toBe('');
       expect(s).toMatchObject({ status: 'running', missingStatus: 'running' });
       expect(s.predicted).toBeGreaterThanOrEqual(1);
-      expect(s.missingMessage).toMatch(/^latent solver unavailable, solving with Jacobi only: cannot read \/no-such-model\/\/?manifest\.json: HTTP 404/);
+      expect(s.missingMessage).toMatch(/^latent solver unavailable, solving with the classical solver \(jacobi\) only: cannot read \/no-such-model\/\/?manifest\.json: HTTP 404/);
       expect(s.missingFrame).toBeGreaterThan(0);
       expect(s.overlays).toHaveLength(2);
-      expect(s.overlays.find((t: string) => /rest \[8x8x8\]/.test(t))).toMatch(/running: latent solver unavailable, solving with Jacobi only: cannot read[\s\S]*solver jacobi \(latent unavailable, see above\)/);
+      expect(s.overlays.find((t: string) => /rest \[8x8x8\]/.test(t))).toMatch(/running: latent solver unavailable, solving with the classical solver \(jacobi\) only: cannot read/);
       expect(s.overlays.find((t: string) => /dam-break \[16x16x16\]/.test(t))).toMatch(/solver latent/);
       // The only failed request: the missing model's manifest (and its console line).
       expect(server.requests.filter((r) => r.status !== 200)).toEqual([{ path: '/no-such-model/manifest.json', status: 404 }]);

@@ -101,6 +101,16 @@ export async function compareCommand(argv: string[]): Promise<void> {
   const progress = new Progress('compare frames', frames * (intervals.length + 1), quiet);
   let done = 0;
 
+  // The model first: a missing or unusable --model fails before the reference frames are spent.
+  const probe = await LiquidSolver.create(gpu.device, scene, { timing: false });
+  try {
+    const latent = await attachLatentSolver(probe, readLatentSettings(args), true);
+    if (!latent) throw new Error('compare: the latent model could not be used (see the warning above)');
+    latent.destroy();
+  } finally {
+    probe.destroy();
+  }
+
   // The reference run, once: its pressure, level set and metrics per frame.
   const reference: { pressure: Float32Array; levelset: Float32Array; metrics: FrameMetrics }[] = [];
   const ref = await LiquidSolver.create(gpu.device, scene, { timing: true });

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import { ModelError } from './model-manifest';
+import { ortTakesDevicePerSession, withLentDevice } from './ort-device-lending';
 
 /** The one file onnxruntime-web's WebGPU build fetches at run time (its .mjs glue is bundled in). */
 export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.asyncify.wasm';
@@ -34,6 +35,9 @@ export interface OrtOptions {
   graphCapture?: boolean;
 }
 
+/** The onnxruntime-web in use (e.g. '1.31.1'). */
+export const ORT_VERSION: string = ort.env.versions.web ?? ort.env.versions.common;
+
 let configured = false;
 
 /** ORT sessions created and released so far in this page or process (tools and tests check for leaks). */
@@ -64,13 +68,16 @@ export async function createWebGpuSession(device: GPUDevice, bytes: Uint8Array, 
   expected: { inputs: string[]; outputs: string[] }, opts: OrtOptions = {}): Promise<ort.InferenceSession> {
   configure(opts);
   let session: ort.InferenceSession;
+  const options = {
+    graphOptimizationLevel: 'all',
+    enableGraphCapture: opts.graphCapture ?? false,
+    logSeverityLevel: opts.logSeverityLevel ?? 3,
+  } as const;
   try {
-    session = await ort.InferenceSession.create(bytes, {
-      executionProviders: [{ name: 'webgpu', device } as unknown as ort.InferenceSession.ExecutionProviderConfig],
-      graphOptimizationLevel: 'all',
-      enableGraphCapture: opts.graphCapture ?? false,
-      logSeverityLevel: opts.logSeverityLevel ?? 3,
-    });
+    // 1.30: the device per session; from 1.31: ORT's default context, on the solver's device (ort-device-lending.ts).
+    session = ortTakesDevicePerSession(ORT_VERSION)
+      ? await ort.InferenceSession.create(bytes, { ...options, executionProviders: [{ name: 'webgpu', device } as unknown as ort.InferenceSession.ExecutionProviderConfig] })
+      : await withLentDevice(device, ort.env.webgpu as { device?: unknown }, () => ort.InferenceSession.create(bytes, { ...options, executionProviders: ['webgpu'] }), (s) => s.release());
   } catch (e) {
     throw new ModelError(`${net}.onnx could not be loaded on WebGPU: ${(e as Error).message}`);
   }
