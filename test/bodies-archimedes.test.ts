@@ -2,7 +2,7 @@
 // density 0.25, 0.5, 0.75 in one 28 x 14 x 10 pond (4 cm cells), moved by the minimal test
 // integrator (test/helpers/rigid-body.ts) with the forces the core gives back, float with that
 // fraction of their height under the mean water level (mean over frames 80-120), volume within 1%.
-// The 32^3 / 600-frame version: test/bodies-long.test.ts (scripts/bodies-long.sh).
+// The 32^3 / 600-frame version: test/long/bodies-long.test.ts (scripts/bodies-long.sh).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiquidSolver } from '../src/solver/liquid-solver';
 import { validateScene } from '../src/scene/scene-validation';

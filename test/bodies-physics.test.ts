@@ -3,7 +3,7 @@
 // - a box of 2.0 sinks to the floor and stays; a box of 0.1 floats without exploding or jitter;
 // - lowering a box into the pond raises the mean level by its submerged volume over the tank's
 //   area, within 5%.
-// Archimedes: test/bodies-archimedes.test.ts; long runs: test/bodies-long.test.ts.
+// Archimedes: test/bodies-archimedes.test.ts; long runs: test/long/bodies-long.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiquidSolver } from '../src/solver/liquid-solver';
 import { validateScene } from '../src/scene/scene-validation';

@@ -1,23 +1,22 @@
-// Rigid bodies (issue 21), the long runs of the issue's "Done when" list, skipped unless
-// LONG_PHYSICS=1 (scripts/bodies-long.sh runs them; too slow for CI on SwiftShader):
+// Rigid bodies (issue 21), the long runs of the issue's "Done when" list, in the long project
+// (`npm run test:long`, or scripts/bodies-long.sh; too slow for CI on SwiftShader):
 // - Archimedes at 32^3: flat boxes of 0.25, 0.5, 0.75 over 600 frames, submerged fraction within
 //   0.05 over the last 100 frames, speed under 1 cm/s at the end, the liquid's speed under 1% of
 //   sqrt(g h); a box of 2.0 on the floor;
 // - no energy from nowhere: boxes of 0.1, 1.5 and 3 in still water over 1000 frames never get
 //   more kinetic energy after settling (frames 400-1000) than the most they had at frame 400-500; no NaN.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiquidSolver } from '../src/solver/liquid-solver';
-import { validateScene } from '../src/scene/scene-validation';
-import type { Vec3 } from '../src/scene/scene-description';
-import { readFloat32 } from '../src/gpu/readback';
-import { testGpu } from './helpers/gpu';
-import { TestRigidBody } from './helpers/rigid-body';
+import { LiquidSolver } from '../../src/solver/liquid-solver';
+import { validateScene } from '../../src/scene/scene-validation';
+import type { Vec3 } from '../../src/scene/scene-description';
+import { readFloat32 } from '../../src/gpu/readback';
+import { testGpu } from '../helpers/gpu';
+import { TestRigidBody } from '../helpers/rigid-body';
 
-const LONG = process.env.LONG_PHYSICS === '1';
 let device: GPUDevice;
 
 beforeAll(async () => {
-  if (LONG) device = (await testGpu()).device;
+  device = (await testGpu()).device;
 });
 
 const solvers: LiquidSolver[] = [];
@@ -69,7 +68,7 @@ async function level(solver: LiquidSolver): Promise<number> {
   return sum / n;
 }
 
-describe.skipIf(!LONG)('long rigid-body runs (LONG_PHYSICS=1)', () => {
+describe('long rigid-body runs', () => {
   it('Archimedes at 32^3 over 600 frames; still water stays still; a box of 2.0 stays on the floor', async () => {
     const solver = await pond('archimedes-32');
     const densities = [0.25, 0.5, 0.75];
