@@ -1,6 +1,6 @@
 import bodyForcesSource from '../../shaders/bodies/body-forces.wgsl';
-import { BoxReductionPass } from '../gpu/box-reduction-pass';
-import { KernelFamily } from '../gpu/compute-kernel';
+import { BoxReductionPass, createBoxReductionFamily } from '../gpu/box-reduction-pass';
+import type { KernelFamily } from '../gpu/compute-kernel';
 import { WgslStructLayout } from '../gpu/wgsl-struct';
 import type { Vec3 } from '../scene/scene-description';
 import type { GridLayout } from '../solver/grid-layout';
@@ -58,7 +58,7 @@ export class BodyForcesPass extends BoxReductionPass {
   }
 
   static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields): Promise<BodyForcesPass> {
-    const family = await KernelFamily.create(device, 'bodyForces', bodyForcesSource, ['measureBodies', 'foldBodies']);
+    const family = await createBoxReductionFamily(device, 'bodyForces', bodyForcesSource, ['measureBodies', 'foldBodies']);
     return new BodyForcesPass(device, family, fields, grid);
   }
 

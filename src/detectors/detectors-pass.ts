@@ -1,6 +1,6 @@
 import detectorsSource from '../../shaders/solver/detectors.wgsl';
-import { BoxReductionPass } from '../gpu/box-reduction-pass';
-import { KernelFamily } from '../gpu/compute-kernel';
+import { BoxReductionPass, createBoxReductionFamily } from '../gpu/box-reduction-pass';
+import type { KernelFamily } from '../gpu/compute-kernel';
 import { WgslStructLayout } from '../gpu/wgsl-struct';
 import type { GridLayout } from '../solver/grid-layout';
 import type { LiquidFields } from '../solver/liquid-fields';
@@ -33,7 +33,7 @@ export class DetectorsPass extends BoxReductionPass {
   }
 
   static async create(device: GPUDevice, grid: GridLayout, fields: LiquidFields): Promise<DetectorsPass> {
-    const family = await KernelFamily.create(device, 'detectors', detectorsSource, ['measureDetectors', 'foldDetectors']);
+    const family = await createBoxReductionFamily(device, 'detectors', detectorsSource, ['measureDetectors', 'foldDetectors']);
     return new DetectorsPass(device, family, fields, grid);
   }
 

@@ -1,4 +1,5 @@
-import { type BufferResource, dispatch, type KernelFamily } from './compute-kernel';
+import boxReductionSource from '../../shaders/gpu/box-reduction.wgsl';
+import { type BufferResource, dispatch, KernelFamily } from './compute-kernel';
 import type { WgslStructLayout, WgslValues } from './wgsl-struct';
 
 /** Threads of a workgroup (REDUCE_THREADS in common.wgsl). */
@@ -34,6 +35,14 @@ export interface BoxReductionSpec {
 export interface BoxReductionItem {
   values: WgslValues;
   box: { first: readonly number[]; count: readonly number[] };
+}
+
+/**
+ * Builds a box reduction's kernel family: `source` with shaders/gpu/box-reduction.wgsl
+ * (measureBox, foldBox) prepended after common.wgsl.
+ */
+export function createBoxReductionFamily(device: GPUDevice, label: string, source: string, entryPoints: string[]): Promise<KernelFamily> {
+  return KernelFamily.create(device, label, source, entryPoints, undefined, { prelude: boxReductionSource });
 }
 
 /**
