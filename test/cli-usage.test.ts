@@ -74,4 +74,20 @@ describe('bench usage errors', () => {
     expect(r.stderr).toMatch(/^bench: --voxelize-res must be a comma-separated list of integers in \[8, 256\] \(got 64,1000\)$/m);
     expect(r.stderr).not.toMatch(/adapter/);
   });
+
+  it('the frame benches (bodies, colliders) name a bad --repeats, --warmup or --iterations and its range', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--repeats', '0'], /--repeats must be an integer in \[1, 1000\] \(got 0\)/],
+      [['--warmup', '1001'], /--warmup must be an integer in \[1, 1000\] \(got 1001\)/],
+      [['--iterations', '0'], /--iterations must be an integer in \[1, 100000\] \(got 0\)/],
+    ];
+    for (const which of ['--bodies', '--colliders']) {
+      for (const [args, message] of cases) {
+        const r = await runMain(bench, [which, ...args]);
+        expect(r.code, `${which} ${args.join(' ')}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).not.toMatch(/adapter/);
+      }
+    }
+  });
 });

@@ -113,40 +113,26 @@ fn bodyFaces(b: Body, shape: Shape, c: vec3<i32>) -> BodySums {
   return acc;
 }
 
-// Thread t of body b's workgroups takes cells t, t + threads, ... of the body's cell box.
+// The sums of box reductions (shaders/gpu/box-reduction.wgsl, prepended).
+alias BoxSums = BodySums;
+fn noBoxSums() -> BodySums { return noBodySums(); }
+fn addBoxSums(a: BodySums, b: BodySums) -> BodySums { return addBodySums(a, b); }
+
+// The body a thread of measureBodies measures, set once before its cells.
+var<private> measuredBody: Body;
+var<private> measuredShape: Shape;
+
+fn boxCellSums(c: vec3<i32>) -> BodySums { return bodyFaces(measuredBody, measuredShape, c); }
+
+// Workgroup (x, b) folds its share of body b's box of cells.
 @compute @workgroup_size(REDUCE_THREADS)
 fn measureBodies(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let b = wid.y;
-  let threads = bodyList.groups * REDUCE_THREADS;
-  let t = wid.x * REDUCE_THREADS + lid;
-  let body = bodyList.bodies[b];
-  let shape = bodyShape(body);
-  let box = body.cellBox;
-  let total = box.x * box.y * box.z;
-  var acc = noBodySums();
-  for (var n = t; n < total; n = n + threads) {
-    let c = vec3<i32>(body.firstCell + vec3<u32>(n % box.x, (n / box.x) % box.y, n / (box.x * box.y)));
-    acc = addBodySums(acc, bodyFaces(body, shape, c));
-  }
-  partials[b * threads + t] = acc;
+  measuredBody = bodyList.bodies[wid.y];
+  measuredShape = bodyShape(measuredBody);
+  measureBox(wid, lid, bodyList.groups, measuredBody.firstCell, measuredBody.cellBox);
 }
 
-var<workgroup> bodyScratch: array<BodySums, REDUCE_THREADS>;
-
-// One workgroup per body: serial folds of its partials, then a 64-wide tree.
 @compute @workgroup_size(REDUCE_THREADS)
 fn foldBodies(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let b = wid.x;
-  let threads = bodyList.groups * REDUCE_THREADS;
-  var acc = noBodySums();
-  for (var n = lid; n < threads; n = n + REDUCE_THREADS) {
-    acc = addBodySums(acc, partials[b * threads + n]);
-  }
-  bodyScratch[lid] = acc;
-  workgroupBarrier();
-  for (var stride = REDUCE_THREADS / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { bodyScratch[lid] = addBodySums(bodyScratch[lid], bodyScratch[lid + stride]); }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { results[b] = bodyScratch[0]; }
+  foldBox(wid.x, bodyList.groups, lid);
 }

@@ -86,51 +86,40 @@ fn regionShape(r: DetectorRegion) -> Shape {
   return s;
 }
 
-// Thread t of detector d's workgroups takes cells t, t + threads, ... of the region's cell box
-// (x fastest, so neighbouring threads read neighbouring cells).
-@compute @workgroup_size(REDUCE_THREADS)
-fn measureDetectors(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let d = wid.y;
-  let threads = detectors.groups * REDUCE_THREADS;
-  let t = wid.x * REDUCE_THREADS + lid;
-  let region = detectors.regions[d];
-  let shape = regionShape(region);
-  let box = region.cellBox;
-  let total = box.x * box.y * box.z;
+// The sums of box reductions (shaders/gpu/box-reduction.wgsl, prepended).
+alias BoxSums = DetectorSums;
+fn noBoxSums() -> DetectorSums { return noSums(); }
+fn addBoxSums(a: DetectorSums, b: DetectorSums) -> DetectorSums { return addSums(a, b); }
+
+// The region a thread of measureDetectors measures, set once before its cells.
+var<private> measuredShape: Shape;
+
+// Cell c of the region's box: counted when its centre lies inside and it is not solid.
+fn boxCellSums(c: vec3<i32>) -> DetectorSums {
   var acc = noSums();
-  for (var n = t; n < total; n = n + threads) {
-    let c = vec3<i32>(region.firstCell + vec3<u32>(n % box.x, (n / box.x) % box.y, n / (box.x * box.y)));
-    if (shapeDistance(shape, cellCenter(c)) > 0.0) { continue; }
-    let idx = cellIndex(c);
-    if (solidPhi[idx] < 0.0) { continue; }
-    acc.regionCells = acc.regionCells + 1u;
-    let p = phi[idx];
-    if (p < 0.0) { acc.liquidCells = acc.liquidCells + 1u; }
-    let h = liquidFraction(p);
-    if (h > 0.0) {
-      acc.liquidFraction = acc.liquidFraction + h;
-      acc.weightedVelocity = acc.weightedVelocity + h * cellVelocity(c);
-    }
+  if (shapeDistance(measuredShape, cellCenter(c)) > 0.0) { return acc; }
+  let idx = cellIndex(c);
+  if (solidPhi[idx] < 0.0) { return acc; }
+  acc.regionCells = 1u;
+  let p = phi[idx];
+  if (p < 0.0) { acc.liquidCells = 1u; }
+  let h = liquidFraction(p);
+  if (h > 0.0) {
+    acc.liquidFraction = h;
+    acc.weightedVelocity = h * cellVelocity(c);
   }
-  partials[d * threads + t] = acc;
+  return acc;
 }
 
-var<workgroup> foldScratch: array<DetectorSums, REDUCE_THREADS>;
+// Workgroup (x, d) folds its share of detector d's box of cells.
+@compute @workgroup_size(REDUCE_THREADS)
+fn measureDetectors(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let region = detectors.regions[wid.y];
+  measuredShape = regionShape(region);
+  measureBox(wid, lid, detectors.groups, region.firstCell, region.cellBox);
+}
 
-// One workgroup per detector: serial folds of its partials, then a 64-wide tree.
 @compute @workgroup_size(REDUCE_THREADS)
 fn foldDetectors(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let d = wid.x;
-  let threads = detectors.groups * REDUCE_THREADS;
-  var acc = noSums();
-  for (var n = lid; n < threads; n = n + REDUCE_THREADS) {
-    acc = addSums(acc, partials[d * threads + n]);
-  }
-  foldScratch[lid] = acc;
-  workgroupBarrier();
-  for (var stride = REDUCE_THREADS / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { foldScratch[lid] = addSums(foldScratch[lid], foldScratch[lid + stride]); }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { results[d] = foldScratch[0]; }
+  foldBox(wid.x, detectors.groups, lid);
 }

@@ -11,6 +11,7 @@ import type { ModelFiles } from '../latent/model-manifest';
 import { LatentPressurePredictor } from '../latent/latent-pressure-predictor';
 import { readFloat32 } from '../gpu/readback';
 import { median } from '../analysis/statistics';
+import { timedFrame } from './frame-samples';
 import { COARSE_CYCLE_CELLS, COARSE_CYCLE_MAX_LEVEL_CELLS } from '../solver/pressure/multigrid-levels';
 
 /** What to measure. */
@@ -339,15 +340,9 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
         for (let r = 0; r < options.repeats + 1; r++) {
           restore();
           setup();
-          solver.collectMetrics = true;
-          await device.queue.onSubmittedWorkDone();
-          const t0 = performance.now();
-          await solver.step();
-          await device.queue.onSubmittedWorkDone();
-          const wall = performance.now() - t0;
-          const m = await solver.readMetrics();
+          const { metrics: m, wallMs } = await timedFrame(device, solver);
           if (r > 0) samples.push(m); // the first run warms pipelines and caches
-          if (r > 0) walls.push(wall);
+          if (r > 0) walls.push(wallMs);
         }
         const passNames = [...new Set(samples.flatMap((s) => Object.keys(s.ms)))];
         const passes = Object.fromEntries(passNames.map((k) => [k, median(samples.map((s) => s.ms[k] ?? 0))]));

@@ -1,4 +1,4 @@
-import { ReadbackRing } from '../gpu/readback-ring';
+import { FrameReadout } from '../gpu/frame-readout';
 import type { Vec3 } from '../scene/scene-description';
 import type { GpuShape } from '../solver/shape-packing';
 import { BODY_SUMS_LAYOUT, BodyForcesPass, MAX_BODIES } from './body-forces-pass';
@@ -38,34 +38,26 @@ const RANGES = { dragCoefficient: [0, 10], linearDrag: [0, 10], addedMassCoeffic
  * of a small ring of staging buffers and mapped without waiting: each body's `forces` is
  * updated one or two frames later. The frame never waits for it.
  */
-export class LiquidBodies {
+export class LiquidBodies extends FrameReadout<FrameMeta> {
   /** Where warnings about bad body states go (default console.warn). */
   onWarning: (message: string) => void = (message) => console.warn(`latent-liquid: ${message}`);
   readonly counters: BodyCounters = { measuredFrames: 0, skippedFrames: 0, deliveredReadings: 0 };
   private readonly list: LiquidBody[] = [];
-  private readonly ring: ReadbackRing<FrameMeta>;
   private nextId = 1;
   private removedSinceStep = false;
   private measured: FrameMeta['bodies'] = [];
-  private destroyed = false;
 
   /**
    * @param room how many more solids the solver's shape table holds
    * @param density the liquid's density (kg/m^3)
    */
   constructor(device: GPUDevice, private readonly pass: BodyForcesPass, private readonly room: () => number, private readonly density: number) {
-    this.ring = new ReadbackRing(device, 'liquid.bodies', BODY_READBACK_SLOTS, BodyForcesPass.resultBytes(MAX_BODIES),
-      (data, meta) => this.deliver(meta, data));
+    super(device, 'liquid.bodies', BODY_READBACK_SLOTS, BodyForcesPass.resultBytes(MAX_BODIES));
   }
 
   /** The coupled bodies, in the order they were added. */
   get bodies(): readonly LiquidBody[] {
     return this.list;
-  }
-
-  /** Readbacks started and not resolved yet. */
-  get pendingReadbacks(): number {
-    return this.ring.pendingReadbacks;
   }
 
   /**
@@ -146,7 +138,7 @@ export class LiquidBodies {
     if (this.ring.afterSubmit()) this.counters.measuredFrames++;
   }
 
-  private deliver(meta: FrameMeta, data: ArrayBuffer): void {
+  protected deliver(meta: FrameMeta, data: ArrayBuffer): void {
     if (this.destroyed) return;
     meta.bodies.forEach(({ body, state }, n) => {
       if (body.removed) return;
@@ -157,22 +149,9 @@ export class LiquidBodies {
     });
   }
 
-  /** Drops the readings in flight (the solver was reset). */
-  reset(): void {
-    this.ring.reset();
-  }
-
-  /** Bytes of GPU memory the bodies hold (the staging buffers; the pass counts its own). */
-  get byteSize(): number {
-    return this.ring.byteSize;
-  }
-
-  /** Uncouples every body and frees the staging buffers. */
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
+  /** Uncouples every body (`destroy` then frees the staging buffers). */
+  protected release(): void {
     for (const b of [...this.list]) b.remove();
-    this.ring.destroy();
   }
 }
 

@@ -1,7 +1,6 @@
 import { type BodyBenchmarkOptions, DEFAULT_BODY_BENCHMARK_OPTIONS, runBodyBenchmark } from '../bench/body-coupling-benchmark';
-import { createNodeGpu } from '../node/node-gpu';
-import { writeJsonResult } from './json-output';
-import { intOption, parseArgs, stringOption } from './args';
+import { intOption, parseArgs } from './args';
+import { frameBenchOptions, runFrameBench } from './frame-bench-run';
 
 export const BODY_BENCH_HELP = `npm run bench -- --bodies [options]
 
@@ -26,14 +25,7 @@ export async function bodyBenchmarkCommand(argv: string[], log: (line: string) =
   const options: BodyBenchmarkOptions = {
     resolution: intOption(args, 'res', d.resolution, 8, 256),
     bodies: intOption(args, 'count', d.bodies, 1, 16),
-    repeats: intOption(args, 'repeats', d.repeats, 1, 1000),
-    warmupFrames: intOption(args, 'warmup', d.warmupFrames, 1, 1000),
-    jacobiIterations: intOption(args, 'iterations', d.jacobiIterations, 1, 100000),
+    ...frameBenchOptions(args, d),
   };
-  const gpu = await createNodeGpu();
-  log(`adapter ${gpu.adapterName}${gpu.isFallbackAdapter ? ' (software: numbers say nothing about real GPUs)' : ''}`);
-  const result = await runBodyBenchmark(gpu.device, gpu.adapterName, options, log);
-  writeJsonResult(result, stringOption(args, 'json'), log);
-  gpu.device.destroy();
-  return 0;
+  return await runFrameBench(args, log, (device, adapterName) => runBodyBenchmark(device, adapterName, options, log));
 }

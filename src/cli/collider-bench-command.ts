@@ -1,7 +1,6 @@
 import { type ColliderBenchmarkOptions, DEFAULT_COLLIDER_BENCHMARK_OPTIONS, runColliderBenchmark } from '../bench/mesh-collider-benchmark';
-import { createNodeGpu } from '../node/node-gpu';
-import { writeJsonResult } from './json-output';
 import { intOption, parseArgs, stringOption, UsageError } from './args';
+import { frameBenchOptions, runFrameBench } from './frame-bench-run';
 
 export const COLLIDER_BENCH_HELP = `npm run bench -- --colliders [options]
 
@@ -32,14 +31,7 @@ export async function colliderBenchmarkCommand(argv: string[], log: (line: strin
     voxelizeResolutions,
     frameResolution: intOption(args, 'res', d.frameResolution, 8, 256),
     colliders: intOption(args, 'count', d.colliders, 1, 64),
-    repeats: intOption(args, 'repeats', d.repeats, 1, 1000),
-    warmupFrames: intOption(args, 'warmup', d.warmupFrames, 1, 1000),
-    jacobiIterations: intOption(args, 'iterations', d.jacobiIterations, 1, 100000),
+    ...frameBenchOptions(args, d),
   };
-  const gpu = await createNodeGpu();
-  log(`adapter ${gpu.adapterName}${gpu.isFallbackAdapter ? ' (software: numbers say nothing about real GPUs)' : ''}`);
-  const result = await runColliderBenchmark(gpu.device, gpu.adapterName, options, log);
-  writeJsonResult(result, stringOption(args, 'json'), log);
-  gpu.device.destroy();
-  return 0;
+  return await runFrameBench(args, log, (device, adapterName) => runColliderBenchmark(device, adapterName, options, log));
 }

@@ -1,4 +1,4 @@
-import { ReadbackRing } from '../gpu/readback-ring';
+import { FrameReadout } from '../gpu/frame-readout';
 import type { Vec3 } from '../scene/scene-description';
 import { validateDetectorRegion } from '../scene/scene-validation';
 import { resolveRegion, type DetectorRegion } from './detector-region';
@@ -80,7 +80,7 @@ interface FrameMeta {
  * reading. With every staging buffer still mapping the frame is not measured (counted in
  * `counters.skippedFrames`); the frame never waits for a readback.
  */
-export class LiquidDetectors {
+export class LiquidDetectors extends FrameReadout<FrameMeta> {
   /** Where a throwing callback's error goes (default console.error); the other detectors still get theirs. */
   onCallbackError: (error: unknown, handle: DetectorHandle) => void = (error, handle) => {
     console.error(`latent-liquid: the callback of detector ${handle.id} threw`, error);
@@ -89,24 +89,16 @@ export class LiquidDetectors {
   private readonly detectors = new Map<number, Detector>();
   /** The regions by detector id, in results order (insertion order). */
   private readonly regionOf = new Map<number, DetectorRegion>();
-  private readonly ring: ReadbackRing<FrameMeta>;
   private nextId = 1;
   private regionsDirty = false;
-  private destroyed = false;
 
   constructor(device: GPUDevice, private readonly pass: DetectorsPass, private readonly cellVolume: number) {
-    this.ring = new ReadbackRing(device, 'liquid.detectors', DETECTOR_READBACK_SLOTS, DetectorsPass.resultBytes(MAX_DETECTORS),
-      (data, meta) => this.deliver(meta, data));
+    super(device, 'liquid.detectors', DETECTOR_READBACK_SLOTS, DetectorsPass.resultBytes(MAX_DETECTORS));
   }
 
   /** Detectors watching now. */
   get count(): number {
     return this.detectors.size;
-  }
-
-  /** Readbacks started and not resolved yet. */
-  get pendingReadbacks(): number {
-    return this.ring.pendingReadbacks;
   }
 
   /**
@@ -180,7 +172,7 @@ export class LiquidDetectors {
     if (this.ring.afterSubmit()) this.counters.measuredFrames++;
   }
 
-  private deliver(meta: FrameMeta, data: ArrayBuffer): void {
+  protected deliver(meta: FrameMeta, data: ArrayBuffer): void {
     if (this.destroyed) return;
     meta.ids.forEach((id, n) => {
       // Looked up per reading: a callback may remove any detector, itself included.
@@ -212,22 +204,9 @@ export class LiquidDetectors {
     };
   }
 
-  /** Drops the readings in flight (the solver was reset: their frames no longer exist). */
-  reset(): void {
-    this.ring.reset();
-  }
-
-  /** Bytes of GPU memory the detectors hold (the staging buffers; the pass counts its own). */
-  get byteSize(): number {
-    return this.ring.byteSize;
-  }
-
-  /** Removes every detector and frees the staging buffers (maps in flight are abandoned). */
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
+  /** Removes every detector (`destroy` then frees the staging buffers; maps in flight are abandoned). */
+  protected release(): void {
     this.detectors.clear();
     this.regionOf.clear();
-    this.ring.destroy();
   }
 }
