@@ -275,7 +275,7 @@ const COUNT_GPU_BUFFERS = `(() => {
 
 describe('attribute churn', () => {
   it('50 changes of preset, resolution, solver and model on a running page: no errors, it keeps stepping, GPU buffers and ORT sessions return to their start', async () => {
-    const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0'), VIEW, { initScript: COUNT_GPU_BUFFERS });
+    const page = await openPage(browser, server.url('/dam-break/?res=16&panel=0&runtime=ort'), VIEW, { initScript: COUNT_GPU_BUFFERS });
     try {
       await waitFor(page, 'window.liquid?.status === "running" && window.liquid.frame >= 3');
       // Settled: no rebuild, model load or step in flight, and a few frames drawn after it.

@@ -435,7 +435,7 @@ describe('fallbacks', () => {
   it('a network that throws: that step is solved, and after three in a row the model is disabled', async () => {
     const solver = await solverFor('dam-break', 16);
     const warnings: string[] = [];
-    const stage = (await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { schedule: { interval: 16, correctionIterations: 2 }, onWarning: (m) => warnings.push(m) }))!;
+    const stage = (await attachLatentPredictor(solver, loadModelFromDirectory(TINY), { schedule: { interval: 16, correctionIterations: 2 }, ort: { runtime: 'ort' }, onWarning: (m) => warnings.push(m) }))!;
     for (let f = 0; f < 6; f++) await solver.step();
     (stage.predictor as unknown as { networks: { sessions: { lstm: { run: () => Promise<never> } } } }).networks.sessions.lstm.run = () => Promise.reject(new Error('simulated device error'));
     solver.collectMetrics = true;

@@ -73,7 +73,7 @@ describe('the packed package', () => {
       });
       const overlay = await page.page.evaluate(OVERLAY) as { text: string; solved: number; predicted: number };
       expect(overlay.text, page.logs.join('\n')).toMatch(/^dam-break \[32x32x32\]\s+running\n/);
-      expect(overlay.text).toMatch(/solver latent \(every 4, K=4\)/);
+      expect(overlay.text).toMatch(/solver latent on (WGSL|ORT) \(every 4, K=4\)/);
       expect(overlay.predicted).toBeGreaterThanOrEqual(1);
       expect(page.logs).toContain('log: liquid script created: true');
       // Nothing the page fetched was missing but the favicon (the README's page has none).

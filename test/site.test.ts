@@ -80,7 +80,7 @@ describe('the static demo site (npm run build:site)', () => {
   });
 
   it('an example runs from the site under a sub-path, latent model and all, without errors', async () => {
-    const page = await openPage(browser, `${origin}${PREFIX}dam-break/?res=16&solver=latent&panel=0`, { width: 480, height: 320 });
+    const page = await openPage(browser, `${origin}${PREFIX}dam-break/?res=16&solver=latent&runtime=ort&panel=0`, { width: 480, height: 320 });
     try {
       await waitForFrames(page, {
         until: '(window.liquid?.status === "running" && !!window.liquid.component.controller.latent && window.liquid.frame >= 2) || window.liquid?.status === "error" || !!window.liquid?.component.controller?.latentUnavailable',

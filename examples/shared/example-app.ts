@@ -166,7 +166,7 @@ export function addLiquidTank(app: pc.AppBase, properties: Record<string, unknow
   addTankEdges(tank, new pc.Vec3(1, 1, 1));
   return tank.script!.create(LiquidVolume, {
     properties: {
-      resolution: res, cellSize: 1 / res, solver: param('solver', 'classical'), modelUrl: param('model', '../models/latent-liquid/'),
+      resolution: res, cellSize: 1 / res, solver: param('solver', 'classical'), modelUrl: param('model', '../models/latent-liquid/'), latentRuntime: param('runtime', 'auto'),
       ortWasmPath: '../ort/', showStats: param('stats', '0') === '1', ...properties,
     },
   }) as LiquidVolume;

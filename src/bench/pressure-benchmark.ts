@@ -306,7 +306,8 @@ export async function runPressureBenchmark(device: GPUDevice, adapterName: strin
           // The adaptive check is off: a discarded prediction costs a full solve, which would
           // mix two paths into one timing (the check's own cost is its 'adaptiveCheck' pass).
           schedule: { interval: 1_000_000, correctionIterations: options.correctionIterations, warmupFrames: options.warmupFrames, adaptiveThreshold: undefined },
-          ort: options.ort,
+          // ORT first (the mission's runtime), our WGSL runtime measured beside it (extraRows)
+          ort: { ...options.ort, runtime: options.ort?.runtime ?? 'ort' },
           onWarning: (m) => { latentError = m; log(m); },
         });
       } else {
