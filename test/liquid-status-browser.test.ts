@@ -30,7 +30,7 @@ const tank = (name, x, properties) => {
 const which = new URLSearchParams(location.search).get('case');
 const cases = {
   latent: () => tank('latent', 0, { preset: 'dam-break', resolution: 16, cellSize: 1 / 16, solver: 'latent', modelUrl: './model/',
-    ortWasmPath: './', interval: 2, showStats: true }),
+    ortWasmPath: './', latentRuntime: 'ort', interval: 2, showStats: true }),
   mgpcg: () => tank('mgpcg', 0, { preset: 'dam-break', resolution: 16, cellSize: 1 / 16, pressureMethod: 'mgpcg', showStats: true, statsCorner: 'top-right' }),
   pool: () => tank('pool', 0, { preset: 'rest', resolution: 32, size: new pc.Vec3(10, 1.5, 10), collectStats: true, showStats: true, statsCorner: 'bottom-left' }),
   alias: () => tank('alias', 0, { preset: 'rest', resolution: 8, cellSize: 1 / 8, solver: 'jacobi' }),
