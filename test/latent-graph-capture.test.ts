@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachLatentPredictor } from '../src/latent/attach-latent';
 import type { LatentPressureStage } from '../src/latent/latent-pressure-stage';
-import { createWebGpuSession, gpuTensor, releaseSession } from '../src/latent/ort-session';
+import { ortTakesDevicePerSession } from '../src/latent/ort-device-lending';
+import { createWebGpuSession, gpuTensor, ORT_VERSION, releaseSession } from '../src/latent/ort-session';
 import { presetScene } from '../src/scene/presets';
 import { LiquidSolver } from '../src/solver/liquid-solver';
 import { loadModelFromDirectory } from '../src/node/model-directory';
@@ -16,6 +17,11 @@ import { maxDiff, read, testGpu, upload } from './helpers/gpu';
 import { latentDamBreak16 } from './helpers/latent';
 
 const FIXTURES = join(__dirname, 'fixtures');
+// From onnxruntime-web 1.31 the sessions run on ORT's default context with the solver's device
+// lent to it, and a captured session there replays other buffers (the raw session fails in
+// createBindGroup; the predictor's history differed by 165 after one solve): the predictor
+// refuses graph capture on 1.31 (tested last). The capture tests run on 1.30.
+const CAPTURE_WORKS = ortTakesDevicePerSession(ORT_VERSION);
 let device: GPUDevice;
 const owned: LiquidSolver[] = [];
 
@@ -27,7 +33,7 @@ afterAll(() => {
 });
 
 describe('a captured ORT session', () => {
-  it('replays the buffers of its first run: a new input buffer is ignored, new contents of the same buffer are read', async () => {
+  it.skipIf(!CAPTURE_WORKS)('replays the buffers of its first run: a new input buffer is ignored, new contents of the same buffer are read', async () => {
     const files = await loadModelFromDirectory(join(FIXTURES, 'tiny-model'));
     const n = 16;
     const lat = n / files.manifest.latent.downsample;
@@ -85,7 +91,7 @@ describe('the predictor with graph capture', () => {
     // The experimental path is expected to hit ORT's replay bug in some runs: then the step must
     // fall back (a warning naming the bug, the liquid stepping on, finite), and the frames before
     // it must have matched; any other warning or difference fails.
-    it(`${model}, 16^3 dam break: the same modes, decisions, pressure and history as without capture, frame by frame (or ORT's replay bug, falling back)`, async () => {
+    it.skipIf(!CAPTURE_WORKS)(`${model}, 16^3 dam break: the same modes, decisions, pressure and history as without capture, frame by frame (or ORT's replay bug, falling back)`, async () => {
       const plain = await latentSolver(model, false);
       const warnings: string[] = [];
       const captured = await latentSolver(model, true, warnings);
@@ -153,8 +159,21 @@ describe('the predictor with graph capture', () => {
     await solver.step();
   }, 300_000);
 
-  it('runNetwork is refused: captured sessions run only on the predictor\'s own buffers', async () => {
+  it.skipIf(!CAPTURE_WORKS)('runNetwork is refused: captured sessions run only on the predictor\'s own buffers', async () => {
     const { stage } = await latentSolver('tiny-model', true);
     await expect(stage.predictor.runNetwork('decoder', {}, {})).rejects.toThrow(/runNetwork\(decoder\) is not available with graphCapture/);
+  }, 300_000);
+
+  it.runIf(!CAPTURE_WORKS)('onnxruntime-web 1.31: graph capture is refused with the reason, and the solver keeps its classical solve', async () => {
+    const solver = await LiquidSolver.create(device, presetScene('dam-break', 16));
+    owned.push(solver);
+    const warnings: string[] = [];
+    const stage = await attachLatentPredictor(solver, loadModelFromDirectory(join(FIXTURES, 'tiny-model')), {
+      ort: { runtime: 'ort', graphCapture: true }, onWarning: (m) => warnings.push(m),
+    });
+    expect(stage).toBeNull();
+    expect(warnings.join('\n')).toMatch(/graphCapture needs onnxruntime-web 1\.30 \(this is 1\.3[1-9]/);
+    expect(solver.pressureStage).toBe(solver.classicalStage);
+    await solver.step();
   }, 300_000);
 });

@@ -1,7 +1,8 @@
 import type { Vec3 } from '../scene/scene-description';
 import type { LatentNetwork, LatentNetworkBuffers, LatentNetworks, NetworkStep } from './latent-networks';
 import { type ModelFiles, type ModelManifest, stateEncoderBytes } from './model-manifest';
-import { createWebGpuSession, gpuTensor, releaseSession, type ort, type OrtOptions } from './ort-session';
+import { ortTakesDevicePerSession } from './ort-device-lending';
+import { createWebGpuSession, gpuTensor, ORT_VERSION, releaseSession, type ort, type OrtOptions } from './ort-session';
 import { checkModelForOrt } from './wgsl/wgsl-latent-runtime';
 
 /** The extents of the networks' tensors: the grid, the latent grid and the decoder's output. */
@@ -76,6 +77,12 @@ export class OrtLatentNetworks implements LatentNetworks {
     if (options.graphCapture && m.state) {
       throw new Error(`graphCapture cannot run the state-conditioned model ${files.source}: with its four sessions onnxruntime-web `
         + '1.30 loses the buffers a captured session was bound to (README, "Graph capture"); use graphCapture: false or runtime: \'wgsl\'');
+    }
+    if (options.graphCapture && !ortTakesDevicePerSession(ORT_VERSION)) {
+      // Measured on 1.31.1 (test/latent-graph-capture.test.ts): a captured session on the lent
+      // device replays buffers that are not the predictor's, so its predictions would be wrong.
+      throw new Error(`graphCapture needs onnxruntime-web 1.30 (this is ${ORT_VERSION}): from 1.31 a captured session `
+        + 'replays other buffers than the predictor\'s; use graphCapture: false or runtime: \'wgsl\'');
     }
     checkModelForOrt(files);
     const stateEncoder = stateEncoderBytes(files);
