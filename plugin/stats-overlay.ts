@@ -42,6 +42,11 @@ function timingLine(source: string, frameMs: string, cpuSubmitMs: string): strin
 }
 
 /** The solver line's words: the latent schedule, or the classical solve (and why the latent one is off). */
+/** Each coupled body's submerged fraction (issue 21), in both layouts. */
+function bodyLines(controller: LiquidVolumeController): string[] {
+  return controller.bodies.readouts.map((b) => `body ${b.name} (density ${b.relativeDensity.toFixed(2)}) submerged ${Number.isFinite(b.submergedFraction) ? b.submergedFraction.toFixed(2) : '-'}`);
+}
+
 function solverText(controller: LiquidVolumeController): string {
   const latent = controller.latent;
   if (controller.latentUnavailable) return 'classical (latent off, see above)';
@@ -174,6 +179,7 @@ export class StatsOverlay {
         `frame ${s.frame}  t ${s.t.toFixed(2)} s  pressure ${pressure}`,
         `solver ${solverText(controller)}  solved ${s.solvedFrames} / predicted ${s.predictedFrames}`,
         `${timing}  iter ${fmt(s.pressureIterations, 4)}  div ${fmt(s.divergenceL2)} 1/s  drift ${Number.isFinite(s.volumeDrift) ? (s.volumeDrift * 100).toFixed(3) : '-'} %`,
+        ...bodyLines(controller),
       ].join('\n');
       this.drawBars(this.compactPlot, s.history.frameMs, s.history.predicted);
     } else {
@@ -192,9 +198,7 @@ export class StatsOverlay {
         lines.push(`predictions discarded by the adaptive check ${s.extra.adaptiveFallbacks}${s.extra.predictionDiscarded ? ' (this frame)' : ''}`);
       }
       if (typeof s.extra.rejectedPredictions === 'number' && s.extra.rejectedPredictions > 0) lines.push(`rejected predictions (NaN/Inf) ${s.extra.rejectedPredictions}`);
-      for (const b of controller.bodies.readouts) {
-        lines.push(`body ${b.name} (density ${b.relativeDensity.toFixed(2)}) submerged ${Number.isFinite(b.submergedFraction) ? b.submergedFraction.toFixed(2) : '-'}`);
-      }
+      lines.push(...bodyLines(controller));
       this.text.textContent = lines.join('\n');
       this.timeLabel.textContent = `${s.timingSource === 'gpu-timestamps' ? 'GPU time' : s.timingSource === 'wall-clock' ? 'wall-clock time' : 'CPU submit time'} per frame (ms): blue solve, orange predict`;
       this.drawBars(this.timePlot, s.history.frameMs, s.history.predicted);
