@@ -129,6 +129,9 @@ window.check = { liquid, missing };
       const counter = 'window.check?.liquid?.stats?.frame ?? 0';
       await waitForFrames(page, { until: 'window.check?.liquid?.stats?.predictedFrames >= 1 || window.check?.liquid?.controller?.latentUnavailable', counter, frames: 3000, state });
       await waitForFrames(page, { until: 'window.check.missing.controller?.latentUnavailable', counter, frames: 600, state });
+      // Again: the model's assets may finish loading after a first prediction, and reattaching
+      // starts the stats over (seen once in a clean-clone run: predicted 0, nothing unavailable).
+      await waitForFrames(page, { until: 'window.check.liquid.stats.predictedFrames >= 1 || window.check.liquid.controller.latentUnavailable', counter, frames: 3000, state });
       await waitFrames(page, counter, 2); // the overlays redraw every frame
       const s = await page.page.evaluate(() => {
         const { liquid, missing } = (window as any).check;
