@@ -3,29 +3,12 @@
 // integrator (test/helpers/rigid-body.ts) with the forces the core gives back, float with that
 // fraction of their height under the mean water level (mean over frames 80-120), volume within 1%.
 // The 32^3 / 600-frame version: test/long/bodies-long.test.ts (scripts/bodies-long.sh).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiquidSolver } from '../src/solver/liquid-solver';
-import { validateScene } from '../src/scene/scene-validation';
+import { describe, expect, it } from 'vitest';
 import type { SceneInput, Vec3 } from '../src/scene/scene-description';
-import { testGpu } from './helpers/gpu';
-import { addBox, CELL, HALF, run, tankScene, waterLevel } from './helpers/bodies-pond';
+import { addBox, CELL, HALF, run, tankScene, usePond, waterLevel } from './helpers/bodies-pond';
 
-let device: GPUDevice;
-const solvers: LiquidSolver[] = [];
-
-beforeAll(async () => {
-  device = (await testGpu()).device;
-});
-
-afterAll(() => {
-  for (const s of solvers) s.destroy();
-});
-
-async function make(input: SceneInput): Promise<LiquidSolver> {
-  const s = await LiquidSolver.create(device, validateScene(input));
-  solvers.push(s);
-  return s;
-}
+const pond = usePond();
+const make = (input: SceneInput) => pond.make(input);
 
 describe('Archimedes', () => {
   it('boxes of relative density 0.25, 0.5, 0.75 float with that fraction under water', async () => {
@@ -37,9 +20,9 @@ describe('Archimedes', () => {
     const fractions: number[][] = densities.map(() => []);
     const columns = [0, nx - 1];
     const frames = 120;
-    const drift = await run(device, solver, bodies, frames, async (f) => {
+    const drift = await run(pond.device, solver, bodies, frames, async (f) => {
       if (f < frames - 40 || f % 5 !== 4) return;
-      const h = await waterLevel(device, solver, columns);
+      const h = await waterLevel(pond.device, solver, columns);
       bodies.forEach((b, i) => fractions[i].push((h - b.bottom) / (2 * HALF[1])));
     });
     const means = fractions.map((fs) => fs.reduce((a, b) => a + b, 0) / fs.length);

@@ -4,29 +4,12 @@
 // - lowering a box into the pond raises the mean level by its submerged volume over the tank's
 //   area, within 5%.
 // Archimedes: test/bodies-archimedes.test.ts; long runs: test/long/bodies-long.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiquidSolver } from '../src/solver/liquid-solver';
-import { validateScene } from '../src/scene/scene-validation';
+import { describe, expect, it } from 'vitest';
 import type { SceneInput, Vec3 } from '../src/scene/scene-description';
-import { testGpu } from './helpers/gpu';
-import { addBox, CELL, HALF, run, tankScene, WATER, waterLevel } from './helpers/bodies-pond';
+import { addBox, CELL, HALF, run, tankScene, WATER, usePond, waterLevel } from './helpers/bodies-pond';
 
-let device: GPUDevice;
-const solvers: LiquidSolver[] = [];
-
-beforeAll(async () => {
-  device = (await testGpu()).device;
-});
-
-afterAll(() => {
-  for (const s of solvers) s.destroy();
-});
-
-async function make(input: SceneInput): Promise<LiquidSolver> {
-  const s = await LiquidSolver.create(device, validateScene(input));
-  solvers.push(s);
-  return s;
-}
+const pond = usePond();
+const make = (input: SceneInput) => pond.make(input);
 
 describe('heavy and light bodies', () => {
   it('a box of 2.0 sinks to the floor and stays; a box of 0.1 floats without jitter', async () => {
@@ -38,7 +21,7 @@ describe('heavy and light bodies', () => {
     const corkHeights: number[] = [];
     const frames = 120;
     let finite = true;
-    await run(device, solver, [stone, cork], frames, async (f) => {
+    await run(pond.device, solver, [stone, cork], frames, async (f) => {
       finite &&= [...stone.position, ...cork.position, ...cork.velocity].every(Number.isFinite);
       if (f >= frames - 40) corkHeights.push(cork.position[1]);
     });
@@ -60,7 +43,7 @@ describe('displacement', () => {
     const solver = await make(tankScene('displacement', nx));
     // The mean level: every column but the box's (x cells 7..12, z cells 2..7) and their neighbours.
     const free = (i: number, k: number) => i < 6 || i > 13 || k < 1 || k > 8;
-    const level0 = await waterLevel(device, solver, [], free);
+    const level0 = await waterLevel(pond.device, solver, [], free);
     // Faces on cell faces (x 7..13, z 2..8 cells; the bottom stops at 5 cells): the rasterized box is the box.
     const x = 0.4;
     const z = 0.2;
@@ -78,7 +61,7 @@ describe('displacement', () => {
       await solver.step();
       if (solver.collectMetrics) maxDrift = Math.max(maxDrift, Math.abs((await solver.readMetrics()).volumeDrift));
     }
-    const level1 = await waterLevel(device, solver, [], free);
+    const level1 = await waterLevel(pond.device, solver, [], free);
     // Water conserved: the tank's area times the rise is the box's volume under the new level.
     const boxArea = 4 * HALF[0] * HALF[2];
     const tankArea = nx * CELL * 10 * CELL;
