@@ -8,7 +8,7 @@ import { cpSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS_DIR, launchBrowser, openPage, startStaticServer, type TestPage } from './helpers/browser';
+import { ARTIFACTS_DIR, launchBrowser, openPage, pageCondition, startStaticServer, type TestPage } from './helpers/browser';
 
 const ROOT = resolve(__dirname, '..');
 const SITE = join(ARTIFACTS_DIR, 'floating-site');
@@ -28,7 +28,7 @@ async function build(): Promise<void> {
 
 async function waitFor(page: TestPage, predicate: string, timeout: number): Promise<void> {
   try {
-    await page.page.waitForFunction(`(${predicate}) || /error|unsupported/.test(window.liquid?.status ?? '')`, undefined, { timeout, polling: 200 });
+    await page.page.waitForFunction(pageCondition(`(${predicate}) || /error|unsupported/.test(window.liquid?.status ?? '')`), undefined, { timeout, polling: 200 });
     if (await page.page.evaluate(`!(${predicate})`)) throw new Error('the liquid stopped');
   } catch (e) {
     const state = await page.page.evaluate('JSON.stringify({ status: window.liquid?.status, message: window.liquid?.message, frame: window.liquid?.frame, heights: window.floating?.heights() })').catch(() => 'no answer');

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS_DIR, launchBrowser, openPage, startStaticServer, type StaticServer, type TestPage } from './helpers/browser';
+import { ARTIFACTS_DIR, launchBrowser, openPage, pageCondition, startStaticServer, type StaticServer, type TestPage } from './helpers/browser';
 
 const ROOT = resolve(__dirname, '..');
 const SITE = join(ARTIFACTS_DIR, 'status-site');
@@ -69,7 +69,7 @@ async function build(): Promise<void> {
 
 async function waitFor(page: TestPage, predicate: string, timeout = 180_000): Promise<void> {
   try {
-    await page.page.waitForFunction(predicate, undefined, { timeout, polling: 100 });
+    await page.page.waitForFunction(pageCondition(predicate), undefined, { timeout, polling: 100 });
   } catch (e) {
     const state = await page.page.evaluate(`(() => {
       const c = window.check?.liquid?.controller;

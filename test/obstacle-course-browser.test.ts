@@ -6,7 +6,7 @@ import { cpSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS_DIR, decodePng, launchBrowser, openPage, startStaticServer, type TestPage } from './helpers/browser';
+import { ARTIFACTS_DIR, decodePng, launchBrowser, openPage, pageCondition, startStaticServer, type TestPage } from './helpers/browser';
 
 const ROOT = resolve(__dirname, '..');
 const SITE = join(ARTIFACTS_DIR, 'obstacle-course-site');
@@ -26,7 +26,7 @@ async function build(): Promise<void> {
 
 async function waitFor(page: TestPage, predicate: string): Promise<void> {
   try {
-    await page.page.waitForFunction(`(${predicate}) || /error|unsupported/.test(window.liquid?.status ?? '')`, undefined, { timeout: 400_000, polling: 250 });
+    await page.page.waitForFunction(pageCondition(`(${predicate}) || /error|unsupported/.test(window.liquid?.status ?? '')`), undefined, { timeout: 400_000, polling: 250 });
   } catch (e) {
     const state = await page.page.evaluate('JSON.stringify({ frame: window.liquid?.frame, status: window.liquid?.status, cup: window.course?.state })').catch(() => 'no answer');
     throw new Error(`${(e as Error).message}\nstate: ${state}\nconsole:\n${page.logs.slice(-30).join('\n')}`);

@@ -196,6 +196,15 @@ export async function openPage(
 }
 
 /**
+ * A page condition that reads as false, not as an error, while the page is still starting: a
+ * predicate such as `window.check.liquid.frame > 3` throws until the page script has set
+ * `window.check`, and a throwing predicate ends playwright's waitForFunction at once.
+ */
+export function pageCondition(expr: string): string {
+  return `(() => { try { return !!(${expr}); } catch { return false; } })()`;
+}
+
+/**
  * How long a page may go without advancing its frame counter before a wait fails: generous,
  * for a loaded 2-core machine running SwiftShader (a first frame compiles every pipeline).
  */

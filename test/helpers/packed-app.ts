@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestPage } from './browser';
+import { pageCondition, type TestPage } from './browser';
 import { ROOT } from './cli';
 
 let packed: string | null = null;
@@ -108,7 +108,7 @@ export function readmeApp(variation: 'classical' | 'latent' = 'classical'): stri
 /** Waits for `predicate` in the page; on a timeout the error carries `state` (evaluated then) and the page's console. */
 export async function waitInPage(page: TestPage, predicate: string, state: string, timeout: number): Promise<void> {
   try {
-    await page.page.waitForFunction(predicate, undefined, { timeout, polling: 250 });
+    await page.page.waitForFunction(pageCondition(predicate), undefined, { timeout, polling: 250 });
   } catch (e) {
     const now = await page.page.evaluate(state).catch((err: Error) => `(page did not answer: ${err.message})`);
     throw new Error(`${(e as Error).message}\nstate: ${JSON.stringify(now)}\nconsole:\n${page.logs.join('\n')}`);
