@@ -1,5 +1,6 @@
 import upsampleSource from '../../shaders/latent/latent-upsample.wgsl';
-import { dispatch, KernelFamily, workgroups3d } from '../gpu/compute-kernel';
+import { KernelFamily } from '../gpu/compute-kernel';
+import { GridKernel } from '../gpu/grid-kernel';
 import { WgslStructLayout } from '../gpu/wgsl-struct';
 import type { Vec3 } from '../scene/scene-description';
 
@@ -12,23 +13,20 @@ const UPSAMPLE_PARAMS = WgslStructLayout.parse(upsampleSource, 'UpsampleParams')
  * F.interpolate(trilinear, align_corners=False) by the model's `latent.decoderDownsample`.
  * Recording it only adds one dispatch to the caller's pass: no await, no readback.
  */
-export class DecodedUpsampler {
+export class DecodedUpsampler extends GridKernel {
   /** The factor s per axis. */
   readonly factor: number;
   /** Extent [x, y, z] of the coarse input. */
   readonly coarseDims: Vec3;
   /** Extent [x, y, z] of the output (coarseDims * factor). */
   readonly fineDims: Vec3;
-  private readonly kernels: KernelFamily;
-  private readonly params: GPUBuffer;
-  private destroyed = false;
 
   private constructor(device: GPUDevice, kernels: KernelFamily, coarseDims: Vec3, factor: number) {
-    this.kernels = kernels;
+    const fineDims: Vec3 = [coarseDims[0] * factor, coarseDims[1] * factor, coarseDims[2] * factor];
+    super(device, kernels, 'upsampleDecoded', 'latent.upsample.params', UPSAMPLE_PARAMS.size, fineDims);
     this.factor = factor;
     this.coarseDims = [coarseDims[0], coarseDims[1], coarseDims[2]];
-    this.fineDims = [coarseDims[0] * factor, coarseDims[1] * factor, coarseDims[2] * factor];
-    this.params = device.createBuffer({ label: 'latent.upsample.params', size: UPSAMPLE_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.fineDims = fineDims;
     device.queue.writeBuffer(this.params, 0, UPSAMPLE_PARAMS.pack({ coarseDims: this.coarseDims, factor }));
   }
 
@@ -51,22 +49,5 @@ export class DecodedUpsampler {
     if (coarse.size < cx * cy * cz * 4) throw new Error(`DecodedUpsampler: the coarse buffer holds ${coarse.size} bytes, ${cx * cy * cz * 4} needed`);
     if (decoded.size < fx * fy * fz * 4) throw new Error(`DecodedUpsampler: the output buffer holds ${decoded.size} bytes, ${fx * fy * fz * 4} needed`);
     return this.kernels.bindGroup({ up: this.params, coarse, decoded }, 'latent.upsample');
-  }
-
-  /** Records the upsampling into a compute pass (one dispatch over the fine grid). */
-  encode(pass: GPUComputePassEncoder, group: GPUBindGroup): void {
-    dispatch(pass, this.kernels.pipeline('upsampleDecoded'), group, workgroups3d(this.fineDims));
-  }
-
-  /** GPU memory of its parameters (bytes). */
-  get gpuBytes(): number {
-    return this.params.size;
-  }
-
-  /** Frees the parameter buffer. */
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    this.params.destroy();
   }
 }

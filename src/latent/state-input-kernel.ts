@@ -1,5 +1,6 @@
 import stateSource from '../../shaders/latent/latent-state.wgsl';
-import { dispatch, KernelFamily, workgroups3d } from '../gpu/compute-kernel';
+import { KernelFamily } from '../gpu/compute-kernel';
+import { GridKernel } from '../gpu/grid-kernel';
 import { WgslStructLayout } from '../gpu/wgsl-struct';
 import type { Vec3 } from '../scene/scene-description';
 import type { ModelStateSpec } from './model-manifest';
@@ -30,20 +31,16 @@ export interface StateInputSources {
  * pressure system and hydrostatic pressure. One dispatch over the grid, recorded into the
  * caller's pass; nothing is read back. CPU reference: src/reference/reference-state-input.ts.
  */
-export class StateInputKernel {
+export class StateInputKernel extends GridKernel {
   /** Channels Cs of the output. */
   readonly channels: number;
   /** The grid [nx, ny, nz]. */
   readonly grid: Vec3;
-  private readonly kernels: KernelFamily;
-  private readonly params: GPUBuffer;
-  private destroyed = false;
 
   private constructor(device: GPUDevice, kernels: KernelFamily, grid: Vec3, spec: ModelStateSpec, levelSetClamp: number) {
-    this.kernels = kernels;
+    super(device, kernels, 'prepareStateInput', 'latent.stateInput.params', STATE_PARAMS.size, grid);
     this.grid = [grid[0], grid[1], grid[2]];
     this.channels = spec.inputChannels.length;
-    this.params = device.createBuffer({ label: 'latent.stateInput.params', size: STATE_PARAMS.size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(this.params, 0, STATE_PARAMS.pack({
       residualScale: spec.residualScale, levelSetClamp,
       levelsetChannel: spec.inputChannels.indexOf('levelset'), solidChannel: spec.inputChannels.indexOf('solid'),
@@ -74,22 +71,5 @@ export class StateInputKernel {
     }
     const { params, system, hydrostatic, phi, solidPhi, stateInput } = sources;
     return this.kernels.bindGroup({ params, state: this.params, system, hydrostatic, phi, solidPhi, stateInput }, 'latent.stateInput');
-  }
-
-  /** Records the kernel into a compute pass (one dispatch over the grid). */
-  encode(pass: GPUComputePassEncoder, group: GPUBindGroup): void {
-    dispatch(pass, this.kernels.pipeline('prepareStateInput'), group, workgroups3d(this.grid));
-  }
-
-  /** GPU memory of its parameters (bytes). */
-  get gpuBytes(): number {
-    return this.params.size;
-  }
-
-  /** Frees the parameter buffer. */
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    this.params.destroy();
   }
 }

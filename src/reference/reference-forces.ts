@@ -1,5 +1,6 @@
 import type { ForceFieldDescription, Vec3 } from '../scene/scene-description';
 import type { ReferenceGrid } from './reference-grid';
+import { forLiquidInnerFaces } from './reference-shapes';
 
 /** Mirror of the force fields of shaders/solver/forces.wgsl (addForceFields), from the field descriptions. */
 
@@ -51,15 +52,9 @@ export function totalForceAcceleration(fields: readonly ForceFieldDescription[],
 /** addForceFields, in place: v += a(face centre) dt on inner faces next to a liquid, non-solid cell. */
 export function addForceFields(g: ReferenceGrid, phi: Float32Array, solidPhi: Float32Array, velocity: Float32Array,
   fields: readonly ForceFieldDescription[]): void {
-  const n = g.dims;
-  const liquid = (i: number, j: number, k: number) => { const c = g.cell(i, j, k); return phi[c] < 0 && solidPhi[c] >= 0; };
-  g.forFaces((axis, i, j, k, idx) => {
-    const f = [i, j, k];
-    if (f[axis] === 0 || f[axis] === n[axis]) return;
-    const a = [...f]; a[axis] -= 1;
-    if (!liquid(a[0], a[1], a[2]) && !liquid(i, j, k)) return;
+  forLiquidInnerFaces(g, phi, solidPhi, (axis, i, j, k, idx) => {
     const p: Vec3 = [(i + 0.5) * g.h, (j + 0.5) * g.h, (k + 0.5) * g.h];
-    p[axis] = f[axis] * g.h;
+    p[axis] = [i, j, k][axis] * g.h;
     velocity[idx] += totalForceAcceleration(fields, p)[axis] * g.p.dt;
   });
 }

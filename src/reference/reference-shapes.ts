@@ -97,14 +97,23 @@ export function enforceSolidVelocity(g: ReferenceGrid, solidPhi: Float32Array, v
   });
 }
 
-/** addGravity, in place. */
-export function addGravity(g: ReferenceGrid, phi: Float32Array, solidPhi: Float32Array, velocity: Float32Array): void {
+/**
+ * Visits the inner faces next to a liquid, non-solid cell on either side: the faces the body
+ * forces (gravity, force fields) accelerate.
+ */
+export function forLiquidInnerFaces(g: ReferenceGrid, phi: Float32Array, solidPhi: Float32Array,
+  visit: (axis: number, i: number, j: number, k: number, idx: number) => void): void {
   const n = g.dims;
   const liquid = (i: number, j: number, k: number) => { const c = g.cell(i, j, k); return phi[c] < 0 && solidPhi[c] >= 0; };
   g.forFaces((axis, i, j, k, idx) => {
     const f = [i, j, k];
     if (f[axis] === 0 || f[axis] === n[axis]) return;
     const a = [...f]; a[axis] -= 1;
-    if (liquid(a[0], a[1], a[2]) || liquid(i, j, k)) velocity[idx] += g.p.gravity[axis] * g.p.dt;
+    if (liquid(a[0], a[1], a[2]) || liquid(i, j, k)) visit(axis, i, j, k, idx);
   });
+}
+
+/** addGravity, in place. */
+export function addGravity(g: ReferenceGrid, phi: Float32Array, solidPhi: Float32Array, velocity: Float32Array): void {
+  forLiquidInnerFaces(g, phi, solidPhi, (axis, _i, _j, _k, idx) => { velocity[idx] += g.p.gravity[axis] * g.p.dt; });
 }
