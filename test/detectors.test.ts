@@ -4,9 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiquidSolver } from '../src/solver/liquid-solver';
-import { validateScene } from '../src/scene/scene-validation';
+import { describe, expect, it } from 'vitest';
+import type { LiquidSolver } from '../src/solver/liquid-solver';
 import type { SceneInput, Vec3 } from '../src/scene/scene-description';
 import { resolveRegion, type DetectorRegion } from '../src/detectors/detector-region';
 import { DETECTOR_SUMS_LAYOUT, MAX_DETECTORS } from '../src/detectors/detectors-pass';
@@ -17,24 +16,10 @@ import { readbackCount } from '../src/gpu/readback';
 import { dumpFrame, frameTag } from '../src/node/field-dump';
 import { readNpy } from '../src/node/npy';
 import { readBuffer } from '../src/gpu/readback';
-import { referenceFor, rng, runPass, testGpu, upload, wavyPoolWithDrop } from './helpers/gpu';
+import { referenceFor, rng, runPass, useTestSolvers, upload, wavyPoolWithDrop } from './helpers/gpu';
 
 let device: GPUDevice;
-const solvers: LiquidSolver[] = [];
-
-beforeAll(async () => {
-  device = (await testGpu()).device;
-});
-
-afterAll(() => {
-  for (const s of solvers) s.destroy();
-});
-
-async function make(input: SceneInput): Promise<LiquidSolver> {
-  const s = await LiquidSolver.create(device, validateScene(input));
-  solvers.push(s);
-  return s;
-}
+const make = useTestSolvers((d) => { device = d; });
 
 /** A dam break in a 1 m tank at 16^3 with a sphere obstacle in the way. */
 const damBreak: SceneInput = {

@@ -3,33 +3,19 @@
 // a directional field accelerates liquid at rest by a, a radial field moves a drop toward or
 // away from its centre by the mean field over the drop, a vortex turns liquid about its axis
 // by the field at a probe radius.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiquidSolver } from '../src/solver/liquid-solver';
+import { describe, expect, it } from 'vitest';
+import type { LiquidSolver } from '../src/solver/liquid-solver';
 import { type SceneValidationError, validateForceFields, validateScene } from '../src/scene/scene-validation';
 import { scaleScene } from '../src/scene/presets';
 import { MAX_FORCE_FIELDS } from '../src/forces/force-field';
 import type { ForceFieldDescription, ForceFieldInput, SceneInput, Vec3 } from '../src/scene/scene-description';
 import { addForceFields, forceFieldAcceleration, forceWeight, totalForceAcceleration } from '../src/reference/reference-forces';
 import { addGravity, rasterizeObstacles } from '../src/reference/reference-shapes';
-import { maxDiff, read, referenceFor, rng, runPass, testGpu, upload, wavyPoolWithDrop } from './helpers/gpu';
+import { maxDiff, read, referenceFor, rng, runPass, useTestSolvers, upload, wavyPoolWithDrop } from './helpers/gpu';
 
 const DT = 1 / 60;
 let device: GPUDevice;
-const solvers: LiquidSolver[] = [];
-
-beforeAll(async () => {
-  device = (await testGpu()).device;
-});
-
-afterAll(() => {
-  for (const s of solvers) s.destroy();
-});
-
-async function make(input: unknown): Promise<LiquidSolver> {
-  const s = await LiquidSolver.create(device, validateScene(input));
-  solvers.push(s);
-  return s;
-}
+const make = useTestSolvers((d) => { device = d; });
 
 function problems(forces: unknown): string[] {
   try {

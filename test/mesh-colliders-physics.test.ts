@@ -3,28 +3,18 @@
 // blades towards its own tangential speed (16^3 here; 32^3 over 600 frames in
 // test/long/mesh-colliders-paddle.test.ts), and a mesh
 // moving through liquid at rest pushes it and never holds liquid inside.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { boxMesh, lWallMesh } from '../src/colliders/procedural-meshes';
-import { validateScene } from '../src/scene/scene-validation';
 import type { SceneInput } from '../src/scene/scene-description';
-import { LiquidSolver } from '../src/solver/liquid-solver';
-import { testGpu } from './helpers/gpu';
+import type { LiquidSolver } from '../src/solver/liquid-solver';
+import { useTestSolvers } from './helpers/gpu';
 import { PADDLE_OMEGA, spinPaddleWheel } from './helpers/paddle-wheel';
 
 let device: GPUDevice;
-const solvers: LiquidSolver[] = [];
-
-beforeAll(async () => {
-  device = (await testGpu()).device;
-});
-
-afterAll(() => {
-  for (const s of solvers) s.destroy();
-});
+const makeSolver = useTestSolvers((d) => { device = d; });
 
 async function make(scene: SceneInput): Promise<LiquidSolver> {
-  const solver = await LiquidSolver.create(device, validateScene(scene));
-  solvers.push(solver);
+  const solver = await makeSolver(scene);
   solver.meshColliders.onWarning = (m) => { throw new Error(`unexpected warning: ${m}`); };
   return solver;
 }

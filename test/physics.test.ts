@@ -1,29 +1,15 @@
 // Physical behaviour of the solver on real WebGPU (SwiftShader here): rest, projection,
 // volume, symmetry, emitters, no readback on the frame path, recovery from NaN.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LiquidSolver, type FrameMetrics } from '../src/solver/liquid-solver';
 import { presetScene } from '../src/scene/presets';
 import { validateScene } from '../src/scene/scene-validation';
 import { readbackCount } from '../src/tools';
 import { measureState } from '../src/reference/reference-diagnostics';
-import { maxDiff, read, referenceFor, runPass, testGpu, upload } from './helpers/gpu';
+import { maxDiff, read, referenceFor, runPass, useTestSolvers, upload } from './helpers/gpu';
 
 let device: GPUDevice;
-const solvers: LiquidSolver[] = [];
-
-beforeAll(async () => {
-  device = (await testGpu()).device;
-});
-
-afterAll(() => {
-  for (const s of solvers) s.destroy();
-});
-
-async function make(scene: Parameters<typeof LiquidSolver.create>[1]): Promise<LiquidSolver> {
-  const s = await LiquidSolver.create(device, scene);
-  solvers.push(s);
-  return s;
-}
+const make = useTestSolvers((d) => { device = d; });
 
 async function run(solver: LiquidSolver, frames: number, each?: (m: FrameMetrics) => void): Promise<FrameMetrics> {
   solver.collectMetrics = true;

@@ -1,5 +1,7 @@
 import { createNodeGpu, type NodeGpu } from '../../src/node/node-gpu';
-import type { LiquidSolver } from '../../src/solver/liquid-solver';
+import { afterAll, beforeAll } from 'vitest';
+import { LiquidSolver } from '../../src/solver/liquid-solver';
+import { validateScene } from '../../src/scene/scene-validation';
 import { ReferenceGrid, type ReferenceParams } from '../../src/reference/reference-grid';
 import { readFloat32 } from '../../src/gpu/readback';
 
@@ -14,6 +16,28 @@ export function testGpu(): Promise<NodeGpu> {
     return gpu;
   });
   return shared;
+}
+
+/**
+ * A test file's device and solvers: `onDevice` receives the device in beforeAll, and every
+ * solver the returned `make` builds (from a scene input, validated) is destroyed in afterAll.
+ */
+export function useTestSolvers(onDevice: (device: GPUDevice) => void): (input: unknown) => Promise<LiquidSolver> {
+  let device: GPUDevice | undefined;
+  const solvers: LiquidSolver[] = [];
+  beforeAll(async () => {
+    device = (await testGpu()).device;
+    onDevice(device);
+  });
+  afterAll(() => {
+    for (const s of solvers) s.destroy();
+  });
+  return async (input) => {
+    if (!device) throw new Error('useTestSolvers: solvers can be made from beforeAll on');
+    const s = await LiquidSolver.create(device, validateScene(input));
+    solvers.push(s);
+    return s;
+  };
 }
 
 /** The CPU reference grid matching a solver's step of length dt at its current time. */
