@@ -31,7 +31,7 @@ const files = (names: string[]) => names.map((n) => `test/${n}.test.ts`);
 const heavyWorkers = Number(process.env.LIQUID_TEST_WORKERS ?? 2);
 
 /** One project: `extends: true` inherits the plugins and the env below. */
-function project(name: string, include: string[], options: { exclude?: string[]; groupOrder: number; workers: number; build: boolean; timeout?: number }): TestProjectInlineConfiguration {
+function project(name: string, include: string[], options: { exclude?: string[]; groupOrder: number; workers: number; build: boolean; timeout?: number; isolate?: boolean }): TestProjectInlineConfiguration {
   return {
     extends: true,
     test: {
@@ -40,6 +40,7 @@ function project(name: string, include: string[], options: { exclude?: string[];
       exclude: options.exclude ?? [],
       sequence: { groupOrder: options.groupOrder },
       maxWorkers: options.workers,
+      isolate: options.isolate ?? true,
       // dist/ is built once for the whole run (test/global-setup.ts), not per file
       globalSetup: options.build ? ['test/global-setup.ts'] : [],
       // bounds for a loaded machine (2 cores shared with other work); tests wait on frames, not seconds
@@ -64,7 +65,11 @@ export default defineConfig({
     },
     projects: [
       project('unit', files(UNIT), { groupOrder: 0, workers: 2, build: false }),
-      project('dawn', ['test/*.test.ts'], { exclude: files([...UNIT, ...BROWSER, ...PYTHON]), groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
+      // Not isolated: the files of one worker share its process, so the one device of
+      // test/helpers/gpu.ts and the pipelines Dawn compiled for it (SwiftShader: 15-35 s for a
+      // solver's first creation, 60 ms for the next on the same device) serve every file. The
+      // files share no other state: no mocks, no globals, none destroys the shared device.
+      project('dawn', ['test/*.test.ts'], { exclude: files([...UNIT, ...BROWSER, ...PYTHON]), groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000, isolate: false }),
       // page tests bound their waits in frames (test/helpers/browser.ts); this only catches a hang
       project('browser', files(BROWSER), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 900_000 }),
       project('python', files(PYTHON), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
