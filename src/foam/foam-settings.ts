@@ -21,12 +21,14 @@ export interface FoamValue {
 }
 
 /**
- * Defaults and ranges. The speeds are set for the 1 m preset tanks: a dam break's front at
- * impact moves at about 2 m/s on a 16^3-32^3 grid, calm sloshing below 0.5 m/s.
+ * Defaults and ranges. The speeds are set for the 1 m preset tanks: in the 16^3 dam break the
+ * largest speed is 1.7 m/s at frame 7, 3-4 m/s from frame 13 to 31 (the front hits the far wall
+ * at frame 22), 1.2 m/s at frame 43; with these defaults foam above 0.1 covers 32 cells at frame 7
+ * and 370-460 of the 770-1040 surface-band cells from frame 19 to 34 (measured on SwiftShader).
  */
 export const FOAM_VALUES: Readonly<Record<keyof FoamSettings, FoamValue>> = Object.freeze({
-  minSpeed: { default: 0.6, min: 0, max: 100, unit: 'm/s' },
-  fullSpeed: { default: 2, min: 0.01, max: 200, unit: 'm/s' },
+  minSpeed: { default: 1, min: 0, max: 100, unit: 'm/s' },
+  fullSpeed: { default: 3, min: 0.01, max: 200, unit: 'm/s' },
   emissionRate: { default: 20, min: 0, max: 1000, unit: '1/s' },
   lifetime: { default: 1.5, min: 0.01, max: 60, unit: 's' },
   bandCells: { default: 1.5, min: 0.5, max: 4, unit: 'cells' },
