@@ -96,6 +96,8 @@ const ATTRIBUTES = Object.freeze([
   { name: 'refraction', kind: 'number', group: 'look', default: look.refractionStrength, range: [0, 4], precision: 2, doc: 'refraction strength (1 = physical for water)' },
   { name: 'reflection', kind: 'number', group: 'look', default: look.reflectionStrength, range: [0, 2], precision: 2, doc: 'reflection strength (1 = physical Fresnel)' },
   { name: 'roughness', kind: 'number', group: 'look', default: look.roughness, range: [0, 1], precision: 2, doc: 'surface roughness' },
+  { name: 'foam', kind: 'boolean', group: 'look', default: false, doc: 'whitewater: foam made where fast water breaks (crests moving out, impacts), carried on the surface, fading in 1.5 s; costs one GPU pass over the cells per step and one foam lookup per surface pixel; off: neither runs' },
+  { name: 'foamColor', kind: 'color', group: 'look', default: [...look.foamColor as Rgb], doc: 'colour of the foam (sRGB), lit by the sun and the sky' },
   { name: 'sunLight', kind: 'entity', group: 'look', default: null, doc: 'the light the liquid is lit by (its direction and colour; under the surface, the light\'s way down through the liquid); empty: the brightest enabled directional light in the scene, picked again every frame (none: a default sun 55 degrees up)' },
   { name: 'debugView', kind: 'enum', group: 'look', default: 'none', options: ['none', 'pressure-slice', 'levelset-slice'], doc: 'a slice of the pressure or the level set; predicted frames get an orange tint' },
   { name: 'collectStats', kind: 'boolean', group: 'stats', default: false, doc: 'read per-frame stats back from the GPU (time per pass, divergence, volume drift); small readbacks, leave off in shipped games' },

@@ -74,11 +74,12 @@ export function realtimeFrames(owed: number, frameSeconds: number, cap = MAX_REA
   return { frames, owed: frames === cap ? Math.min(left, frameSeconds) : Math.max(0, left) };
 }
 
-/** Copies the level set (and, for the pressure view, the pressure) into the renderer's buffers on the GPU. */
+/** Copies the level set (and the foam when on, and for the pressure view the pressure) into the renderer's buffers on the GPU. */
 function copyToRenderer(solver: LiquidSolver, r: LiquidSurfaceRenderer | null): void {
   if (!r || r.destroyed) return;
   const encoder = solver.device.createCommandEncoder({ label: 'liquidVolume.copyToRenderer' });
   encoder.copyBufferToBuffer(solver.fields.levelSet, 0, r.getLevelSetGpuBuffer(), 0, r.byteSize);
+  if (r.foam && solver.foam.enabled) encoder.copyBufferToBuffer(solver.foam.buffer, 0, r.getFoamGpuBuffer(), 0, r.byteSize);
   if (r.debugView === 'pressure-slice') encoder.copyBufferToBuffer(solver.fields.pressure, 0, r.getPressureGpuBuffer(), 0, r.byteSize);
   solver.device.queue.submit([encoder.finish()]);
 }

@@ -168,12 +168,15 @@ export class LiquidVolumeController {
     if (has(SCHEDULE_SETTINGS)) this.model.updateSchedule(s);
     const r = this.renderer;
     if (r && has(LOOK_SETTINGS)) {
-      r.setLook({ color: s.color, absorption: s.absorption, refractionStrength: s.refraction, reflectionStrength: s.reflection, roughness: s.roughness });
+      r.setLook({ color: s.color, absorption: s.absorption, refractionStrength: s.refraction, reflectionStrength: s.reflection, roughness: s.roughness, foamColor: s.foamColor });
+      r.foam = s.foam;
       // no light set: the renderer picks the scene's brightest directional light itself
       r.sunLight = s.sunLight ?? 'auto';
       r.debugView = s.debugView;
       r.frameTintEnabled = s.debugView !== 'none';
     }
+    // Off means off: the solver records no foam pass and the renderer has no foam code.
+    if (solver && changed.has('foam')) solver.foam.enabled = s.foam;
     if (solver) solver.collectMetrics = s.collectStats;
     for (const k of changed) (this.applied as Record<string, unknown>)[k] = s[k];
   }

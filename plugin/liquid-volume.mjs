@@ -280,6 +280,22 @@ export class LiquidVolume extends Script {
   roughness = 0.04;
 
   /**
+   * Whitewater: foam made where fast water breaks (crests moving out, impacts), carried on the
+   * surface, fading in 1.5 s. Costs one GPU pass over the cells per step and one foam lookup
+   * per surface pixel; off: neither runs.
+   *
+   * @attribute
+   */
+  foam = false;
+
+  /**
+   * Colour of the foam (sRGB), lit by the sun and the sky.
+   *
+   * @attribute
+   */
+  foamColor = new Color(0.93, 0.96, 1);
+
+  /**
    * The light the liquid is lit by (its direction and colour; under the surface, the light's way
    * down through the liquid). Empty: the brightest enabled directional light in the scene,
    * picked again every frame (with none, a default sun 55 degrees up).

@@ -57,3 +57,6 @@ export type { AttachLatentOptions, LatentAttachFailure, LatentAttachResult, Late
 export { validateManifest, latentDims, loadModelFiles, loadModelFromUrl, ModelError, ModelCompatibilityError, UnsupportedGraphError } from './latent/model-manifest';
 export type { ModelManifest, ModelFiles, LatentMode, ModelStateSpec, StateChannel } from './latent/model-manifest';
 export type { OrtOptions } from './latent/ort-session';
+export { FoamField, FOAM_PARAMS_LAYOUT } from './foam/foam-field';
+export { FOAM_VALUES, DEFAULT_FOAM_SETTINGS, resolveFoamSettings } from './foam/foam-settings';
+export type { FoamSettings, FoamValue } from './foam/foam-settings';

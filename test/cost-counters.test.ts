@@ -110,6 +110,15 @@ describe('cost counters', () => {
     expect(d(p, 'encodeUsed')).toBe(enc + dec);
     expect(p.multiplyAdds).toBe(n.lstm + n.decoder + n.encoder + n.decoder);
     expect(p.conditionalMultiplyAdds).toBe(0);
+    // Foam: one dispatch over the cells (4^3 workgroups of 4^3 at 16^3), bound: the two SimParams/FoamParams
+    // uniforms, the level set, the velocity and the two density buffers; only in the row that turns it on.
+    const foamRow = Object.entries(r.steps).find(([k]) => k.endsWith('+ foam'))![1];
+    expect(foamRow.byPass.foam).toMatchObject({ dispatches: 1, workgroups: 64 });
+    const cells = 16 ** 3 * 4, faces = 3 * 17 * 16 * 16 * 4;
+    expect(foamRow.byPass.foam.boundBytes).toBeGreaterThan(3 * cells + faces);
+    const base = r.steps[Object.keys(r.steps).find((k) => k.endsWith('+ foam'))!.replace(' + foam', '')];
+    console.info(`foam pass at 16^3: ${JSON.stringify(foamRow.byPass.foam)}; step ${base.dispatches} -> ${foamRow.dispatches} dispatches, ${base.boundBytes} -> ${foamRow.boundBytes} bytes bound`);
+    for (const [k, step] of Object.entries(r.steps)) if (!k.endsWith('+ foam')) expect(step.byPass.foam, k).toBeUndefined();
     for (const step of Object.values(r.steps)) {
       const sum = Object.values(step.byPass).reduce((a, w) => a + w.dispatches, 0);
       expect(sum).toBe(step.dispatches);

@@ -29,6 +29,8 @@ export interface LiquidLook {
     roughness?: number;
     /** Index of refraction. Default 1.333 (water). */
     ior?: number;
+    /** Colour of the whitewater foam in sRGB (drawn when {@link LiquidSurfaceRenderer#foam} is on), lit by the sun and sky. */
+    foamColor?: Rgb;
 }
 
 /** Whether the displayed frame came from a pressure solve or from the learned predictor. */
@@ -89,6 +91,7 @@ export const DEFAULT_LIQUID_LOOK: Readonly<Required<LiquidLook>> = Object.freeze
     reflectionStrength: 1,
     roughness: 0.04,
     ior: 1.333,
+    foamColor: [0.93, 0.96, 1] as Rgb,
 });
 
 const FRAME_TINT: Readonly<Record<LiquidFrameMode, [number, number, number, number]>> = {
@@ -229,6 +232,8 @@ export class LiquidSurfaceRenderer {
     private _floorShadow: boolean;
     private _look: Required<LiquidLook>;
     private _pressureBuffer: pc.StorageBuffer | null = null;
+    private _foamBuffer: pc.StorageBuffer | null = null;
+    private _foam = false;
     private _debugView: LiquidDebugView = 'none';
     private _debugSlice: LiquidDebugSlice;
     private _frameMode: LiquidFrameMode = 'solve';
@@ -256,6 +261,7 @@ export class LiquidSurfaceRenderer {
         dims: new Float32Array(3),
         color: new Float32Array(3),
         absorption: new Float32Array(3),
+        foamColor: new Float32Array(3),
         sunDir: new Float32Array(3),
         sunColor: new Float32Array(3),
         zenith: new Float32Array(3),
@@ -390,10 +396,47 @@ export class LiquidSurfaceRenderer {
         return (this.pressureBuffer.impl as { buffer: GPUBuffer }).buffer;
     }
 
+    /**
+     * Whitewater foam (default off): the surface is whitened towards `look.foamColor` by the foam
+     * density at the hit point, read from {@link LiquidSurfaceRenderer#foamBuffer} (the solver's
+     * `foam.buffer`, copied on the GPU every frame). Off, the shader has no foam code and binds no
+     * foam buffer. Cost on: one trilinear sample (8 loads) of the density per pixel that hits the
+     * surface from the air, and a few multiply-adds to light the foam.
+     */
+    get foam(): boolean {
+        return this._foam;
+    }
+
+    set foam(value: boolean) {
+        if (value === this._foam) return;
+        this._foam = value;
+        if (value) void this.foamBuffer; // the foam variant binds it
+        this.material.setDefine('LIQUID_FOAM', value ? '' : false);
+        this.material.update();
+    }
+
+    /** The foam density (0..1, same layout as the level set), created on first use, initialised to no foam. */
+    get foamBuffer(): pc.StorageBuffer {
+        if (!this._foamBuffer) {
+            this._foamBuffer = new pc.StorageBuffer(this.app.graphicsDevice, this.byteSize, pc.BUFFERUSAGE_COPY_SRC | pc.BUFFERUSAGE_COPY_DST);
+            this._foamBuffer.clear();
+            this.material.setParameter('liquidFoam', this._foamBuffer);
+        }
+        return this._foamBuffer;
+    }
+
+    /** The GPUBuffer behind {@link LiquidSurfaceRenderer#foamBuffer}, for GPU copies. */
+    getFoamGpuBuffer(): GPUBuffer {
+        return (this.foamBuffer.impl as { buffer: GPUBuffer }).buffer;
+    }
+
     /** The current look (a copy; `color` as an sRGB triple). */
     get look(): Required<LiquidLook> {
-        const { color, absorption } = this._look;
-        return { ...this._look, color: [...(color as Rgb)] as unknown as Rgb, absorption: [...absorption] as unknown as Rgb };
+        const { color, absorption, foamColor } = this._look;
+        return {
+            ...this._look, color: [...(color as Rgb)] as unknown as Rgb, absorption: [...absorption] as unknown as Rgb,
+            foamColor: [...foamColor] as unknown as Rgb,
+        };
     }
 
     /** Replaces the look; missing fields keep their current value. */
@@ -414,6 +457,7 @@ export class LiquidSurfaceRenderer {
         for (let i = 0; i < 3; i++) {
             f.color[i] = srgbToLinear(color[i]);
             f.absorption[i] = Math.max(0, next.absorption[i]);
+            f.foamColor[i] = srgbToLinear(Math.min(1, Math.max(0, next.foamColor[i])));
         }
         this._optics[0] = Math.max(0, next.refractionStrength);
         this._optics[1] = Math.max(0, next.reflectionStrength);
@@ -421,6 +465,7 @@ export class LiquidSurfaceRenderer {
         this._optics[3] = Math.max(1.0001, next.ior);
         this.material.setParameter('liquid_color', f.color);
         this.material.setParameter('liquid_absorption', f.absorption);
+        this.material.setParameter('liquid_foamColor', f.foamColor);
         this.material.setParameter('liquid_optics', this._optics);
         this._syncFloorShadow();
     }
@@ -589,6 +634,8 @@ export class LiquidSurfaceRenderer {
         this.levelSetBuffer.destroy();
         this._pressureBuffer?.destroy();
         this._pressureBuffer = null;
+        this._foamBuffer?.destroy();
+        this._foamBuffer = null;
     }
 
     /**

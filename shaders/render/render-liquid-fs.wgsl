@@ -16,6 +16,7 @@
 //   LIQUID_SCENE_COLOR   refraction reads the camera's scene colour grab `uSceneColorMap`
 //   LIQUID_SCENE_DEPTH   the camera's scene depth grab limits the march at opaque geometry
 //   LIQUID_DEBUG         debug slice through a second storage buffer (pressure) / the level set
+//   LIQUID_FOAM          whitewater: the surface whitened by the foam density (a third storage buffer)
 
 #include "gammaPS"
 #include "tonemappingPS"
@@ -68,6 +69,12 @@ uniform liquid_skyGround: vec3f;
 uniform liquid_tint: vec4f;
 
 var<storage, read> liquidPhi: array<f32>;
+
+#ifdef LIQUID_FOAM
+    // foam density 0..1 per cell (the solver's foam field), and its colour (linear)
+    var<storage, read> liquidFoam: array<f32>;
+    uniform liquid_foamColor: vec3f;
+#endif
 
 #ifdef LIQUID_DEBUG
     // x: mode (1 pressure, 2 level set), y: axis (0 x, 1 y, 2 z), z: slice position 0..1,
@@ -552,6 +559,40 @@ fn screenSpaceReflection(originW: vec3f, dirW: vec3f, uvFrag: vec2f, lod: f32) -
         stepLen *= 1.25;
     }
     return vec4f(0.0);
+}
+#endif
+
+#ifdef LIQUID_FOAM
+// Trilinear sample of the foam density at a local position (metres), like sampleLevelSet.
+fn sampleFoam(p: vec3f) -> f32 {
+    let n = gridDims();
+    let g = p / uniform.liquid_cellSize - vec3f(0.5);
+    let g0 = floor(g);
+    let f = g - g0;
+    let c = vec3i(g0);
+    let x00 = mix(liquidFoam[cellIndex(c, n)], liquidFoam[cellIndex(c + vec3i(1, 0, 0), n)], f.x);
+    let x10 = mix(liquidFoam[cellIndex(c + vec3i(0, 1, 0), n)], liquidFoam[cellIndex(c + vec3i(1, 1, 0), n)], f.x);
+    let x01 = mix(liquidFoam[cellIndex(c + vec3i(0, 0, 1), n)], liquidFoam[cellIndex(c + vec3i(1, 0, 1), n)], f.x);
+    let x11 = mix(liquidFoam[cellIndex(c + vec3i(0, 1, 1), n)], liquidFoam[cellIndex(c + vec3i(1, 1, 1), n)], f.x);
+    return mix(mix(x00, x10, f.y), mix(x01, x11, f.y), f.z);
+}
+
+// Foam on the surface at p (local) with outward normal n (local): an opaque, diffuse layer of
+// bubbles lit by the sun and the sky, over the water's colour (tone-mapped, before gamma) in
+// proportion to its coverage. A thin film already hides most of the water, so coverage rises
+// faster than the density. No foam, no change: the colour is returned as it came.
+fn applyFoam(color: vec3f, p: vec3f, n: vec3f) -> vec3f {
+    let density = clamp(sampleFoam(p), 0.0, 1.0);
+    if (density <= 0.0) {
+        return color;
+    }
+    let coverage = smoothstep(0.0, 0.4, density);
+    let nW = toWorldNormal(n);
+    let sun = uniform.liquid_sunColor * max(dot(nW, normalize(uniform.liquid_sunDir)), 0.0);
+    let sky = environment(nW, 1.0);
+    // Lambertian: albedo / pi times the irradiance (the sun's, and the sky's as pi times its radiance)
+    let lit = uniform.liquid_foamColor * (sun / PI + sky);
+    return mix(color, toneMap(lit), coverage);
 }
 #endif
 
@@ -1165,6 +1206,9 @@ fn fragmentMain(input: FragmentInput) -> FragmentOutput {
     var visible = hit.kind != HIT_NONE;
     if (hit.kind == HIT_FROM_AIR) {
         color = shadeFromAir(ray, hit, boxSize, o, uvFrag, sceneDepth);
+#ifdef LIQUID_FOAM
+        color = applyFoam(color, ray.ro + ray.rd * hit.t, hit.normal);
+#endif
     } else if (hit.kind == HIT_UNDERWATER) {
         let under = shadeUnderwater(ray, span, boxSize, o, uvFrag);
         color = under.color;

@@ -84,7 +84,7 @@ export function networkMultiplyAdds(count: WorkCount, networks: NetworkMultiplyA
 
 /**
  * Counts, on a warmed-up scene (each step goes on from the last), the GPU work one step records: a
- * classical step with the scene's default method, Jacobi 100, MGPCG to 1e-3, and, with a
+ * classical step with the scene's default method, Jacobi 100, MGPCG to 1e-3, the classical step with foam on, and, with a
  * model, the latent path's predicted and solved (encoded) steps. Counts are what the CPU
  * records, so they are the same on any adapter (SwiftShader included); no timing.
  */
@@ -121,6 +121,9 @@ export async function countStepCosts(device: GPUDevice, adapter: string, options
     await count(`classical (${scene.pressure.method})`, use(classical));
     await count('jacobi 100', use(jacobi100));
     await count('mgpcg 1e-3', use(mgpcg));
+    // The same classical step with whitewater foam on: its cost is the 'foam' pass of this row.
+    await count(`classical (${scene.pressure.method}) + foam`, () => { use(classical)(); solver.foam.enabled = true; });
+    solver.foam.enabled = false;
     const networks = latent?.predictor.networkMultiplyAdds ?? null;
     if (latent) {
       const stage = latent;

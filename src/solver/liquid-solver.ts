@@ -5,6 +5,8 @@ import { SolidComposer } from '../colliders/solid-composer';
 import type { DetectorRegion } from '../detectors/detector-region';
 import { DetectorsPass } from '../detectors/detectors-pass';
 import { LiquidDetectors, type DetectorCallback, type DetectorHandle } from '../detectors/liquid-detectors';
+import { FoamField } from '../foam/foam-field';
+import type { FoamSettings } from '../foam/foam-settings';
 import { ForcesPass } from '../forces/forces-pass';
 import { MAX_FORCE_FIELDS } from '../forces/force-field';
 import { GpuTimer, type PassTimes } from '../gpu/gpu-timer';
@@ -38,6 +40,8 @@ export interface LiquidSolverOptions {
   thetaMin?: number;
   /** Room for obstacles/emitters/sinks added at run time beyond the scene's (default 16). */
   extraShapeCapacity?: number;
+  /** Whitewater foam from the first step (`true`, or numbers over the defaults); default off (see `LiquidSolver.foam`). */
+  foam?: boolean | Partial<FoamSettings>;
 }
 
 /** Per-frame numbers, read back only when asked for. */
@@ -124,6 +128,11 @@ export class LiquidSolver {
    * pressure and drag back one or two frames later (docs/bodies.md).
    */
   readonly bodies: LiquidBodies;
+  /**
+   * Whitewater foam on the surface (src/foam/): off by default; `solver.foam.enabled = true`
+   * runs its pass (`foam`) at the end of every step, and `solver.foam.buffer` holds the density.
+   */
+  readonly foam: FoamField;
   private readonly thetaMin: number;
   private readonly paramsData = new ArrayBuffer(SIM_PARAMS_BYTES);
   private obstacles: GpuShape[];
@@ -142,8 +151,9 @@ export class LiquidSolver {
   private lastMode: PressureMode | null = null;
 
   private constructor(device: GPUDevice, scene: SceneDescription, grid: GridLayout, fields: LiquidFields,
-    kernels: LiquidSolver['kernels'], pressureSolver: JacobiPressureSolver, pressureStages: PressureStages, options: LiquidSolverOptions) {
+    kernels: LiquidSolver['kernels'], pressureSolver: JacobiPressureSolver, pressureStages: PressureStages, foam: FoamField, options: LiquidSolverOptions) {
     this.device = device;
+    this.foam = foam;
     this.scene = scene;
     this.grid = grid;
     this.fields = fields;
@@ -170,7 +180,7 @@ export class LiquidSolver {
     const capacity = scene.obstacles.filter((s) => s.type !== 'mesh').length + scene.emitters.length + scene.sinks.length + scene.liquid.length + (options.extraShapeCapacity ?? 16);
     const fields = new LiquidFields(device, grid, capacity);
     try {
-      const [shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors, bodies, pressureSolver] = await Promise.all([
+      const [shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors, bodies, pressureSolver, foam] = await Promise.all([
         SceneShapesPass.create(device, grid, fields),
         AdvectionPass.create(device, grid, fields),
         RedistancePass.create(device, grid, fields, scene.levelSetBand),
@@ -183,10 +193,15 @@ export class LiquidSolver {
         DetectorsPass.create(device, grid, fields),
         BodyForcesPass.create(device, grid, fields),
         JacobiPressureSolver.create(device, grid, fields),
+        FoamField.create(device, grid, fields),
       ]);
       const pressureStages = await PressureStages.create(device, grid, fields, pressureSolver, scene.pressure);
       const solver = new LiquidSolver(device, scene, grid, fields,
-        { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors, bodies }, pressureSolver, pressureStages, options);
+        { shapes, advection, redistance, forces, boundary, hydrostatic, projection, diagnostics, sanitize, detectors, bodies }, pressureSolver, pressureStages, foam, options);
+      if (options.foam) {
+        if (typeof options.foam === 'object') foam.configure(options.foam);
+        foam.enabled = true;
+      }
       forces.setFields(scene.forces);
       const meshes = scene.obstacles.flatMap((shape, index) => (shape.type === 'mesh' ? [{ shape, index }] : [])) as { shape: MeshShape; index: number }[];
       if (meshes.length > 0) {
@@ -425,6 +440,7 @@ export class LiquidSolver {
     this.stepCount = 0;
     this.detectors.reset();
     this.bodies.reset();
+    this.foam.reset();
     this.device.queue.writeBuffer(this.fields.health, 0, new Uint32Array(4));
     this.initializeState();
   }
@@ -530,6 +546,11 @@ export class LiquidSolver {
       this.kernels.boundary.enforceSolidVelocity(p);
       this.kernels.sanitize.sanitizeState(p);
     });
+    // Foam rides on the step's final level set and velocity; off, nothing is recorded.
+    if (this.foam.enabled) {
+      this.foam.prepare(encoder);
+      phase('foam', (p) => this.foam.encode(p));
+    }
     const autoSubsteps = this.scene.timeStep.substeps === 'auto';
     if (lastOfFrame && (this.collectMetrics || autoSubsteps)) {
       phase('diagnostics', (p) => this.kernels.diagnostics.measureState(p));
@@ -656,7 +677,7 @@ export class LiquidSolver {
   /** GPU memory held by the solver's buffers (bytes), the multigrid hierarchy's once it was built. */
   get gpuBytes(): number {
     return this.fields.byteSize + this.pressureStages.gpuBytes + this.kernels.detectors.byteSize + this.detectors.byteSize + this.solids.byteSize
-      + this.kernels.bodies.byteSize + this.bodies.byteSize;
+      + this.kernels.bodies.byteSize + this.bodies.byteSize + this.foam.byteSize;
   }
 
   /** Frees all GPU resources. */
@@ -671,6 +692,7 @@ export class LiquidSolver {
     this.kernels.detectors.destroy();
     this.bodies.destroy();
     this.kernels.bodies.destroy();
+    this.foam.destroy();
     this.solids.destroy();
     this.fields.destroy();
   }
