@@ -78,10 +78,8 @@ export class LiquidBody {
   /** The latest reading (null before the first arrives). */
   forces: BodyForces | null = null;
   /** The smoothed liquid force and torque that `appliedForces` uses (the stability remedy's filter). */
-  private smoothed: { force: Vec3; torque: Vec3; drag: Vec3; relativeSpeed: number; submerged: number } | null = null;
+  private smoothed: { force: Vec3; torque: Vec3; drag: Vec3; relativeSpeed: number; submerged: number; at: Vec3 } | null = null;
   private current: BodyState;
-  /** Where the body was in the frame of the latest reading. */
-  private measuredAt: BodyState | null = null;
   private isRemoved = false;
 
   /** @internal made by LiquidBodies.add (validated there). */
@@ -151,7 +149,6 @@ export class LiquidBody {
   /** @internal A reading arrived: keep it and update the smoothed pressure force and torque and the drag. */
   receive(forces: BodyForces, limit: number, measuredAt: BodyState): void {
     this.forces = forces;
-    this.measuredAt = measuredAt;
     // Clamp: a pressure force beyond `limit` (an impact, a pressure spike) is scaled down to it.
     const size = Math.hypot(...forces.pressureForce);
     const force = size > limit ? scale(forces.pressureForce, limit / size) : forces.pressureForce;
@@ -164,8 +161,13 @@ export class LiquidBody {
       ? {
         force: mix(prev.force, force, 0.5), torque: mix(prev.torque, forces.pressureTorque, 0.5), drag: mix(prev.drag, forces.dragForce, 0.5),
         relativeSpeed: 0.5 * (prev.relativeSpeed + Math.hypot(...forces.relativeVelocity)), submerged: 0.5 * (prev.submerged + forces.submergedFraction),
+        // Where the smoothed force was measured: the same filter over the readings' positions.
+        at: mix(prev.at, measuredAt.position, 0.5),
       }
-      : { force, torque: forces.pressureTorque, drag: forces.dragForce, relativeSpeed: Math.hypot(...forces.relativeVelocity), submerged: forces.submergedFraction };
+      : {
+        force, torque: forces.pressureTorque, drag: forces.dragForce, relativeSpeed: Math.hypot(...forces.relativeVelocity), submerged: forces.submergedFraction,
+        at: [...measuredAt.position],
+      };
   }
 
   /**
@@ -196,7 +198,7 @@ export class LiquidBody {
     const spin = Math.hypot(...w);
     let angular = liquidDensity * wetted * r * r * (this.linearDrag + (this.dragCoefficient * spin * r) / 8);
     angular = Math.min(angular, Math.min(...bodyShapeInertia(this.shape, m)) / dt);
-    const liquid = add(add(s.force, drag), this.lagCompensation(gravity, liquidDensity, s.submerged));
+    const liquid = add(add(s.force, drag), this.lagCompensation(gravity, liquidDensity, s));
     return {
       force: [0, 1, 2].map((a) => k * liquid[a] - ma * k * gravity[a]) as Vec3,
       torque: [0, 1, 2].map((a) => k * s.torque[a] - angular * w[a]) as Vec3,
@@ -204,18 +206,19 @@ export class LiquidBody {
   }
 
   /**
-   * The change of buoyancy since the reading's frame, for a body that crosses the surface: the
-   * reading is one or two frames old, and a spring force that lags its displacement pumps
-   * energy into the motion (negative damping k tau). The hydrostatic stiffness of the
-   * waterplane, density |g| A (A the shape's area projected along gravity), times the body's
-   * rise since the reading is taken off.
+   * The change of buoyancy since the smoothed force was measured, for a body that crosses the
+   * surface: the readings are one or two frames old and the filter averages them over about two
+   * more, and a spring force that lags its displacement pumps energy into the motion (negative
+   * damping k tau). The smoothed force is the filter's average of readings taken at the
+   * readings' positions, so it is the buoyancy at the filter's average of those positions
+   * (`at`, the same filter): the hydrostatic stiffness of the waterplane, density |g| A (A the
+   * shape's area projected along gravity), times the body's rise since that position is taken off.
    */
-  private lagCompensation(gravity: Vec3, liquidDensity: number, submerged: number): Vec3 {
-    const then = this.measuredAt;
+  private lagCompensation(gravity: Vec3, liquidDensity: number, s: { submerged: number; at: Vec3 }): Vec3 {
     const g = Math.hypot(...gravity);
-    if (!then || g === 0 || submerged <= 0.02 || submerged >= 0.98) return [0, 0, 0];
+    if (g === 0 || s.submerged <= 0.02 || s.submerged >= 0.98) return [0, 0, 0];
     const up: Vec3 = [-gravity[0] / g, -gravity[1] / g, -gravity[2] / g];
-    const moved: Vec3 = [0, 1, 2].map((a) => this.current.position[a] - then.position[a]) as Vec3;
+    const moved: Vec3 = [0, 1, 2].map((a) => this.current.position[a] - s.at[a]) as Vec3;
     const areas = bodyShapeProjectedAreas(this.shape, this.current.rotation);
     const waterplane = Math.abs(up[0]) * areas[0] + Math.abs(up[1]) * areas[1] + Math.abs(up[2]) * areas[2];
     return scale(up, -liquidDensity * g * waterplane * dot(moved, up));
