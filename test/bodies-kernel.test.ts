@@ -114,6 +114,37 @@ describe('projected-area correction', () => {
   });
 });
 
+describe('added mass', () => {
+  it('a body crossing the surface heaves with its waterplane\'s added mass and sways with C_a density V f', () => {
+    const shape: BodyShape = { kind: 'box', halfExtents: [0.12, 0.06, 0.12] };
+    const state: BodyState = { position: [0.5, 0.3, 0.2], rotation: [0, 0, 0, 1], linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0] };
+    const density = 1000;
+    const volume = 8 * 0.12 * 0.06 * 0.12;
+    const m = 0.1 * density * volume;
+    const body = new LiquidBody(1, { name: 'cork', shape, mass: m, dragCoefficient: 1, linearDrag: 0.25, addedMassCoefficient: 0.5, state }, () => {}, () => {});
+    const g = 9.81;
+    // A reading 10 N over the weight upwards and 5 N along x, a tenth under water, no flow.
+    const reading = {
+      frame: 1, pressureForce: [5, m * g + 10, 0] as Vec3, pressureTorque: [0, 0, 0] as Vec3, dragForce: [0, 0, 0] as Vec3,
+      wettedArea: 0.07, relativeVelocity: [0, 0, 0] as Vec3, submergedFraction: 0.1,
+    };
+    body.receive(reading, 1e9, state);
+    const { force } = body.appliedForces([0, -g, 0], density, 1 / 60);
+    // The engine's m a = F + m g.
+    const a = [force[0] / m, force[1] / m - g, force[2] / m];
+    const heave = 0.5 * density * (8 / 3) * Math.sqrt((0.24 * 0.24) / Math.PI) ** 3;
+    const sway = 0.5 * density * volume * 0.1;
+    expect(heave).toBeGreaterThan(4 * m); // the flat box's waterplane pushes far more than its submerged volume
+    expect(a[1]).toBeCloseTo(10 / (m + heave), 9);
+    expect(a[0]).toBeCloseTo(5 / (m + sway), 9);
+    expect(a[2]).toBeCloseTo(0, 12);
+    // Deep under water (readings of fraction 1; the filter's fraction reaches 1 - 0.9 / 2^6 > 0.98) the heave uses C_a density V f too.
+    for (let i = 0; i < 6; i++) body.receive({ ...reading, submergedFraction: 1 }, 1e9, state);
+    const deep = body.appliedForces([0, -g, 0], density, 1 / 60).force;
+    expect(deep[1] / m - g).toBeCloseTo(10 / (m + 0.5 * density * volume * (1 - 0.9 / 64)), 9);
+  });
+});
+
 describe('body readbacks', () => {
   it('one readback per measured frame for all bodies, step() never waits for one, readings arrive 1-2 frames late', async () => {
     const solver = await make(pool);
