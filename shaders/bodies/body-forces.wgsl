@@ -9,8 +9,10 @@
 // direction with the hydrostatic gradient, p_s = p_c + density * gravity . (x_s - x_c), and
 // pushes the body along the direction from c into it: dF = p_s dx^2 e. Exact for a liquid at
 // rest, and continuous as the body moves through the cells. Torque about the body's centre:
-// (x_s - center) x dF. The drag's input: the liquid's cell-centred velocity relative to the
-// body's material at x_s, summed with weight dx^2.
+// (x_s - center) x dF, summed per face axis (torqueX: the faces along x, ...) so that the driver
+// rescales each axis's torque by the same projected-area factor as that axis's force. The drag's input: the liquid's cell-centred velocity relative to the
+// body's material at x_s, summed with weight dx^2 (the normal component from the face one cell
+// out: the face on the body carries the body's velocity).
 
 struct Body {
   center: vec3<f32>,
@@ -40,12 +42,16 @@ struct BodyList {
 struct BodySums {
   force: vec3<f32>,          // sum of p_s dx^2 e over wetted faces (N)
   wettedArea: f32,           // m^2
-  torque: vec3<f32>,         // about the body's centre (N m)
+  torqueX: vec3<f32>,        // about the body's centre, of the wetted faces along x (N m)
   _pad0: f32,
-  relativeVelocity: vec3<f32>, // sum of dx^2 (u_liquid - v_body) over wetted faces (m^3/s)
+  torqueY: vec3<f32>,        // ... along y
   _pad1: f32,
-  boundaryArea: vec3<f32>,   // per axis, dx^2 for every face of the rasterized boundary (m^2)
+  torqueZ: vec3<f32>,        // ... along z
   _pad2: f32,
+  relativeVelocity: vec3<f32>, // sum of dx^2 (u_liquid - v_body) over wetted faces (m^3/s)
+  _pad3: f32,
+  boundaryArea: vec3<f32>,   // per axis, dx^2 for every face of the rasterized boundary (m^2)
+  _pad4: f32,
 };
 
 @group(0) @binding(0) var<uniform> params: SimParams;
@@ -59,12 +65,13 @@ struct BodySums {
 @group(0) @binding(8) var<storage, read_write> results: array<BodySums>;
 
 fn noBodySums() -> BodySums {
-  return BodySums(vec3<f32>(0.0), 0.0, vec3<f32>(0.0), 0.0, vec3<f32>(0.0), 0.0, vec3<f32>(0.0), 0.0);
+  return BodySums(vec3<f32>(0.0), 0.0, vec3<f32>(0.0), 0.0, vec3<f32>(0.0), 0.0, vec3<f32>(0.0), 0.0,
+    vec3<f32>(0.0), 0.0, vec3<f32>(0.0), 0.0);
 }
 
 fn addBodySums(a: BodySums, b: BodySums) -> BodySums {
-  return BodySums(a.force + b.force, a.wettedArea + b.wettedArea, a.torque + b.torque, 0.0,
-    a.relativeVelocity + b.relativeVelocity, 0.0, a.boundaryArea + b.boundaryArea, 0.0);
+  return BodySums(a.force + b.force, a.wettedArea + b.wettedArea, a.torqueX + b.torqueX, 0.0, a.torqueY + b.torqueY, 0.0,
+    a.torqueZ + b.torqueZ, 0.0, a.relativeVelocity + b.relativeVelocity, 0.0, a.boundaryArea + b.boundaryArea, 0.0);
 }
 
 fn bodyShape(b: Body) -> Shape {
@@ -82,6 +89,17 @@ fn cellVelocityAt(c: vec3<i32>) -> vec3<f32> {
   for (var axis = 0u; axis < 3u; axis = axis + 1u) {
     v[axis] = 0.5 * (velocity[faceIndex(axis, c)] + velocity[faceIndex(axis, c + axisVector(axis))]);
   }
+  return v;
+}
+
+// The liquid's velocity in cell c beside a face of the body (along `axis`, the body on side
+// `dir`): cell-centred, except the component along the face's axis, which is the one of the
+// face on c's other side. The face shared with the body carries the body's own velocity (the
+// boundary condition), so a cell-centred average would see half the relative motion.
+fn liquidVelocityBeside(c: vec3<i32>, axis: u32, dir: i32) -> vec3<f32> {
+  var v = cellVelocityAt(c);
+  let far = select(c + axisVector(axis), c, dir == 1);
+  v[axis] = velocity[faceIndex(axis, far)];
   return v;
 }
 
@@ -106,9 +124,10 @@ fn bodyFaces(b: Body, shape: Shape, c: vec3<i32>) -> BodySums {
     let ps = pressure[idx] + params.density * dot(params.gravity, xs - xc);
     let dF = ps * area * e;
     acc.force = acc.force + dF;
-    acc.torque = acc.torque + cross(xs - b.center, dF);
+    let dT = cross(xs - b.center, dF);
+    if (axis == 0u) { acc.torqueX = acc.torqueX + dT; } else if (axis == 1u) { acc.torqueY = acc.torqueY + dT; } else { acc.torqueZ = acc.torqueZ + dT; }
     acc.wettedArea = acc.wettedArea + area;
-    acc.relativeVelocity = acc.relativeVelocity + area * (cellVelocityAt(c) - shapeVelocity(shape, xs));
+    acc.relativeVelocity = acc.relativeVelocity + area * (liquidVelocityBeside(c, axis, dir) - shapeVelocity(shape, xs));
   }
   return acc;
 }

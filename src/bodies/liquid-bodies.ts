@@ -158,7 +158,10 @@ export class LiquidBodies extends FrameReadout<FrameMeta> {
 /** One body's sums as the GPU (or the CPU reference) leaves them. */
 export interface BodySumsValues {
   force: Vec3;
-  torque: Vec3;
+  /** The torque of the wetted faces along x (y, z): each rescaled with its axis's force. */
+  torqueX: Vec3;
+  torqueY: Vec3;
+  torqueZ: Vec3;
   wettedArea: number;
   relativeVelocity: Vec3;
   boundaryArea: Vec3;
@@ -166,7 +169,8 @@ export interface BodySumsValues {
 
 /**
  * A body's forces from its sums: the pressure force rescaled per grid axis from the grid's
- * projected area (half the boundary area along it) to the shape's exact one; the drag model
+ * projected area (half the boundary area along it) to the shape's exact one, and the torque of
+ * each axis's faces by the same factor; the drag model
  * (docs/bodies.md) F = density A_w (k + C_d |u| / 8) u with u the mean relative velocity of the
  * liquid over the wetted area A_w (C_d / 8 = (1/2) C_d (A_w / 4): a quarter of the wetted area
  * faces the flow, exact for a sphere). The angular part of the drag is applied with the body's
@@ -174,10 +178,15 @@ export interface BodySumsValues {
  */
 export function bodyForcesFromSums(body: LiquidBody, rotation: Quat, sums: BodySumsValues, gravity: Vec3, density: number, frame: number): BodyForces {
   const projected = bodyShapeProjectedAreas(body.shape, rotation);
-  const pressureForce = [0, 1, 2].map((a) => {
+  const rescale = [0, 1, 2].map((a) => {
     const gridArea = sums.boundaryArea[a] / 2;
-    return gridArea > 0 ? sums.force[a] * (projected[a] / gridArea) : 0;
-  }) as Vec3;
+    return gridArea > 0 ? projected[a] / gridArea : 0;
+  });
+  const pressureForce = [0, 1, 2].map((a) => sums.force[a] * rescale[a]) as Vec3;
+  // The torque of the faces along each axis is rescaled with that axis's force (same faces, same
+  // pressures, same lever arms): a torque-free pressure field stays torque-free.
+  const byAxis = [sums.torqueX, sums.torqueY, sums.torqueZ];
+  const pressureTorque = [0, 1, 2].map((c) => byAxis[0][c] * rescale[0] + byAxis[1][c] * rescale[1] + byAxis[2][c] * rescale[2]) as Vec3;
   const area = sums.wettedArea;
   const u: Vec3 = area > 0 ? [sums.relativeVelocity[0] / area, sums.relativeVelocity[1] / area, sums.relativeVelocity[2] / area] : [0, 0, 0];
   const linear = density * area * (body.linearDrag + (body.dragCoefficient * Math.hypot(...u)) / 8);
@@ -185,7 +194,7 @@ export function bodyForcesFromSums(body: LiquidBody, rotation: Quat, sums: BodyS
   const up = g > 0 ? -(pressureForce[0] * gravity[0] + pressureForce[1] * gravity[1] + pressureForce[2] * gravity[2]) / g : 0;
   const submergedFraction = g > 0 ? Math.min(1, Math.max(0, up / (density * g * body.volume))) : 0;
   return {
-    frame, pressureForce, pressureTorque: [...sums.torque],
+    frame, pressureForce, pressureTorque,
     dragForce: [u[0] * linear, u[1] * linear, u[2] * linear],
     wettedArea: area, relativeVelocity: u, submergedFraction,
   };

@@ -9,7 +9,7 @@ import { axisVec, type ReferenceGrid } from './reference-grid';
  * Mirror of shaders/bodies/body-forces.wgsl (measureBodies + foldBodies), over every cell of the
  * grid: for each body, the faces between a non-solid cell and a cell carrying the body's solid
  * id; the boundary area per axis, and over wetted faces (liquid cell) the pressure carried
- * hydrostatically to the body's surface, its force and torque, and the relative velocity.
+ * hydrostatically to the body's surface, its force and torque (per face axis), and the relative velocity.
  */
 export function measureBodies(g: ReferenceGrid, fields: { phi: Float32Array; solidPhi: Float32Array; solidId: Uint32Array; pressure: Float32Array; velocity: Float32Array },
   bodies: readonly MeasuredBody[]): BodySumsValues[] {
@@ -18,7 +18,7 @@ export function measureBodies(g: ReferenceGrid, fields: { phi: Float32Array; sol
   const area = h * h;
   const gravity = g.p.gravity;
   return bodies.map((b) => {
-    const out: BodySumsValues = { force: [0, 0, 0], torque: [0, 0, 0], wettedArea: 0, relativeVelocity: [0, 0, 0], boundaryArea: [0, 0, 0] };
+    const out: BodySumsValues = { force: [0, 0, 0], torqueX: [0, 0, 0], torqueY: [0, 0, 0], torqueZ: [0, 0, 0], wettedArea: 0, relativeVelocity: [0, 0, 0], boundaryArea: [0, 0, 0] };
     const motion = { center: b.gpu.center, linearVelocity: b.gpu.linearVelocity, angularVelocity: b.gpu.angularVelocity };
     g.forCells((i, j, k, idx) => {
       if (solidPhi[idx] < 0) return;
@@ -39,11 +39,15 @@ export function measureBodies(g: ReferenceGrid, fields: { phi: Float32Array; sol
         const r: Vec3 = [xs[0] - b.gpu.center[0], xs[1] - b.gpu.center[1], xs[2] - b.gpu.center[2]];
         const torque: Vec3 = [r[1] * dF[2] - r[2] * dF[1], r[2] * dF[0] - r[0] * dF[2], r[0] * dF[1] - r[1] * dF[0]];
         const vBody = solidMotionVelocity(motion, xs);
+        const axisTorque = [out.torqueX, out.torqueY, out.torqueZ][axis];
         for (let a = 0; a < 3; a++) {
           out.force[a] += dF[a];
-          out.torque[a] += torque[a];
+          axisTorque[a] += torque[a];
           const ea = axisVec(a);
-          const u = 0.5 * (velocity[g.face(a, i, j, k)] + velocity[g.face(a, i + ea[0], j + ea[1], k + ea[2])]);
+          // Along the face's axis, the face on the cell's far side from the body (the near one carries the body's velocity).
+          const u = a === axis
+            ? (dir === 1 ? velocity[g.face(a, i, j, k)] : velocity[g.face(a, i + ea[0], j + ea[1], k + ea[2])])
+            : 0.5 * (velocity[g.face(a, i, j, k)] + velocity[g.face(a, i + ea[0], j + ea[1], k + ea[2])]);
           out.relativeVelocity[a] += area * (u - vBody[a]);
         }
         out.wettedArea += area;

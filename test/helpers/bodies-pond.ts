@@ -2,7 +2,7 @@
 // high with water to 0.28 m, flat boxes released above their floating height, the mean water
 // level from the level set, and frames paced as a game's (bodies first, then the liquid).
 import { afterAll, beforeAll } from 'vitest';
-import { LiquidSolver } from '../../src/solver/liquid-solver';
+import { LiquidSolver, type FrameMetrics } from '../../src/solver/liquid-solver';
 import { validateScene } from '../../src/scene/scene-validation';
 import type { SceneInput, Vec3 } from '../../src/scene/scene-description';
 import { readFloat32 } from '../../src/gpu/readback';
@@ -69,22 +69,33 @@ export async function waterLevel(device: GPUDevice, solver: LiquidSolver, column
   return sum / n;
 }
 
-export function addBox(solver: LiquidSolver, tank: Vec3, x: number, relativeDensity: number, name: string): TestRigidBody {
+/**
+ * The water level once flat boxes of these relative densities float (or lie on the floor, at
+ * 1 and more) in the pond of `nx` cells: the water of the pond plus the volume they displace,
+ * over the tank's area.
+ */
+export function settledLevel(nx: number, relativeDensities: number[]): number {
+  const displaced = relativeDensities.reduce((sum, d) => sum + Math.min(1, d) * BOX_VOLUME, 0);
+  return WATER + displaced / (nx * CELL * 10 * CELL);
+}
+
+/** A flat box released at rest 1 cm above its floating height in water at `level` (default: the pond's level before any body). */
+export function addBox(solver: LiquidSolver, tank: Vec3, x: number, relativeDensity: number, name: string, level = WATER): TestRigidBody {
   const density = solver.scene.density;
   const draft = relativeDensity * 2 * HALF[1];
   const body = solver.bodies.add({
     name, shape: { kind: 'box', halfExtents: HALF }, mass: relativeDensity * density * BOX_VOLUME,
-    // Released 1 cm above its floating height, at rest.
-    state: { position: [x, WATER - draft + HALF[1] + 0.01, tank[2] / 2], rotation: [0, 0, 0, 1], linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0] },
+    state: { position: [x, level - draft + HALF[1] + 0.01, tank[2] / 2], rotation: [0, 0, 0, 1], linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0] },
   });
   return new TestRigidBody(body, tank);
 }
 
 /**
  * Steps `frames` frames: the bodies first (their integrator under the liquid's gravity, or
- * `bodyGravity`), then the liquid; returns the largest |volume drift| seen every 10th frame.
+ * `bodyGravity`), then the liquid; returns the largest |volume drift| seen every 10th frame
+ * (`each` gets that frame's metrics).
  */
-export async function run(device: GPUDevice, solver: LiquidSolver, bodies: TestRigidBody[], frames: number, each?: (frame: number) => Promise<void>,
+export async function run(device: GPUDevice, solver: LiquidSolver, bodies: TestRigidBody[], frames: number, each?: (frame: number, metrics?: FrameMetrics) => Promise<void>,
   bodyGravity?: Vec3): Promise<number> {
   let maxDrift = 0;
   const dt = solver.scene.timeStep.frame;
@@ -95,8 +106,9 @@ export async function run(device: GPUDevice, solver: LiquidSolver, bodies: TestR
     // A game's pace: the next frame starts once the GPU showed this one (the step itself never waits).
     await device.queue.onSubmittedWorkDone();
     await new Promise((r) => setTimeout(r, 0));
-    if (solver.collectMetrics) maxDrift = Math.max(maxDrift, Math.abs((await solver.readMetrics()).volumeDrift));
-    await each?.(f);
+    const metrics = solver.collectMetrics ? await solver.readMetrics() : undefined;
+    if (metrics) maxDrift = Math.max(maxDrift, Math.abs(metrics.volumeDrift));
+    await each?.(f, metrics);
   }
   return maxDrift;
 }
