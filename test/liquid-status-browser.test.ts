@@ -26,17 +26,21 @@ const tank = (name, x, properties) => {
   const e = new pc.Entity(name); e.addComponent('script'); e.setPosition(x, 0, 0); app.root.addChild(e);
   return e.script.create(LiquidVolume, { properties });
 };
-// One liquid per page (?case=...): SwiftShader renders slowly, one at a time keeps frames coming.
+// Two pages (?case=...): the latent liquid alone (its network is slow on SwiftShader), and the
+// three classical liquids together (one page compiles the solver's pipelines once for all three).
 const which = new URLSearchParams(location.search).get('case');
 const cases = {
-  latent: () => tank('latent', 0, { preset: 'dam-break', resolution: 16, cellSize: 1 / 16, solver: 'latent', modelUrl: './model/',
-    ortWasmPath: './', latentRuntime: 'ort', interval: 2, showStats: true }),
-  mgpcg: () => tank('mgpcg', 0, { preset: 'dam-break', resolution: 16, cellSize: 1 / 16, pressureMethod: 'mgpcg', showStats: true, statsCorner: 'top-right' }),
-  pool: () => tank('pool', 0, { preset: 'rest', resolution: 32, size: new pc.Vec3(10, 1.5, 10), collectStats: true, showStats: true, statsCorner: 'bottom-left' }),
-  alias: () => tank('alias', 0, { preset: 'rest', resolution: 8, cellSize: 1 / 8, solver: 'jacobi' }),
+  latent: () => ({ latent: tank('latent', 0, { preset: 'dam-break', resolution: 16, cellSize: 1 / 16, solver: 'latent', modelUrl: './model/',
+    ortWasmPath: './', latentRuntime: 'ort', interval: 2, showStats: true }) }),
+  classical: () => ({
+    mgpcg: tank('mgpcg', 0, { preset: 'dam-break', resolution: 16, cellSize: 1 / 16, pressureMethod: 'mgpcg', showStats: true, statsCorner: 'top-right' }),
+    pool: tank('pool', -12, { preset: 'rest', resolution: 32, size: new pc.Vec3(10, 1.5, 10), collectStats: true, showStats: true, statsCorner: 'bottom-left' }),
+    alias: tank('alias', 2, { preset: 'rest', resolution: 8, cellSize: 1 / 8, solver: 'jacobi' }),
+  }),
 };
-const liquid = cases[which]();
-const latent = which === 'latent' ? liquid : null, mgpcg = which === 'mgpcg' ? liquid : null;
+const liquids = cases[which]();
+const { latent = null, mgpcg = null } = liquids;
+const liquid = latent ?? mgpcg;
 // What each liquid's stats said after every simulation frame, and its overlay for every frame it showed.
 const frames = { latent: [], mgpcg: [] };
 const overlays = { latent: [], mgpcg: [] };
@@ -50,7 +54,7 @@ app.on('frameend', () => {
   }
 });
 app.start();
-window.check = { app, [which]: liquid, liquid, frames, overlays };
+window.check = { app, ...liquids, liquid, frames, overlays };
 `;
 
 async function build(): Promise<void> {
@@ -93,16 +97,20 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** The page of one case, closed after `check`; no console errors. */
+/** Each overlay covers at most a quarter of the canvas; a screenshot; no console errors. */
+async function checkPage(page: TestPage, name: string): Promise<void> {
+  const areas = await page.page.evaluate(`[...document.querySelectorAll('.latent-liquid-stats')].map((e) => { const r = e.getBoundingClientRect(); return r.width * r.height; })`) as number[];
+  for (const a of areas) expect(a, 'overlay area').toBeLessThanOrEqual(0.25 * CANVAS.width * CANVAS.height + 1);
+  await page.screenshot(`liquid-status-${name}.png`);
+  expect(page.errors).toEqual([]);
+}
+
+/** The page of one case, closed after `check` and checkPage. */
 async function withPage(name: string, check: (page: TestPage) => Promise<void>): Promise<void> {
   const page = await openPage(browser, server.url(`/?case=${name}`), CANVAS);
   try {
     await check(page);
-    // Each overlay covers at most a quarter of the canvas.
-    const areas = await page.page.evaluate(`[...document.querySelectorAll('.latent-liquid-stats')].map((e) => { const r = e.getBoundingClientRect(); return r.width * r.height; })`) as number[];
-    for (const a of areas) expect(a, 'overlay area').toBeLessThanOrEqual(0.25 * CANVAS.width * CANVAS.height + 1);
-    await page.screenshot(`liquid-status-${name}.png`);
-    expect(page.errors).toEqual([]);
+    await checkPage(page, name);
   } finally {
     await page.page.close();
   }
@@ -138,33 +146,47 @@ describe('the liquidVolume component says what it does', () => {
     expect(disabledWarnings, page.logs.join('\n')).toHaveLength(1);
   }), 300_000);
 
-  it('pressureMethod mgpcg: MGPCG from frame 1, and the overlay names it every frame', () => withPage('mgpcg', async (page) => {
-    await waitFor(page, 'window.check.overlays.mgpcg.filter((o) => o.frame >= 1).length >= 3');
-    const mgpcgFrames = await page.page.evaluate('window.check.frames.mgpcg') as { frame: number; pressure: string }[];
-    expect(mgpcgFrames[0].frame).toBe(1);
-    for (const f of mgpcgFrames) expect(f.pressure, `frame ${f.frame}`).toBe('mgpcg');
-    const shown = (await page.page.evaluate('window.check.overlays.mgpcg') as { frame: number; text: string }[]).filter((o) => o.frame >= 1);
-    expect(shown[0].frame).toBe(1);
-    for (const o of shown) expect(o.text, `overlay at frame ${o.frame}`).toMatch(/(^|\n)frame \d+ .*pressure mgpcg/);
-  }), 300_000);
+  describe('three classical liquids on one page', () => {
+    let page: TestPage;
+    beforeAll(async () => {
+      page = await openPage(browser, server.url('/?case=classical'), CANVAS);
+    }, 120_000);
+    afterAll(async () => {
+      await page?.page.close();
+    });
 
-  it('a 10 m x 1.5 m x 10 m pool from attributes: 32 cells along its longest side, at rest', () => withPage('pool', async (page) => {
-    await waitFor(page, 'window.check.pool.controller?.stats.frame >= 3');
-    const pool = await page.page.evaluate(`(() => {
-      const c = window.check.pool.controller;
-      return { status: c.status, dims: c.solver.scene.resolution, cellSize: c.solver.scene.cellSize, drift: c.stats.volumeDrift, maxSpeed: c.stats.maxSpeed };
-    })()`) as { status: string; dims: number[]; cellSize: number; drift: number; maxSpeed: number };
-    expect(pool.status).toBe('running');
-    expect(pool.dims).toEqual([32, 5, 32]);
-    expect(pool.cellSize).toBeCloseTo(10 / 32, 9);
-    expect(Math.abs(pool.drift)).toBeLessThan(0.01);
-    expect(pool.maxSpeed).toBeLessThan(0.05);
-  }), 300_000);
+    it('pressureMethod mgpcg: MGPCG from frame 1, and the overlay names it every frame', async () => {
+      await waitFor(page, 'window.check.overlays.mgpcg.filter((o) => o.frame >= 1).length >= 3');
+      const mgpcgFrames = await page.page.evaluate('window.check.frames.mgpcg') as { frame: number; pressure: string }[];
+      expect(mgpcgFrames[0].frame).toBe(1);
+      for (const f of mgpcgFrames) expect(f.pressure, `frame ${f.frame}`).toBe('mgpcg');
+      const shown = (await page.page.evaluate('window.check.overlays.mgpcg') as { frame: number; text: string }[]).filter((o) => o.frame >= 1);
+      expect(shown[0].frame).toBe(1);
+      for (const o of shown) expect(o.text, `overlay at frame ${o.frame}`).toMatch(/(^|\n)frame \d+ .*pressure mgpcg/);
+    }, 300_000);
 
-  it("solver 'jacobi' runs the classical solve with one deprecation warning", () => withPage('alias', async (page) => {
-    await waitFor(page, 'window.check.alias.controller?.stats.frame >= 3');
-    expect(await page.page.evaluate('window.check.alias.controller.status')).toBe('running');
-    expect(await page.page.evaluate('window.check.alias.controller.stats.pressure')).toBe('jacobi');
-    expect(page.logs.filter((l) => /liquidVolume\.solver 'jacobi' is deprecated/.test(l))).toHaveLength(1);
-  }), 300_000);
+    it('a 10 m x 1.5 m x 10 m pool from attributes: 32 cells along its longest side, at rest', async () => {
+      await waitFor(page, 'window.check.pool.controller?.stats.frame >= 3');
+      const pool = await page.page.evaluate(`(() => {
+        const c = window.check.pool.controller;
+        return { status: c.status, dims: c.solver.scene.resolution, cellSize: c.solver.scene.cellSize, drift: c.stats.volumeDrift, maxSpeed: c.stats.maxSpeed };
+      })()`) as { status: string; dims: number[]; cellSize: number; drift: number; maxSpeed: number };
+      expect(pool.status).toBe('running');
+      expect(pool.dims).toEqual([32, 5, 32]);
+      expect(pool.cellSize).toBeCloseTo(10 / 32, 9);
+      expect(Math.abs(pool.drift)).toBeLessThan(0.01);
+      expect(pool.maxSpeed).toBeLessThan(0.05);
+    }, 300_000);
+
+    it("solver 'jacobi' runs the classical solve with one deprecation warning", async () => {
+      await waitFor(page, 'window.check.alias.controller?.stats.frame >= 3');
+      expect(await page.page.evaluate('window.check.alias.controller.status')).toBe('running');
+      expect(await page.page.evaluate('window.check.alias.controller.stats.pressure')).toBe('jacobi');
+      expect(page.logs.filter((l) => /liquidVolume\.solver 'jacobi' is deprecated/.test(l))).toHaveLength(1);
+    }, 300_000);
+
+    it('the overlays stay within a quarter of the canvas; no console errors', async () => {
+      await checkPage(page, 'classical');
+    });
+  });
 });

@@ -1,34 +1,22 @@
 // The test pond of the rigid-body physics tests (issue 21): a tank of 4 cm cells 14 cells
 // high with water to 0.28 m, flat boxes released above their floating height, the mean water
 // level from the level set, and frames paced as a game's (bodies first, then the liquid).
-import { afterAll, beforeAll } from 'vitest';
-import { LiquidSolver, type FrameMetrics } from '../../src/solver/liquid-solver';
-import { validateScene } from '../../src/scene/scene-validation';
+import type { LiquidSolver, FrameMetrics } from '../../src/solver/liquid-solver';
 import type { SceneInput, Vec3 } from '../../src/scene/scene-description';
 import { readFloat32 } from '../../src/gpu/readback';
-import { testGpu } from './gpu';
+import { useTestSolvers } from './gpu';
 import { TestRigidBody } from './rigid-body';
 
-/** A test file's GPU device and pond solvers: the device from beforeAll, every solver made destroyed in afterAll. */
+/** A test file's GPU device and pond solvers (useTestSolvers: every solver made is destroyed in afterAll). */
 export function usePond(): { readonly device: GPUDevice; make: (input: SceneInput) => Promise<LiquidSolver> } {
   let device: GPUDevice | undefined;
-  const solvers: LiquidSolver[] = [];
-  beforeAll(async () => {
-    device = (await testGpu()).device;
-  });
-  afterAll(() => {
-    for (const s of solvers) s.destroy();
-  });
+  const make = useTestSolvers((d) => { device = d; });
   return {
     get device(): GPUDevice {
       if (!device) throw new Error('usePond: the device exists from beforeAll on');
       return device;
     },
-    async make(input: SceneInput): Promise<LiquidSolver> {
-      const s = await LiquidSolver.create(this.device, validateScene(input));
-      solvers.push(s);
-      return s;
-    },
+    make,
   };
 }
 
