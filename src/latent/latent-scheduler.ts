@@ -24,7 +24,7 @@ export interface LatentSchedule {
    * What a discarded prediction (non-finite, or above the adaptive threshold) gets, decided on
    * the GPU either way. 'same-step': the classical solve (Jacobi or MGPCG) in the same step,
    * recorded on every predicted step as indirect dispatches armed only for a discarded
-   * prediction (at 64^3 with MGPCG, 371 of a predicted step's 443 recorded dispatches).
+   * prediction (at 64^3 with MGPCG, 372 of a predicted step's 443 recorded dispatches, measured).
    * 'next-step': the same step gets `fallbackJacobiIterations` gated Jacobi iterations from the
    * previous step's pressure (the warm start), and the step after the discard reaches the CPU
    * (a readback nobody waits for, one or two steps later) is a full solve. Only 'jacobi'
@@ -38,7 +38,7 @@ export interface LatentSchedule {
 /** Where a discarded prediction's full solve runs (LatentSchedule.fallback). */
 export type LatentFallback = 'same-step' | 'next-step';
 
-/** Jacobi iterations of a 'next-step' fallback unless set: at 64^3 the predicted step records 72 other dispatches, so 48 keeps it at 121 (README, measured). */
+/** Jacobi iterations of a 'next-step' fallback unless set: at 64^3 the rest of a predicted step records 71 dispatches, so 48 makes it 119 (README, measured). */
 export const DEFAULT_FALLBACK_JACOBI_ITERATIONS = 48;
 
 /**
