@@ -90,7 +90,7 @@ describe("the 'next-step' fallback", () => {
     console.info(`next-step discard: RMS divergence solved ${solved.divergenceL2.toExponential(2)}, discarded ${discarded.divergenceL2.toExponential(2)}, `
       + `forced solve after ${steps} more predicted steps ${after.divergenceL2.toExponential(2)} 1/s`);
     // A full MGPCG solve: the divergence of a solved step again (measured: 3.8e-5 solved, 5.8e-2
-    // discarded with 16 Jacobi iterations, 8.1e-5 at the forced solve; 30 CG iterations at most then).
+    // discarded with 16 Jacobi iterations, 8.1e-5 at the forced solve, with a cap of 30 CG iterations).
     expect(after.divergenceL2).toBeLessThanOrEqual(Math.max(10 * solved.divergenceL2, 1e-3));
   }, 240_000);
 });
