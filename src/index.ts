@@ -51,7 +51,7 @@ export type { HistoryUpdate, LatentCounters, LatentNetwork, LatentRuntimeChoice,
 export { LatentPressureStage } from './latent/latent-pressure-stage';
 export type { LatentStageStats } from './latent/latent-pressure-stage';
 export { LatentScheduler, DEFAULT_LATENT_SCHEDULE } from './latent/latent-scheduler';
-export type { LatentSchedule } from './latent/latent-scheduler';
+export type { LatentSchedule, LatentFallback } from './latent/latent-scheduler';
 export { attachLatent, attachLatentPredictor, describeLatentFailure } from './latent/attach-latent';
 export type { AttachLatentOptions, LatentAttachFailure, LatentAttachResult, LatentUnavailableReason } from './latent/attach-latent';
 export { validateManifest, latentDims, loadModelFiles, loadModelFromUrl, ModelError, ModelCompatibilityError, UnsupportedGraphError } from './latent/model-manifest';

@@ -46,6 +46,9 @@ describe('latent-liquid usage errors', () => {
     await usageError([...compare, '--correction', 'solve', '--adaptive', '0.5'], /--adaptive applies to --correction jacobi only/);
     await usageError([...compare, '--jacobi-iterations', '0'], /--jacobi-iterations must be at least 1 for compare/);
     await usageError([...compare, '--correction', 'multigrid'], /--correction must be jacobi or solve \(got multigrid\)/);
+    await usageError([...compare, '--fallback', 'later'], /--fallback must be same-step or next-step \(got later\)/);
+    await usageError([...compare, '--fallback-iterations', '3'], /--fallback-iterations must be even \(got 3\)/);
+    await usageError([...compare, '--correction', 'solve', '--fallback', 'next-step'], /--fallback applies to --correction jacobi only/);
     await usageError([...compare, '--pressure', 'sor'], /--pressure must be one of jacobi, mgpcg \(got sor\)/);
   });
 

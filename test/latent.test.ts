@@ -133,6 +133,10 @@ describe('the scheduler', () => {
     expect(() => new LatentScheduler(6, { warmupFrames: 6, interval: 0, correctionIterations: 4 })).toThrow(/interval must be an integer >= 1 \(got 0\)/);
     expect(() => new LatentScheduler(6, { warmupFrames: 6, interval: 2, correctionIterations: -1 })).toThrow(/correctionIterations/);
     expect(() => new LatentScheduler(6, { warmupFrames: 6, interval: 2, correctionIterations: 1, adaptiveThreshold: -1 })).toThrow(/adaptive threshold must be >= 0, 0 = off/);
+    const base = { warmupFrames: 6, interval: 2, correctionIterations: 1 };
+    expect(() => new LatentScheduler(6, { ...base, fallback: 'later' as 'next-step' })).toThrow(/fallback must be 'same-step' or 'next-step' \(got later\)/);
+    for (const n of [0, 3, 1.5]) expect(() => new LatentScheduler(6, { ...base, fallback: 'next-step', fallbackJacobiIterations: n })).toThrow(`fallbackJacobiIterations must be an even integer in [2, 10000] (got ${n})`);
+    expect(new LatentScheduler(6, { ...base, fallback: 'next-step', fallbackJacobiIterations: 8 }).settings.fallback).toBe('next-step');
   });
 });
 

@@ -2,6 +2,7 @@ import { attachLatentPredictor } from '../latent/attach-latent';
 import type { LatentPressureStage } from '../latent/latent-pressure-stage';
 import type { NetworkMultiplyAdds } from '../latent/latent-networks';
 import type { PredictorOptions } from '../latent/latent-pressure-predictor';
+import type { LatentFallback } from '../latent/latent-scheduler';
 import type { ModelFiles } from '../latent/model-manifest';
 import { presetScene } from '../scene/presets';
 import type { PressureDescription } from '../scene/scene-description';
@@ -21,6 +22,8 @@ export interface StepCostOptions {
   adaptiveThreshold: number | undefined;
   /** The latent runtime and options (default the WGSL runtime: ORT's work is its own). */
   latent: PredictorOptions;
+  /** Where a discarded prediction's full solve runs (LatentSchedule.fallback; default 'same-step'). */
+  fallback?: LatentFallback;
 }
 
 export const DEFAULT_STEP_COST_OPTIONS: StepCostOptions = {
@@ -111,7 +114,8 @@ export async function countStepCosts(device: GPUDevice, adapter: string, options
     const use = (stage: PressureStage) => () => solver.setPressureStage(stage, { keepPrevious: true });
     if (model) {
       latent = await attachLatentPredictor(solver, model, {
-        schedule: { interval: 1_000_000, correctionIterations: options.correctionIterations, warmupFrames: options.warmupFrames, adaptiveThreshold: options.adaptiveThreshold },
+        schedule: { interval: 1_000_000, correctionIterations: options.correctionIterations, warmupFrames: options.warmupFrames, adaptiveThreshold: options.adaptiveThreshold,
+          ...(options.fallback ? { fallback: options.fallback } : {}) },
         ort: options.latent,
         onWarning: log,
       });

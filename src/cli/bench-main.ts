@@ -7,6 +7,7 @@ import { DEFAULT_BENCHMARK_OPTIONS, parseSmoothings, runPressureBenchmark, type 
 import { runDamBreakFront } from '../bench/dam-break-front';
 import { profileMgpcg } from '../bench/mgpcg-profile';
 import type { HistoryUpdate } from '../latent/latent-pressure-predictor';
+import type { LatentFallback } from '../latent/latent-scheduler';
 import { countStepCosts, DEFAULT_STEP_COST_OPTIONS, type StepCostOptions } from '../bench/step-costs';
 import { benchmarkMarkdown } from '../bench/benchmark-report';
 import { colliderBenchmarkCommand } from './collider-bench-command';
@@ -55,7 +56,8 @@ Cost counters (instead of the above): --counters counts what one step records, p
 workgroups, bytes bound per dispatch (an estimate of bytes moved), copies, uploads, and the
 networks' multiply-adds. Hardware-independent (SwiftShader gives the same counts as a GPU).
 Uses --res (first entry, default 32), --preset, --warmup (default 8), --correction-iterations,
---model, --latent-runtime (default wgsl here), --history-update encode-used|keep-predicted, --json.
+--model, --latent-runtime (default wgsl here), --history-update encode-used|keep-predicted,
+--fallback same-step|next-step (where a discarded prediction's full solve runs), --json.
 
 MGPCG kernel profile (instead of the above): --profile-mgpcg LIST times each kernel of a CG
 iteration at each resolution (GPU timestamps, 50 back-to-back dispatches each), for each
@@ -84,6 +86,11 @@ const positiveList = (v: string | undefined, name: string, fallback: number[]) =
 function latentRuntime(v: string | undefined): 'ort' | 'wgsl' {
   if (v === undefined || v === 'ort' || v === 'wgsl') return v ?? 'ort';
   throw new UsageError(`--latent-runtime must be ort or wgsl (got ${v})`);
+}
+
+function fallbackOption(v: string | undefined): LatentFallback | undefined {
+  if (v === undefined || v === 'same-step' || v === 'next-step') return v;
+  throw new UsageError(`--fallback must be same-step or next-step (got ${v})`);
 }
 
 function historyUpdate(v: string | undefined): HistoryUpdate {
@@ -133,6 +140,7 @@ async function countersCommand(args: ReturnType<typeof parseArgs>): Promise<numb
     warmupFrames: intOption(args, 'warmup', DEFAULT_STEP_COST_OPTIONS.warmupFrames, 1, 10000),
     correctionIterations: intOption(args, 'correction-iterations', DEFAULT_STEP_COST_OPTIONS.correctionIterations, 0, 10000),
     latent: { runtime: stringOption(args, 'latent-runtime') === undefined ? 'wgsl' : latentRuntime(stringOption(args, 'latent-runtime')), historyUpdate: historyUpdate(stringOption(args, 'history-update')) },
+    fallback: fallbackOption(stringOption(args, 'fallback')),
   };
   const modelDir = stringOption(args, 'model');
   const dims: [number, number, number] = [resolution, resolution, resolution];
@@ -157,7 +165,7 @@ async function runBenchmark(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const args = parseArgs(argv, {
     values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',
-      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg', 'smoothings', 'latent-runtime', 'history-update'],
+      'tolerance', 'targets', 'mgpcg-max-iterations', 'jacobi-max-iterations', 'front', 'profile-mgpcg', 'smoothings', 'latent-runtime', 'history-update', 'fallback'],
     flags: ['no-wgsl', 'capture', 'counters'],
   });
   if (args.options.has('counters')) return countersCommand(args);

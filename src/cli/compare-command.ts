@@ -36,6 +36,9 @@ ${PRESSURE_OPTIONS_HELP}  --latent-runtime auto|ort|wgsl run the networks on our
   --history-update encode-used|keep-predicted  what a predicted step pushes into the history:
                             the encoding of the pressure used (default), or the predicted code
                             of a kept prediction (WGSL runtime; no encoder run on kept steps)
+  --fallback same-step|next-step  a discarded prediction's full solve runs in the same
+                            step (default) or, after --fallback-iterations (default 48) gated
+                            Jacobi iterations, on the next step (fewer dispatches recorded)
   --metrics FILE.jsonl      per-frame rows
   --summary FILE.md         the summary table as Markdown (also printed)
   --quiet                   no progress output

@@ -2,10 +2,11 @@ import type { LiquidSolver } from '../solver/liquid-solver';
 import { attachLatent } from '../latent/attach-latent';
 import type { HistoryUpdate, LatentRuntimeChoice } from '../latent/latent-pressure-predictor';
 import type { LatentPressureStage } from '../latent/latent-pressure-stage';
+import { DEFAULT_FALLBACK_JACOBI_ITERATIONS, type LatentFallback } from '../latent/latent-scheduler';
 import { findShippedModel, loadModelFromDirectory, shippedModelsProblems } from '../node/model-directory';
 import { intOption, numberOption, stringOption, UsageError, type ParsedArgs } from './args';
 
-export const LATENT_OPTION_VALUES = ['solver', 'model', 'interval', 'correction', 'correction-iterations', 'adaptive', 'warmup-frames', 'latent-runtime', 'history-update'];
+export const LATENT_OPTION_VALUES = ['solver', 'model', 'interval', 'correction', 'correction-iterations', 'adaptive', 'warmup-frames', 'latent-runtime', 'history-update', 'fallback', 'fallback-iterations'];
 export const LATENT_OPTION_FLAGS: string[] = ['allow-fallback'];
 
 /**
@@ -44,6 +45,9 @@ export interface LatentCliSettings {
   runtime: LatentRuntimeChoice;
   /** What a predicted step pushes into the history (PredictorOptions.historyUpdate). */
   historyUpdate: HistoryUpdate | undefined;
+  /** Where a discarded prediction's full solve runs (LatentSchedule.fallback), and the Jacobi iterations of a 'next-step' one. */
+  fallback: LatentFallback | undefined;
+  fallbackIterations: number | undefined;
 }
 
 /**
@@ -69,15 +73,21 @@ export function readLatentSettings(args: ParsedArgs, warn: (message: string) => 
   if (historyUpdate !== undefined && historyUpdate !== 'encode-used' && historyUpdate !== 'keep-predicted') {
     throw new UsageError(`--history-update must be encode-used or keep-predicted (got ${historyUpdate})`);
   }
+  const fallback = stringOption(args, 'fallback');
+  if (fallback !== undefined && fallback !== 'same-step' && fallback !== 'next-step') throw new UsageError(`--fallback must be same-step or next-step (got ${fallback})`);
+  const fallbackIterations = args.options.has('fallback-iterations') ? intOption(args, 'fallback-iterations', 0, 2, 10000) : undefined;
+  if (fallbackIterations !== undefined && fallbackIterations % 2 !== 0) throw new UsageError(`--fallback-iterations must be even (got ${fallbackIterations})`);
   const correction = stringOption(args, 'correction') ?? 'jacobi';
   if (correction !== 'jacobi' && correction !== 'solve') throw new UsageError(`--correction must be jacobi or solve (got ${correction})`);
-  for (const o of ['correction-iterations', 'adaptive']) {
+  for (const o of ['correction-iterations', 'adaptive', 'fallback', 'fallback-iterations']) {
     // A warm-started solve reaches the tolerance: nothing to correct or to discard.
     if (correction === 'solve' && args.options.has(o)) throw new UsageError(`--${o} applies to --correction jacobi only`);
   }
   return {
     runtime,
     historyUpdate,
+    fallback,
+    fallbackIterations,
     modelDir: stringOption(args, 'model'),
     interval: intOption(args, 'interval', 4, 1, 1000),
     correctionIterations: intOption(args, 'correction-iterations', 4, 0, 10000),
@@ -118,6 +128,8 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
       // --adaptive 0 turns the check off; no option keeps the default.
       ...(settings.adaptive !== undefined ? { adaptiveThreshold: settings.adaptive } : {}),
       ...(settings.warmupFrames !== undefined ? { warmupFrames: settings.warmupFrames } : {}),
+      ...(settings.fallback !== undefined ? { fallback: settings.fallback } : {}),
+      ...(settings.fallbackIterations !== undefined ? { fallbackJacobiIterations: settings.fallbackIterations } : {}),
     },
     ort: { runtime: settings.runtime, ...(settings.historyUpdate ? { historyUpdate: settings.historyUpdate } : {}) },
     onWarning: (m) => { if (attaching) held.push(m); else warn(m); },
@@ -136,7 +148,8 @@ export async function attachLatentSolver(solver: LiquidSolver, settings: LatentC
       const s = stage.scheduler.settings;
       return `latent (${modelDir}, ${stage.predictor.manifest.mode} mode, ${stage.predictor.runtime === 'wgsl' ? 'WGSL runtime' : 'onnxruntime-web'}${stage.predictor.historyUpdate === 'keep-predicted' ? ', history keep-predicted' : ''}), full solve every ${s.interval} steps, `
         + (s.correction === 'solve' ? 'predictions warm-start the full solve'
-          : `${s.correctionIterations} correction iterations${(s.adaptiveThreshold ?? 0) > 0 ? `, adaptive above ${s.adaptiveThreshold} 1/s` : ''}`);
+          : `${s.correctionIterations} correction iterations${(s.adaptiveThreshold ?? 0) > 0 ? `, adaptive above ${s.adaptiveThreshold} 1/s` : ''}`
+            + (s.fallback === 'next-step' ? `, discarded predictions: ${s.fallbackJacobiIterations ?? DEFAULT_FALLBACK_JACOBI_ITERATIONS} Jacobi iterations, a full solve next step` : ''));
     },
     summary: async () => {
       const c = await stage.predictor.readCounters();

@@ -39,6 +39,9 @@ ${PRESSURE_OPTIONS_HELP}  --substeps N|auto         steps per frame (auto: CFL-l
   --history-update encode-used|keep-predicted  latent: what a predicted step pushes into the
                             history: the encoding of the pressure used (default), or the predicted
                             code of a kept prediction (WGSL runtime; no encoder run on kept steps)
+  --fallback same-step|next-step  latent: a discarded prediction's full solve runs in the same
+                            step (default) or, after --fallback-iterations (default 48) gated
+                            Jacobi iterations, on the next step (fewer dispatches recorded)
   --allow-fallback          latent: if the model cannot run (missing or broken files, a grid it does
                             not serve), solve with the classical solver after a warning instead of
                             exiting with 1

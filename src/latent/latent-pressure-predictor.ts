@@ -482,7 +482,16 @@ export class LatentPressurePredictor {
 
   /** Reads the GPU counters (a small readback; on request only). */
   async readCounters(): Promise<LatentCounters> {
-    const data = await readBuffer(this.device, this.buffers.state, LATENT_STATE.size);
+    return this.decodeCounters(await readBuffer(this.device, this.buffers.state, LATENT_STATE.size));
+  }
+
+  /** The buffer of the GPU counters and its bytes, for a copy into a readback nobody waits for (decode with `decodeCounters`). */
+  get countersSource(): { buffer: GPUBuffer; bytes: number } {
+    return { buffer: this.buffers.state, bytes: LATENT_STATE.size };
+  }
+
+  /** The counters in bytes copied from `countersSource`. */
+  decodeCounters(data: ArrayBuffer): LatentCounters {
     const count = (name: keyof LatentCounters) => LATENT_STATE.scalar(data, name);
     return { predictions: count('predictions'), rejected: count('rejected'), repairedCodes: count('repairedCodes'), adaptiveFallbacks: count('adaptiveFallbacks') };
   }

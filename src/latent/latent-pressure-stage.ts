@@ -1,7 +1,8 @@
 import type { ClassicalPressureStage, PressureStage, PressureStepContext, PressureStepResult } from '../solver/pressure/pressure-stage';
 import type { JacobiPressureSolver } from '../solver/pressure/jacobi-pressure-solver';
 import type { SolveReport } from '../solver/pressure/solve-control';
-import { LatentScheduler, type LatentSchedule } from './latent-scheduler';
+import { ReadbackRing } from '../gpu/readback-ring';
+import { DEFAULT_FALLBACK_JACOBI_ITERATIONS, LatentScheduler, type LatentSchedule } from './latent-scheduler';
 import type { LatentPressurePredictor, LatentCounters } from './latent-pressure-predictor';
 
 /** What the latent stage reports in frame metrics. */
@@ -18,7 +19,9 @@ export interface LatentStageStats {
  * The latent pressure stage: full solves (the solver's classical stage: Jacobi or MGPCG) on
  * warm-up and every N-th step (encoded into the history), predictions in between with K
  * Jacobi correction iterations, and a GPU-decided full solve when a prediction holds
- * non-finite values or (adaptive mode) leaves more divergence than a threshold. Model
+ * non-finite values or (adaptive mode) leaves more divergence than a threshold: in the same
+ * step, or (schedule `fallback: 'next-step'`) a short gated Jacobi solve in the same step and a
+ * full solve on the step after the CPU learns of the discard, from a readback nobody waits for. Model
  * failures fall back to the classical solve, are reported once through `onWarning`, and
  * after three in a row disable the model for good.
  */
@@ -46,6 +49,17 @@ export class LatentPressureStage implements PressureStage {
   disabledReason = '';
   private consecutiveFailures = 0;
   private readonly warned = new Set<string>();
+  /**
+   * 'next-step' fallback: the GPU counters copied after each predicted step and mapped without
+   * waiting; a rise of the discarded count makes the next step a full solve.
+   */
+  private readonly discardRing: ReadbackRing<number>;
+  /** Discarded predictions (rejected + adaptive) in the latest counters the ring delivered. */
+  private discardsSeen = 0;
+  /** A discard was seen: the next step solves (consumed by computePressure). */
+  private solveNext = false;
+  /** Steps solved because a 'next-step' fallback asked for it. */
+  forcedSolves = 0;
 
   constructor(predictor: LatentPressurePredictor, schedule: LatentSchedule, fullSolve: ClassicalPressureStage, jacobi: JacobiPressureSolver,
     onWarning: (message: string) => void = (m) => console.warn(m)) {
@@ -54,6 +68,24 @@ export class LatentPressureStage implements PressureStage {
     this.fullSolve = fullSolve;
     this.jacobi = jacobi;
     this.onWarning = onWarning;
+    const counters = predictor.countersSource;
+    // Four slots: a readback takes one or two steps to land, and a step that finds every slot
+    // mapping skips its copy without losing a discard (the counts are cumulative).
+    this.discardRing = new ReadbackRing<number>(jacobi.device, 'latent.discards', 4, counters.bytes, (data) => this.onCounters(data));
+  }
+
+  private onCounters(data: ArrayBuffer): void {
+    const c = this.predictor.decodeCounters(data);
+    const discarded = c.rejected + c.adaptiveFallbacks;
+    if (discarded > this.discardsSeen) {
+      this.discardsSeen = discarded;
+      this.solveNext = true;
+    }
+  }
+
+  /** Whether the next step will be a full solve because a 'next-step' fallback asked for it (tests, tools). */
+  get solvePending(): boolean {
+    return this.solveNext;
   }
 
   private warnOnce(key: string, message: string): void {
@@ -69,6 +101,7 @@ export class LatentPressureStage implements PressureStage {
 
   afterSubmit(): void {
     this.fullSolve.afterSubmit?.();
+    this.discardRing.afterSubmit();
   }
 
   /** Full solves and fallbacks use `stage` from the next step on. */
@@ -86,7 +119,13 @@ export class LatentPressureStage implements PressureStage {
   async computePressure(ctx: PressureStepContext): Promise<PressureStepResult> {
     const forced = this.forceNextMode;
     this.forceNextMode = null;
-    const mode = this.stats.disabled ? 'solve' : forced ?? this.scheduler.next();
+    // A discard a 'next-step' fallback left behind is solved before anything else is predicted.
+    const owed = this.solveNext && !this.stats.disabled && forced === null;
+    if (owed) {
+      this.solveNext = false;
+      this.forcedSolves++;
+    }
+    const mode = this.stats.disabled || owed ? 'solve' : forced ?? this.scheduler.next();
     if (mode === 'predict') {
       try {
         return await this.predict(ctx);
@@ -141,10 +180,22 @@ export class LatentPressureStage implements PressureStage {
     }
     // A rejected prediction (non-finite, or above the adaptive threshold) armed this solve
     // (from the warm start); otherwise it does nothing.
-    this.fallbackIterations = this.fullSolve.encodeGatedSolve(ctx, this.predictor.fallbackArgs, 'fallback');
+    const nextStep = this.scheduler.settings.fallback === 'next-step';
+    if (nextStep) {
+      // A short solve (few recorded dispatches) keeps the step sound; the full one comes next step.
+      const n = this.scheduler.settings.fallbackJacobiIterations ?? DEFAULT_FALLBACK_JACOBI_ITERATIONS;
+      this.jacobi.iterateIndirect(ctx.encoder, ctx.timer, n, this.predictor.fallbackArgs, 'fallback');
+      this.fallbackIterations = n;
+    } else {
+      this.fallbackIterations = this.fullSolve.encodeGatedSolve(ctx, this.predictor.fallbackArgs, 'fallback');
+    }
     // The history gets the code of the pressure used (never a discarded prediction's), and a
     // discarded step becomes the delta anchor, as a solved step does.
     await this.predictor.encodeUsedPressure(ctx.encoder, ctx.flush, ctx.timer);
+    if (nextStep && this.discardRing.acquire()) {
+      const counters = this.predictor.countersSource;
+      this.discardRing.encodeCopy(ctx.encoder, counters.buffer, counters.bytes, ctx.stepIndex);
+    }
     this.consecutiveFailures = 0;
     this.scheduler.record('predict', true);
     this.stats.predictions++;
@@ -183,6 +234,8 @@ export class LatentPressureStage implements PressureStage {
   /** Restarts the warm-up (after the simulation was reset). */
   reset(): void {
     this.scheduler.reset();
+    // The warm-up solves anyway; counts in flight still raise discardsSeen, at worst one extra solve.
+    this.solveNext = false;
   }
 
   /**
@@ -224,6 +277,7 @@ export class LatentPressureStage implements PressureStage {
   }
 
   destroy(): void {
+    this.discardRing.destroy();
     this.predictor.destroy();
   }
 }

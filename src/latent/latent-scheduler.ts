@@ -20,7 +20,26 @@ export interface LatentSchedule {
    * the GPU. 0 (or left out): off.
    */
   adaptiveThreshold?: number;
+  /**
+   * What a discarded prediction (non-finite, or above the adaptive threshold) gets, decided on
+   * the GPU either way. 'same-step': the classical solve (Jacobi or MGPCG) in the same step,
+   * recorded on every predicted step as indirect dispatches armed only for a discarded
+   * prediction (at 64^3 with MGPCG, 372 of a predicted step's 443 recorded dispatches, measured).
+   * 'next-step': the same step gets `fallbackJacobiIterations` gated Jacobi iterations from the
+   * previous step's pressure (the warm start), and the step after the discard reaches the CPU
+   * (a readback nobody waits for, one or two steps later) is a full solve. Only 'jacobi'
+   * correction discards predictions; 'solve' correction ignores this.
+   */
+  fallback?: LatentFallback;
+  /** Jacobi iterations of a 'next-step' fallback (even, >= 2; default 48). */
+  fallbackJacobiIterations?: number;
 }
+
+/** Where a discarded prediction's full solve runs (LatentSchedule.fallback). */
+export type LatentFallback = 'same-step' | 'next-step';
+
+/** Jacobi iterations of a 'next-step' fallback unless set: at 64^3 the rest of a predicted step records 71 dispatches, so 48 makes it 119 (README, measured). */
+export const DEFAULT_FALLBACK_JACOBI_ITERATIONS = 48;
 
 /**
  * Defaults: a solve every 4th step, 4 correction iterations, and the adaptive check at 1 1/s
@@ -53,6 +72,9 @@ export class LatentScheduler {
     if (!Number.isInteger(s.warmupFrames) || s.warmupFrames < 0) throw new RangeError(`warmupFrames must be an integer >= 0 (got ${s.warmupFrames})`);
     if (s.adaptiveThreshold !== undefined && !(s.adaptiveThreshold >= 0)) throw new RangeError(`adaptive threshold must be >= 0, 0 = off (got ${s.adaptiveThreshold})`);
     if (s.correction !== undefined && s.correction !== 'jacobi' && s.correction !== 'solve') throw new RangeError(`correction must be 'jacobi' or 'solve' (got ${String(s.correction)})`);
+    if (s.fallback !== undefined && s.fallback !== 'same-step' && s.fallback !== 'next-step') throw new RangeError(`fallback must be 'same-step' or 'next-step' (got ${String(s.fallback)})`);
+    const j = s.fallbackJacobiIterations;
+    if (j !== undefined && (!Number.isInteger(j) || j < 2 || j % 2 !== 0 || j > 10000)) throw new RangeError(`fallbackJacobiIterations must be an even integer in [2, 10000] (got ${j})`);
   }
 
   /** Changes settings at run time (takes effect next step). */
