@@ -118,5 +118,5 @@ describe('MGPCG with the coarse cycle off and on, 16^3 dam break', () => {
     } finally {
       solver.destroy();
     }
-  }, 300_000);
+  });
 });

@@ -41,5 +41,5 @@ describe('Archimedes', () => {
     for (const b of bodies) expect(Math.hypot(...b.velocity)).toBeLessThan(0.01);
     for (const e of energy) expect(Math.max(...e.slice(80))).toBeLessThan(Math.max(...e.slice(40, 80)));
     expect(drift).toBeLessThan(0.01);
-  }, 300_000);
+  });
 });

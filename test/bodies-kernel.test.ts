@@ -82,7 +82,7 @@ describe('body force reduction', () => {
     // The box is half under water: the liquid pushes it up.
     expect(cpu[0].force[1]).toBeGreaterThan(0);
     expect(box.removed).toBe(false);
-  }, 120_000);
+  });
 });
 
 describe('projected-area correction', () => {
@@ -174,7 +174,7 @@ describe('body readbacks', () => {
       expect(b.forces!.frame).toBeLessThanOrEqual(solver.frame);
       expect(b.forces!.pressureForce[1]).toBeGreaterThan(0);
     }
-  }, 120_000);
+  });
 
   it('refuses bad bodies naming the field; a bad state is ignored with a warning and the liquid steps on', async () => {
     const solver = await make(pool);
@@ -203,5 +203,5 @@ describe('body readbacks', () => {
     const m = await solver.readMetrics();
     expect(Number.isFinite(m.volume)).toBe(true);
     expect(m.repairedValues).toBe(0);
-  }, 120_000);
+  });
 });

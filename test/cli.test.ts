@@ -57,7 +57,7 @@ describe('latent-liquid simulate', () => {
     expect(sidecar).toMatchObject({ frame: 6, resolution: [12, 12, 12], origin: [0, 0, 0] });
     expect(sidecar.cellSize).toBeCloseTo(1 / 12, 9);
     expect(sidecar.t).toBeCloseTo(0.1, 9);
-  }, 300_000);
+  });
 
   it('runs a scene file the user wrote, in tolerance mode', () => {
     const scenePath = join(dir, 'tank.json');
@@ -76,7 +76,7 @@ describe('latent-liquid simulate', () => {
       expect(m.pressureIterations as number).toBeLessThanOrEqual(5000);
       expect(Number.isFinite(m.volume as number)).toBe(true);
     }
-  }, 300_000);
+  });
 
   it('--pressure mgpcg solves to the tolerance on the GPU; scenes that name no method get jacobi below 64 cells', () => {
     const metrics = join(dir, 'mgpcg.jsonl');
@@ -91,7 +91,7 @@ describe('latent-liquid simulate', () => {
       expect(m.divergenceL2 as number).toBeLessThan(0.05);
     }
     expect(cli(['simulate', 'dam-break', '--res', '12', '--frames', '1']).stderr).toMatch(/pressure: Jacobi, 100 iterations/);
-  }, 300_000);
+  });
 
   it('--res rescales a scene file', () => {
     const scenePath = join(dir, 'small.json');
@@ -99,7 +99,7 @@ describe('latent-liquid simulate', () => {
     const r = cli(['simulate', scenePath, '--res', '8', '--frames', '1']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\[8x4x4\]/);
-  }, 120_000);
+  });
 });
 
 describe('latent-liquid dataset', () => {
@@ -167,7 +167,7 @@ describe('latent-liquid dataset', () => {
     }
     const merged = JSON.parse(readFileSync(join(sharded, 'index.json'), 'utf8'));
     expect(merged.scenes.map((s: { id: string }) => s.id)).toEqual(['scene_00000', 'scene_00001', 'scene_00002']);
-  }, 300_000);
+  });
 });
 
 describe('bad input', () => {
@@ -187,7 +187,7 @@ describe('bad input', () => {
     expect(r.stderr).toMatch(/No WebGPU adapter found \(VK_ICD_FILENAMES=\/nonexistent\/icd.json names no existing file\)/);
     expect(r.stderr).toMatch(/apt-get install chromium libvulkan1/);
     expect(r.stdout + r.stderr).not.toMatch(/vkCreateInstance|VulkanError\.cpp/);
-  }, 60_000);
+  });
 
   it('no Vulkan driver installed: one line of ours (SwiftShader picked), not Dawn\'s warning', () => {
     // The Vulkan loader finds no driver: no VK_ICD_FILENAMES and empty search folders.
@@ -200,7 +200,7 @@ describe('bad input', () => {
     expect(r.stdout + r.stderr).not.toMatch(/vkCreateInstance|VulkanError\.cpp/);
     const notes = r.stderr.split('\n').filter((l) => /no Vulkan driver is installed/.test(l));
     expect(notes).toEqual(["latent-liquid: no Vulkan driver is installed: using SwiftShader (/usr/lib/chromium/vk_swiftshader_icd.json, software, slow); install your GPU's Vulkan driver for real speed"]);
-  }, 60_000);
+  });
 
   it('--solver latent on a grid no model serves: names the allowed sizes, exit 1 (or Jacobi with --allow-fallback)', () => {
     const r = cli(['simulate', 'rest', '--res', '7', '--frames', '1', '--solver', 'latent']);
@@ -214,7 +214,7 @@ describe('bad input', () => {
     expect(f.stderr).toMatch(/warning: latent-liquid: --solver latent cannot run \(no shipped model serves the grid \[7, 7, 7\]/);
     expect(f.stderr).toMatch(/pressure: Jacobi, 100 iterations/);
     expect(cli(['simulate', 'rest', '--allow-fallback']).stderr).toMatch(/--allow-fallback needs --solver latent/);
-  }, 120_000);
+  });
 
   it('--solver classical runs the classical solve; --solver jacobi is its deprecated alias and warns once; others are refused', () => {
     const classical = cli(['simulate', 'rest', '--res', '8', '--frames', '2', '--solver', 'classical', '--quiet']);
@@ -226,7 +226,7 @@ describe('bad input', () => {
     const bad = cli(['simulate', 'rest', '--res', '8', '--frames', '1', '--solver', 'sor']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--solver must be classical or latent \(got sor\)/);
-  }, 120_000);
+  });
 
   it('an explicit --model that is missing or truncated: the reason, exit 1; --allow-fallback runs Jacobi after a warning', () => {
     const missing = cli(['simulate', 'rest', '--res', '16', '--frames', '1', '--solver', 'latent', '--model', join(dir, 'no-such-model')]);
@@ -244,7 +244,7 @@ describe('bad input', () => {
     expect(fallback.code, fallback.stderr).toBe(0);
     expect(fallback.stderr).toMatch(/warning: .*decoder\.onnx could not be loaded on WebGPU.*solving with the classical solver \(jacobi\) only \(--allow-fallback\)/);
     expect(fallback.stderr).toMatch(/pressure: Jacobi, 100 iterations/);
-  }, 180_000);
+  });
 
   it('--latent-runtime wgsl: the networks run on the WGSL kernels (named in the description), predictions happen', () => {
     const metrics = join(dir, 'wgsl.jsonl');
@@ -256,7 +256,7 @@ describe('bad input', () => {
     expect(r.stderr).not.toMatch(/warning/);
     const modes = readMetrics(metrics).map((m) => m.mode);
     expect(modes.filter((m) => m === 'predict').length).toBeGreaterThan(0);
-  }, 180_000);
+  });
 
   it('compare --pressure mgpcg --correction solve: predictions warm-start MGPCG, both runs reach the tolerance, the table compares their iterations', () => {
     const metrics = join(dir, 'compare.jsonl');
@@ -277,5 +277,5 @@ describe('bad input', () => {
       // corrected prediction's (0.3 1/s and more at 16^3 with 4 Jacobi corrections, BENCHMARKS.md).
       expect(x.divergenceL2 as number).toBeLessThan(Math.max(10 * (x.divergenceL2Reference as number), 1e-3));
     }
-  }, 300_000);
+  });
 });

@@ -227,7 +227,7 @@ describe('force fields move the liquid (gravity 0, 16^3)', () => {
       const error = norm(diff(r.measured, exact)) / (a * t);
       expect(error, `frame ${f + 1}: gained ${r.measured.map((x) => x.toFixed(5))}, a t = ${exact.map((x) => x.toFixed(5))}`).toBeLessThan(0.02);
     });
-  }, 120_000);
+  });
 
   for (const [name, strength] of [['attracts', -3], ['repels', 3]] as const) {
     it(`radial ${name}: a drop beside the centre gains the mean field over it within 2%, ${name === 'attracts' ? 'toward' : 'away from'} the centre`, async () => {
@@ -248,7 +248,7 @@ describe('force fields move the liquid (gravity 0, 16^3)', () => {
       }
       // toward the centre (-x) when attracting, away (+x) when repelling
       expect(Math.sign(last.measured[0])).toBe(Math.sign(strength));
-    }, 120_000);
+    });
   }
 
   it('vortex: liquid at a probe radius turns about the axis at strength * w(rho) * t within 2%, counter-clockwise for positive strength', async () => {
@@ -281,5 +281,5 @@ describe('force fields move the liquid (gravity 0, 16^3)', () => {
     expect(tangential, `tangential ${tangential}, expected ${expected}`).toBeGreaterThan(0);
     expect(Math.abs(tangential - expected) / expected, `tangential ${tangential}, expected ${expected}`).toBeLessThan(0.02);
     expect(Math.abs(radial) / expected, `radial ${radial}`).toBeLessThan(0.05);
-  }, 120_000);
+  });
 });

@@ -67,7 +67,7 @@ describe('a captured ORT session', () => {
       await releaseSession(plain);
       await releaseSession(captured);
     }
-  }, 300_000);
+  });
 });
 
 function latentSolver(model: string, graphCapture: boolean, warnings: string[] | null = null): Promise<{ solver: LiquidSolver; stage: LatentPressureStage }> {
@@ -157,12 +157,12 @@ describe('the predictor with graph capture', () => {
     expect(warnings.join('\n')).toMatch(/graphCapture cannot run the state-conditioned model .*tiny-state-model.*use graphCapture: false or runtime: 'wgsl'/);
     expect(solver.pressureStage).toBe(solver.classicalStage);
     await solver.step();
-  }, 300_000);
+  });
 
   it.skipIf(!CAPTURE_WORKS)('runNetwork is refused: captured sessions run only on the predictor\'s own buffers', async () => {
     const { stage } = await latentSolver('tiny-model', true);
     await expect(stage.predictor.runNetwork('decoder', {}, {})).rejects.toThrow(/runNetwork\(decoder\) is not available with graphCapture/);
-  }, 300_000);
+  });
 
   it.runIf(!CAPTURE_WORKS)('onnxruntime-web 1.31: graph capture is refused with the reason, and the solver keeps its classical solve', async () => {
     const solver = await LiquidSolver.create(device, presetScene('dam-break', 16));
@@ -175,5 +175,5 @@ describe('the predictor with graph capture', () => {
     expect(warnings.join('\n')).toMatch(/graphCapture needs onnxruntime-web 1\.30 \(this is 1\.3[1-9]/);
     expect(solver.pressureStage).toBe(solver.classicalStage);
     await solver.step();
-  }, 300_000);
+  });
 });

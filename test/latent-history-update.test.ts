@@ -47,7 +47,7 @@ describe("history update 'keep-predicted'", () => {
     expect(update.dispatches - update.indirectDispatches).toBe(2);
     expect(c.byPass.encodeUsed).toBeUndefined();
     expect(c.byPass.encodeInput).toBeUndefined();
-  }, 180_000);
+  });
 
   it('when every prediction is discarded it is exactly encode-used: the same pressure and history', async () => {
     // A tiny adaptive threshold discards every prediction: each predicted step is a fallback
@@ -65,5 +65,5 @@ describe("history update 'keep-predicted'", () => {
     }
     expect(kept.stage.lastMode).toBe('predict');
     expect((await kept.stage.predictor.readCounters()).adaptiveFallbacks).toBe(3);
-  }, 240_000);
+  });
 });

@@ -31,5 +31,5 @@ describe("latentRuntime 'auto'", () => {
     for (let i = decoder.indexOf(from); i >= 0; i = decoder.indexOf(from, i + 1)) to.copy(decoder, i);
     const unknown = await latentDamBreak16(device, owned, { ...files, decoder: new Uint8Array(decoder) }, { schedule });
     expect(unknown.stage.predictor.runtime).toBe('ort');
-  }, 300_000);
+  });
 });

@@ -254,7 +254,7 @@ describe('a state-conditioned model (test/fixtures/tiny-state-model)', () => {
       } finally {
         p.destroy();
       }
-    }, 180_000);
+    });
   }
 
   it('closed loop at 16^3 on onnxruntime-web and on the WGSL runtime: predicts frames from the state of each step, the same modes and pressure on both', async () => {
@@ -337,7 +337,7 @@ describe('a state-conditioned model (test/fixtures/tiny-state-model)', () => {
     for (const runtime of ['ort', 'wgsl'] as const) {
       expect(await runs[runtime].stage.predictor.readCounters(), runtime).toEqual({ predictions: 4, rejected: 0, repairedCodes: 0, adaptiveFallbacks: 0 });
     }
-  }, 300_000);
+  });
 
   it('a state LSTM under a manifest without state is refused (UnsupportedGraphError; ORT refuses its inputs), and a manifest with state needs a state LSTM (ModelError)', async () => {
     const files = await loadModelFromDirectory(STATE);
@@ -401,7 +401,7 @@ describe('a state-conditioned model (test/fixtures/tiny-state-model)', () => {
       expect(w, runtime).toHaveLength(1);
       expect(w[0], runtime).toMatch(runtime === 'wgsl' ? /the manifest has state, but the LSTM graph takes no state input/ : /lstm\.onnx has inputs \[history\] .* the runtime needs inputs \[history, state\]/);
     }
-  }, 180_000);
+  });
 });
 
 describe('the plugin\'s model assets', () => {

@@ -67,7 +67,7 @@ describe('the WGSL runtime in the closed loop', () => {
     console.info(`ORT vs WGSL runtime, tiny model, dam-break 16^3 (max |diff| / max |ORT|):\n  ${rows.join('\n  ')}\n  counters ${JSON.stringify(cw)}`);
     expect(cw).toEqual(co);
     expect(co.predictions).toBe(5);
-  }, 300_000);
+  });
 
   it('a predicted step is recorded without flushing: one submit, like a plain solved step', async () => {
     const { solver, stage } = await latentSolver('wgsl', { interval: 8, correctionIterations: 2, adaptiveThreshold: 1e9 });
@@ -91,7 +91,7 @@ describe('the WGSL runtime in the closed loop', () => {
     expect(ortRun.stage.lastMode).toBe('predict');
     expect(wgslSubmits).toBe(1);
     expect(ortSubmits).toBeGreaterThan(1);
-  }, 180_000);
+  });
 
   it('NaN in the history: the prediction is rejected on the GPU and a full solve runs instead', async () => {
     const { solver, stage } = await latentSolver('wgsl', { interval: 8, correctionIterations: 2 }, loadModelFromDirectory(TINY), []);
@@ -105,7 +105,7 @@ describe('the WGSL runtime in the closed loop', () => {
     expect((await stage.predictor.readCounters()).rejected).toBe(1);
     expect(m.divergenceL2).toBeLessThan(0.1);
     expect((await solver.readField('pressure')).every(Number.isFinite)).toBe(true);
-  }, 180_000);
+  });
 
   it('a model whose graphs the WGSL runtime does not know runs on onnxruntime-web, with a warning', async () => {
     const files = await loadModelFromDirectory(TINY);
@@ -120,5 +120,5 @@ describe('the WGSL runtime in the closed loop', () => {
     expect(stage.predictor.runtime).toBe('ort');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/the WGSL runtime does not know this model, running it on onnxruntime-web instead: .*decoder\.onnx: Resize .* uses coordinate_transformation_mode half_pixel with nearest_mode floor/);
-  }, 120_000);
+  });
 });

@@ -236,7 +236,7 @@ describe('the predictor on WebGPU', () => {
     } finally {
       predictor.destroy();
     }
-  }, 180_000);
+  });
 
   it('runs the schedule in a simulation: encodes solved steps, predicts the rest, writes finite pressure', async () => {
     const solver = await solverFor('dam-break', 16);
@@ -258,7 +258,7 @@ describe('the predictor on WebGPU', () => {
     expect(counters).toEqual({ predictions: 4, rejected: 0, repairedCodes: 0, adaptiveFallbacks: 0 });
     const p = await solver.readField('pressure');
     expect(p.every(Number.isFinite)).toBe(true);
-  }, 180_000);
+  });
 });
 
 describe('fallbacks', () => {
@@ -290,7 +290,7 @@ describe('fallbacks', () => {
     expect(pStrict).toEqual(pRef);
     expect(pLax).not.toEqual(pRef);
     expect(await strict.readField('levelset')).toEqual(await reference.readField('levelset'));
-  }, 240_000);
+  });
 
   it('a discarded prediction leaves the state of a solved step: history, delta anchor and pressure equal those of a run that solves and encodes every step', async () => {
     // Threshold 1e-9 1/s discards every prediction. Each of those steps must end exactly as a
@@ -321,7 +321,7 @@ describe('fallbacks', () => {
     expect(compared).toBe(4);
     expect(s1.stats.predictions).toBe(4);
     expect(s2.stats.predictions).toBe(0);
-  }, 240_000);
+  });
 
   it('an accepted prediction pushes the code of its corrected pressure into the history and keeps the anchor on the last solve', async () => {
     const solver = await solverFor('dam-break', 16);
@@ -345,7 +345,7 @@ describe('fallbacks', () => {
       expect(e.anchor).toEqual(anchorBefore);
     }
     expect(await stage.predictor.readCounters()).toMatchObject({ predictions: 2, rejected: 0, adaptiveFallbacks: 0 });
-  }, 180_000);
+  });
 
   it('a broken .onnx file: warns once, keeps solving with Jacobi', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'broken-model-'));
@@ -363,7 +363,7 @@ describe('fallbacks', () => {
     const m = await solver.readMetrics();
     expect(m.mode).toBe('solve');
     expect(m.divergenceL2).toBeLessThan(0.5);
-  }, 120_000);
+  });
 
   it('a missing model folder and a wrong resolution: clear warnings, Jacobi only', async () => {
     const solver = await solverFor('dam-break', 20);
@@ -380,7 +380,7 @@ describe('fallbacks', () => {
       await solver.step();
       expect(solver.lastPressureMode).toBe('solve');
     }
-  }, 60_000);
+  });
 
   it('attachLatent says why as a reason code and the detail, not as a sentence', async () => {
     const broken = mkdtempSync(join(tmpdir(), 'broken-model-'));
@@ -400,7 +400,7 @@ describe('fallbacks', () => {
     expect(results[2].failure?.detail).toMatch(/^decoder\.onnx could not be loaded/);
     expect(describeLatentFailure(results[2].failure!)).toBe(`latent-liquid: the latent model cannot be used, solving with the classical solver only: ${results[2].failure!.detail}`);
     expect(solver16.pressureStage).toBe(solver16.classicalStage);
-  }, 120_000);
+  });
 
   it('NaN in a prediction: rejected on the GPU, a full solve runs instead, the liquid stays finite, reported once', async () => {
     const solver = await solverFor('dam-break', 16);
@@ -434,7 +434,7 @@ describe('fallbacks', () => {
     await solver.step();
     await solver.readMetrics();
     expect(warnings.filter((w) => /held NaN/.test(w))).toHaveLength(1);
-  }, 180_000);
+  });
 
   it('a network that throws: that step is solved, and after three in a row the model is disabled', async () => {
     const solver = await solverFor('dam-break', 16);
@@ -461,7 +461,7 @@ describe('fallbacks', () => {
     expect(stage.stats.disabled).toBe(true);
     expect(warnings.some((w) => /a prediction failed, that step was solved with jacobi instead: simulated device error/.test(w))).toBe(true);
     expect(warnings.some((w) => /latent predictions disabled \(three predictions in a row failed: simulated device error\)/.test(w))).toBe(true);
-  }, 180_000);
+  });
 });
 
 describe('a coarse-output decoder (test/fixtures/tiny-coarse-model, latent.decoderDownsample 2)', () => {
@@ -503,7 +503,7 @@ describe('a coarse-output decoder (test/fixtures/tiny-coarse-model, latent.decod
       } finally {
         predictor.destroy();
       }
-    }, 180_000);
+    });
   }
 
   it('closed loop at 16^3 on onnxruntime-web and on the WGSL runtime: predicts frames, the same modes and pressure on both, the anchor and the prediction read the upsampled decoder output', async () => {
@@ -553,7 +553,7 @@ describe('a coarse-output decoder (test/fixtures/tiny-coarse-model, latent.decod
     for (const runtime of ['ort', 'wgsl'] as const) {
       expect(await stages[runtime].stage.predictor.readCounters(), runtime).toEqual({ predictions: 4, rejected: 0, repairedCodes: 0, adaptiveFallbacks: 0 });
     }
-  }, 300_000);
+  });
 
   it('a manifest that contradicts the coarse decoder is refused at load on both runtimes (ORT would take any output size and fail on the first prediction)', async () => {
     const files = await loadModelFromDirectory(TINY_COARSE);
@@ -571,7 +571,7 @@ describe('a coarse-output decoder (test/fixtures/tiny-coarse-model, latent.decod
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/decoder\.onnx: upsamples the latent grid 4x/);
     await solver.step();
-  }, 120_000);
+  });
 
   it('direct form: a predicted step applies the upsampled decoding of the predicted code (no later decode overwrites it)', async () => {
     for (const runtime of ['ort', 'wgsl'] as const) {
@@ -598,5 +598,5 @@ describe('a coarse-output decoder (test/fixtures/tiny-coarse-model, latent.decod
       // float32 rounding of scale * decoded + p_s on the GPU.
       expect(worst, `${runtime}: max |diff| ${worst} Pa, max |p| ${scale} Pa`).toBeLessThanOrEqual(1e-6 * scale + 1e-4);
     }
-  }, 180_000);
+  });
 });

@@ -175,6 +175,6 @@ describe('mesh SDF accuracy against analytic signed distances', () => {
       expect(wrongSign, `voxels with the wrong sign (${ambiguous} checked against the winding number)`).toBe(0);
       // Far field (sweeps): an upper bound of the distance, within 10% of it (documented, not exact).
       expect(farWorst, 'max relative far-field error').toBeLessThan(0.1);
-    }, 300_000);
+    });
   }
 });

@@ -17,7 +17,7 @@ export function ensureBuilt(): void {
 }
 
 /** Runs `latent-liquid ...` and returns exit code and output (an `undefined` in `env` unsets that variable). */
-export function cli(args: string[], env: Record<string, string | undefined> = {}, timeout = 300_000): { code: number; stdout: string; stderr: string } {
+export function cli(args: string[], env: Record<string, string | undefined> = {}, timeout = 540_000): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'latent-liquid.mjs'), ...args], {
     cwd: ROOT, encoding: 'utf8', timeout, env: { ...process.env, ...env },
   });
