@@ -43,7 +43,7 @@ describe('floating example', () => {
     const browser = await launchBrowser();
     try {
       const page = await openPage(browser, server.url('/floating/?res=16&panel=0&stats=1'), { width: 200, height: 150 });
-      await waitFor(page, `window.liquid?.frame >= ${FRAMES}`, 420_000);
+      await waitFor(page, `window.liquid?.frame >= ${FRAMES}`, 800_000);
       const heights = await page.page.evaluate('window.floating.heights()') as Record<string, number>;
       const readouts = await page.page.evaluate('window.floating.readouts()') as { name: string; relativeDensity: number; submergedFraction: number }[];
       const overlay = await page.page.evaluate("document.querySelector('.latent-liquid-stats')?.textContent ?? ''") as string;
@@ -72,5 +72,5 @@ describe('floating example', () => {
       await browser.close();
       await server.close();
     }
-  }, 600_000);
+  });
 });

@@ -67,7 +67,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module" src="app.js"></script></body></html>');
   modelDirs.forEach((m, i) => cpSync(m, join(dir, `model${i}`), { recursive: true }));
   server = await startStaticServer(dir);
-}, 120_000);
+});
 
 afterAll(async () => {
   await server?.close();
@@ -96,6 +96,6 @@ describe('ONNX models on WebGPU in Chromium', () => {
       } finally {
         await browser.close();
       }
-    }, 300_000);
+    });
   });
 });

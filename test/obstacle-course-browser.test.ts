@@ -26,7 +26,7 @@ async function build(): Promise<void> {
 
 async function waitFor(page: TestPage, predicate: string): Promise<void> {
   try {
-    await page.page.waitForFunction(pageCondition(`(${predicate}) || /error|unsupported/.test(window.liquid?.status ?? '')`), undefined, { timeout: 400_000, polling: 250 });
+    await page.page.waitForFunction(pageCondition(`(${predicate}) || /error|unsupported/.test(window.liquid?.status ?? '')`), undefined, { timeout: 800_000, polling: 250 });
   } catch (e) {
     const state = await page.page.evaluate('JSON.stringify({ frame: window.liquid?.frame, status: window.liquid?.status, cup: window.course?.state })').catch(() => 'no answer');
     throw new Error(`${(e as Error).message}\nstate: ${state}\nconsole:\n${page.logs.slice(-30).join('\n')}`);
@@ -70,5 +70,5 @@ describe('obstacle-course example', () => {
       await browser.close();
       await server.close();
     }
-  }, 600_000);
+  });
 });

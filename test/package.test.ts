@@ -15,7 +15,7 @@ let tarball: string;
 
 beforeAll(() => {
   tarball = buildAndPack();
-}, 300_000);
+});
 
 describe('the packed package', () => {
   it('ships the LICENSE, the Editor file with its .wasm, the models and the declarations; playcanvas and webgpu are peers', () => {
@@ -103,7 +103,7 @@ window.check = { liquid, missing };
       await browser.close();
       await server.close();
     }
-  }, 420_000);
+  });
 
   it('the CLI from the tarball: without the webgpu package it says to install it; with it, it runs', () => {
     const app = createPackedApp(tarball, ['onnxruntime-web'], 'latent-liquid-cli-app-');
@@ -116,5 +116,5 @@ window.check = { liquid, missing };
     const withIt = run();
     expect(withIt.status, withIt.stderr).toBe(0);
     expect(withIt.stderr).toMatch(/done: 2 frames/);
-  }, 180_000);
+  });
 });

@@ -31,7 +31,7 @@ let tarball: string;
 
 beforeAll(() => {
   tarball = buildAndPack();
-}, 300_000);
+});
 
 /** Serves `root`, opens it, waits until `predicted` frames were predicted or the latent path is off; returns what the page said. */
 async function runPage(root: string, state: string, screenshot: string, predicted: number): Promise<{ predicted: number; unavailable: string; status: string; overlay: string; logs: string[]; errors: string[]; missing: string[] }> {

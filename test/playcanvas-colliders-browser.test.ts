@@ -138,5 +138,5 @@ describe('liquid-obstacle entities in a PlayCanvas app', () => {
       await browser.close();
       await server.close();
     }
-  }, 300_000);
+  });
 });

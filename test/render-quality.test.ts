@@ -131,7 +131,7 @@ beforeAll(async () => {
   page = await openPage(browser, server.url(`/render-lab/?res=${RES}`), VIEW);
   await page.page.waitForFunction(() => (window as any).lab !== undefined, undefined, { timeout: 90_000, polling: 250 });
   await lab('waitFrames', 2);
-}, 180_000);
+});
 
 afterAll(async () => {
   await browser?.close();

@@ -46,7 +46,7 @@ beforeAll(async () => {
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await launchBrowser();
-}, 180_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -113,5 +113,5 @@ describe('the static demo site (npm run build:site)', () => {
     } finally {
       await page.page.close();
     }
-  }, 300_000);
+  });
 });
