@@ -69,7 +69,7 @@ export default defineConfig({
       // test/helpers/gpu.ts and the pipelines Dawn compiled for it (SwiftShader: 15-35 s for a
       // solver's first creation, 60 ms for the next on the same device) serve every file. The
       // files share no other state: no mocks, no globals, none destroys the shared device.
-      project('dawn', ['test/*.test.ts'], { exclude: files([...UNIT, ...BROWSER, ...PYTHON]), groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000, isolate: false }),
+      project('dawn', ['test/*.test.ts'], { exclude: files([...UNIT, ...BROWSER, ...PYTHON]), groupOrder: 1, workers: heavyWorkers, build: true, timeout: 900_000, isolate: false }),
       // page tests bound their waits in frames (test/helpers/browser.ts); this only catches a hang
       project('browser', files(BROWSER), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 900_000 }),
       project('python', files(PYTHON), { groupOrder: 1, workers: heavyWorkers, build: true, timeout: 600_000 }),
