@@ -5,7 +5,7 @@
 // dam break a few frames, pauses the solver (so no compute is in the frames measured, only the
 // drawing of the same state), and times the frames: the GPU time of every render pass of a frame
 // from timestamp queries (PlayCanvas's gpuProfiler) where the adapter has 'timestamp-query', else
-// the wall time between animation frames.
+// the wall time from one frame's GPU work done to the next's.
 import * as pc from 'playcanvas';
 import { LiquidVolume } from '../../plugin/index';
 
@@ -98,6 +98,7 @@ async function main(): Promise<void> {
 
     const info = (device as any).gpuAdapter?.info as GPUAdapterInfo | undefined;
     const adapter = info ? [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || '(adapter without a description)' : '(unknown adapter)';
+    const queue = ((device as any).wgpu as GPUDevice).queue;
     const timestamps = !!(device as unknown as { supportsTimestampQuery?: boolean }).supportsTimestampQuery && !!device.gpuProfiler;
 
     /** Reported frames of the GPU profiler: the sum over the frame's passes and each pass's time. */
@@ -144,10 +145,13 @@ async function main(): Promise<void> {
             liquidEntity.addComponent('script');
             app.root.addChild(liquidEntity);
             liquid = liquidEntity.script!.create(LiquidVolume, { properties: { preset: 'dam-break', resolution, cellSize: 1 / resolution, foam: foamSolver } });
+            console.info(`render-bench: ${resolution}^3 liquid made; stepping ${simFrames} frames`);
             await waitForSolverFrame(simFrames);
             liquid.paused = true;
+            console.info(`render-bench: ${resolution}^3 paused at frame ${liquid.controller.solver.frame}`);
         }
         liquid.controller.renderer.foam = foam;
+        console.info(`render-bench: ${resolution}^3 foam ${foam ? 'on' : 'off'}: measuring`);
         let samples: number[];
         let passes: Record<string, number> | undefined;
         let timing: RenderBenchRow['timing'] = 'frame-wall';
@@ -167,11 +171,15 @@ async function main(): Promise<void> {
             }
         }
         if (timing === 'frame-wall') {
-            for (let i = 0; i < warmup; i++) await nextFrame();
-            let last = await nextFrame();
+            // Each sample: from one frame's GPU work done to the next's (an animation frame, then the
+            // queue drained), so a frame's time holds its drawing on the GPU, not only its
+            // submission, and frames do not overlap: an upper bound of the frame's cost.
+            const frameDone = async () => { await nextFrame(); await queue.onSubmittedWorkDone(); return performance.now(); };
+            for (let i = 0; i < warmup; i++) await frameDone();
+            let last = await frameDone();
             samples = [];
             for (let i = 0; i < frames; i++) {
-                const t = await nextFrame();
+                const t = await frameDone();
                 samples.push(t - last);
                 last = t;
             }

@@ -11,8 +11,9 @@ The renderer's cost (the PlayCanvas plugin's raymarched liquid surface): a dam b
 --sim-frames frames, then paused, drawn at each canvas size and resolution in headless Chromium
 (playwright-core; CHROMIUM_PATH names the browser, default /usr/bin/chromium). Each row is the
 median of --frames frames after --warmup: the GPU time of the frame's render passes (timestamp
-queries, timing 'gpu-timestamp') where the adapter has 'timestamp-query', else the time between
-animation frames (timing 'frame-wall'). The scene holds only the liquid and the camera's clear.
+queries, timing 'gpu-timestamp') where the adapter has 'timestamp-query', else the wall time
+from one frame's GPU work done to the next's (timing 'frame-wall': frames drawn one at a time).
+The scene holds only the liquid and the camera's clear.
 Prints JSON.
 
 Options:
@@ -171,6 +172,8 @@ export async function runRenderBenchmark(options: RenderBenchOptions, log: (line
           const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor: 1 });
           const errors: string[] = [];
           page.on('pageerror', (e) => errors.push(e.message));
+          // The page's progress lines (examples/bench/renderer-bench.ts) and errors, as they come.
+          page.on('console', (m) => { if (m.type() === 'error' || m.text().startsWith('render-bench:')) log(`page ${m.type()}: ${m.text()}`); });
           await page.goto(server.url(`/?width=${width}&height=${height}`), { waitUntil: 'load' });
           // Waits for the page's own verdict (a device or an error), not for a time: the device's creation ends either way.
           await page.waitForFunction('window.renderBench?.ready || window.renderBench?.error', undefined, { timeout: 0, polling: 200 });
