@@ -11,8 +11,8 @@ The renderer's cost (the PlayCanvas plugin's raymarched liquid surface): a dam b
 --sim-frames frames, then paused, drawn at each canvas size and resolution in headless Chromium
 (playwright-core; CHROMIUM_PATH names the browser, default /usr/bin/chromium). Each row is the
 median of --frames frames after --warmup: the GPU time of the frame's render passes (timestamp
-queries, timing 'gpu-timestamp') where the adapter has 'timestamp-query', else the wall time
-from one frame's GPU work done to the next's (timing 'frame-wall': frames drawn one at a time).
+queries, timing 'gpu-timestamp') where the adapter has 'timestamp-query', else the time between
+animation frames (timing 'frame-wall'; Chromium runs without a frame-rate cap here).
 The scene holds only the liquid and the camera's clear.
 Prints JSON.
 
