@@ -46,7 +46,9 @@ builds.push({
   entryPoints: { cli: 'src/cli/main.ts', bench: 'src/cli/bench-main.ts', node: 'src/node/index.ts' },
   outdir: 'dist',
   platform: 'node',
-  external: ['webgpu', 'onnxruntime-web', 'onnxruntime-web/*'],
+  // esbuild and playwright-core: the renderer benchmark (`npm run bench -- --renderer`) loads
+  // them from node_modules when it runs (developer tools, not bundled).
+  external: ['webgpu', 'onnxruntime-web', 'onnxruntime-web/*', 'esbuild', 'playwright-core'],
 });
 // PlayCanvas plugin as an ES module that imports `playcanvas` and `onnxruntime-web/webgpu`.
 if (existsSync(join(root, 'plugin/index.ts'))) {

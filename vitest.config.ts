@@ -20,7 +20,7 @@ const UNIT = ['architecture', 'liquid-stats', 'realtime-clock', 'scene', 'settin
 /** Headless Chromium (playwright-core) pages. */
 const BROWSER = [
   'examples-pages', 'examples-render', 'models-browser', 'package', 'playcanvas-force-browser', 'render', 'site',
-  'floating-browser', 'foam-browser', 'liquid-status-browser', 'obstacle-course-browser', 'packed-install', 'playcanvas-colliders-browser', 'render-quality',
+  'floating-browser', 'foam-browser', 'liquid-status-browser', 'obstacle-course-browser', 'packed-install', 'playcanvas-colliders-browser', 'render-quality', 'render-bench',
 ];
 /** The training pipeline (/usr/bin/python3 with torch). */
 const PYTHON = ['training', 'training-physics'];

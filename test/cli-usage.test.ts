@@ -78,6 +78,24 @@ describe('bench usage errors', () => {
     expect(r.stderr).not.toMatch(/adapter/);
   });
 
+  it('a bad renderer-bench option names it and its range', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--sizes', '1280x720,10x10'], /^bench: --sizes must be a comma-separated list of WIDTHxHEIGHT, each side 16-7680 wide and 16-4320 high \(got 1280x720,10x10\)$/m],
+      [['--res', '32,4'], /^bench: --res must be a comma-separated list of integers in \[8, 256\] \(got 32,4\)$/m],
+      [['--gpu', 'cpu'], /^bench: --gpu must be auto, hardware or swiftshader \(got cpu\)$/m],
+      [['--frames', '0'], /--frames must be an integer in \[1, 10000\] \(got 0\)/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runMain(bench, ['--renderer', ...args]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/adapter/);
+    }
+    const help = await runMain(bench, ['--renderer', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--sizes LIST/);
+  });
+
   it('the frame benches (bodies, colliders) name a bad --repeats, --warmup or --iterations and its range', async () => {
     const cases: [string[], RegExp][] = [
       [['--repeats', '0'], /--repeats must be an integer in \[1, 1000\] \(got 0\)/],

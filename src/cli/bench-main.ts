@@ -12,6 +12,7 @@ import { countStepCosts, DEFAULT_STEP_COST_OPTIONS, type StepCostOptions } from 
 import { benchmarkMarkdown } from '../bench/benchmark-report';
 import { colliderBenchmarkCommand } from './collider-bench-command';
 import { bodyBenchmarkCommand } from './body-bench-command';
+import { renderBenchmarkCommand } from './render-bench-command';
 import { lineChart } from '../bench/raster-plot';
 import { intOption, numberOption, parseArgs, stringOption, UsageError } from './args';
 
@@ -50,6 +51,7 @@ Options:
 
 Mesh colliders (instead of the above): --colliders (see --colliders --help).
 Rigid-body coupling (instead of the above): --bodies (see --bodies --help).
+Renderer cost in headless Chromium (instead of the above): --renderer (see --renderer --help).
 
 Cost counters (instead of the above): --counters counts what one step records, per step kind
 (classical default, Jacobi 100, MGPCG 1e-3, latent predicted and solved): dispatches, passes,
@@ -162,6 +164,7 @@ async function countersCommand(args: ReturnType<typeof parseArgs>): Promise<numb
 async function runBenchmark(argv: string[]): Promise<number> {
   if (argv.includes('--colliders')) return colliderBenchmarkCommand(argv, (line) => process.stderr.write(`bench: ${line}\n`));
   if (argv.includes('--bodies')) return bodyBenchmarkCommand(argv, (line) => process.stderr.write(`bench: ${line}\n`));
+  if (argv.includes('--renderer')) return renderBenchmarkCommand(argv, (line) => process.stderr.write(`bench: ${line}\n`));
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(HELP); return 0; }
   const args = parseArgs(argv, {
     values: ['res', 'json', 'markdown', 'plot', 'repeats', 'warmup', 'iterations', 'full-iterations', 'correction-iterations', 'intervals', 'preset', 'model',
