@@ -8,6 +8,7 @@
 // the wall time between animation frames.
 import * as pc from 'playcanvas';
 import { LiquidVolume } from '../../plugin/index';
+import type { RenderBenchRow } from '../../src/cli/render-bench-command';
 
 /** What one measurement asks for. */
 export interface RenderBenchRequest {
@@ -26,26 +27,6 @@ export interface RenderBenchRequest {
     warmup: number;
     /** Drawn frames measured (the median is reported). */
     frames: number;
-}
-
-/** One row of the benchmark, as the page measured it. */
-export interface RenderBenchRow {
-    resolution: number;
-    width: number;
-    height: number;
-    foam: boolean;
-    /** 'gpu-timestamp': GPU time of the frame's render passes; 'frame-wall': time between animation frames. */
-    timing: 'gpu-timestamp' | 'frame-wall';
-    /** Median milliseconds per frame over `frames`. */
-    ms: number;
-    /** Every measured frame's milliseconds, in order. */
-    samples: number[];
-    /** With gpu-timestamp: the median milliseconds of each render pass (PlayCanvas's pass names). */
-    passes?: Record<string, number>;
-    frames: number;
-    warmup: number;
-    simFrames: number;
-    adapter: string;
 }
 
 // The LiquidVolume script is plain JS (liquid-volume.mjs): read through this loose type.

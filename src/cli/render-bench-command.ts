@@ -125,15 +125,19 @@ async function launch(swiftshader: boolean): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS, ...(swiftshader ? SWIFTSHADER_ARGS : [])], env });
 }
 
-/** One row as the page reports it (examples/bench/renderer-bench.ts, RenderBenchRow). */
+/** One row of the benchmark, as the page (examples/bench/renderer-bench.ts) measured it. */
 export interface RenderBenchRow {
   resolution: number;
   width: number;
   height: number;
   foam: boolean;
+  /** 'gpu-timestamp': GPU time of the frame's render passes; 'frame-wall': time between animation frames. */
   timing: 'gpu-timestamp' | 'frame-wall';
+  /** Median milliseconds per frame over `frames`. */
   ms: number;
+  /** Every measured frame's milliseconds, in order. */
   samples: number[];
+  /** With gpu-timestamp: the median milliseconds of each render pass (PlayCanvas's pass names). */
   passes?: Record<string, number>;
   frames: number;
   warmup: number;
