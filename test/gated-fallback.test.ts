@@ -2,27 +2,18 @@
 // on the GPU, so a kept prediction launches none of its workgroups, and a discarded one solves
 // exactly as a solved step does. WGSL runtime, tiny model, 16^3 dam break with MGPCG.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GpuWorkCounter } from '../src/bench/gpu-work-counter';
+import { describe, expect, it } from 'vitest';
+import type { GpuWorkCounter } from '../src/bench/gpu-work-counter';
 import { attachLatentPredictor } from '../src/latent/attach-latent';
 import { loadModelFromDirectory } from '../src/node/model-directory';
 import { presetScene } from '../src/scene/presets';
 import { LiquidSolver } from '../src/solver/liquid-solver';
-import { maxDiff, testGpu } from './helpers/gpu';
+import { maxDiff, useCountedDevice } from './helpers/gpu';
 
 const TINY = join(__dirname, 'fixtures', 'tiny-model');
 let device: GPUDevice;
 let counter: GpuWorkCounter;
-const owned: LiquidSolver[] = [];
-
-beforeAll(async () => {
-  device = (await testGpu()).device;
-  counter = GpuWorkCounter.install(device);
-});
-afterAll(() => {
-  for (const s of owned) s.destroy();
-  counter.uninstall();
-});
+const owned = useCountedDevice((d, c) => { device = d; counter = c; });
 
 async function mgpcgSolver(): Promise<LiquidSolver> {
   const scene = presetScene('dam-break', 16);

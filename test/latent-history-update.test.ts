@@ -2,27 +2,17 @@
 // code without running the encoder; a discarded one runs the gated encoder and is then exactly
 // today's 'encode-used'. WGSL runtime, tiny model, 16^3 dam break.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GpuWorkCounter } from '../src/bench/gpu-work-counter';
+import { describe, expect, it } from 'vitest';
+import type { GpuWorkCounter } from '../src/bench/gpu-work-counter';
 import type { HistoryUpdate } from '../src/latent/latent-pressure-predictor';
-import type { LiquidSolver } from '../src/solver/liquid-solver';
 import { loadModelFromDirectory } from '../src/node/model-directory';
-import { maxDiff, read, testGpu } from './helpers/gpu';
+import { maxDiff, read, useCountedDevice } from './helpers/gpu';
 import { latentDamBreak16 } from './helpers/latent';
 
 const TINY = join(__dirname, 'fixtures', 'tiny-model');
 let device: GPUDevice;
 let counter: GpuWorkCounter;
-const owned: LiquidSolver[] = [];
-
-beforeAll(async () => {
-  device = (await testGpu()).device;
-  counter = GpuWorkCounter.install(device);
-});
-afterAll(() => {
-  for (const s of owned) s.destroy();
-  counter.uninstall();
-});
+const owned = useCountedDevice((d, c) => { device = d; counter = c; });
 
 const solverWith = (historyUpdate: HistoryUpdate, adaptiveThreshold: number) =>
   latentDamBreak16(device, owned, loadModelFromDirectory(TINY), { schedule: { interval: 1_000_000, correctionIterations: 2, adaptiveThreshold }, ort: { runtime: 'wgsl', historyUpdate } });

@@ -3,13 +3,13 @@
 // gated full MGPCG solve, and the step after the discard reaches the CPU (a readback nobody
 // waits for) is a full solve. WGSL runtime, tiny model, 16^3 dam break with MGPCG.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GpuWorkCounter } from '../src/bench/gpu-work-counter';
+import { describe, expect, it } from 'vitest';
+import type { GpuWorkCounter } from '../src/bench/gpu-work-counter';
 import { attachLatentPredictor } from '../src/latent/attach-latent';
 import { loadModelFromDirectory } from '../src/node/model-directory';
 import { presetScene } from '../src/scene/presets';
 import { LiquidSolver } from '../src/solver/liquid-solver';
-import { testGpu } from './helpers/gpu';
+import { useCountedDevice } from './helpers/gpu';
 
 const TINY = join(__dirname, 'fixtures', 'tiny-model');
 /** The bound: a third of the 443 dispatches a predicted step recorded at 64^3 before (README, "Work per step"). */
@@ -17,16 +17,7 @@ const DISPATCH_BOUND = 148;
 const JACOBI = 16;
 let device: GPUDevice;
 let counter: GpuWorkCounter;
-const owned: LiquidSolver[] = [];
-
-beforeAll(async () => {
-  device = (await testGpu()).device;
-  counter = GpuWorkCounter.install(device);
-});
-afterAll(() => {
-  for (const s of owned) s.destroy();
-  counter.uninstall();
-});
+const owned = useCountedDevice((d, c) => { device = d; counter = c; });
 
 async function withModel(adaptiveThreshold: number, fallback: 'same-step' | 'next-step') {
   const scene = presetScene('dam-break', 16);

@@ -2,6 +2,7 @@ import { createNodeGpu, type NodeGpu } from '../../src/node/node-gpu';
 import { afterAll, beforeAll } from 'vitest';
 import { LiquidSolver } from '../../src/solver/liquid-solver';
 import { validateScene } from '../../src/scene/scene-validation';
+import { GpuWorkCounter } from '../../src/bench/gpu-work-counter';
 import { ReferenceGrid, type ReferenceParams } from '../../src/reference/reference-grid';
 import { readFloat32 } from '../../src/gpu/readback';
 
@@ -38,6 +39,26 @@ export function useTestSolvers(onDevice: (device: GPUDevice) => void): (input: u
     solvers.push(s);
     return s;
   };
+}
+
+/**
+ * A test file's device with a GpuWorkCounter installed on it: `onReady` receives both in
+ * beforeAll; the returned array holds the solvers the file owns, destroyed in afterAll, where the
+ * counter is uninstalled.
+ */
+export function useCountedDevice(onReady: (device: GPUDevice, counter: GpuWorkCounter) => void): LiquidSolver[] {
+  const owned: LiquidSolver[] = [];
+  let counter: GpuWorkCounter | undefined;
+  beforeAll(async () => {
+    const { device } = await testGpu();
+    counter = GpuWorkCounter.install(device);
+    onReady(device, counter);
+  });
+  afterAll(() => {
+    for (const s of owned) s.destroy();
+    counter?.uninstall();
+  });
+  return owned;
 }
 
 /** The CPU reference grid matching a solver's step of length dt at its current time. */
