@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import {
-  ARTIFACTS_DIR, decodePng, launchBrowser, openPage, startStaticServer, waitAnimationFrames, waitForFrames, type RgbaImage, type TestPage,
+  ARTIFACTS_DIR, decodePng, launchBrowser, openPage, startStaticServer, waitAnimationFrames, waitForCheckedLiquid, type RgbaImage, type TestPage,
 } from './helpers/browser';
 
 const ROOT = resolve(__dirname, '..');
@@ -56,14 +56,10 @@ function foamPixels(img: RgbaImage): number {
 }
 
 async function waitFor(page: TestPage, predicate: string): Promise<void> {
-  await waitForFrames(page, {
-    until: `(${predicate}) || /error|unsupported/.test(window.check?.liquid.controller?.status ?? '')`,
-    counter: 'window.check?.frame() ?? 0', frames: 200,
+  await waitForCheckedLiquid(page, predicate, {
+    frames: 200,
     state: 'JSON.stringify({ frame: window.check?.frame(), status: window.check?.liquid.controller?.status, message: window.check?.liquid.controller?.message })',
   });
-  if (await page.page.evaluate(`!(${predicate})`)) {
-    throw new Error(`the liquid stopped: ${await page.page.evaluate('window.check?.liquid.controller?.message')}\nconsole:\n${page.logs.join('\n')}`);
-  }
 }
 
 /**

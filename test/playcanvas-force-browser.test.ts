@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS_DIR, launchBrowser, openPage, startStaticServer, waitForFrames, type TestPage } from './helpers/browser';
+import { ARTIFACTS_DIR, launchBrowser, openPage, startStaticServer, waitForCheckedLiquid, type TestPage } from './helpers/browser';
 
 const ROOT = resolve(__dirname, '..');
 const SITE = join(ARTIFACTS_DIR, 'force-site');
@@ -51,14 +51,10 @@ async function build(): Promise<void> {
 
 /** Waits counting the liquid's frames (test/helpers/browser.ts); an error stops the wait at once (the state then says why). */
 async function waitFor(page: TestPage, predicate: string): Promise<void> {
-  await waitForFrames(page, {
-    until: `(${predicate}) || /error|unsupported/.test(window.check?.liquid.controller?.status ?? '')`,
-    counter: 'window.check?.frame() ?? 0', frames: 600,
+  await waitForCheckedLiquid(page, predicate, {
+    frames: 600,
     state: 'JSON.stringify({ n: window.check?.readings.length, last: window.check?.readings.at(-1), status: window.check?.liquid.controller?.status, message: window.check?.liquid.controller?.message })',
   });
-  if (await page.page.evaluate(`!(${predicate})`)) {
-    throw new Error(`the liquid stopped: ${await page.page.evaluate('window.check?.liquid.controller?.message')}\nconsole:\n${page.logs.join('\n')}`);
-  }
 }
 
 interface Reading { frame: number; time: number; meanVelocity: [number, number, number]; liquidCells: number; regionCells: number }

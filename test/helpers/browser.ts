@@ -156,6 +156,21 @@ export async function waitForFrames(
   }
 }
 
+/**
+ * In a page whose script sets `window.check` (its `liquid` script and a `frame()` counter):
+ * waits for `predicate`, counting the liquid's frames (waitForFrames, at most `frames`); an error
+ * status ends the wait at once and fails with the liquid's message. `state` is reported on failure.
+ */
+export async function waitForCheckedLiquid(page: TestPage, predicate: string, options: { frames: number; state: string }): Promise<void> {
+  await waitForFrames(page, {
+    until: `(${predicate}) || /error|unsupported/.test(window.check?.liquid.controller?.status ?? '')`,
+    counter: 'window.check?.frame() ?? 0', frames: options.frames, state: options.state,
+  });
+  if (await page.page.evaluate(`!(${predicate})`)) {
+    throw new Error(`the liquid stopped: ${await page.page.evaluate('window.check?.liquid.controller?.message')}\nconsole:\n${page.logs.join('\n')}`);
+  }
+}
+
 /** Waits until `count` more frames of `counter` have passed (see waitForFrames); resolves with the counter then. */
 export async function waitFrames(page: TestPage, counter: string, count: number, stallMs = FRAME_STALL_MS): Promise<number> {
   const start = Number(await page.page.evaluate(counter)) || 0;
