@@ -167,7 +167,7 @@ export function addLiquidTank(app: pc.AppBase, properties: Record<string, unknow
   return tank.script!.create(LiquidVolume, {
     properties: {
       resolution: res, cellSize: 1 / res, solver: param('solver', 'classical'), modelUrl: param('model', '../models/latent-liquid/'), latentRuntime: param('runtime', 'auto'),
-      ortWasmPath: '../ort/', showStats: param('stats', '0') === '1', ...properties,
+      ortWasmPath: '../ort/', showStats: param('stats', '0') === '1', foam: param('foam', '0') === '1', ...properties,
     },
   }) as LiquidVolume;
 }
